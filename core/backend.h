@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The backend boundary is the ring. The core fills struct io_uring_sqe and
+ * reads struct io_uring_cqe; a backend is this small table of functions.
+ * backends/uring.c forwards to liburing; sim/ interprets the SQEs with a
+ * model of the kernel.
+ */
+#ifndef ARING_CORE_BACKEND_H
+#define ARING_CORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <liburing.h>
+
+struct aring_loop_opts;
+struct aring__backend;
+
+struct aring__backend_ops {
+	const char *name;
+	/* A free SQE, or NULL when the SQ is full. Its contents are undefined:
+	 * the caller preps every field. */
+	struct io_uring_sqe *(*get_sqe)(struct aring__backend *be);
+	/* Free SQ slots. */
+	unsigned (*sq_space)(struct aring__backend *be);
+	/* SQEs taken with get_sqe and not yet submitted. */
+	unsigned (*sq_ready)(struct aring__backend *be);
+	/*
+	 * Hand every queued SQE to the kernel (or model). With wait_nr > 0,
+	 * block until at least wait_nr CQEs are ready. Returns the number
+	 * submitted (>= 0) or -errno:
+	 *   -EBUSY / -EAGAIN  the CQ is overflowing: reap CQEs, then retry;
+	 *   -EINTR            a signal: retry;
+	 *   -EDEADLK          (sim) asked to wait, but nothing can ever complete.
+	 */
+	int (*submit)(struct aring__backend *be, unsigned wait_nr);
+	/* Up to max ready CQEs, oldest first; they stay valid until advance. */
+	unsigned (*peek)(struct aring__backend *be, struct io_uring_cqe **cqes, unsigned max);
+	/* Mark n CQEs returned by peek as consumed. */
+	void (*advance)(struct aring__backend *be, unsigned n);
+	/* Monotonic (or virtual) time. */
+	uint64_t (*now_ns)(struct aring__backend *be);
+	/* Can the backend run this opcode natively? */
+	bool (*has_op)(struct aring__backend *be, unsigned opcode);
+	/* The liburing ring, or NULL. */
+	struct io_uring *(*ring)(struct aring__backend *be);
+	void (*destroy)(struct aring__backend *be);
+};
+
+/* Every backend's state begins with this. */
+struct aring__backend {
+	const struct aring__backend_ops *ops;
+	unsigned sq_entries;
+};
+
+int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out);
+int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out);
+
+#endif /* ARING_CORE_BACKEND_H */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Op ids: cancellation, timeout removal and update, poll removal.
+ *
+ * An op made with opt->id gets the next number of a 64-bit counter (never
+ * reused) and joins the loop's registry until its task resumes. Cancelling
+ * an id looks it up there: an id that is not in flight gives -ENOENT at once
+ * and sends nothing to the kernel, so a stale id can never hit another op
+ * that reused the same stack address. A found op is cancelled by its
+ * user_data (kernel io_uring/cancel.c io_async_cancel()).
+ *
+ * The registry is a doubly linked list: O(1) to add and remove, O(n) to
+ * find, n being the ops in flight that asked for an id.
+ */
+#include "config.h"
+#include <errno.h>
+
+#include "core/internal.h"
+
+void aring__id_add(aring_loop *loop, struct aring__op *op)
+{
+	op->id = ++loop->next_id;
+	op->has_id = true;
+	op->id_prev = NULL;
+	op->id_next = loop->ids;
+	if (loop->ids)
+		loop->ids->id_prev = op;
+	loop->ids = op;
+}
+
+void aring__id_del(aring_loop *loop, struct aring__op *op)
+{
+	if (op->id_prev)
+		op->id_prev->id_next = op->id_next;
+	else
+		loop->ids = op->id_next;
+	if (op->id_next)
+		op->id_next->id_prev = op->id_prev;
+	op->has_id = false;
+}
+
+struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)
+{
+	struct aring__op *op;
+
+	if (id == 0)
+		return NULL;
+	for (op = loop->ids; op; op = op->id_next)
+		if (op->id == id)
+			return op;
+	return NULL;
+}
+
+enum id_cmd { CMD_CANCEL, CMD_TIMEOUT_REMOVE, CMD_TIMEOUT_UPDATE, CMD_POLL_REMOVE };
+
+static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
+		 struct __kernel_timespec *ts, const struct aring_opt *opt)
+{
+	struct aring__op op, *target;
+	struct io_uring_sqe *sqe;
+	uint64_t ud;
+	int ret;
+
+	target = aring__id_find(loop, id);
+	if (!target)
+		return -ENOENT;
+	/*
+	 * The target's task cannot resume (and leave the registry, and reuse
+	 * the address) before this task suspends below, and its next SQE would
+	 * come after ours in the SQ, which the kernel issues in order.
+	 */
+	ud = aring__op_ud(target, ARING__TAG_MAIN);
+	sqe = aring__op_sqe(loop, &op, opt, &ret);
+	if (!sqe)
+		return ret;
+	switch (cmd) {
+	case CMD_CANCEL:
+		io_uring_prep_cancel64(sqe, ud, (int)flags);
+		break;
+	case CMD_TIMEOUT_REMOVE:
+		io_uring_prep_timeout_remove(sqe, ud, flags);
+		break;
+	case CMD_TIMEOUT_UPDATE:
+		io_uring_prep_timeout_update(sqe, ts, ud, flags);
+		break;
+	case CMD_POLL_REMOVE:
+		io_uring_prep_poll_remove(sqe, ud);
+		break;
+	}
+	return aring__op_run(loop, &op, opt, sqe);
+}
+
+ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt)
+{
+	if (flags & ~IORING_ASYNC_CANCEL_ALL)
+		return -EINVAL;
+	if (!loop->current)
+		return -EPERM;
+	return by_id(loop, CMD_CANCEL, id, 0, NULL, opt);
+}
+
+ARING_API int aring_timeout_remove(aring_loop *loop, uint64_t id, unsigned flags,
+				   const struct aring_opt *opt)
+{
+	if (!loop->current)
+		return -EPERM;
+	return by_id(loop, CMD_TIMEOUT_REMOVE, id, flags, NULL, opt);
+}
+
+ARING_API int aring_timeout_update(aring_loop *loop, struct __kernel_timespec *ts, uint64_t id,
+				   unsigned flags, const struct aring_opt *opt)
+{
+	if (!loop->current)
+		return -EPERM;
+	if (!ts)
+		return -EFAULT;
+	return by_id(loop, CMD_TIMEOUT_UPDATE, id, flags, ts, opt);
+}
+
+ARING_API int aring_poll_remove(aring_loop *loop, uint64_t id, const struct aring_opt *opt)
+{
+	if (!loop->current)
+		return -EPERM;
+	return by_id(loop, CMD_POLL_REMOVE, id, 0, NULL, opt);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* aring's private core: the loop, tasks, ops. Never installed. */
+#ifndef ARING_CORE_INTERNAL_H
+#define ARING_CORE_INTERNAL_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aring.h"
+#include "core/abi.h"
+#include "core/backend.h"
+
+#define ARING_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARING_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ARING_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---------------------------------------------------------------- context */
+/* core/context.c: fcontext glue with ASan and Valgrind annotations. */
+
+typedef void *aring__fctx;
+
+struct aring__ctx {
+	aring__fctx fctx;        /* saved context while not running */
+	void *stack_lo;          /* lowest usable address (NULL: the thread's stack) */
+	size_t stack_size;
+	void *asan_fake_stack;   /* ASan's fake-stack handle while switched away */
+	unsigned valgrind_id;
+	void (*fn)(void *arg);   /* entry, for a fresh context */
+	void *arg;
+};
+
+/* Make ctx start fn(arg) on [stack_lo, stack_lo + size). */
+void aring__ctx_make(struct aring__ctx *ctx, void (*fn)(void *arg), void *arg);
+/* Save the running context in from and continue to. Returns when resumed. */
+void aring__ctx_switch(struct aring__ctx *from, struct aring__ctx *to);
+/* Leave a context for good (its stack may be freed once this returns elsewhere). */
+__attribute__((noreturn)) void aring__ctx_exit(struct aring__ctx *from, struct aring__ctx *to);
+void aring__ctx_register_stack(struct aring__ctx *ctx);
+void aring__ctx_unregister_stack(struct aring__ctx *ctx);
+
+/* ---------------------------------------------------------------- stacks */
+/* core/stack.c: pooled stacks with guard regions; overflow reporting. */
+
+struct aring__stack_pool;
+
+struct aring__stack {
+	void *lo;                 /* lowest usable byte (just above the guard) */
+	size_t size;              /* usable bytes */
+	struct aring__stack *next_free;
+};
+
+int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out);
+void aring__stack_pool_free(struct aring__stack_pool *pool);
+/* A stack of the pool's size (size == 0) or of its own size. NULL: -ENOMEM. */
+void *aring__stack_get(struct aring__stack_pool *pool, size_t size, size_t *usable);
+void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable);
+size_t aring__stack_pool_size(const struct aring__stack_pool *pool);
+
+/* ---------------------------------------------------------------- tasks */
+
+enum aring__task_state {
+	ARING__TASK_READY = 1,
+	ARING__TASK_RUNNING,
+	ARING__TASK_BLOCKED,
+	ARING__TASK_DONE,
+};
+
+struct aring_task {
+	struct aring__ctx ctx;
+	aring_loop *loop;
+	aring_fn fn;
+	void *arg;
+	int result;
+	uint8_t state;
+	bool detached;
+	bool own_stack;            /* not from the pool's default size */
+	aring_task *next;          /* ready queue */
+	aring_task *joiner;        /* task waiting in aring_join */
+	void *stack_top;           /* for aring__stack_put */
+	size_t stack_size;
+	uint64_t seq;              /* spawn order, for debugging */
+};
+
+struct aring__taskq {
+	aring_task *head, *tail;
+};
+
+static inline void aring__taskq_push(struct aring__taskq *q, aring_task *t)
+{
+	t->next = NULL;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static inline aring_task *aring__taskq_pop(struct aring__taskq *q)
+{
+	aring_task *t = q->head;
+
+	if (t) {
+		q->head = t->next;
+		if (!q->head)
+			q->tail = NULL;
+	}
+	return t;
+}
+
+/* ---------------------------------------------------------------- ops */
+
+/*
+ * user_data of every SQE the core submits: the address of the aring__op on
+ * the task's stack, with a tag in the low bits telling which of the op's SQEs
+ * the CQE belongs to.
+ */
+enum {
+	ARING__TAG_MAIN = 0,    /* the op (or the last SQE of an aring_do_n chain) */
+	ARING__TAG_TIMEOUT = 1, /* its linked timeout */
+	ARING__TAG_CHAIN = 2,   /* an earlier SQE of an aring_do_n chain */
+	ARING__TAG_MASK = 3,
+};
+
+struct aring__op {
+	aring_task *task;
+	int32_t res;            /* the main CQE's res */
+	int32_t timeout_res;    /* the linked timeout's res (if any) */
+	uint32_t cqe_flags;     /* the main CQE's flags */
+	uint32_t pending;       /* CQEs still to come */
+	bool has_timeout;
+	bool has_id;
+	uint64_t id;            /* 0 = none */
+	struct aring__op *id_prev, *id_next;  /* loop->ids, while has_id */
+	aring_multishot_fn ms_fn;             /* multishot callback, or NULL */
+	void *ms_arg;
+	int ms_stop;                          /* fn asked to stop */
+	struct __kernel_timespec ts;          /* the linked timeout's time */
+	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
+} __attribute__((aligned(8)));
+
+static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
+{
+	return (uint64_t)(uintptr_t)op | tag;
+}
+
+/*
+ * Start an op from the running task: check opt, make room in the SQ for
+ * nsqes SQEs plus a linked timeout, take them (sqes[0..nsqes-1]).
+ * Returns 0 or -errno (-EPERM outside a task, -EINVAL for bad opt).
+ */
+int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
+		    struct io_uring_sqe **sqes, unsigned nsqes);
+/* Finish setting up the SQEs (user_data, flags, timeout), suspend, return the result. */
+int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
+		   struct io_uring_sqe **sqes, unsigned nsqes);
+
+/* Common case: one SQE. */
+static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring__op *op,
+						 const struct aring_opt *opt, int *err)
+{
+	struct io_uring_sqe *sqe = NULL;
+
+	*err = aring__op_begin(loop, op, opt, &sqe, 1);
+	return sqe;
+}
+
+static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
+				const struct aring_opt *opt, struct io_uring_sqe *sqe)
+{
+	return aring__op_wait(loop, op, opt, &sqe, 1);
+}
+
+/* ---------------------------------------------------------------- loop */
+
+struct aring_loop {
+	struct aring__backend *be;
+	enum aring_backend kind;
+	aring_task *current;             /* running task, NULL in the scheduler */
+	struct aring__ctx sched;         /* the context aring_run runs in */
+	struct aring__taskq ready;       /* runnable, next batch */
+	struct aring__taskq batch;       /* runnable, this batch */
+	aring_task *zombie;              /* finished detached task to free */
+	struct aring__stack_pool *stacks;
+	size_t stack_size;
+	uint64_t ntasks;                 /* spawned and not yet freed/returned */
+	uint64_t nlive;                  /* not yet returned */
+	uint64_t inflight;               /* CQEs the core still expects */
+	uint64_t next_id;                /* ids for aring_cancel, never reused */
+	uint64_t task_seq;
+	struct aring__op *ids;           /* ops with an id, in flight */
+	bool running;
+	int fatal;                       /* a backend error that stops aring_run */
+};
+
+/* Suspend the running task until someone makes it ready (core/task.c). */
+void aring__task_suspend(aring_loop *loop);
+/* Make a blocked task runnable. */
+void aring__task_wake(aring_loop *loop, aring_task *task);
+/* Submit queued SQEs, and reap CQEs; wait for one if `wait`. */
+int aring__loop_poll(aring_loop *loop, bool wait);
+/* Reap ready CQEs without submitting or waiting. */
+unsigned aring__loop_reap(aring_loop *loop);
+/* Id registry (core/cancel.c). */
+void aring__id_add(aring_loop *loop, struct aring__op *op);
+void aring__id_del(aring_loop *loop, struct aring__op *op);
+struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
+
+static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
+{
+	return loop->be;
+}
+
+#endif /* ARING_CORE_INTERNAL_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* The loop: creation, teardown, time, the raw ring. Scheduling is in task.c. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opts)
+{
+	static const struct aring_loop_opts defaults;
+	aring_loop *loop;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->backend != ARING_BACKEND_URING && opts->backend != ARING_BACKEND_SIM)
+		return -EINVAL;
+	if (opts->entries > ARING_MAX_ENTRIES)
+		return -EINVAL;
+	if (opts->stack_size && opts->stack_size < 16 * 1024)
+		return -EINVAL;
+	loop = calloc(1, sizeof(*loop));
+	if (!loop)
+		return -ENOMEM;
+	loop->kind = opts->backend;
+	loop->stack_size = opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE;
+	ret = aring__stack_pool_new(loop->stack_size, &loop->stacks);
+	if (ret < 0)
+		goto fail;
+	if (opts->backend == ARING_BACKEND_URING)
+		ret = aring__uring_new(opts, &loop->be);
+	else
+		ret = aring__sim_new(opts, &loop->be);
+	if (ret < 0)
+		goto fail;
+	*out = loop;
+	return 0;
+fail:
+	aring__stack_pool_free(loop->stacks);
+	free(loop);
+	return ret;
+}
+
+ARING_API void aring_loop_free(aring_loop *loop)
+{
+	if (!loop)
+		return;
+	assert(!loop->running && !loop->current);
+	/* The backend first: the kernel stops touching task stacks before they go. */
+	loop->be->ops->destroy(loop->be);
+	aring__stack_pool_free(loop->stacks);
+	free(loop);
+}
+
+ARING_API uint64_t aring_now_ns(aring_loop *loop)
+{
+	return loop->be->ops->now_ns(loop->be);
+}
+
+ARING_API struct io_uring *aring_ring(aring_loop *loop)
+{
+	return loop->be->ops->ring(loop->be);
+}
+
+ARING_API enum aring_backend aring_loop_backend(aring_loop *loop)
+{
+	return loop->kind;
+}
+
+ARING_API int aring_op_supported(aring_loop *loop, unsigned opcode)
+{
+	return opcode < ARING_OP_LAST && loop->be->ops->has_op(loop->be, opcode);
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Submitting an op from a task and completing it.
+ *
+ * An op's state (struct aring__op) lives on the task's stack; its address,
+ * tagged in the low bits, is the user_data of each of its SQEs. The task
+ * stays suspended until every CQE it expects has arrived (the op's, its
+ * linked timeout's, the earlier links of a chain), so nothing on its stack
+ * is touched after it resumes. No heap allocation per op.
+ *
+ * Linked timeouts (kernel io_uring/timeout.c): the op gets IOSQE_IO_LINK and
+ * is followed by an IORING_OP_LINK_TIMEOUT. If the timer fires first, the op
+ * completes with -ECANCELED (or -EINTR if it was already running) and the
+ * timeout with -ETIME: aring reports -ETIME. If the op completes first, the
+ * timeout completes with -ECANCELED and aring reports the op's own result.
+ */
+#include "config.h"
+#include <errno.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+#define ALLOWED_SQE_FLAGS (IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_ASYNC | IOSQE_BUFFER_SELECT)
+
+/* Make room in the SQ for n SQEs, submitting (and reaping if the CQ is full). */
+static int make_room(aring_loop *loop, unsigned n)
+{
+	struct aring__backend *be = loop->be;
+
+	while (be->ops->sq_space(be) < n) {
+		int ret = be->ops->submit(be, 0);
+
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EBUSY || ret == -EAGAIN) {
+			/* CQ overflow: consume completions so the kernel can post more. */
+			aring__loop_reap(loop);
+			if (be->ops->sq_space(be) < n && aring__loop_reap(loop) == 0) {
+				ret = be->ops->submit(be, 1);
+				if (ret < 0 && ret != -EBUSY && ret != -EAGAIN && ret != -EINTR)
+					return ret;
+				aring__loop_reap(loop);
+			}
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
+		    struct io_uring_sqe **sqes, unsigned nsqes)
+{
+	struct aring__backend *be = loop->be;
+	unsigned need = nsqes;
+	unsigned i;
+	int ret;
+
+	if (ARING_UNLIKELY(!loop->current))
+		return -EPERM;
+	op->has_timeout = false;
+	if (opt) {
+		if (opt->sqe_flags & ~ALLOWED_SQE_FLAGS)
+			return -EINVAL;
+		if (opt->timeout_ns)
+			need++;
+	}
+	if (need > be->sq_entries)
+		return -EINVAL;
+	if (ARING_UNLIKELY(be->ops->sq_space(be) < need)) {
+		ret = make_room(loop, need);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < nsqes; i++)
+		sqes[i] = be->ops->get_sqe(be);
+	if (opt && opt->timeout_ns) {
+		/* Taken now so that it follows the op's SQE in the ring. */
+		op->has_timeout = true;
+		op->tsqe = be->ops->get_sqe(be);
+	}
+	op->task = loop->current;
+	op->has_id = false;
+	op->ms_fn = NULL;
+	op->ms_stop = 0;
+	op->timeout_res = 0;
+	op->cqe_flags = 0;
+	op->res = 0;
+	return 0;
+}
+
+static void set_timeout(struct aring__op *op, uint64_t ns)
+{
+	op->ts.tv_sec = (long long)(ns / 1000000000u);
+	op->ts.tv_nsec = (long long)(ns % 1000000000u);
+}
+
+int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
+		   struct io_uring_sqe **sqes, unsigned nsqes)
+{
+	struct io_uring_sqe *last = sqes[nsqes - 1];
+	unsigned i;
+
+	for (i = 0; i + 1 < nsqes; i++) {
+		sqes[i]->user_data = aring__op_ud(op, ARING__TAG_CHAIN);
+		sqes[i]->flags &= (uint8_t)~IOSQE_CQE_SKIP_SUCCESS;
+		if (!(sqes[i]->flags & IOSQE_IO_HARDLINK))
+			sqes[i]->flags |= IOSQE_IO_LINK;
+	}
+	last->user_data = aring__op_ud(op, ARING__TAG_MAIN);
+	last->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
+	op->pending = nsqes;
+	if (opt) {
+		last->flags |= (uint8_t)opt->sqe_flags;
+		if (op->has_timeout) {
+			last->flags |= IOSQE_IO_LINK;
+			set_timeout(op, opt->timeout_ns);
+			io_uring_prep_link_timeout(op->tsqe, &op->ts, 0);
+			op->tsqe->user_data = aring__op_ud(op, ARING__TAG_TIMEOUT);
+			op->pending++;
+		}
+		if (opt->id) {
+			aring__id_add(loop, op);
+			*opt->id = op->id;
+		}
+	}
+	loop->inflight += op->pending;
+	do
+		aring__task_suspend(loop);
+	while (op->pending);
+	if (op->has_id)
+		aring__id_del(loop, op);
+	if (opt && opt->cqe_flags)
+		*opt->cqe_flags = op->cqe_flags;
+	if (op->has_timeout && op->timeout_res == -ETIME &&
+	    (op->res == -ECANCELED || op->res == -EINTR))
+		return -ETIME;
+	return op->res;
+}
+
+/* One CQE for an op of the core. Called by the reaper, on the scheduler's
+ * stack or on whichever task's stack is making room in the SQ. */
+static void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
+{
+	struct aring__op *op = (struct aring__op *)(uintptr_t)(cqe->user_data & ~(uint64_t)ARING__TAG_MASK);
+	unsigned tag = (unsigned)(cqe->user_data & ARING__TAG_MASK);
+
+	switch (tag) {
+	case ARING__TAG_MAIN:
+		if (op->ms_fn) {
+			if (cqe->flags & IORING_CQE_F_MORE) {
+				if (!op->ms_stop && op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg)) {
+					op->ms_stop = 1;
+					aring__task_wake(loop, op->task);
+				}
+				return;
+			}
+			if (cqe->res >= 0 && !op->ms_stop)
+				op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg);
+		} else if (cqe->flags & IORING_CQE_F_NOTIF) {
+			/* The zero-copy notification: the result came before. */
+			op->cqe_flags |= IORING_CQE_F_NOTIF;
+			break;
+		}
+		op->res = cqe->res;
+		op->cqe_flags = cqe->flags;
+		if (cqe->flags & IORING_CQE_F_MORE)
+			return;
+		break;
+	case ARING__TAG_TIMEOUT:
+		op->timeout_res = cqe->res;
+		break;
+	default:
+		break;
+	}
+	assert(op->pending > 0 && loop->inflight > 0);
+	loop->inflight--;
+	if (--op->pending == 0)
+		aring__task_wake(loop, op->task);
+}
+
+#define REAP_BATCH 64
+
+unsigned aring__loop_reap(aring_loop *loop)
+{
+	struct aring__backend *be = loop->be;
+	struct io_uring_cqe *cqes[REAP_BATCH];
+	unsigned total = 0;
+
+	for (;;) {
+		unsigned n = be->ops->peek(be, cqes, REAP_BATCH);
+		unsigned i;
+
+		for (i = 0; i < n; i++) {
+			/* 0 and ~0 are never ours (liburing's internal timeout uses ~0). */
+			if (cqes[i]->user_data == 0 || cqes[i]->user_data == ~(uint64_t)0)
+				continue;
+			complete(loop, cqes[i]);
+		}
+		be->ops->advance(be, n);
+		total += n;
+		if (n < REAP_BATCH)
+			return total;
+	}
+}
+
+int aring__loop_poll(aring_loop *loop, bool wait)
+{
+	struct aring__backend *be = loop->be;
+
+	for (;;) {
+		int ret;
+
+		if (!wait && !be->ops->sq_ready(be)) {
+			aring__loop_reap(loop);
+			return 0;
+		}
+		ret = be->ops->submit(be, wait ? 1 : 0);
+		if (ret >= 0 || ret == -ETIME)
+			break;
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EBUSY || ret == -EAGAIN) {
+			/* CQ overflow: reap, then submit again. */
+			if (aring__loop_reap(loop) && wait)
+				return 0;
+			continue;
+		}
+		return ret;
+	}
+	aring__loop_reap(loop);
+	return 0;
+}

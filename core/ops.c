@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One wrapper per io_uring opcode. Each is the matching io_uring_prep_*()
+ * call between aring__op_sqe() (room in the SQ, opt checked) and
+ * aring__op_run() (user_data, linked timeout, id, suspend, result); OP()
+ * writes that frame so that a wrapper is its signature and its prep call.
+ */
+#include "config.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+#define OP_(linkage, fn, params, prep)                                          \
+	linkage int fn params                                                   \
+	{                                                                       \
+		struct aring__op op;                                            \
+		int ret;                                                        \
+		struct io_uring_sqe *sqe = aring__op_sqe(loop, &op, opt, &ret); \
+									        \
+		if (!sqe)                                                       \
+			return ret;                                             \
+		prep;                                                           \
+		return aring__op_run(loop, &op, opt, sqe);                      \
+	}
+#define OP(fn, params, prep) OP_(ARING_API, fn, params, prep)
+
+/* ---------------------------------------------------------------- files */
+
+OP(aring_nop, (aring_loop *loop, const struct aring_opt *opt),
+   io_uring_prep_nop(sqe))
+OP(aring_read, (aring_loop *loop, int fd, void *buf, unsigned nbytes, uint64_t offset,
+		const struct aring_opt *opt),
+   io_uring_prep_read(sqe, fd, buf, nbytes, offset))
+OP(aring_write, (aring_loop *loop, int fd, const void *buf, unsigned nbytes, uint64_t offset,
+		 const struct aring_opt *opt),
+   io_uring_prep_write(sqe, fd, buf, nbytes, offset))
+OP(aring_readv, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+		 uint64_t offset, const struct aring_opt *opt),
+   io_uring_prep_readv(sqe, fd, iovecs, nr_vecs, offset))
+OP(aring_writev, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+		  uint64_t offset, const struct aring_opt *opt),
+   io_uring_prep_writev(sqe, fd, iovecs, nr_vecs, offset))
+OP(aring_readv2, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+		  uint64_t offset, int flags, const struct aring_opt *opt),
+   io_uring_prep_readv2(sqe, fd, iovecs, nr_vecs, offset, flags))
+OP(aring_writev2, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+		   uint64_t offset, int flags, const struct aring_opt *opt),
+   io_uring_prep_writev2(sqe, fd, iovecs, nr_vecs, offset, flags))
+OP(aring_read_fixed, (aring_loop *loop, int fd, void *buf, unsigned nbytes, uint64_t offset,
+		      int buf_index, const struct aring_opt *opt),
+   io_uring_prep_read_fixed(sqe, fd, buf, nbytes, offset, buf_index))
+OP(aring_write_fixed, (aring_loop *loop, int fd, const void *buf, unsigned nbytes,
+		       uint64_t offset, int buf_index, const struct aring_opt *opt),
+   io_uring_prep_write_fixed(sqe, fd, buf, nbytes, offset, buf_index))
+OP(aring_readv_fixed, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+		       uint64_t offset, int flags, int buf_index, const struct aring_opt *opt),
+   aring__prep_rwv_fixed(sqe, ARING_OP_READV_FIXED, fd, iovecs, nr_vecs, offset, flags,
+			 buf_index))
+OP(aring_writev_fixed, (aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+			uint64_t offset, int flags, int buf_index, const struct aring_opt *opt),
+   aring__prep_rwv_fixed(sqe, ARING_OP_WRITEV_FIXED, fd, iovecs, nr_vecs, offset, flags,
+			 buf_index))
+OP(aring_fsync, (aring_loop *loop, int fd, unsigned fsync_flags, const struct aring_opt *opt),
+   io_uring_prep_fsync(sqe, fd, fsync_flags))
+OP(aring_sync_file_range, (aring_loop *loop, int fd, unsigned len, uint64_t offset, int flags,
+			   const struct aring_opt *opt),
+   io_uring_prep_sync_file_range(sqe, fd, len, offset, flags))
+OP(aring_fallocate, (aring_loop *loop, int fd, int mode, uint64_t offset, uint64_t len,
+		     const struct aring_opt *opt),
+   io_uring_prep_fallocate(sqe, fd, mode, offset, len))
+OP(aring_fadvise, (aring_loop *loop, int fd, uint64_t offset, off_t len, int advice,
+		   const struct aring_opt *opt),
+   io_uring_prep_fadvise(sqe, fd, offset, (unsigned)len, advice); sqe->len = (uint32_t)len)
+OP(aring_madvise, (aring_loop *loop, void *addr, off_t length, int advice,
+		   const struct aring_opt *opt),
+   io_uring_prep_madvise(sqe, addr, (unsigned)length, advice))
+OP(aring_ftruncate, (aring_loop *loop, int fd, loff_t len, const struct aring_opt *opt),
+   aring__prep_ftruncate(sqe, fd, len))
+OP(aring_openat, (aring_loop *loop, int dfd, const char *path, int flags, mode_t mode,
+		  const struct aring_opt *opt),
+   io_uring_prep_openat(sqe, dfd, path, flags, mode))
+OP(aring_openat2, (aring_loop *loop, int dfd, const char *path, struct open_how *how,
+		   const struct aring_opt *opt),
+   io_uring_prep_openat2(sqe, dfd, path, how))
+OP(aring_close, (aring_loop *loop, int fd, const struct aring_opt *opt),
+   io_uring_prep_close(sqe, fd))
+OP(aring_statx, (aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
+		 struct statx *statxbuf, const struct aring_opt *opt),
+   io_uring_prep_statx(sqe, dfd, path, flags, mask, statxbuf))
+OP(aring_renameat, (aring_loop *loop, int olddfd, const char *oldpath, int newdfd,
+		    const char *newpath, unsigned flags, const struct aring_opt *opt),
+   io_uring_prep_renameat(sqe, olddfd, oldpath, newdfd, newpath, flags))
+OP(aring_unlinkat, (aring_loop *loop, int dfd, const char *path, int flags,
+		    const struct aring_opt *opt),
+   io_uring_prep_unlinkat(sqe, dfd, path, flags))
+OP(aring_mkdirat, (aring_loop *loop, int dfd, const char *path, mode_t mode,
+		   const struct aring_opt *opt),
+   io_uring_prep_mkdirat(sqe, dfd, path, mode))
+OP(aring_symlinkat, (aring_loop *loop, const char *target, int newdirfd, const char *linkpath,
+		     const struct aring_opt *opt),
+   io_uring_prep_symlinkat(sqe, target, newdirfd, linkpath))
+OP(aring_linkat, (aring_loop *loop, int olddfd, const char *oldpath, int newdfd,
+		  const char *newpath, int flags, const struct aring_opt *opt),
+   io_uring_prep_linkat(sqe, olddfd, oldpath, newdfd, newpath, flags))
+OP(aring_splice, (aring_loop *loop, int fd_in, int64_t off_in, int fd_out, int64_t off_out,
+		  unsigned nbytes, unsigned splice_flags, const struct aring_opt *opt),
+   io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, nbytes, splice_flags))
+OP(aring_tee, (aring_loop *loop, int fd_in, int fd_out, unsigned nbytes, unsigned splice_flags,
+	       const struct aring_opt *opt),
+   io_uring_prep_tee(sqe, fd_in, fd_out, nbytes, splice_flags))
+OP(aring_fsetxattr, (aring_loop *loop, int fd, const char *name, const char *value, int flags,
+		     unsigned len, const struct aring_opt *opt),
+   io_uring_prep_fsetxattr(sqe, fd, name, value, flags, len))
+OP(aring_setxattr, (aring_loop *loop, const char *name, const char *value, const char *path,
+		    int flags, unsigned len, const struct aring_opt *opt),
+   io_uring_prep_setxattr(sqe, name, value, path, flags, len))
+OP(aring_fgetxattr, (aring_loop *loop, int fd, const char *name, char *value, unsigned len,
+		     const struct aring_opt *opt),
+   io_uring_prep_fgetxattr(sqe, fd, name, value, len))
+OP(aring_getxattr, (aring_loop *loop, const char *name, char *value, const char *path,
+		    unsigned len, const struct aring_opt *opt),
+   io_uring_prep_getxattr(sqe, name, value, path, len))
+
+/* ---------------------------------------------------------------- poll, epoll, ... */
+
+OP(aring_poll_add, (aring_loop *loop, int fd, unsigned poll_mask, const struct aring_opt *opt),
+   io_uring_prep_poll_add(sqe, fd, poll_mask))
+OP(aring_epoll_ctl, (aring_loop *loop, int epfd, int fd, int op_, struct epoll_event *ev,
+		     const struct aring_opt *opt),
+   io_uring_prep_epoll_ctl(sqe, epfd, fd, op_, ev))
+OP(aring_epoll_wait, (aring_loop *loop, int fd, struct epoll_event *events, int maxevents,
+		      unsigned flags, const struct aring_opt *opt),
+   aring__prep_epoll_wait(sqe, fd, events, maxevents, flags))
+OP(aring_waitid, (aring_loop *loop, idtype_t idtype, id_t id, siginfo_t *infop, int options,
+		  unsigned flags, const struct aring_opt *opt),
+   aring__prep_waitid(sqe, idtype, id, infop, options, flags))
+OP(aring_futex_wait, (aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t mask,
+		      uint32_t futex_flags, unsigned flags, const struct aring_opt *opt),
+   aring__prep_futex(sqe, ARING_OP_FUTEX_WAIT, futex, val, mask, futex_flags, flags))
+OP(aring_futex_wake, (aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t mask,
+		      uint32_t futex_flags, unsigned flags, const struct aring_opt *opt),
+   aring__prep_futex(sqe, ARING_OP_FUTEX_WAKE, futex, val, mask, futex_flags, flags))
+OP(aring_futex_waitv, (aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
+		       unsigned flags, const struct aring_opt *opt),
+   aring__prep_futex_waitv(sqe, futex, nr_futex, flags))
+OP(aring_msg_ring, (aring_loop *loop, int fd, unsigned len, uint64_t data, unsigned flags,
+		    const struct aring_opt *opt),
+   io_uring_prep_msg_ring(sqe, fd, len, data, flags))
+OP(aring_files_update, (aring_loop *loop, int *fds, unsigned nr_fds, int offset,
+			const struct aring_opt *opt),
+   io_uring_prep_files_update(sqe, fds, nr_fds, offset))
+OP(aring_fixed_fd_install, (aring_loop *loop, int fd, unsigned flags,
+			    const struct aring_opt *opt),
+   aring__prep_fixed_fd_install(sqe, fd, flags))
+OP(aring_provide_buffers, (aring_loop *loop, void *addr, int len, int nr, int bgid, int bid,
+			   const struct aring_opt *opt),
+   io_uring_prep_provide_buffers(sqe, addr, len, nr, bgid, bid))
+OP(aring_remove_buffers, (aring_loop *loop, int nr, int bgid, const struct aring_opt *opt),
+   io_uring_prep_remove_buffers(sqe, nr, bgid))
+OP(aring_timeout, (aring_loop *loop, struct __kernel_timespec *ts, unsigned count, unsigned flags,
+		   const struct aring_opt *opt),
+   io_uring_prep_timeout(sqe, ts, count, flags))
+
+/* ---------------------------------------------------------------- sockets */
+
+OP(aring_socket, (aring_loop *loop, int domain, int type, int protocol, unsigned flags,
+		  const struct aring_opt *opt),
+   io_uring_prep_socket(sqe, domain, type, protocol, flags))
+OP(aring_accept, (aring_loop *loop, int fd, struct sockaddr *addr, socklen_t *addrlen, int flags,
+		  const struct aring_opt *opt),
+   io_uring_prep_accept(sqe, fd, addr, addrlen, flags))
+OP(aring_connect, (aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
+		   const struct aring_opt *opt),
+   io_uring_prep_connect(sqe, fd, addr, addrlen))
+OP(aring_send, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+		const struct aring_opt *opt),
+   io_uring_prep_send(sqe, fd, buf, len, flags))
+OP(aring_recv, (aring_loop *loop, int fd, void *buf, size_t len, int flags,
+		const struct aring_opt *opt),
+   io_uring_prep_recv(sqe, fd, buf, len, flags))
+OP(aring_sendmsg, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
+		   const struct aring_opt *opt),
+   io_uring_prep_sendmsg(sqe, fd, msg, flags))
+OP(aring_recvmsg, (aring_loop *loop, int fd, struct msghdr *msg, unsigned flags,
+		   const struct aring_opt *opt),
+   io_uring_prep_recvmsg(sqe, fd, msg, flags))
+OP(aring_send_zc, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+		   unsigned zc_flags, const struct aring_opt *opt),
+   io_uring_prep_send_zc(sqe, fd, buf, len, flags, zc_flags))
+OP(aring_sendmsg_zc, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
+		      const struct aring_opt *opt),
+   io_uring_prep_sendmsg_zc(sqe, fd, msg, flags))
+OP(aring_shutdown, (aring_loop *loop, int fd, int how, const struct aring_opt *opt),
+   io_uring_prep_shutdown(sqe, fd, how))
+OP(aring_cmd_sock, (aring_loop *loop, int cmd_op, int fd, int level, int optname, void *optval,
+		    int optlen, const struct aring_opt *opt),
+   aring__prep_cmd_sock(sqe, cmd_op, fd, level, optname, optval, optlen))
+
+/*
+ * bind, listen (Linux 6.11) and pipe (6.16) as ring ops where the kernel has
+ * them, else the plain system call, so the program works on older kernels.
+ */
+OP_(static, ring_bind, (aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
+	       const struct aring_opt *opt),
+   aring__prep_bind(sqe, fd, addr, addrlen))
+OP_(static, ring_listen, (aring_loop *loop, int fd, int backlog, const struct aring_opt *opt),
+   aring__prep_listen(sqe, fd, backlog))
+OP_(static, ring_pipe, (aring_loop *loop, int *fds, int flags, const struct aring_opt *opt),
+   aring__prep_pipe(sqe, fds, flags))
+
+static int syscall_result(int ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+ARING_API int aring_bind(aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
+			 const struct aring_opt *opt)
+{
+	if (aring_op_supported(loop, ARING_OP_BIND))
+		return ring_bind(loop, fd, addr, addrlen, opt);
+	return syscall_result(bind(fd, addr, addrlen));
+}
+
+ARING_API int aring_listen(aring_loop *loop, int fd, int backlog, const struct aring_opt *opt)
+{
+	if (aring_op_supported(loop, ARING_OP_LISTEN))
+		return ring_listen(loop, fd, backlog, opt);
+	return syscall_result(listen(fd, backlog));
+}
+
+ARING_API int aring_pipe(aring_loop *loop, int fds[2], int flags, const struct aring_opt *opt)
+{
+	if (!fds)
+		return -EFAULT;
+	if (aring_op_supported(loop, ARING_OP_PIPE))
+		return ring_pipe(loop, fds, flags, opt);
+	return syscall_result(pipe2(fds, flags));
+}
+
+/* ---------------------------------------------------------------- sleep */
+
+ARING_API int aring_sleep_opt(aring_loop *loop, uint64_t ns, const struct aring_opt *opt)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(ns / 1000000000u),
+		.tv_nsec = (long long)(ns % 1000000000u),
+	};
+	int ret = aring_timeout(loop, &ts, 0, 0, opt);
+
+	return ret == -ETIME ? 0 : ret;
+}
+
+ARING_API int aring_sleep(aring_loop *loop, uint64_t ns)
+{
+	return aring_sleep_opt(loop, ns, NULL);
+}
+
+/* ---------------------------------------------------------------- custom */
+
+ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const struct aring_opt *opt)
+{
+	struct aring__op op;
+	int ret;
+	struct io_uring_sqe *sqe;
+
+	if (!prep)
+		return -EINVAL;
+	sqe = aring__op_sqe(loop, &op, opt, &ret);
+	if (!sqe)
+		return ret;
+	memset(sqe, 0, sizeof(*sqe));
+	prep(sqe, ctx);
+	return aring__op_run(loop, &op, opt, sqe);
+}
+
+#define DO_N_MAX 64
+
+ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
+			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			 const struct aring_opt *opt)
+{
+	struct io_uring_sqe *sqes[DO_N_MAX];
+	struct aring__op op;
+	unsigned i;
+	int ret;
+
+	if (!prep || nsqes == 0 || nsqes > DO_N_MAX)
+		return -EINVAL;
+	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nsqes; i++)
+		memset(sqes[i], 0, sizeof(*sqes[i]));
+	prep(sqes, ctx);
+	return aring__op_wait(loop, &op, opt, sqes, nsqes);
+}
+
+/* ---------------------------------------------------------------- multishot */
+
+static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe *sqe,
+		     aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
+{
+	op->ms_fn = fn;
+	op->ms_arg = arg;
+	op->pending = 1;
+	sqe->user_data = aring__op_ud(op, ARING__TAG_MAIN);
+	if (opt)
+		sqe->flags |= (uint8_t)opt->sqe_flags;
+	loop->inflight++;
+	while (op->pending) {
+		aring__task_suspend(loop);
+		if (op->ms_stop == 1 && op->pending) {
+			struct aring__op cop;
+			struct io_uring_sqe *csqe;
+			int ret;
+
+			op->ms_stop = 2;
+			csqe = aring__op_sqe(loop, &cop, NULL, &ret);
+			if (csqe) {
+				io_uring_prep_cancel64(csqe, aring__op_ud(op, ARING__TAG_MAIN), 0);
+				aring__op_run(loop, &cop, NULL, csqe);
+			}
+		}
+	}
+	if (opt && opt->cqe_flags)
+		*opt->cqe_flags = op->cqe_flags;
+	return op->ms_stop ? 0 : op->res;
+}
+
+/* Multishot requests take no linked timeout: opt may give sqe_flags and cqe_flags only. */
+static int multishot_opt_ok(const struct aring_opt *opt)
+{
+	return !opt || (!opt->timeout_ns && !opt->id);
+}
+
+ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_multishot_fn fn,
+				     void *arg, const struct aring_opt *opt)
+{
+	struct aring__op op;
+	int ret;
+	struct io_uring_sqe *sqe;
+
+	if (!fn || !multishot_opt_ok(opt))
+		return -EINVAL;
+	sqe = aring__op_sqe(loop, &op, opt, &ret);
+	if (!sqe)
+		return ret;
+	io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, flags);
+	return multishot(loop, &op, sqe, fn, arg, opt);
+}
+
+ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
+				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
+{
+	struct aring__op op;
+	int ret;
+	struct io_uring_sqe *sqe;
+
+	if (!fn || !multishot_opt_ok(opt))
+		return -EINVAL;
+	sqe = aring__op_sqe(loop, &op, opt, &ret);
+	if (!sqe)
+		return ret;
+	io_uring_prep_poll_multishot(sqe, fd, poll_mask);
+	return multishot(loop, &op, sqe, fn, arg, opt);
+}

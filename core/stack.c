@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Task stacks: carved from slabs of one mmap each, every stack with a guard
+ * region below it. The guard is made with MADV_GUARD_INSTALL (Linux 6.13),
+ * which marks page table entries and does not split the mapping, so 100,000
+ * stacks cost a few thousand VMAs (vm.max_map_count is 65530); on older
+ * kernels it falls back to mprotect(PROT_NONE), two VMAs per stack.
+ *
+ * Free stacks of the pool's size go on a LIFO free list (the most recently
+ * used, still-resident stack is reused first); a spawn with a warm pool makes
+ * no system call. Stacks of other sizes are mapped one at a time.
+ *
+ * A task that runs off the bottom of its stack faults in the guard; the
+ * SIGSEGV handler (on an alternate signal stack) recognises the address,
+ * prints which stack overflowed, and aborts.
+ */
+#include "config.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+#define GUARD_BYTES (64u * 1024u)
+#define SLAB_STACKS 64u
+
+/* One mapping holding nslots stacks, each [guard][usable]. */
+struct slab {
+	struct slab *next;          /* in the pool */
+	struct slab *gnext;         /* in the global registry */
+	char *base;
+	size_t len;
+	size_t slot_bytes;          /* guard + usable */
+	size_t guard_bytes;
+};
+
+struct free_stack {
+	struct free_stack *next;
+};
+
+struct aring__stack_pool {
+	size_t stack_size;          /* usable bytes per stack */
+	struct slab *slabs;
+	struct free_stack *free;    /* stored at the top of each free stack */
+	size_t nfree;
+};
+
+/* Registry of every slab, read by the SIGSEGV handler without locks. */
+static struct slab *_Atomic registry;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction old_segv;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static __thread void *altstack;
+
+static size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static size_t round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+static void registry_add(struct slab *s)
+{
+	pthread_mutex_lock(&registry_lock);
+	s->gnext = registry;
+	registry = s;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_del(struct slab *s)
+{
+	struct slab *_Atomic *pp;
+
+	pthread_mutex_lock(&registry_lock);
+	for (pp = &registry; *pp; pp = (struct slab *_Atomic *)&(*pp)->gnext) {
+		if (*pp == s) {
+			*pp = s->gnext;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* Async-signal-safe formatting for the overflow message. */
+static size_t fmt_hex(char *out, uintptr_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[2 + 16];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	out[0] = '0';
+	out[1] = 'x';
+	for (i = 0; i < n; i++)
+		out[2 + i] = tmp[n - 1 - i];
+	return n + 2;
+}
+
+static size_t fmt_dec(char *out, size_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t fmt_str(char *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n);
+	return n;
+}
+
+static void segv_handler(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	struct slab *s;
+
+	for (s = registry; s; s = s->gnext) {
+		uintptr_t base = (uintptr_t)s->base;
+		uintptr_t off, slot_lo;
+
+		if (addr < base || addr >= base + s->len)
+			continue;
+		off = (addr - base) % s->slot_bytes;
+		if (off >= s->guard_bytes)
+			break;  /* inside a stack, not its guard: not ours */
+		slot_lo = addr - off;
+		{
+			char msg[256];
+			size_t n = 0;
+			size_t usable = s->slot_bytes - s->guard_bytes;
+
+			n += fmt_str(msg + n, "aring: stack overflow in a task: its stack ");
+			n += fmt_hex(msg + n, slot_lo + s->guard_bytes);
+			n += fmt_str(msg + n, "-");
+			n += fmt_hex(msg + n, slot_lo + s->slot_bytes);
+			n += fmt_str(msg + n, " (");
+			n += fmt_dec(msg + n, usable);
+			n += fmt_str(msg + n, " bytes) ran into its guard page at ");
+			n += fmt_hex(msg + n, addr);
+			n += fmt_str(msg + n, "; give the task a larger stack "
+					      "(aring_loop_opts.stack_size or aring_spawn_stack)\n");
+			if (write(STDERR_FILENO, msg, n) < 0) {
+				/* nothing more to do */
+			}
+		}
+		signal(SIGABRT, SIG_DFL);
+		abort();
+	}
+	/* Not a guard page: hand the fault to whoever handled it before. */
+	if (old_segv.sa_flags & SA_SIGINFO) {
+		if (old_segv.sa_sigaction) {
+			old_segv.sa_sigaction(sig, si, uc);
+			return;
+		}
+	} else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+		old_segv.sa_handler(sig);
+		return;
+	}
+	/* Default action: restore it and return; the access faults again. */
+	signal(SIGSEGV, SIG_DFL);
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = segv_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+}
+
+/* The handler must run on a stack that is not the overflowing one. */
+static void ensure_altstack(void)
+{
+	stack_t cur;
+
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
+		return;
+	if (altstack)
+		return;
+	altstack = malloc(64 * 1024);
+	if (!altstack)
+		return;
+	cur.ss_sp = altstack;
+	cur.ss_size = 64 * 1024;
+	cur.ss_flags = 0;
+	sigaltstack(&cur, NULL);
+}
+
+static void guard(char *lo, size_t len)
+{
+	if (madvise(lo, len, MADV_GUARD_INSTALL) != 0)
+		mprotect(lo, len, PROT_NONE);
+}
+
+static struct slab *slab_new(size_t usable, unsigned nslots)
+{
+	struct slab *s = calloc(1, sizeof(*s));
+	unsigned i;
+
+	if (!s)
+		return NULL;
+	s->guard_bytes = GUARD_BYTES;
+	s->slot_bytes = GUARD_BYTES + usable;
+	s->len = s->slot_bytes * nslots;
+	s->base = mmap(NULL, s->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->base == MAP_FAILED) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < nslots; i++)
+		guard(s->base + (size_t)i * s->slot_bytes, s->guard_bytes);
+	registry_add(s);
+	return s;
+}
+
+static void slab_free(struct slab *s)
+{
+	registry_del(s);
+	munmap(s->base, s->len);
+	free(s);
+}
+
+int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out)
+{
+	struct aring__stack_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->stack_size = round_up(stack_size, page_size());
+	pthread_once(&handler_once, install_handler);
+	ensure_altstack();
+	*out = p;
+	return 0;
+}
+
+void aring__stack_pool_free(struct aring__stack_pool *p)
+{
+	struct slab *s, *next;
+
+	if (!p)
+		return;
+	for (s = p->slabs; s; s = next) {
+		next = s->next;
+		slab_free(s);
+	}
+	free(p);
+}
+
+size_t aring__stack_pool_size(const struct aring__stack_pool *p)
+{
+	return p->stack_size;
+}
+
+/* Returns the top (highest address, exclusive) of a stack. */
+void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable)
+{
+	struct slab *s;
+	unsigned i;
+
+	if (size == 0 || round_up(size, page_size()) == p->stack_size) {
+		if (!p->free) {
+			s = slab_new(p->stack_size, SLAB_STACKS);
+			if (!s)
+				return NULL;
+			s->next = p->slabs;
+			p->slabs = s;
+			for (i = SLAB_STACKS; i-- > 0;) {
+				char *top = s->base + (size_t)(i + 1) * s->slot_bytes;
+				struct free_stack *f = (struct free_stack *)top - 1;
+
+				f->next = p->free;
+				p->free = f;
+				p->nfree++;
+			}
+		}
+		{
+			struct free_stack *f = p->free;
+
+			p->free = f->next;
+			p->nfree--;
+			*usable = p->stack_size;
+			return f + 1;
+		}
+	}
+	/* Another size: a slab of one, freed when the task is. */
+	size = round_up(size, page_size());
+	s = slab_new(size, 1);
+	if (!s)
+		return NULL;
+	s->next = p->slabs;
+	p->slabs = s;
+	*usable = size;
+	return s->base + s->len;
+}
+
+void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable)
+{
+	if (usable == p->stack_size) {
+		struct free_stack *f = (struct free_stack *)top - 1;
+
+		f->next = p->free;
+		p->free = f;
+		p->nfree++;
+		return;
+	}
+	{
+		struct slab **pp, *s;
+
+		for (pp = &p->slabs; (s = *pp); pp = &s->next) {
+			if ((char *)top == s->base + s->len && s->slot_bytes - s->guard_bytes == usable) {
+				*pp = s->next;
+				slab_free(s);
+				return;
+			}
+		}
+	}
+	assert(!"aring: stack not from this pool");
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tasks and the scheduler.
+ *
+ * Runnable tasks run in batches: the scheduler takes everything that became
+ * ready (the "ready" queue) as the next batch, submits the SQEs queued so far
+ * and reaps completions without waiting, then runs the batch. A task that
+ * suspends switches straight to the next task of the batch; only when the
+ * batch is empty does control go back to the scheduler, which submits and,
+ * if nothing is ready, waits for completions. So a round of N tasks costs
+ * N + 1 context switches and one io_uring_enter, and tasks that keep
+ * yielding cannot starve I/O.
+ *
+ * The task's struct lives at the top of its own stack: a spawn allocates
+ * nothing beyond the (pooled) stack.
+ */
+#include "config.h"
+#include <errno.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+static void reap_zombie(aring_loop *loop)
+{
+	aring_task *z = loop->zombie;
+
+	if (z) {
+		loop->zombie = NULL;
+		aring__ctx_unregister_stack(&z->ctx);
+		aring__stack_put(loop->stacks, z->stack_top, z->stack_size);
+	}
+}
+
+/* Leave the running task's context for the next of the batch or the scheduler. */
+static void switch_next(aring_loop *loop, aring_task *self, bool exiting)
+{
+	aring_task *next = aring__taskq_pop(&loop->batch);
+	struct aring__ctx *to;
+
+	if (next) {
+		next->state = ARING__TASK_RUNNING;
+		to = &next->ctx;
+	} else {
+		to = &loop->sched;
+	}
+	loop->current = next;
+	if (exiting)
+		aring__ctx_exit(&self->ctx, to);
+	aring__ctx_switch(&self->ctx, to);
+	reap_zombie(loop);
+}
+
+static void task_main(void *arg)
+{
+	aring_task *t = arg;
+	aring_loop *loop = t->loop;
+
+	reap_zombie(loop);
+	t->result = t->fn(loop, t->arg);
+
+	t->state = ARING__TASK_DONE;
+	loop->nlive--;
+	if (t->joiner)
+		aring__task_wake(loop, t->joiner);
+	if (t->detached) {
+		/* Freed by the next context to run, once we are off this stack. */
+		assert(!loop->zombie);
+		loop->zombie = t;
+		loop->ntasks--;
+	}
+	switch_next(loop, t, true);
+}
+
+void aring__task_suspend(aring_loop *loop)
+{
+	aring_task *self = loop->current;
+
+	assert(self && self->state == ARING__TASK_RUNNING);
+	self->state = ARING__TASK_BLOCKED;
+	switch_next(loop, self, false);
+	assert(loop->current == self);
+}
+
+void aring__task_wake(aring_loop *loop, aring_task *task)
+{
+	if (task->state != ARING__TASK_BLOCKED)
+		return;
+	task->state = ARING__TASK_READY;
+	aring__taskq_push(&loop->ready, task);
+}
+
+ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size,
+				aring_task **out)
+{
+	size_t usable = 0;
+	char *top;
+	aring_task *t;
+
+	if (!loop || !fn)
+		return -EINVAL;
+	if (stack_size && stack_size < 16 * 1024)
+		return -EINVAL;
+	top = aring__stack_get(loop->stacks, stack_size, &usable);
+	if (!top)
+		return -ENOMEM;
+	/* The task struct sits at the top of its stack, cache-line aligned. */
+	t = (aring_task *)(((uintptr_t)top - sizeof(*t)) & ~(uintptr_t)63);
+	memset(t, 0, sizeof(*t));
+	t->loop = loop;
+	t->fn = fn;
+	t->arg = arg;
+	t->detached = out == NULL;
+	t->stack_top = top;
+	t->stack_size = usable;
+	t->seq = ++loop->task_seq;
+	t->ctx.stack_lo = top - usable;
+	t->ctx.stack_size = (size_t)((char *)t - (char *)t->ctx.stack_lo) & ~(size_t)15;
+	aring__ctx_register_stack(&t->ctx);
+	aring__ctx_make(&t->ctx, task_main, t);
+	t->state = ARING__TASK_READY;
+	aring__taskq_push(&loop->ready, t);
+	loop->ntasks++;
+	loop->nlive++;
+	if (out)
+		*out = t;
+	return 0;
+}
+
+ARING_API int aring_spawn(aring_loop *loop, aring_fn fn, void *arg, aring_task **task)
+{
+	return aring_spawn_stack(loop, fn, arg, 0, task);
+}
+
+ARING_API aring_task *aring_current(aring_loop *loop)
+{
+	return loop->current;
+}
+
+ARING_API void aring_yield(aring_loop *loop)
+{
+	aring_task *self = loop->current;
+
+	if (!self)
+		return;
+	self->state = ARING__TASK_READY;
+	aring__taskq_push(&loop->ready, self);
+	switch_next(loop, self, false);
+}
+
+static void task_free(aring_loop *loop, aring_task *t)
+{
+	loop->ntasks--;
+	aring__ctx_unregister_stack(&t->ctx);
+	aring__stack_put(loop->stacks, t->stack_top, t->stack_size);
+}
+
+/* Run the scheduler until *done is true or nothing more can happen. */
+int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until);
+
+ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result)
+{
+	aring_task *self = loop->current;
+
+	if (!task || task->detached)
+		return -EINVAL;
+	if (task == self)
+		return -EDEADLK;
+	if (task->joiner)
+		return -EBUSY;
+	if (task->state != ARING__TASK_DONE) {
+		if (self) {
+			task->joiner = self;
+			while (task->state != ARING__TASK_DONE)
+				aring__task_suspend(loop);
+		} else {
+			int ret = aring__loop_run_until(loop, &task->state, ARING__TASK_DONE);
+
+			if (ret < 0)
+				return ret;
+		}
+	}
+	if (result)
+		*result = task->result;
+	task_free(loop, task);
+	return 0;
+}
+
+/*
+ * The scheduler. Runs in the context that called aring_run (or aring_join
+ * from outside a task) until *state == until, or, with state NULL, until no
+ * task is alive.
+ */
+int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
+{
+	int ret = 0;
+
+	if (loop->current || loop->running)
+		return -EBUSY;
+	loop->running = true;
+	for (;;) {
+		aring_task *next;
+
+		if (state ? *state == until : loop->nlive == 0)
+			break;
+		if (!loop->batch.head) {
+			bool idle = !loop->ready.head;
+
+			if (idle && loop->inflight == 0) {
+				ret = -EDEADLK;
+				break;
+			}
+			/* Submit what the last batch queued; wait only if nothing can run. */
+			ret = aring__loop_poll(loop, idle);
+			if (ret < 0)
+				break;
+			ret = 0;
+			loop->batch = loop->ready;
+			loop->ready.head = loop->ready.tail = NULL;
+			continue;
+		}
+		next = aring__taskq_pop(&loop->batch);
+		next->state = ARING__TASK_RUNNING;
+		loop->current = next;
+		aring__ctx_switch(&loop->sched, &next->ctx);
+		reap_zombie(loop);
+	}
+	loop->running = false;
+	return ret;
+}
+
+ARING_API int aring_run(aring_loop *loop)
+{
+	return aring__loop_run_until(loop, NULL, 0);
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aring: blocking-style I/O on io_uring, one stackful task per unit of work.
+ *
+ * A task is a coroutine with its own stack. Inside a task, aring_read() and
+ * friends put an SQE on the ring, suspend the task, and return the CQE's
+ * result when it arrives. The same program runs on the real kernel ring
+ * (ARING_BACKEND_URING) or on a deterministic simulated ring
+ * (ARING_BACKEND_SIM, see <aring/sim.h>).
+ *
+ * Return convention everywhere: >= 0 is success (a count, an fd, 0), a
+ * negative value is -errno. Nothing in aring sets errno.
+ *
+ * Ops (everything that suspends) may only be called from inside a task; from
+ * anywhere else they return -EPERM.
+ */
+#ifndef ARING_H
+#define ARING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <liburing.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define ARING_API __attribute__((visibility("default")))
+#define ARING_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define ARING_API
+#define ARING_PRINTF(a, b)
+#endif
+
+struct statx;
+struct open_how;
+struct epoll_event;
+struct futex_waitv;
+
+/* ------------------------------------------------------------------ */
+/*  Loop                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct aring_loop aring_loop;
+typedef struct aring_task aring_task;
+
+enum aring_backend { ARING_BACKEND_URING = 0, ARING_BACKEND_SIM = 1 };
+
+struct aring_sim_opts;
+
+struct aring_loop_opts {
+	enum aring_backend backend;        /* default ARING_BACKEND_URING */
+	unsigned entries;                  /* SQ entries; 0 = default (256) */
+	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
+	size_t stack_size;                 /* default task stack; 0 = default (128 KiB) */
+	const struct aring_sim_opts *sim;  /* sim backend settings; NULL = defaults */
+};
+
+#define ARING_DEFAULT_ENTRIES 256u
+#define ARING_DEFAULT_STACK_SIZE (128u * 1024u)
+#define ARING_MAX_ENTRIES 32768u
+
+/*
+ * Make a loop. opts may be NULL (uring backend, defaults).
+ * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
+ * size under 16 KiB), -ENOMEM, or what io_uring_queue_init returned.
+ */
+ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);
+
+/*
+ * Free a loop. Call it after aring_run() returned. Tasks that never returned
+ * (aring_run gave -EDEADLK) have their stacks freed without being resumed.
+ */
+ARING_API void aring_loop_free(aring_loop *loop);
+
+/*
+ * Run until every task has returned. Returns 0; -EDEADLK if tasks remain
+ * but none can ever run again (they all wait on aring_join of each other, or
+ * on the sim, on ops that nothing can complete); -EBUSY if called from a task;
+ * or a fatal -errno from the backend.
+ */
+ARING_API int aring_run(aring_loop *loop);
+
+/* Monotonic time in nanoseconds; virtual time on the sim backend. */
+ARING_API uint64_t aring_now_ns(aring_loop *loop);
+
+/* The raw ring, for io_uring_register_*(); NULL on the sim backend. */
+ARING_API struct io_uring *aring_ring(aring_loop *loop);
+
+/* The backend the loop runs on. */
+ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
+
+/*
+ * 1 if the backend can run this IORING_OP_* opcode natively, else 0. On the
+ * uring backend this is the kernel's probe; the sim models every opcode
+ * named in the "Ops" sections below.
+ */
+ARING_API int aring_op_supported(aring_loop *loop, unsigned opcode);
+
+/* ------------------------------------------------------------------ */
+/*  Tasks                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef int (*aring_fn)(aring_loop *loop, void *arg);
+
+/*
+ * Start fn(loop, arg) as a new task; it first runs when the caller next
+ * suspends (or when aring_run starts). task == NULL makes it detached: it is
+ * freed when it returns. Otherwise *task must be joined exactly once.
+ * May be called before aring_run and from tasks. Returns 0, -EINVAL
+ * (fn NULL), -ENOMEM (no memory for a stack).
+ */
+ARING_API int aring_spawn(aring_loop *loop, aring_fn fn, void *arg, aring_task **task);
+
+/* As aring_spawn, with a stack of stack_size bytes (0 = the loop's default). */
+ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size,
+				aring_task **task);
+
+/*
+ * Wait until task returns, store its return value in *result (may be NULL)
+ * and free it. From a task it suspends; from outside any task it runs the
+ * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
+ * -EDEADLK (a task joining itself, or the loop cannot finish it), -EBUSY
+ * (another task is already joining it).
+ */
+ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result);
+
+/* Let other ready tasks run, then continue. A no-op outside a task. */
+ARING_API void aring_yield(aring_loop *loop);
+
+/* The running task, or NULL outside any task. */
+ARING_API aring_task *aring_current(aring_loop *loop);
+
+/* ------------------------------------------------------------------ */
+/*  Per-operation options: timeout, cancellation, flags                 */
+/* ------------------------------------------------------------------ */
+
+struct aring_opt {
+	uint64_t timeout_ns;   /* 0 = none; else a linked timeout, relative */
+	uint64_t *id;          /* out: an id for aring_cancel, set before suspending */
+	unsigned sqe_flags;    /* extra IOSQE_* flags */
+	unsigned *cqe_flags;   /* out: the CQE's flags */
+};
+
+/*
+ * sqe_flags may hold IOSQE_FIXED_FILE, IOSQE_IO_DRAIN, IOSQE_ASYNC and
+ * IOSQE_BUFFER_SELECT. Any other bit (linking belongs to aring_do_n, and
+ * CQE_SKIP_SUCCESS would lose the result) makes the op return -EINVAL
+ * without submitting anything.
+ *
+ * A timeout that fires before the op completes ends it with -ETIME. An op
+ * cancelled through its id returns -ECANCELED. Ids are never reused.
+ */
+
+/* ------------------------------------------------------------------ */
+/*  Cancellation and timeouts                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Cancel the in-flight op with this id (flags: IORING_ASYNC_CANCEL_ALL is
+ * accepted and meaningless for a single id; other bits give -EINVAL).
+ * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
+ * flight: never existed, or already completed), -EALREADY (it was running
+ * and could not be stopped; it completes on its own).
+ */
+ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
+
+/*
+ * Wait for a timeout, as IORING_OP_TIMEOUT: -ETIME when the time passed (0 if
+ * IORING_TIMEOUT_ETIME_SUCCESS is in flags), 0 when count other completions
+ * arrived first, -ECANCELED when removed or cancelled, -EINVAL for bad ts.
+ */
+ARING_API int aring_timeout(aring_loop *loop, struct __kernel_timespec *ts, unsigned count,
+			    unsigned flags, const struct aring_opt *opt);
+
+/* Remove the timeout with this id: 0, -ENOENT, -EALREADY (already firing). */
+ARING_API int aring_timeout_remove(aring_loop *loop, uint64_t id, unsigned flags,
+				   const struct aring_opt *opt);
+
+/* Give the timeout with this id a new ts: 0, -ENOENT, -EINVAL. */
+ARING_API int aring_timeout_update(aring_loop *loop, struct __kernel_timespec *ts, uint64_t id,
+				   unsigned flags, const struct aring_opt *opt);
+
+/* Sleep ns nanoseconds. Returns 0 once ns have passed; -ECANCELED if cancelled. */
+ARING_API int aring_sleep(aring_loop *loop, uint64_t ns);
+
+/* Sleep with options (an id to cancel it by). */
+ARING_API int aring_sleep_opt(aring_loop *loop, uint64_t ns, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Ops: files and generic I/O                                           */
+/*  Argument order is that of io_uring_prep_*() minus the SQE, plus opt. */
+/* ------------------------------------------------------------------ */
+
+ARING_API int aring_nop(aring_loop *loop, const struct aring_opt *opt);
+ARING_API int aring_read(aring_loop *loop, int fd, void *buf, unsigned nbytes, uint64_t offset,
+			 const struct aring_opt *opt);
+ARING_API int aring_write(aring_loop *loop, int fd, const void *buf, unsigned nbytes,
+			  uint64_t offset, const struct aring_opt *opt);
+ARING_API int aring_readv(aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+			  uint64_t offset, const struct aring_opt *opt);
+ARING_API int aring_writev(aring_loop *loop, int fd, const struct iovec *iovecs,
+			   unsigned nr_vecs, uint64_t offset, const struct aring_opt *opt);
+ARING_API int aring_readv2(aring_loop *loop, int fd, const struct iovec *iovecs, unsigned nr_vecs,
+			   uint64_t offset, int flags, const struct aring_opt *opt);
+ARING_API int aring_writev2(aring_loop *loop, int fd, const struct iovec *iovecs,
+			    unsigned nr_vecs, uint64_t offset, int flags, const struct aring_opt *opt);
+ARING_API int aring_read_fixed(aring_loop *loop, int fd, void *buf, unsigned nbytes,
+			       uint64_t offset, int buf_index, const struct aring_opt *opt);
+ARING_API int aring_write_fixed(aring_loop *loop, int fd, const void *buf, unsigned nbytes,
+				uint64_t offset, int buf_index, const struct aring_opt *opt);
+ARING_API int aring_readv_fixed(aring_loop *loop, int fd, const struct iovec *iovecs,
+				unsigned nr_vecs, uint64_t offset, int flags, int buf_index,
+				const struct aring_opt *opt);
+ARING_API int aring_writev_fixed(aring_loop *loop, int fd, const struct iovec *iovecs,
+				 unsigned nr_vecs, uint64_t offset, int flags, int buf_index,
+				 const struct aring_opt *opt);
+ARING_API int aring_fsync(aring_loop *loop, int fd, unsigned fsync_flags,
+			  const struct aring_opt *opt);
+ARING_API int aring_sync_file_range(aring_loop *loop, int fd, unsigned len, uint64_t offset,
+				    int flags, const struct aring_opt *opt);
+ARING_API int aring_fallocate(aring_loop *loop, int fd, int mode, uint64_t offset, uint64_t len,
+			      const struct aring_opt *opt);
+ARING_API int aring_fadvise(aring_loop *loop, int fd, uint64_t offset, off_t len, int advice,
+			    const struct aring_opt *opt);
+ARING_API int aring_madvise(aring_loop *loop, void *addr, off_t length, int advice,
+			    const struct aring_opt *opt);
+ARING_API int aring_ftruncate(aring_loop *loop, int fd, loff_t len, const struct aring_opt *opt);
+ARING_API int aring_openat(aring_loop *loop, int dfd, const char *path, int flags, mode_t mode,
+			   const struct aring_opt *opt);
+ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct open_how *how,
+			    const struct aring_opt *opt);
+ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
+ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
+			  struct statx *statxbuf, const struct aring_opt *opt);
+ARING_API int aring_renameat(aring_loop *loop, int olddfd, const char *oldpath, int newdfd,
+			     const char *newpath, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_unlinkat(aring_loop *loop, int dfd, const char *path, int flags,
+			     const struct aring_opt *opt);
+ARING_API int aring_mkdirat(aring_loop *loop, int dfd, const char *path, mode_t mode,
+			    const struct aring_opt *opt);
+ARING_API int aring_symlinkat(aring_loop *loop, const char *target, int newdirfd,
+			      const char *linkpath, const struct aring_opt *opt);
+ARING_API int aring_linkat(aring_loop *loop, int olddfd, const char *oldpath, int newdfd,
+			   const char *newpath, int flags, const struct aring_opt *opt);
+ARING_API int aring_splice(aring_loop *loop, int fd_in, int64_t off_in, int fd_out,
+			   int64_t off_out, unsigned nbytes, unsigned splice_flags,
+			   const struct aring_opt *opt);
+ARING_API int aring_tee(aring_loop *loop, int fd_in, int fd_out, unsigned nbytes,
+			unsigned splice_flags, const struct aring_opt *opt);
+/* The pipe op needs Linux 6.16; on older kernels the uring backend calls pipe2(2). */
+ARING_API int aring_pipe(aring_loop *loop, int fds[2], int flags, const struct aring_opt *opt);
+ARING_API int aring_fsetxattr(aring_loop *loop, int fd, const char *name, const char *value,
+			      int flags, unsigned len, const struct aring_opt *opt);
+ARING_API int aring_setxattr(aring_loop *loop, const char *name, const char *value,
+			     const char *path, int flags, unsigned len, const struct aring_opt *opt);
+ARING_API int aring_fgetxattr(aring_loop *loop, int fd, const char *name, char *value,
+			      unsigned len, const struct aring_opt *opt);
+ARING_API int aring_getxattr(aring_loop *loop, const char *name, char *value, const char *path,
+			     unsigned len, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Ops: polling, epoll, processes, futexes, rings                       */
+/* ------------------------------------------------------------------ */
+
+/* Wait for poll_mask (POLLIN, ...) on fd; returns the ready mask. */
+ARING_API int aring_poll_add(aring_loop *loop, int fd, unsigned poll_mask,
+			     const struct aring_opt *opt);
+/* Remove the poll_add with this id: 0 (it returns -ECANCELED), -ENOENT, -EALREADY. */
+ARING_API int aring_poll_remove(aring_loop *loop, uint64_t id, const struct aring_opt *opt);
+ARING_API int aring_epoll_ctl(aring_loop *loop, int epfd, int fd, int op, struct epoll_event *ev,
+			      const struct aring_opt *opt);
+ARING_API int aring_epoll_wait(aring_loop *loop, int fd, struct epoll_event *events,
+			       int maxevents, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_waitid(aring_loop *loop, idtype_t idtype, id_t id, siginfo_t *infop,
+			   int options, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_futex_wait(aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t mask,
+			       uint32_t futex_flags, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_futex_wake(aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t mask,
+			       uint32_t futex_flags, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_futex_waitv(aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
+				unsigned flags, const struct aring_opt *opt);
+/* Post a CQE with res = len and user_data = data on the ring behind fd. */
+ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
+			     unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_files_update(aring_loop *loop, int *fds, unsigned nr_fds, int offset,
+				 const struct aring_opt *opt);
+ARING_API int aring_fixed_fd_install(aring_loop *loop, int fd, unsigned flags,
+				     const struct aring_opt *opt);
+ARING_API int aring_provide_buffers(aring_loop *loop, void *addr, int len, int nr, int bgid,
+				   int bid, const struct aring_opt *opt);
+ARING_API int aring_remove_buffers(aring_loop *loop, int nr, int bgid, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Ops: sockets                                                         */
+/* ------------------------------------------------------------------ */
+
+ARING_API int aring_socket(aring_loop *loop, int domain, int type, int protocol, unsigned flags,
+			   const struct aring_opt *opt);
+/* bind and listen need Linux 6.11; on older kernels the uring backend calls bind(2)/listen(2). */
+ARING_API int aring_bind(aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
+			 const struct aring_opt *opt);
+ARING_API int aring_listen(aring_loop *loop, int fd, int backlog, const struct aring_opt *opt);
+ARING_API int aring_accept(aring_loop *loop, int fd, struct sockaddr *addr, socklen_t *addrlen,
+			   int flags, const struct aring_opt *opt);
+ARING_API int aring_connect(aring_loop *loop, int fd, const struct sockaddr *addr,
+			    socklen_t addrlen, const struct aring_opt *opt);
+ARING_API int aring_send(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+			 const struct aring_opt *opt);
+ARING_API int aring_recv(aring_loop *loop, int fd, void *buf, size_t len, int flags,
+			 const struct aring_opt *opt);
+ARING_API int aring_sendmsg(aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
+			    const struct aring_opt *opt);
+ARING_API int aring_recvmsg(aring_loop *loop, int fd, struct msghdr *msg, unsigned flags,
+			    const struct aring_opt *opt);
+/* Zero-copy send: returns the bytes sent once the kernel released buf. */
+ARING_API int aring_send_zc(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+			    unsigned zc_flags, const struct aring_opt *opt);
+ARING_API int aring_sendmsg_zc(aring_loop *loop, int fd, const struct msghdr *msg,
+			       unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt);
+/* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
+ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,
+			     void *optval, int optlen, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Custom operations                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef void (*aring_prep_fn)(struct io_uring_sqe *sqe, void *ctx);
+
+/*
+ * One op prepared by prep on a zeroed SQE. The library owns user_data (and
+ * the IOSQE_IO_LINK bit when opt has a timeout). Returns the CQE's res.
+ */
+ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const struct aring_opt *opt);
+
+/*
+ * A linked chain of nsqes SQEs (1 <= nsqes <= the ring size less one for a
+ * timeout): prep fills sqes[0..nsqes-1], zeroed, and the library links them
+ * (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK). Returns the result of the
+ * last SQE; opt->timeout_ns applies to the last SQE, opt->cqe_flags receives
+ * the last CQE's flags. -EINVAL if nsqes is 0 or too large.
+ */
+ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
+			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			 const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Multishot ops                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Multishot ops call fn once per CQE, on the task's stack, with the CQE's res
+ * and flags. fn returns 0 to keep going or non-zero to stop (the library then
+ * cancels the request and waits for its last CQE). The call returns when the
+ * request ended: 0 if fn stopped it, the final CQE's res if the kernel ended
+ * it (-ECANCELED, -ETIME for opt->timeout_ns, ... ; a final res >= 0 is also
+ * delivered to fn before).
+ */
+typedef int (*aring_multishot_fn)(aring_loop *loop, int res, unsigned cqe_flags, void *arg);
+
+ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_multishot_fn fn,
+				     void *arg, const struct aring_opt *opt);
+ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
+				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Writer                                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Write all len bytes to fd, retrying short writes (at the file position:
+ * offset -1). Returns len, or -errno of the first failing write (bytes before
+ * it were written). opt applies to each write.
+ */
+ARING_API int aring_write_all(aring_loop *loop, int fd, const void *buf, size_t len,
+			      const struct aring_opt *opt);
+
+/*
+ * printf to fd through the ring, retrying short writes. Output of up to
+ * 4 KiB is formatted on the task's stack (no heap); longer output goes
+ * through one heap buffer. Returns bytes written or -errno (-EINVAL for a
+ * bad format, -ENOMEM).
+ */
+ARING_API int aring_printf(aring_loop *loop, int fd, const char *fmt, ...) ARING_PRINTF(3, 4);
+ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list ap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARING_H */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+#include "tests/helpers.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct th_config *th_cfg;
+
+#define MAX_CONFIGS 8
+static struct th_config configs[MAX_CONFIGS];
+static unsigned nconfigs;
+
+aring_loop *th_loop_new_sim(unsigned entries, const struct aring_sim_opts *sim)
+{
+	struct aring_loop_opts o = { 0 };
+	struct aring_sim_opts so = { 0 };
+	aring_loop *loop = NULL;
+	int ret;
+
+	o.backend = th_cfg ? th_cfg->backend : ARING_BACKEND_URING;
+	o.entries = entries;
+	if (o.backend == ARING_BACKEND_SIM) {
+		if (sim)
+			so = *sim;
+		if (!so.seed)
+			so.seed = th_cfg->seed;
+		o.sim = &so;
+	}
+	ret = aring_loop_new(&loop, &o);
+	if (ret < 0)
+		fprintf(stderr, "aring_loop_new(%s): %s\n", th_cfg ? th_cfg->name : "uring",
+			strerror(-ret));
+	CU_ASSERT_FATAL(ret == 0);
+	return loop;
+}
+
+aring_loop *th_loop_new(unsigned entries)
+{
+	return th_loop_new_sim(entries, NULL);
+}
+
+int th_run_on(aring_loop *loop, aring_fn fn, void *arg)
+{
+	aring_task *t = NULL;
+	int result = -12345;
+
+	CU_ASSERT_FATAL(aring_spawn(loop, fn, arg, &t) == 0);
+	CU_ASSERT_EQUAL_FATAL(aring_run(loop), 0);
+	CU_ASSERT_FATAL(aring_join(loop, t, &result) == 0);
+	return result;
+}
+
+int th_run(aring_fn fn, void *arg, unsigned entries)
+{
+	aring_loop *loop = th_loop_new(entries);
+	int ret = th_run_on(loop, fn, arg);
+
+	aring_loop_free(loop);
+	return ret;
+}
+
+struct sockaddr_in th_addr(uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static int local_port(aring_loop *loop, int fd, uint16_t *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int ret;
+
+	if (aring_loop_backend(loop) == ARING_BACKEND_SIM)
+		ret = aring_sim_getsockname(loop, fd, (struct sockaddr *)&a, &len);
+	else
+		ret = getsockname(fd, (struct sockaddr *)&a, &len) < 0 ? -errno : 0;
+	if (ret == 0)
+		*port = ntohs(a.sin_port);
+	return ret;
+}
+
+int th_listen(aring_loop *loop, uint16_t *port)
+{
+	struct sockaddr_in a = th_addr(0);
+	int fd, ret;
+
+	fd = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	if (fd < 0)
+		return fd;
+	ret = aring_bind(loop, fd, (struct sockaddr *)&a, sizeof(a), NULL);
+	if (ret == 0)
+		ret = aring_listen(loop, fd, 128, NULL);
+	if (ret == 0)
+		ret = local_port(loop, fd, port);
+	if (ret < 0) {
+		aring_close(loop, fd, NULL);
+		return ret;
+	}
+	return fd;
+}
+
+struct accept_arg {
+	int lfd;
+	int fd;
+};
+
+static int accept_task(aring_loop *loop, void *arg)
+{
+	struct accept_arg *a = arg;
+
+	a->fd = aring_accept(loop, a->lfd, NULL, NULL, 0, NULL);
+	return 0;
+}
+
+int th_tcp_pair(aring_loop *loop, int *client, int *server)
+{
+	struct accept_arg acc = { .fd = -1 };
+	struct sockaddr_in a;
+	aring_task *t;
+	uint16_t port = 0;
+	int lfd, cfd, ret;
+
+	lfd = th_listen(loop, &port);
+	if (lfd < 0)
+		return lfd;
+	acc.lfd = lfd;
+	ret = aring_spawn(loop, accept_task, &acc, &t);
+	if (ret < 0)
+		return ret;
+	cfd = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	a = th_addr(port);
+	ret = cfd < 0 ? cfd : aring_connect(loop, cfd, (struct sockaddr *)&a, sizeof(a), NULL);
+	aring_join(loop, t, NULL);
+	aring_close(loop, lfd, NULL);
+	if (ret < 0 || acc.fd < 0) {
+		if (cfd >= 0)
+			aring_close(loop, cfd, NULL);
+		if (acc.fd >= 0)
+			aring_close(loop, acc.fd, NULL);
+		return ret < 0 ? ret : acc.fd;
+	}
+	*client = cfd;
+	*server = acc.fd;
+	return 0;
+}
+
+static bool sim_available(void)
+{
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM };
+	aring_loop *loop;
+
+	if (aring_loop_new(&loop, &o) < 0)
+		return false;
+	aring_loop_free(loop);
+	return true;
+}
+
+static int suite_init(void)
+{
+	return 0;
+}
+
+static unsigned failures_before;
+
+static void add_config(enum aring_backend b, uint64_t seed)
+{
+	struct th_config *c = &configs[nconfigs++];
+
+	c->backend = b;
+	c->seed = seed;
+	if (b == ARING_BACKEND_URING)
+		snprintf(c->name, sizeof(c->name), "uring");
+	else
+		snprintf(c->name, sizeof(c->name), "sim seed=%" PRIu64, seed);
+}
+
+int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsigned backends)
+{
+	const char *env = getenv("ARING_SIM_SEED");
+	unsigned i, failed = 0;
+
+	(void)argc;
+	(void)argv;
+	if (backends & TH_URING)
+		add_config(ARING_BACKEND_URING, 0);
+	if (backends & TH_SIM) {
+		if (!sim_available()) {
+			printf("%s: the sim backend is not built; its configurations did not run\n", suite);
+		} else if (env && *env) {
+			add_config(ARING_BACKEND_SIM, strtoull(env, NULL, 0));
+		} else {
+			add_config(ARING_BACKEND_SIM, 1);
+			add_config(ARING_BACKEND_SIM, 2);
+			add_config(ARING_BACKEND_SIM, 0x5eed);
+		}
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	for (i = 0; i < nconfigs; i++) {
+		char name[160];
+		CU_pSuite s;
+		CU_TestInfo *t;
+		unsigned f;
+
+		CU_cleanup_registry();
+		if (CU_initialize_registry() != CUE_SUCCESS)
+			return 1;
+		snprintf(name, sizeof(name), "%s [%s]", suite, configs[i].name);
+		s = CU_add_suite(name, suite_init, NULL);
+		for (t = tests; t->pName; t++)
+			CU_add_test(s, t->pName, t->pTestFunc);
+		th_cfg = &configs[i];
+		failures_before = 0;
+		CU_basic_run_tests();
+		f = CU_get_number_of_tests_failed();
+		if (f && configs[i].backend == ARING_BACKEND_SIM)
+			printf("\n%s: %u test(s) failed on the sim; replay with ARING_SIM_SEED=%" PRIu64 "\n",
+			       suite, f, configs[i].seed);
+		failed += f;
+	}
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}

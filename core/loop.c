@@ -46,12 +46,38 @@ fail:
 	return ret;
 }
 
+/*
+ * Ops still in flight (aring_run gave -EDEADLK, or was never called after
+ * an op was queued) point into task stacks. Cancel them all and wait for
+ * their CQEs, so that the kernel is done with those stacks before they are
+ * unmapped. The sim has no one else writing into them.
+ */
+static void drain(aring_loop *loop)
+{
+	struct aring__backend *be = loop->be;
+	struct io_uring_sqe *sqe;
+
+	if (!loop->inflight || !be->ops->ring(be))
+		return;
+	while (!(sqe = be->ops->get_sqe(be)))
+		be->ops->submit(be, 0);
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+	sqe->user_data = 0;  /* ignored by the reaper */
+	while (loop->inflight) {
+		int ret = be->ops->submit(be, 1);
+
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME)
+			break;
+		aring__loop_reap(loop);
+	}
+}
+
 ARING_API void aring_loop_free(aring_loop *loop)
 {
 	if (!loop)
 		return;
 	assert(!loop->running && !loop->current);
-	/* The backend first: the kernel stops touching task stacks before they go. */
+	drain(loop);
 	loop->be->ops->destroy(loop->be);
 	aring__stack_pool_free(loop->stacks);
 	free(loop);

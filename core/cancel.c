@@ -20,7 +20,7 @@
 void aring__id_add(aring_loop *loop, struct aring__op *op)
 {
 	op->id = ++loop->next_id;
-	op->has_id = true;
+	op->flags |= ARING__OP_ID;
 	op->id_prev = NULL;
 	op->id_next = loop->ids;
 	if (loop->ids)
@@ -36,7 +36,7 @@ void aring__id_del(aring_loop *loop, struct aring__op *op)
 		loop->ids = op->id_next;
 	if (op->id_next)
 		op->id_next->id_prev = op->id_prev;
-	op->has_id = false;
+	op->flags &= (uint8_t)~ARING__OP_ID;
 }
 
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)

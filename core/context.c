@@ -8,66 +8,7 @@
 #include "config.h"
 #include "core/internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ARING_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARING_ASAN 1
-#endif
-#endif
-
-#ifdef ARING_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
-#ifdef HAVE_VALGRIND_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-
-/* The C ABI of Boost.Context's fcontext (boost/context/detail/fcontext.hpp). */
-typedef struct {
-	aring__fctx fctx;
-	void *data;
-} transfer_t;
-
-extern transfer_t jump_fcontext(aring__fctx const to, void *vp);
-extern aring__fctx make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
-
-/* What a switch hands to the context it resumes. */
-struct xfer {
-	struct aring__ctx *from;
-	struct aring__ctx *to;
-	bool exiting;
-};
-
-static void after_switch(transfer_t t)
-{
-	struct xfer *x = t.data;
-
-	x->from->fctx = t.fctx;
-#ifdef ARING_ASAN
-	{
-		const void *lo = NULL;
-		size_t size = 0;
-
-		__sanitizer_finish_switch_fiber(x->to->asan_fake_stack, &lo, &size);
-		if (!x->from->stack_lo && !x->exiting) {
-			/* First switch away from the thread's own stack: learn it. */
-			x->from->stack_lo = (void *)lo;
-			x->from->stack_size = size;
-		}
-	}
-#endif
-}
-
-static void before_switch(struct xfer *x)
-{
-#ifdef ARING_ASAN
-	__sanitizer_start_switch_fiber(x->exiting ? NULL : &x->from->asan_fake_stack,
-				       x->to->stack_lo, x->to->stack_size);
-#else
-	(void)x;
-#endif
-}
+#include "core/context.h"
 
 static void ctx_entry(transfer_t t)
 {
@@ -85,17 +26,12 @@ void aring__ctx_make(struct aring__ctx *ctx, void (*fn)(void *arg), void *arg)
 	ctx->fn = fn;
 	ctx->arg = arg;
 	ctx->asan_fake_stack = NULL;
+#ifdef ARING_ASAN
+	/* A pooled stack keeps the shadow of its last task's frames (a task
+	 * leaves through aring__ctx_exit, never returning from them). */
+	__asan_unpoison_memory_region(ctx->stack_lo, ctx->stack_size);
+#endif
 	ctx->fctx = make_fcontext((char *)ctx->stack_lo + ctx->stack_size, ctx->stack_size, ctx_entry);
-}
-
-void aring__ctx_switch(struct aring__ctx *from, struct aring__ctx *to)
-{
-	struct xfer x = { .from = from, .to = to, .exiting = false };
-	transfer_t t;
-
-	before_switch(&x);
-	t = jump_fcontext(to->fctx, &x);
-	after_switch(t);
 }
 
 void aring__ctx_exit(struct aring__ctx *from, struct aring__ctx *to)

@@ -33,8 +33,6 @@ struct aring__ctx {
 
 /* Make ctx start fn(arg) on [stack_lo, stack_lo + size). */
 void aring__ctx_make(struct aring__ctx *ctx, void (*fn)(void *arg), void *arg);
-/* Save the running context in from and continue to. Returns when resumed. */
-void aring__ctx_switch(struct aring__ctx *from, struct aring__ctx *to);
 /* Leave a context for good (its stack may be freed once this returns elsewhere). */
 __attribute__((noreturn)) void aring__ctx_exit(struct aring__ctx *from, struct aring__ctx *to);
 void aring__ctx_register_stack(struct aring__ctx *ctx);
@@ -123,19 +121,24 @@ enum {
 	ARING__TAG_MASK = 3,
 };
 
+enum {
+	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
+	ARING__OP_ID = 1u << 1,         /* is in the id registry */
+	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
+};
+
 struct aring__op {
 	aring_task *task;
 	int32_t res;            /* the main CQE's res */
-	int32_t timeout_res;    /* the linked timeout's res (if any) */
 	uint32_t cqe_flags;     /* the main CQE's flags */
 	uint32_t pending;       /* CQEs still to come */
-	bool has_timeout;
-	bool has_id;
-	uint64_t id;            /* 0 = none */
-	struct aring__op *id_prev, *id_next;  /* loop->ids, while has_id */
-	aring_multishot_fn ms_fn;             /* multishot callback, or NULL */
+	uint8_t flags;          /* ARING__OP_*; the fields below are valid per flag */
+	uint8_t ms_stop;        /* multishot: 1 = fn asked to stop, 2 = cancel sent */
+	int32_t timeout_res;    /* the linked timeout's res */
+	uint64_t id;
+	struct aring__op *id_prev, *id_next;  /* loop->ids */
+	aring_multishot_fn ms_fn;
 	void *ms_arg;
-	int ms_stop;                          /* fn asked to stop */
 	struct __kernel_timespec ts;          /* the linked timeout's time */
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
 } __attribute__((aligned(8)));
@@ -156,12 +159,66 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
 
-/* Common case: one SQE. */
+/* ---------------------------------------------------------------- loop */
+
+struct aring_loop {
+	struct aring__backend *be;
+	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL */
+	aring_task *current;             /* running task, NULL in the scheduler */
+	struct aring__taskq ready;       /* runnable, next batch */
+	struct aring__taskq batch;       /* runnable, this batch */
+	uint64_t inflight;               /* CQEs the core still expects */
+	aring_task *zombie;              /* finished detached task to free */
+	struct aring__ctx sched;         /* the context aring_run runs in */
+	enum aring_backend kind;
+	struct aring__stack_pool *stacks;
+	size_t stack_size;
+	uint64_t ntasks;                 /* spawned and not yet freed/returned */
+	uint64_t nlive;                  /* not yet returned */
+	uint64_t next_id;                /* ids for aring_cancel, never reused */
+	uint64_t task_seq;
+	struct aring__op *ids;           /* ops with an id, in flight */
+	bool running;
+};
+
+/* Suspend the running task until someone makes it ready (core/task.c). */
+void aring__task_suspend(aring_loop *loop);
+
+/* Make a blocked task runnable. */
+static inline void aring__task_wake(aring_loop *loop, aring_task *task)
+{
+	if (task->state != ARING__TASK_BLOCKED)
+		return;
+	task->state = ARING__TASK_READY;
+	aring__taskq_push(&loop->ready, task);
+}
+
+static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
+{
+	if (ARING_LIKELY(loop->ring != NULL))
+		return io_uring_get_sqe(loop->ring);
+	return loop->be->ops->get_sqe(loop->be);
+}
+
+/*
+ * The wrappers' frame (core/ops.c). The common case, no opt and room in the
+ * SQ, is inline; anything else goes through aring__op_begin/aring__op_wait.
+ */
 static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring__op *op,
 						 const struct aring_opt *opt, int *err)
 {
 	struct io_uring_sqe *sqe = NULL;
 
+	if (ARING_LIKELY(!opt && loop->current)) {
+		sqe = aring__get_sqe(loop);
+		if (ARING_LIKELY(sqe != NULL)) {
+			op->task = loop->current;
+			op->flags = 0;
+			op->cqe_flags = 0;
+			*err = 0;
+			return sqe;
+		}
+	}
 	*err = aring__op_begin(loop, op, opt, &sqe, 1);
 	return sqe;
 }
@@ -169,35 +226,18 @@ static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring_
 static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
 				const struct aring_opt *opt, struct io_uring_sqe *sqe)
 {
+	if (ARING_LIKELY(!opt)) {
+		sqe->user_data = aring__op_ud(op, ARING__TAG_MAIN);
+		op->pending = 1;
+		loop->inflight++;
+		do
+			aring__task_suspend(loop);
+		while (op->pending);
+		return op->res;
+	}
 	return aring__op_wait(loop, op, opt, &sqe, 1);
 }
 
-/* ---------------------------------------------------------------- loop */
-
-struct aring_loop {
-	struct aring__backend *be;
-	enum aring_backend kind;
-	aring_task *current;             /* running task, NULL in the scheduler */
-	struct aring__ctx sched;         /* the context aring_run runs in */
-	struct aring__taskq ready;       /* runnable, next batch */
-	struct aring__taskq batch;       /* runnable, this batch */
-	aring_task *zombie;              /* finished detached task to free */
-	struct aring__stack_pool *stacks;
-	size_t stack_size;
-	uint64_t ntasks;                 /* spawned and not yet freed/returned */
-	uint64_t nlive;                  /* not yet returned */
-	uint64_t inflight;               /* CQEs the core still expects */
-	uint64_t next_id;                /* ids for aring_cancel, never reused */
-	uint64_t task_seq;
-	struct aring__op *ids;           /* ops with an id, in flight */
-	bool running;
-	int fatal;                       /* a backend error that stops aring_run */
-};
-
-/* Suspend the running task until someone makes it ready (core/task.c). */
-void aring__task_suspend(aring_loop *loop);
-/* Make a blocked task runnable. */
-void aring__task_wake(aring_loop *loop, aring_task *task);
 /* Submit queued SQEs, and reap CQEs; wait for one if `wait`. */
 int aring__loop_poll(aring_loop *loop, bool wait);
 /* Reap ready CQEs without submitting or waiting. */

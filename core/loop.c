@@ -38,6 +38,7 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 		ret = aring__sim_new(opts, &loop->be);
 	if (ret < 0)
 		goto fail;
+	loop->ring = loop->be->ops->ring(loop->be);
 	*out = loop;
 	return 0;
 fail:

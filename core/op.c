@@ -59,7 +59,7 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 
 	if (ARING_UNLIKELY(!loop->current))
 		return -EPERM;
-	op->has_timeout = false;
+	op->flags = 0;
 	if (opt) {
 		if (opt->sqe_flags & ~ALLOWED_SQE_FLAGS)
 			return -EINVAL;
@@ -68,22 +68,21 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 	}
 	if (need > be->sq_entries)
 		return -EINVAL;
-	if (ARING_UNLIKELY(be->ops->sq_space(be) < need)) {
+	/* All of an op's SQEs go to the kernel in one submission: a link
+	 * must not be split across two io_uring_enter calls. */
+	if (be->ops->sq_space(be) < need) {
 		ret = make_room(loop, need);
 		if (ret < 0)
 			return ret;
 	}
 	for (i = 0; i < nsqes; i++)
-		sqes[i] = be->ops->get_sqe(be);
+		sqes[i] = aring__get_sqe(loop);
 	if (opt && opt->timeout_ns) {
 		/* Taken now so that it follows the op's SQE in the ring. */
-		op->has_timeout = true;
-		op->tsqe = be->ops->get_sqe(be);
+		op->flags |= ARING__OP_TIMEOUT;
+		op->tsqe = aring__get_sqe(loop);
 	}
 	op->task = loop->current;
-	op->has_id = false;
-	op->ms_fn = NULL;
-	op->ms_stop = 0;
 	op->timeout_res = 0;
 	op->cqe_flags = 0;
 	op->res = 0;
@@ -113,7 +112,7 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	op->pending = nsqes;
 	if (opt) {
 		last->flags |= (uint8_t)opt->sqe_flags;
-		if (op->has_timeout) {
+		if (op->flags & ARING__OP_TIMEOUT) {
 			last->flags |= IOSQE_IO_LINK;
 			set_timeout(op, opt->timeout_ns);
 			io_uring_prep_link_timeout(op->tsqe, &op->ts, 0);
@@ -129,52 +128,68 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	do
 		aring__task_suspend(loop);
 	while (op->pending);
-	if (op->has_id)
+	if (op->flags & ARING__OP_ID)
 		aring__id_del(loop, op);
 	if (opt && opt->cqe_flags)
 		*opt->cqe_flags = op->cqe_flags;
-	if (op->has_timeout && op->timeout_res == -ETIME &&
+	if ((op->flags & ARING__OP_TIMEOUT) && op->timeout_res == -ETIME &&
 	    (op->res == -ECANCELED || op->res == -EINTR))
 		return -ETIME;
 	return op->res;
 }
 
-/* One CQE for an op of the core. Called by the reaper, on the scheduler's
- * stack or on whichever task's stack is making room in the SQ. */
-static void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
+/*
+ * A CQE other than the plain single one: a linked timeout's, an earlier
+ * link's, a multishot's, a zero-copy notification. Returns true when the
+ * CQE does not end one of the op's expected completions.
+ */
+static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
+			  const struct io_uring_cqe *cqe)
 {
-	struct aring__op *op = (struct aring__op *)(uintptr_t)(cqe->user_data & ~(uint64_t)ARING__TAG_MASK);
-	unsigned tag = (unsigned)(cqe->user_data & ARING__TAG_MASK);
-
-	switch (tag) {
-	case ARING__TAG_MAIN:
-		if (op->ms_fn) {
-			if (cqe->flags & IORING_CQE_F_MORE) {
-				if (!op->ms_stop && op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg)) {
-					op->ms_stop = 1;
-					aring__task_wake(loop, op->task);
-				}
-				return;
+	if (tag == ARING__TAG_TIMEOUT) {
+		op->timeout_res = cqe->res;
+		return false;
+	}
+	if (tag != ARING__TAG_MAIN)
+		return false;
+	if (op->flags & ARING__OP_MULTISHOT) {
+		if (cqe->flags & IORING_CQE_F_MORE) {
+			if (!op->ms_stop && op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg)) {
+				op->ms_stop = 1;
+				aring__task_wake(loop, op->task);
 			}
-			if (cqe->res >= 0 && !op->ms_stop)
-				op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg);
-		} else if (cqe->flags & IORING_CQE_F_NOTIF) {
-			/* The zero-copy notification: the result came before. */
-			op->cqe_flags |= IORING_CQE_F_NOTIF;
-			break;
+			return true;
 		}
+		if (cqe->res >= 0 && !op->ms_stop)
+			op->ms_fn(loop, cqe->res, cqe->flags, op->ms_arg);
+	} else if (cqe->flags & IORING_CQE_F_NOTIF) {
+		/* The zero-copy notification: the result came before it. */
+		op->cqe_flags |= IORING_CQE_F_NOTIF;
+		return false;
+	}
+	op->res = cqe->res;
+	op->cqe_flags = cqe->flags;
+	return (cqe->flags & IORING_CQE_F_MORE) != 0;
+}
+
+/* One CQE for an op of the core: on the scheduler's stack, or on the stack
+ * of a task that is making room in the SQ. */
+static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = cqe->user_data;
+	struct aring__op *op = (struct aring__op *)(uintptr_t)(ud & ~(uint64_t)ARING__TAG_MASK);
+	unsigned tag = (unsigned)(ud & ARING__TAG_MASK);
+
+	/* 0 and ~0 are never ours (liburing's internal timeout uses ~0). */
+	if (ARING_UNLIKELY(ud + 1 <= 1))
+		return;
+	if (ARING_LIKELY(tag == ARING__TAG_MAIN && !op->flags &&
+			 !(cqe->flags & (IORING_CQE_F_MORE | IORING_CQE_F_NOTIF)))) {
 		op->res = cqe->res;
 		op->cqe_flags = cqe->flags;
-		if (cqe->flags & IORING_CQE_F_MORE)
-			return;
-		break;
-	case ARING__TAG_TIMEOUT:
-		op->timeout_res = cqe->res;
-		break;
-	default:
-		break;
+	} else if (complete_slow(loop, op, tag, cqe)) {
+		return;
 	}
-	assert(op->pending > 0 && loop->inflight > 0);
 	loop->inflight--;
 	if (--op->pending == 0)
 		aring__task_wake(loop, op->task);
@@ -182,22 +197,53 @@ static void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 
 #define REAP_BATCH 64
 
+/*
+ * The uring backend: walk the CQ ring in place, one acquire load of the tail
+ * and one release store of the head per batch.
+ */
+static unsigned reap_ring(aring_loop *loop, struct io_uring *ring)
+{
+	struct io_uring_cq *cq = &ring->cq;
+	unsigned shift = (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
+	unsigned total = 0;
+
+	for (;;) {
+		unsigned head = *cq->khead;
+		unsigned tail = io_uring_smp_load_acquire(cq->ktail);
+
+		if (head != tail) {
+			total += tail - head;
+			for (; head != tail; head++)
+				complete(loop, &cq->cqes[(head & cq->ring_mask) << shift]);
+			io_uring_smp_store_release(cq->khead, head);
+			continue;
+		}
+		/* Completions the kernel holds back (task work, overflow):
+		 * as io_uring_peek_batch_cqe does, enter to flush them. */
+		if (!total && (IO_URING_READ_ONCE(*ring->sq.kflags) &
+			       (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN))) {
+			io_uring_get_events(ring);
+			if (io_uring_cq_ready(ring))
+				continue;
+		}
+		return total;
+	}
+}
+
 unsigned aring__loop_reap(aring_loop *loop)
 {
 	struct aring__backend *be = loop->be;
 	struct io_uring_cqe *cqes[REAP_BATCH];
 	unsigned total = 0;
 
+	if (loop->ring)
+		return reap_ring(loop, loop->ring);
 	for (;;) {
 		unsigned n = be->ops->peek(be, cqes, REAP_BATCH);
 		unsigned i;
 
-		for (i = 0; i < n; i++) {
-			/* 0 and ~0 are never ours (liburing's internal timeout uses ~0). */
-			if (cqes[i]->user_data == 0 || cqes[i]->user_data == ~(uint64_t)0)
-				continue;
+		for (i = 0; i < n; i++)
 			complete(loop, cqes[i]);
-		}
 		be->ops->advance(be, n);
 		total += n;
 		if (n < REAP_BATCH)

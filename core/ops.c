@@ -303,8 +303,10 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe *sqe,
 		     aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
+	op->flags |= ARING__OP_MULTISHOT;
 	op->ms_fn = fn;
 	op->ms_arg = arg;
+	op->ms_stop = 0;
 	op->pending = 1;
 	sqe->user_data = aring__op_ud(op, ARING__TAG_MAIN);
 	if (opt)

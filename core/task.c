@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/context.h"
 
 static void reap_zombie(aring_loop *loop)
 {
@@ -75,18 +76,8 @@ void aring__task_suspend(aring_loop *loop)
 {
 	aring_task *self = loop->current;
 
-	assert(self && self->state == ARING__TASK_RUNNING);
 	self->state = ARING__TASK_BLOCKED;
 	switch_next(loop, self, false);
-	assert(loop->current == self);
-}
-
-void aring__task_wake(aring_loop *loop, aring_task *task)
-{
-	if (task->state != ARING__TASK_BLOCKED)
-		return;
-	task->state = ARING__TASK_READY;
-	aring__taskq_push(&loop->ready, task);
 }
 
 ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size,

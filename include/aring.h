@@ -358,12 +358,15 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 /* ------------------------------------------------------------------ */
 
 /*
- * Multishot ops call fn once per CQE, on the task's stack, with the CQE's res
- * and flags. fn returns 0 to keep going or non-zero to stop (the library then
- * cancels the request and waits for its last CQE). The call returns when the
- * request ended: 0 if fn stopped it, the final CQE's res if the kernel ended
- * it (-ECANCELED, -ETIME for opt->timeout_ns, ... ; a final res >= 0 is also
- * delivered to fn before).
+ * Multishot ops call fn once per CQE with the CQE's res and flags. fn runs
+ * inside the loop's completion processing, not on the task's stack: it must
+ * not suspend (no aring_* ops, no aring_join); it may aring_spawn (a task
+ * per accepted connection, say). fn returns 0 to keep going or non-zero to
+ * stop: the library then cancels the request and waits for its last CQE.
+ * The call returns when the request ended: 0 if fn stopped it, else the
+ * final CQE's res (-ECANCELED if cancelled, ...; a final res >= 0 is also
+ * delivered to fn). opt may carry sqe_flags and cqe_flags; a timeout_ns or
+ * id gives -EINVAL (not supported for multishot requests).
  */
 typedef int (*aring_multishot_fn)(aring_loop *loop, int res, unsigned cqe_flags, void *arg);
 

@@ -53,23 +53,13 @@ struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)
 
 enum id_cmd { CMD_CANCEL, CMD_TIMEOUT_REMOVE, CMD_TIMEOUT_UPDATE, CMD_POLL_REMOVE };
 
-static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
-		 struct __kernel_timespec *ts, const struct aring_opt *opt)
+static int submit_cmd(aring_loop *loop, enum id_cmd cmd, uint64_t ud, unsigned flags,
+		      struct __kernel_timespec *ts, const struct aring_opt *opt)
 {
-	struct aring__op op, *target;
+	struct aring__op op;
 	struct io_uring_sqe *sqe;
-	uint64_t ud;
 	int ret;
 
-	target = aring__id_find(loop, id);
-	if (!target)
-		return -ENOENT;
-	/*
-	 * The target's task cannot resume (and leave the registry, and reuse
-	 * the address) before this task suspends below, and its next SQE would
-	 * come after ours in the SQ, which the kernel issues in order.
-	 */
-	ud = aring__op_ud(target, ARING__TAG_MAIN);
 	sqe = aring__op_sqe(loop, &op, opt, &ret);
 	if (!sqe)
 		return ret;
@@ -88,6 +78,38 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		break;
 	}
 	return aring__op_run(loop, &op, opt, sqe);
+}
+
+/*
+ * The target's task cannot resume (and leave the registry, and reuse the
+ * address) before this task suspends in submit_cmd, and its next SQE would
+ * come after ours in the SQ, which the kernel issues in order.
+ */
+static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
+		 struct __kernel_timespec *ts, const struct aring_opt *opt)
+{
+	struct aring__op *target = aring__id_find(loop, id);
+	int ret;
+
+	if (!target)
+		return -ENOENT;
+	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN)) {
+		/*
+		 * An aring_do_n chain: while an earlier link runs, the last
+		 * SQE waits on the link and no cancel finds it. Cancel the
+		 * earlier links (they share one user_data); the kernel then
+		 * fails the rest of the chain with -ECANCELED. Once they are
+		 * all done, the last SQE is the one to cancel.
+		 */
+		ret = submit_cmd(loop, CMD_CANCEL, aring__op_ud(target, ARING__TAG_CHAIN),
+				 IORING_ASYNC_CANCEL_ALL, NULL, opt);
+		if (ret != -ENOENT)
+			return ret > 0 ? 0 : ret;
+		target = aring__id_find(loop, id);  /* we suspended: look again */
+		if (!target)
+			return -ENOENT;
+	}
+	return submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);
 }
 
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt)

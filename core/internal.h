@@ -125,6 +125,7 @@ enum {
 	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
 	ARING__OP_ID = 1u << 1,         /* is in the id registry */
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
+	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
 };
 
 struct aring__op {
@@ -179,6 +180,7 @@ struct aring_loop {
 	uint64_t task_seq;
 	struct aring__op *ids;           /* ops with an id, in flight */
 	bool running;
+	bool outside_join;               /* aring_join from outside a task is running the loop */
 };
 
 /* Suspend the running task until someone makes it ready (core/task.c). */

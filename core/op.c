@@ -107,6 +107,8 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 		if (!(sqes[i]->flags & IOSQE_IO_HARDLINK))
 			sqes[i]->flags |= IOSQE_IO_LINK;
 	}
+	if (nsqes > 1)
+		op->flags |= ARING__OP_CHAIN;
 	last->user_data = aring__op_ud(op, ARING__TAG_MAIN);
 	last->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
 	op->pending = nsqes;

@@ -32,19 +32,51 @@ static void reap_zombie(aring_loop *loop)
 	}
 }
 
-/* Leave the running task's context for the next of the batch or the scheduler. */
+/*
+ * The next task to run, when the batch is empty: the running task does the
+ * scheduler's work itself (submit, reap, wait if nothing is ready) and takes
+ * the next batch, so that a busy loop never hops through the scheduler's
+ * context. NULL sends it to the scheduler: nothing can run and nothing is in
+ * flight (every task done, or a deadlock), the backend failed, or aring_join
+ * from outside a task is waiting and must look after each batch.
+ */
+static aring_task *next_batch(aring_loop *loop)
+{
+	aring_task *next;
+
+	if (loop->outside_join)
+		return NULL;
+	do {
+		bool idle = !loop->ready.head;
+
+		if (idle && loop->inflight == 0)
+			return NULL;
+		if (aring__loop_poll(loop, idle) < 0)
+			return NULL;
+		loop->batch = loop->ready;
+		loop->ready.head = loop->ready.tail = NULL;
+		next = aring__taskq_pop(&loop->batch);
+	} while (!next);
+	return next;
+}
+
+/* Leave the running task for the next of the batch, or the scheduler. */
 static void switch_next(aring_loop *loop, aring_task *self, bool exiting)
 {
 	aring_task *next = aring__taskq_pop(&loop->batch);
 	struct aring__ctx *to;
 
+	if (!next)
+		next = next_batch(loop);
+	loop->current = next;
 	if (next) {
 		next->state = ARING__TASK_RUNNING;
+		if (next == self)
+			return;  /* woken (or yielded) and first in line: no switch */
 		to = &next->ctx;
 	} else {
 		to = &loop->sched;
 	}
-	loop->current = next;
 	if (exiting)
 		aring__ctx_exit(&self->ctx, to);
 	aring__ctx_switch(&self->ctx, to);
@@ -188,6 +220,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 	if (loop->current || loop->running)
 		return -EBUSY;
 	loop->running = true;
+	loop->outside_join = state != NULL;
 	for (;;) {
 		aring_task *next;
 
@@ -216,6 +249,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 		reap_zombie(loop);
 	}
 	loop->running = false;
+	loop->outside_join = false;
 	return ret;
 }
 

@@ -173,8 +173,9 @@ struct aring_opt {
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 
 /*
- * Wait for a timeout, as IORING_OP_TIMEOUT: -ETIME when the time passed (0 if
- * IORING_TIMEOUT_ETIME_SUCCESS is in flags), 0 when count other completions
+ * Wait for a timeout, as IORING_OP_TIMEOUT: -ETIME when the time passed (also
+ * with IORING_TIMEOUT_ETIME_SUCCESS, which only keeps a link chain going),
+ * 0 when count other completions
  * arrived first, -ECANCELED when removed or cancelled, -EINVAL for bad ts.
  */
 ARING_API int aring_timeout(aring_loop *loop, struct __kernel_timespec *ts, unsigned count,

@@ -3,6 +3,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -232,4 +237,115 @@ int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsign
 	}
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+int th_tmpdir(aring_loop *loop, char *path, size_t len)
+{
+	int ret;
+
+	if (aring_loop_backend(loop) == ARING_BACKEND_SIM) {
+		snprintf(path, len, "/tmp/x");
+		ret = aring_mkdirat(loop, AT_FDCWD, path, 0700, NULL);
+	} else {
+		snprintf(path, len, "/tmp/aring-test-XXXXXX");
+		ret = mkdtemp(path) ? 0 : -errno;
+	}
+	CU_ASSERT_EQUAL(ret, 0);
+	if (ret < 0)
+		path[0] = 0;
+	return ret;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+void th_tmpdir_remove(aring_loop *loop, const char *path)
+{
+	if (aring_loop_backend(loop) == ARING_BACKEND_SIM || !*path)
+		return;
+	CU_ASSERT_EQUAL(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+const char *th_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+int th_file(aring_loop *loop, const char *dir, const char *name, const char *data)
+{
+	char path[256];
+	size_t n = strlen(data);
+	int fd, ret;
+
+	fd = aring_openat(loop, AT_FDCWD, th_path(path, sizeof(path), dir, name),
+			  O_CREAT | O_TRUNC | O_RDWR, 0600, NULL);
+	if (fd < 0 || n == 0)
+		return fd;
+	ret = aring_write_all(loop, fd, data, n, NULL);
+	if (ret < 0) {
+		aring_close(loop, fd, NULL);
+		return ret;
+	}
+	return fd;
+}
+
+int64_t th_file_size(aring_loop *loop, const char *path)
+{
+	struct statx stx;
+	int ret = aring_statx(loop, AT_FDCWD, path, 0, STATX_SIZE, &stx, NULL);
+
+	return ret < 0 ? ret : (int64_t)stx.stx_size;
+}
+
+void th_close_pair(aring_loop *loop, const int fds[2])
+{
+	CU_ASSERT_EQUAL(aring_close(loop, fds[0], NULL), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, fds[1], NULL), 0);
+}
+
+void th_ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
+bool th_kernel_has(unsigned opcode, const char *name)
+{
+	aring_loop *loop;
+	int ok;
+
+	if (aring_loop_new(&loop, NULL) < 0) {
+		printf("cannot make an io_uring loop: no io_uring in this kernel\n");
+		return false;
+	}
+	ok = aring_op_supported(loop, opcode);
+	aring_loop_free(loop);
+	if (!ok)
+		printf("skipped: the running kernel lacks IORING_OP_%s\n", name);
+	return ok;
+}
+
+aring_task *th_spawn(aring_loop *loop, aring_fn fn, void *arg)
+{
+	aring_task *t = NULL;
+
+	CU_ASSERT_EQUAL(aring_spawn(loop, fn, arg, &t), 0);
+	return t;
+}
+
+int th_join(aring_loop *loop, aring_task *t)
+{
+	int result = -12345;
+
+	if (!t)
+		return result;
+	CU_ASSERT_EQUAL(aring_join(loop, t, &result), 0);
+	return result;
 }

@@ -12,6 +12,7 @@
 #include <CUnit/Basic.h>
 #include <aring.h>
 #include <aring/sim.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,5 +64,40 @@ int th_tcp_pair(aring_loop *loop, int *client, int *server);
  * set by the caller before calling (the running kernel lacks a feature).
  */
 int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsigned backends);
+
+/* ---- added for the per-feature tests (tests/test_*.c) ---- */
+
+/*
+ * A fresh temporary directory for one test, from a task: on uring a new
+ * mkdtemp() directory under /tmp, on the sim "/tmp/x" made with aring_mkdirat
+ * (each sim loop has its own file system). Returns 0, or -errno after
+ * failing the test.
+ */
+int th_tmpdir(aring_loop *loop, char *path, size_t len);
+/* Remove the directory and everything under it (uring; on the sim the world dies with the loop). */
+void th_tmpdir_remove(aring_loop *loop, const char *path);
+/* "dir/name" into buf (truncated to len). Returns buf. */
+const char *th_path(char *buf, size_t len, const char *dir, const char *name);
+/* Create (truncate) dir/name through the ring, write data, return an O_RDWR fd or -errno. */
+int th_file(aring_loop *loop, const char *dir, const char *name, const char *data);
+/* Size of path (AT_FDCWD-relative) through aring_statx, or -errno. */
+int64_t th_file_size(aring_loop *loop, const char *path);
+
+/* Close both fds of a pair (a pipe), failing the test if either close fails. */
+void th_close_pair(aring_loop *loop, const int fds[2]);
+
+/* SIGPIPE ignored, so a write to a closed pipe or socket gives -EPIPE. */
+void th_ignore_sigpipe(void);
+
+/*
+ * True if the running kernel's ring offers opcode; else prints
+ * "<what>: the kernel lacks IORING_OP_<name>" so the caller can exit 77.
+ */
+bool th_kernel_has(unsigned opcode, const char *name);
+
+/* Spawn fn(loop, arg) as a task that must be joined (fails the test on error). */
+aring_task *th_spawn(aring_loop *loop, aring_fn fn, void *arg);
+/* Join a task from a task or from outside; returns its result (-12345 if the join failed). */
+int th_join(aring_loop *loop, aring_task *t);
 
 #endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#include "examples/echo.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ECHO_BUF 4096
+
+long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns)
+{
+	struct aring_opt recv_opt = { .timeout_ns = timeout_ns };
+	char buf[ECHO_BUF];
+	long total = 0;
+
+	for (;;) {
+		int n = aring_recv(loop, fd, buf, sizeof(buf), 0, &recv_opt);
+
+		if (n <= 0)  /* 0: EOF; -ETIME: idle too long; else an error */
+			break;
+		if (aring_write_all(loop, fd, buf, (size_t)n, NULL) < 0)
+			break;
+		total += n;
+	}
+	aring_close(loop, fd, NULL);
+	return total;
+}
+
+struct conn {
+	int fd;
+	uint64_t timeout_ns;
+};
+
+static int conn_task(aring_loop *loop, void *arg)
+{
+	/* arg is on the accept loop's stack: copy it before suspending. */
+	struct conn c = *(struct conn *)arg;
+
+	echo_serve_conn(loop, c.fd, c.timeout_ns);
+	return 0;
+}
+
+int echo_serve(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns)
+{
+	unsigned served = 0;
+
+	while (max_conns == 0 || served < max_conns) {
+		struct conn c = { .timeout_ns = timeout_ns };
+		int ret;
+
+		c.fd = aring_accept(loop, lfd, NULL, NULL, 0, NULL);
+		if (c.fd == -EINTR || c.fd == -ECONNABORTED)
+			continue;
+		if (c.fd < 0)
+			return c.fd;
+		ret = aring_spawn(loop, conn_task, &c, NULL);
+		if (ret < 0) {
+			aring_close(loop, c.fd, NULL);
+			return ret;
+		}
+		/* It runs first (the ready queue is FIFO) and copies c. */
+		aring_yield(loop);
+		served++;
+	}
+	return 0;
+}
+
+/* Send one line and copy its echo to out_fd. */
+static int echo_line(aring_loop *loop, int sock, int out_fd, const char *line, size_t len)
+{
+	char back[ECHO_BUF];
+	size_t got = 0;
+	int ret;
+
+	ret = aring_send(loop, sock, line, len, MSG_NOSIGNAL | MSG_WAITALL, NULL);
+	if (ret < 0)
+		return ret;
+	while (got < len) {
+		size_t want = len - got < sizeof(back) ? len - got : sizeof(back);
+		int n = aring_recv(loop, sock, back, want, 0, NULL);
+
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0)
+			return n;
+		ret = aring_write_all(loop, out_fd, back, (size_t)n, NULL);
+		if (ret < 0)
+			return ret;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int echo_client(aring_loop *loop, int in_fd, int out_fd, int sock, uint64_t timeout_ns)
+{
+	struct aring_opt read_opt = { .timeout_ns = timeout_ns };
+	char buf[ECHO_BUF];
+	size_t have = 0;
+
+	for (;;) {
+		char *nl;
+		int n, ret;
+
+		/* A full buffer with no newline goes out as one line. */
+		while ((nl = memchr(buf, '\n', have)) || have == sizeof(buf)) {
+			size_t len = nl ? (size_t)(nl - buf) + 1 : have;
+
+			ret = echo_line(loop, sock, out_fd, buf, len);
+			if (ret < 0)
+				return ret;
+			memmove(buf, buf + len, have - len);
+			have -= len;
+		}
+		n = aring_read(loop, in_fd, buf + have, (unsigned)(sizeof(buf) - have), (uint64_t)-1,
+			       &read_opt);
+		if (n == -ETIME || n == 0)
+			/* Timeout or end of input: a last line without a newline still goes. */
+			return have ? echo_line(loop, sock, out_fd, buf, have) : 0;
+		if (n < 0)
+			return n;
+		have += (size_t)n;
+	}
+}

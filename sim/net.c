@@ -1,0 +1,806 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stream sockets on simulated addresses (kernel net/ipv4/af_inet.c,
+ * tcp.c, inet_connection_sock.c, as io_uring/net.c drives them).
+ *
+ * AF_INET and AF_INET6, SOCK_STREAM only. Every address is local. A connect
+ * to a port nobody listens on is -ECONNREFUSED; otherwise the connection is
+ * established at once and waits in the listener's accept queue (bounded by
+ * the backlog: connect waits for room). Each socket has a bounded receive
+ * buffer; a blocking send waits until all its bytes are in the peer's buffer.
+ *
+ * Closing: a socket closed with unread data resets the connection (the peer
+ * reads what it has, then -ECONNRESET, then 0; its sends get -ECONNRESET then
+ * -EPIPE). A clean close sends FIN: the peer reads its data, then 0 (EOF);
+ * its first send after that still "succeeds" and draws a reset, so the next
+ * one gets -ECONNRESET and later ones -EPIPE, as on Linux.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sim/sim.h"
+
+#define EPHEMERAL_LO 32768u
+#define EPHEMERAL_HI 60999u
+
+void aring__sim_net_init(struct sim *s)
+{
+	sim_list_init(&s->socks);
+	s->next_port = (uint16_t)aring__sim_prng_range(&s->rng_net, EPHEMERAL_LO, EPHEMERAL_HI);
+}
+
+static struct sim_sock *sock_new(struct sim *s, int family)
+{
+	struct sim_sock *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->family = family;
+	k->state = SIM_SOCK_NEW;
+	aring__sim_waitq_init(&k->wq);
+	sim_list_add_tail(&s->socks, &k->all);
+	return k;
+}
+
+static void sock_free(struct sim_sock *k)
+{
+	assert(sim_list_empty(&k->wq.head));
+	sim_list_del(&k->all);
+	free(k->rx);
+	free(k->acceptq);
+	free(k);
+}
+
+/* Any change on a connection wakes both ends (readers, writers, pollers). */
+static void conn_wake(struct sim *s, struct sim_sock *k)
+{
+	aring__sim_wake(s, &k->wq);
+	if (k->peer)
+		aring__sim_wake(s, &k->peer->wq);
+}
+
+/* ---------------------------------------------------------------- addresses */
+
+static uint32_t addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+static uint16_t addr_port(const uint8_t *a, int family)
+{
+	return ntohs(family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
+				       : ((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static void addr_set_port(uint8_t *a, int family, uint16_t port)
+{
+	if (family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+}
+
+static const uint8_t *addr_ip(const uint8_t *a, int family, size_t *len)
+{
+	if (family == AF_INET) {
+		*len = 4;
+		return (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+	}
+	*len = 16;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+}
+
+static bool ip_any(const uint8_t *a, int family)
+{
+	size_t n, k;
+	const uint8_t *ip = addr_ip(a, family, &n);
+
+	for (k = 0; k < n; k++)
+		if (ip[k])
+			return false;
+	return true;
+}
+
+static bool ip_eq(const uint8_t *a, const uint8_t *b, int family)
+{
+	size_t n;
+	const uint8_t *x = addr_ip(a, family, &n), *y = addr_ip(b, family, &n);
+
+	return memcmp(x, y, n) == 0;
+}
+
+/* kernel net/ipv4/af_inet.c inet_bind()/__inet_stream_connect() checks */
+static int addr_in(const struct sim_sock *k, const void *uaddr, uint64_t len, uint8_t *out)
+{
+	const struct sockaddr *sa = uaddr;
+
+	if (!sa)
+		return -EFAULT;
+	if (len < sizeof(sa->sa_family) || len > 128)
+		return -EINVAL;
+	if (sa->sa_family != k->family)
+		return -EAFNOSUPPORT;
+	if (k->family == AF_INET ? len < sizeof(struct sockaddr_in) : len < 24)
+		return -EINVAL;
+	memset(out, 0, 28);
+	memcpy(out, sa, addr_len(k->family) < len ? addr_len(k->family) : len);
+	return 0;
+}
+
+static bool port_used(struct sim *s, const struct sim_sock *self, const uint8_t *a, uint16_t port)
+{
+	struct sim_list *p;
+
+	for (p = s->socks.next; p != &s->socks; p = p->next) {
+		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
+
+		if (k == self || !k->bound || k->port != port || k->listener)
+			continue;
+		if (k->family != self->family || ip_any(k->local, k->family) ||
+		    ip_any(a, self->family) || ip_eq(k->local, a, k->family))
+			return true;
+	}
+	return false;
+}
+
+static int do_bind(struct sim *s, struct sim_sock *k, const uint8_t *a)
+{
+	uint16_t port = addr_port(a, k->family);
+	unsigned tries;
+
+	if (port == 0) {
+		/* kernel inet_csk_get_port(): an ephemeral port, seeded start. */
+		for (tries = 0; tries <= EPHEMERAL_HI - EPHEMERAL_LO; tries++) {
+			uint16_t cand = s->next_port;
+
+			s->next_port = (uint16_t)(cand >= EPHEMERAL_HI ? EPHEMERAL_LO : cand + 1u);
+			if (!port_used(s, k, a, cand)) {
+				port = cand;
+				break;
+			}
+		}
+		if (!port)
+			return -EADDRINUSE;
+	} else if (port_used(s, k, a, port)) {
+		return -EADDRINUSE;
+	}
+	memcpy(k->local, a, 28);
+	addr_set_port(k->local, k->family, port);
+	k->local_len = addr_len(k->family);
+	k->port = port;
+	k->bound = true;
+	if (k->state == SIM_SOCK_NEW)
+		k->state = SIM_SOCK_BOUND;
+	return 0;
+}
+
+static void any_addr(uint8_t *a, int family)
+{
+	memset(a, 0, 28);
+	((struct sockaddr *)a)->sa_family = (sa_family_t)family;
+}
+
+/* ---------------------------------------------------------------- socket ops */
+
+static struct sim_sock *sock_of(struct sim_req *r)
+{
+	return r->file && r->file->type == SIM_F_SOCK ? r->file->sock : NULL;
+}
+
+/* kernel io_uring/net.c io_socket_prep()/io_socket(); net/socket.c __sys_socket() */
+enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
+{
+	int domain = r->sqe.fd, type = (int)r->sqe.off, proto = (int)r->sqe.len;
+	struct sim_sock *k;
+	struct sim_file *f;
+	int fd;
+
+	if (r->sqe.addr || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.file_index ||
+	    (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC))) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if (domain != AF_INET && domain != AF_INET6) {
+		r->res = -EAFNOSUPPORT;
+		return SIM_DONE;
+	}
+	if ((type & 0xf) != SOCK_STREAM) {
+		r->res = -EOPNOTSUPP; /* datagram and raw sockets are not modelled */
+		return SIM_DONE;
+	}
+	if (proto != 0 && proto != IPPROTO_TCP) {
+		r->res = -EPROTONOSUPPORT;
+		return SIM_DONE;
+	}
+	k = sock_new(s, domain);
+	f = k ? aring__sim_file_new(s, SIM_F_SOCK, O_RDWR | ((type & SOCK_NONBLOCK) ? O_NONBLOCK : 0))
+	      : NULL;
+	if (!f) {
+		if (k)
+			sock_free(k);
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
+	f->sock = k;
+	k->file = f;
+	fd = aring__sim_fd_install(s, f);
+	if (fd < 0)
+		aring__sim_file_put(s, f);
+	r->res = fd;
+	return SIM_DONE;
+}
+
+/* kernel io_uring/net.c io_bind_prep()/io_bind() */
+enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
+{
+	struct sim_sock *k = sock_of(r);
+	uint8_t a[28];
+
+	r->res = 0;
+	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in ||
+	    r->sqe.addr3)
+		r->res = -EINVAL;
+	else if (!k)
+		r->res = -ENOTSOCK;
+	else if ((r->res = addr_in(k, (const void *)(uintptr_t)r->sqe.addr, r->sqe.addr2, a)))
+		;
+	else if (k->bound || k->state != SIM_SOCK_NEW)
+		r->res = -EINVAL;
+	else
+		r->res = do_bind(s, k, a);
+	return SIM_DONE;
+}
+
+/* kernel io_uring/net.c io_listen_prep()/io_listen(); inet_listen() */
+enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
+{
+	struct sim_sock *k = sock_of(r);
+	int backlog = (int)r->sqe.len;
+	uint8_t a[28];
+
+	r->res = 0;
+	if (r->sqe.addr || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.file_index ||
+	    r->sqe.addr2 || r->sqe.addr3)
+		r->res = -EINVAL;
+	else if (!k)
+		r->res = -ENOTSOCK;
+	else if (k->state != SIM_SOCK_NEW && k->state != SIM_SOCK_BOUND && k->state != SIM_SOCK_LISTEN)
+		r->res = -EINVAL;
+	if (r->res)
+		return SIM_DONE;
+	if (!k->bound) {
+		any_addr(a, k->family);
+		r->res = do_bind(s, k, a);
+		if (r->res)
+			return SIM_DONE;
+	}
+	if (backlog < 1)
+		backlog = 1;
+	if ((unsigned)backlog > SIM_MAX_LISTEN_BACKLOG)
+		backlog = SIM_MAX_LISTEN_BACKLOG;
+	if (!k->acceptq) {
+		k->acceptq = calloc(SIM_MAX_LISTEN_BACKLOG, sizeof(*k->acceptq));
+		if (!k->acceptq) {
+			r->res = -ENOMEM;
+			return SIM_DONE;
+		}
+	}
+	k->backlog = (uint32_t)backlog;
+	k->state = SIM_SOCK_LISTEN;
+	aring__sim_wake(s, &k->wq);
+	return SIM_DONE;
+}
+
+static struct sim_sock *find_listener(struct sim *s, int family, const uint8_t *a)
+{
+	uint16_t port = addr_port(a, family);
+	struct sim_list *p;
+
+	for (p = s->socks.next; p != &s->socks; p = p->next) {
+		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
+
+		if (k->state == SIM_SOCK_LISTEN && k->family == family && k->port == port &&
+		    (ip_any(k->local, family) || ip_any(a, family) || ip_eq(k->local, a, family)))
+			return k;
+	}
+	return NULL;
+}
+
+static void loopback(uint8_t *a, int family)
+{
+	if (family == AF_INET)
+		((struct sockaddr_in *)a)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)a)->sin6_addr = in6addr_loopback;
+}
+
+/* kernel io_uring/net.c io_connect(); tcp_v4_connect() and the 3-way handshake */
+enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
+{
+	struct sim_sock *k = sock_of(r), *l, *srv;
+	uint8_t a[28], local[28];
+	int ret;
+
+	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if (!k) {
+		r->res = -ENOTSOCK;
+		return SIM_DONE;
+	}
+	ret = addr_in(k, (const void *)(uintptr_t)r->sqe.addr, r->sqe.off, a);
+	if (ret) {
+		r->res = ret;
+		return SIM_DONE;
+	}
+	if (k->state != SIM_SOCK_NEW && k->state != SIM_SOCK_BOUND) {
+		r->res = k->state == SIM_SOCK_CLOSED ? -EINVAL : -EISCONN;
+		return SIM_DONE;
+	}
+	if (ip_any(a, k->family))
+		loopback(a, k->family);
+	l = find_listener(s, k->family, a);
+	if (!l) {
+		r->res = -ECONNREFUSED;
+		return SIM_DONE;
+	}
+	if (l->acceptq_len >= l->backlog) {
+		/* SYNs to a full backlog are dropped; the client retries. */
+		aring__sim_wait(s, r, &l->wq);
+		return SIM_BLOCK;
+	}
+	if (!k->bound) {
+		memcpy(local, a, 28);
+		addr_set_port(local, k->family, 0);
+		ret = do_bind(s, k, local);
+		if (ret) {
+			r->res = ret;
+			return SIM_DONE;
+		}
+	}
+	srv = sock_new(s, k->family);
+	k->rx = malloc(SIM_SOCK_BUF);
+	if (!srv || !k->rx || !(srv->rx = malloc(SIM_SOCK_BUF))) {
+		if (srv)
+			sock_free(srv);
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
+	memcpy(srv->local, a, 28);
+	srv->local_len = addr_len(k->family);
+	srv->port = l->port;
+	srv->bound = true;
+	memcpy(srv->remote, k->local, 28);
+	srv->remote_len = k->local_len;
+	memcpy(k->remote, a, 28);
+	k->remote_len = addr_len(k->family);
+	srv->state = k->state = SIM_SOCK_CONNECTED;
+	srv->peer = k;
+	k->peer = srv;
+	srv->listener = l;
+	l->acceptq[l->acceptq_len++] = srv;
+	aring__sim_wake(s, &l->wq);
+	r->res = 0;
+	return SIM_DONE;
+}
+
+static int fill_addr(const struct sim_sock *k, bool peer, void *uaddr, socklen_t *ulen)
+{
+	const uint8_t *a = peer ? k->remote : k->local;
+	socklen_t len = peer ? k->remote_len : k->local_len;
+
+	if (!uaddr)
+		return 0;
+	if (!ulen)
+		return -EFAULT;
+	if ((int)*ulen < 0)
+		return -EINVAL;
+	if (!len) {
+		/* unbound: the family and zeros */
+		uint8_t z[28];
+
+		any_addr(z, k->family);
+		len = addr_len(k->family);
+		memcpy(uaddr, z, *ulen < len ? *ulen : len);
+	} else {
+		memcpy(uaddr, a, *ulen < len ? *ulen : len);
+	}
+	*ulen = len;
+	return 0;
+}
+
+/* kernel io_uring/net.c io_accept_prep()/io_accept(); inet_csk_accept() */
+enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
+{
+	struct sim_sock *k = sock_of(r), *c;
+	unsigned flags = r->sqe.accept_flags;
+	struct sim_file *f;
+	int fd, ret;
+
+	if (r->sqe.len || r->sqe.buf_index || r->sqe.file_index ||
+	    (flags & ~(unsigned)(SOCK_NONBLOCK | SOCK_CLOEXEC)) ||
+	    (r->sqe.ioprio & ~IORING_ACCEPT_MULTISHOT)) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	r->multishot = r->sqe.ioprio & IORING_ACCEPT_MULTISHOT;
+	if (!k) {
+		r->res = -ENOTSOCK;
+		return SIM_DONE;
+	}
+	if (k->state != SIM_SOCK_LISTEN) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if (!k->acceptq_len) {
+		if (r->file->flags & O_NONBLOCK) {
+			r->res = -EAGAIN;
+			return SIM_DONE;
+		}
+		aring__sim_wait(s, r, &k->wq);
+		return SIM_BLOCK;
+	}
+	c = k->acceptq[0];
+	f = aring__sim_file_new(s, SIM_F_SOCK, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+	if (!f) {
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
+	memmove(k->acceptq, k->acceptq + 1, --k->acceptq_len * sizeof(*k->acceptq));
+	c->listener = NULL;
+	c->file = f;
+	f->sock = c;
+	fd = aring__sim_fd_install(s, f);
+	if (fd < 0) {
+		aring__sim_file_put(s, f); /* the connection is reset */
+		r->res = fd;
+		return SIM_DONE;
+	}
+	ret = fill_addr(c, true, (void *)(uintptr_t)r->sqe.addr, (socklen_t *)(uintptr_t)r->sqe.off);
+	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
+	r->res = ret ? ret : fd;
+	if (r->multishot && r->res >= 0)
+		return SIM_MORE;
+	return SIM_DONE;
+}
+
+/* ---------------------------------------------------------------- data */
+
+static bool dontwait(const struct sim_file *f, unsigned flags)
+{
+	return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+}
+
+/* kernel net/ipv4/tcp.c tcp_recvmsg_locked(): data, then sk_err, then EOF. */
+enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
+				   const struct sim_iov *v, uint64_t n, unsigned flags)
+{
+	struct sim_sock *k = f->sock;
+	uint8_t tmp[4096];
+
+	if (flags & MSG_OOB) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND || k->state == SIM_SOCK_LISTEN) {
+		r->res = -ENOTCONN;
+		return SIM_DONE;
+	}
+	if (n == 0) {
+		r->res = 0;
+		return SIM_DONE;
+	}
+	while (k->rx_len && r->done_bytes < n) {
+		uint32_t c = n - r->done_bytes < sizeof(tmp) ? (uint32_t)(n - r->done_bytes)
+							       : (uint32_t)sizeof(tmp);
+		uint32_t at = k->rx_head, got = 0;
+
+		if (c > k->rx_len)
+			c = k->rx_len;
+		while (got < c) {
+			uint32_t run = SIM_SOCK_BUF - at < c - got ? SIM_SOCK_BUF - at : c - got;
+
+			memcpy(tmp + got, k->rx + at, run);
+			at = (at + run) % SIM_SOCK_BUF;
+			got += run;
+		}
+		aring__sim_iov_copy_in(v, r->done_bytes, tmp, c);
+		r->done_bytes += c;
+		if (flags & MSG_PEEK)
+			break;
+		k->rx_head = at;
+		k->rx_len -= c;
+		if (!k->rx_len)
+			k->rx_head = 0;
+	}
+	if (r->done_bytes && !(flags & MSG_PEEK))
+		conn_wake(s, k); /* room for the peer's sends */
+	if (r->done_bytes >= n || (r->done_bytes && !(flags & MSG_WAITALL)) ||
+	    (r->done_bytes && (flags & MSG_PEEK))) {
+		r->res = (int32_t)r->done_bytes;
+		return SIM_DONE;
+	}
+	if (k->err && !r->done_bytes) {
+		r->res = -k->err;
+		k->err = 0;
+		return SIM_DONE;
+	}
+	if (k->rd_eof || k->state == SIM_SOCK_CLOSED || k->err) {
+		r->res = (int32_t)r->done_bytes;
+		return SIM_DONE;
+	}
+	if (dontwait(f, flags)) {
+		r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
+		return SIM_DONE;
+	}
+	aring__sim_wait(s, r, &k->wq);
+	return SIM_BLOCK;
+}
+
+/* kernel net/ipv4/tcp.c tcp_sendmsg_locked(): blocking sends move every byte. */
+enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_file *f,
+				   const struct sim_iov *v, uint64_t n, unsigned flags)
+{
+	struct sim_sock *k = f->sock, *p;
+	uint8_t tmp[4096];
+
+	if (flags & MSG_OOB) {
+		r->res = -EOPNOTSUPP;
+		return SIM_DONE;
+	}
+	for (;;) {
+		if (k->err) {
+			r->res = r->done_bytes ? (int32_t)r->done_bytes : -k->err;
+			if (!r->done_bytes)
+				k->err = 0;
+			return SIM_DONE;
+		}
+		if (k->state != SIM_SOCK_CONNECTED || k->wr_shut) {
+			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
+			return SIM_DONE;
+		}
+		if (k->peer_gone) {
+			/* The data goes out; the closed peer answers with a reset. */
+			r->res = (int32_t)n;
+			k->peer_gone = false;
+			k->err = ECONNRESET;
+			k->wr_shut = k->rd_eof = true;
+			k->state = SIM_SOCK_CLOSED;
+			aring__sim_wake(s, &k->wq);
+			return SIM_DONE;
+		}
+		if (r->done_bytes >= n)
+			break;
+		p = k->peer;
+		assert(p);
+		if (p->rx_len == SIM_SOCK_BUF) {
+			if (dontwait(f, flags)) {
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
+				return SIM_DONE;
+			}
+			aring__sim_wait(s, r, &k->wq);
+			return SIM_BLOCK;
+		}
+		{
+			uint64_t left = n - r->done_bytes;
+			uint32_t room = SIM_SOCK_BUF - p->rx_len;
+			uint32_t c = left < sizeof(tmp) ? (uint32_t)left : (uint32_t)sizeof(tmp);
+			uint32_t done = 0;
+
+			if (c > room)
+				c = room;
+			aring__sim_iov_copy_out(v, r->done_bytes, tmp, c);
+			while (done < c) {
+				uint32_t at = (p->rx_head + p->rx_len) % SIM_SOCK_BUF;
+				uint32_t run = SIM_SOCK_BUF - at < c - done ? SIM_SOCK_BUF - at : c - done;
+
+				memcpy(p->rx + at, tmp + done, run);
+				p->rx_len += run;
+				done += run;
+			}
+			r->done_bytes += c;
+			aring__sim_wake(s, &p->wq);
+		}
+	}
+	r->res = (int32_t)r->done_bytes;
+	return SIM_DONE;
+}
+
+#define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
+#define KNOWN_MSG (MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_MORE | MSG_OOB | \
+		   MSG_TRUNC | MSG_CMSG_CLOEXEC | MSG_EOR | MSG_CONFIRM | MSG_ERRQUEUE)
+
+static int check_sendrecv(struct sim_req *r, bool zc)
+{
+	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0)))
+		return -EINVAL;
+	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
+		return -EFAULT; /* no registered buffers */
+	if (r->sqe.msg_flags & MSG_ERRQUEUE)
+		return -EOPNOTSUPP;
+	if (!r->file || r->file->type != SIM_F_SOCK)
+		return -ENOTSOCK;
+	return 0;
+}
+
+/* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
+enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
+{
+	bool zc = r->opcode == IORING_OP_SEND_ZC;
+	bool send = r->opcode != IORING_OP_RECV;
+	unsigned flags = r->sqe.msg_flags;
+	struct sim_iov v;
+	uint64_t n;
+	enum sim_exec e;
+	int ret = check_sendrecv(r, zc);
+
+	if (!ret)
+		ret = aring__sim_iov_from_req(r, &v, false);
+	if (ret) {
+		r->res = ret;
+		return zc ? SIM_DONE : SIM_DONE;
+	}
+	n = aring__sim_fault_limit(s, r, aring__sim_iov_len(&v));
+	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
+		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+	/* kernel io_uring/net.c: MSG_WAITALL short of its length fails the link. */
+	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.one.iov_len)
+		r->fail = true;
+	if (e == SIM_DONE && zc)
+		return SIM_DONE_NOTIF;
+	return e;
+}
+
+/* kernel io_uring/net.c io_sendmsg(), io_recvmsg() */
+enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r)
+{
+	bool send = r->opcode != IORING_OP_RECVMSG;
+	struct msghdr *msg = (struct msghdr *)(uintptr_t)r->sqe.addr;
+	unsigned flags = r->sqe.msg_flags;
+	struct sim_iov v;
+	uint64_t n, want;
+	enum sim_exec e;
+	int ret = check_sendrecv(r, false);
+
+	if (!ret && !msg)
+		ret = -EFAULT;
+	if (!ret && msg->msg_iovlen > 1024)
+		ret = -EMSGSIZE;
+	if (!ret && !msg->msg_iov && msg->msg_iovlen)
+		ret = -EFAULT;
+	if (ret) {
+		r->res = ret;
+		return SIM_DONE;
+	}
+	v.iov = msg->msg_iov;
+	v.nr = (unsigned)msg->msg_iovlen;
+	want = aring__sim_iov_len(&v);
+	n = aring__sim_fault_limit(s, r, want);
+	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
+		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+	if (e == SIM_DONE && !send) {
+		msg->msg_flags = 0;
+		msg->msg_namelen = 0;
+		msg->msg_controllen = 0;
+	}
+	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < want)
+		r->fail = true;
+	if (e == SIM_DONE && r->opcode == IORING_OP_SENDMSG_ZC)
+		return SIM_DONE_NOTIF;
+	return e;
+}
+
+/* kernel io_uring/net.c io_shutdown_prep(); inet_shutdown(), tcp_shutdown() */
+enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
+{
+	struct sim_sock *k = sock_of(r);
+	unsigned how = r->sqe.len;
+
+	if (r->sqe.off || r->sqe.addr || r->sqe.rw_flags || r->sqe.buf_index ||
+	    r->sqe.splice_fd_in || r->sqe.addr3 || how > SHUT_RDWR) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if (!k) {
+		r->res = -ENOTSOCK;
+		return SIM_DONE;
+	}
+	if (k->state != SIM_SOCK_CONNECTED) {
+		r->res = -ENOTCONN;
+		return SIM_DONE;
+	}
+	if (how == SHUT_RD || how == SHUT_RDWR)
+		k->rd_eof = true;
+	if ((how == SHUT_WR || how == SHUT_RDWR) && !k->wr_shut) {
+		k->wr_shut = true;
+		if (k->peer)
+			k->peer->rd_eof = true; /* FIN */
+	}
+	conn_wake(s, k);
+	r->res = 0;
+	return SIM_DONE;
+}
+
+/* ---------------------------------------------------------------- close */
+
+static void reset_peer(struct sim *s, struct sim_sock *p)
+{
+	p->err = ECONNRESET;
+	p->rd_eof = p->wr_shut = true;
+	p->state = SIM_SOCK_CLOSED;
+	p->peer = NULL;
+	p->peer_gone = false;
+	aring__sim_wake(s, &p->wq);
+}
+
+static void sock_release(struct sim *s, struct sim_sock *k)
+{
+	struct sim_sock *p = k->peer;
+
+	if (k->state == SIM_SOCK_LISTEN) {
+		while (k->acceptq_len) {
+			struct sim_sock *c = k->acceptq[--k->acceptq_len];
+
+			c->listener = NULL;
+			sock_release(s, c);
+		}
+	}
+	if (p) {
+		p->peer = NULL;
+		if (k->rx_len) {
+			reset_peer(s, p); /* unread data: RST (kernel tcp_close()) */
+		} else {
+			p->rd_eof = true; /* FIN */
+			if (!p->wr_shut)
+				p->peer_gone = true;
+			aring__sim_wake(s, &p->wq);
+		}
+	}
+	k->peer = NULL;
+	aring__sim_wake(s, &k->wq);
+	sock_free(k);
+}
+
+void aring__sim_sock_closed(struct sim *s, struct sim_sock *k)
+{
+	k->file = NULL;
+	sock_release(s, k);
+}
+
+void aring__sim_net_destroy(struct sim *s)
+{
+	/* Sockets still held by files go with the fd table; queued ones here. */
+	struct sim_list *p = s->socks.next;
+
+	while (p != &s->socks) {
+		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
+
+		p = p->next;
+		if (!k->file && !k->listener) {
+			k->peer = NULL;
+			sock_free(k);
+		}
+	}
+}
+
+int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen_t *addrlen,
+			   bool peer)
+{
+	struct sim_file *f = aring__sim_fd_get(s, fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->type != SIM_F_SOCK)
+		return -ENOTSOCK;
+	if (!addr || !addrlen)
+		return -EFAULT;
+	if (peer && f->sock->state != SIM_SOCK_CONNECTED)
+		return -ENOTCONN;
+	return fill_addr(f->sock, peer, addr, addrlen);
+}

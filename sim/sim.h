@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated ring's private header: its state and internal API.
+ *
+ * Files, one concern each:
+ *   backend.c  the backend ops table; SQ, CQ (with overflow list), submit loop
+ *   sched.c    virtual clock and the event heap keyed by (time, tiebreak, seq)
+ *   ring.c     SQE interpretation: links, drain, CQE skip, linked timeouts,
+ *              timeouts, cancellation, issue and completion of requests
+ *   ops.c      the op table indexed by opcode; -EOPNOTSUPP for the rest
+ *   fs.c       the in-memory file system and file ops
+ *   pipe.c     pipes (and fds 0, 1, 2)
+ *   net.c      stream sockets on simulated addresses
+ *   poll.c     readiness of every file kind; POLL_ADD / POLL_REMOVE
+ *   fault.c    fault injection
+ *   prng.c     the seeded generator and its sub-streams
+ *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
+ *   api.c      public aring_sim_* functions
+ *
+ * Never a pointer or a user_data in the trace, never wall-clock time: one
+ * seed gives one run.
+ */
+#ifndef ARING_SIM_SIM_H
+#define ARING_SIM_SIM_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/backend.h"
+#include "core/opdef.h"
+#include <aring/sim.h>
+
+/* Virtual time starts here (so that an absolute deadline 0 is in the past). */
+#define SIM_START_NS 1000000000ull
+#define SIM_MAX_FDS 4096u           /* fd table size (-EMFILE beyond) */
+#define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
+#define SIM_MAX_OVERFLOW (1u << 20) /* CQEs kept while the CQ is full */
+#define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
+#define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
+#define SIM_SOCK_BUF (256u * 1024u) /* per-socket receive buffer */
+#define SIM_MAX_FILE_SIZE (1ull << 32)
+#define SIM_MAX_FS_BYTES (512ull << 20) /* total file data: -ENOSPC beyond */
+#define SIM_PAGE 4096u
+#define SIM_MAX_LISTEN_BACKLOG 4096u
+
+/* ---------------------------------------------------------------- lists */
+
+struct sim_list {
+	struct sim_list *prev, *next;
+};
+
+static inline void sim_list_init(struct sim_list *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline bool sim_list_empty(const struct sim_list *l)
+{
+	return l->next == l;
+}
+
+static inline bool sim_list_linked(const struct sim_list *n)
+{
+	return n->next != NULL && n->next != n;
+}
+
+static inline void sim_list_add_tail(struct sim_list *head, struct sim_list *n)
+{
+	n->prev = head->prev;
+	n->next = head;
+	head->prev->next = n;
+	head->prev = n;
+}
+
+static inline void sim_list_del(struct sim_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+#define sim_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* ---------------------------------------------------------------- prng */
+
+/* xoshiro256** seeded through splitmix64; one sub-stream per concern. */
+struct sim_prng {
+	uint64_t s[4];
+};
+
+enum sim_stream {
+	SIM_STREAM_SCHED = 1, /* latencies, tiebreaks */
+	SIM_STREAM_TIMEOUT,   /* timeout_ppm decisions */
+	SIM_STREAM_CANCEL,
+	SIM_STREAM_SHORT,
+	SIM_STREAM_ERROR,
+	SIM_STREAM_NET,       /* ephemeral ports */
+};
+
+uint64_t aring__sim_splitmix64(uint64_t *state);
+void aring__sim_prng_seed(struct sim_prng *p, uint64_t seed, unsigned stream);
+uint64_t aring__sim_prng_next(struct sim_prng *p);
+/* Uniform in [lo, hi] (inclusive). */
+uint64_t aring__sim_prng_range(struct sim_prng *p, uint64_t lo, uint64_t hi);
+/* True with probability ppm / 1e6 (never draws when ppm is 0). */
+bool aring__sim_prng_ppm(struct sim_prng *p, uint32_t ppm);
+
+/* ---------------------------------------------------------------- files */
+
+struct sim;
+struct sim_req;
+
+struct sim_waitq {
+	struct sim_list head; /* sim_req.wait */
+};
+
+enum sim_itype { SIM_I_REG = 1, SIM_I_DIR, SIM_I_LNK };
+
+struct sim_dirent {
+	char *name;
+	struct sim_inode *inode;
+};
+
+struct sim_inode {
+	enum sim_itype type;
+	uint32_t mode;            /* permission bits */
+	uint32_t nlink;
+	uint32_t opens;           /* open file descriptions on it */
+	uint64_t ino;
+	uint64_t size;
+	uint64_t mtime_ns, ctime_ns, atime_ns;
+	/* SIM_I_REG: pages (NULL = hole) */
+	uint8_t **pages;
+	uint64_t npages_cap;
+	uint64_t npages_alloc;
+	/* SIM_I_DIR */
+	struct sim_dirent *ents;
+	uint32_t nents, ents_cap;
+	struct sim_inode *parent; /* ".." (the root is its own parent) */
+	/* SIM_I_LNK */
+	char *target;
+};
+
+struct sim_pipe {
+	uint8_t *buf;
+	uint32_t cap, head, len;
+	uint32_t readers, writers;     /* open file descriptions on each end */
+	struct sim_waitq wq;           /* both ends wait here */
+};
+
+enum sim_sock_state {
+	SIM_SOCK_NEW = 1,
+	SIM_SOCK_BOUND,
+	SIM_SOCK_LISTEN,
+	SIM_SOCK_CONNECTED,
+	SIM_SOCK_CLOSED,               /* after a reset or once both sides finished */
+};
+
+struct sim_sock {
+	int family;
+	enum sim_sock_state state;
+	bool bound;
+	uint8_t local[28], remote[28];  /* struct sockaddr_in / sockaddr_in6 */
+	uint32_t local_len, remote_len;
+	uint16_t port;
+	struct sim_sock *peer;         /* connected peer, NULL once it is gone */
+	bool rd_eof;                   /* peer sent FIN (or we shut down reading) */
+	bool wr_shut;                  /* we shut down writing (or were reset) */
+	bool peer_gone;                /* peer closed: our next send resets us */
+	int err;                       /* pending sk_err (positive errno), 0 = none */
+	uint8_t *rx;                   /* receive buffer (ring) */
+	uint32_t rx_head, rx_len;
+	/* listener */
+	struct sim_sock **acceptq;
+	uint32_t acceptq_len, backlog;
+	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
+	struct sim_file *file;         /* the file that holds it (NULL while queued) */
+	struct sim_waitq wq;
+	struct sim_list all;           /* sim->socks */
+};
+
+enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK };
+
+/* An open file description. Refs: fd table entries and requests using it. */
+struct sim_file {
+	enum sim_ftype type;
+	uint32_t refs;
+	int flags;                     /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH */
+	uint64_t pos;
+	struct sim_inode *inode;
+	struct sim_pipe *pipe;
+	struct sim_sock *sock;
+};
+
+/* ---------------------------------------------------------------- requests */
+
+enum sim_req_state {
+	SIM_REQ_FREE = 0,
+	SIM_REQ_LINKED,      /* waiting for its link predecessor */
+	SIM_REQ_DEFERRED,    /* waiting for a drain (the head of a deferred chain) */
+	SIM_REQ_EXEC,        /* issued: its execution event is in the heap */
+	SIM_REQ_BLOCKED,     /* issued: waiting on a waitq */
+	SIM_REQ_TIMER,       /* issued: a timer (timeout, link timeout) in the heap */
+	SIM_REQ_STALLED,     /* issued: held by timeout_ppm until its linked timeout */
+	SIM_REQ_IDLE,        /* an armed multishot timeout/poll between events */
+};
+
+struct sim_req {
+	struct io_uring_sqe sqe;      /* a copy: the SQ slot is reused */
+	uint64_t seq;                 /* acceptance number (traced instead of user_data) */
+	uint8_t opcode;
+	uint8_t state;
+	bool prep_failed;             /* fails at issue with res */
+	bool fail;                    /* REQ_F_FAIL */
+	bool skip_link_cqes;          /* REQ_F_SKIP_LINK_CQES */
+	bool no_fail;                 /* -ETIME with IORING_TIMEOUT_ETIME_SUCCESS */
+	bool started;                 /* executed once (faults are drawn once) */
+	bool drain;                   /* REQ_F_IO_DRAIN on a chain head */
+	bool is_ltimeout;
+	bool multishot;
+	int32_t res;
+	uint32_t cflags;
+	struct sim_req *link;         /* next in its chain */
+	struct sim_req *ltimeout;     /* its linked timeout (armed or still to arm) */
+	struct sim_req *lt_target;    /* for a link timeout: the request it guards */
+	struct sim_list inflight;     /* sim->inflight while issued */
+	struct sim_list wait;         /* a waitq while blocked */
+	struct sim_list tlist;        /* sim->timeouts for IORING_OP_TIMEOUT */
+	struct sim_list defer;        /* sim->defer for a deferred chain head */
+	struct sim_file *file;        /* ref taken at issue */
+	uint64_t event_ns;            /* heap key */
+	uint64_t tiebreak;
+	uint32_t heap_idx;            /* SIM_NO_HEAP when not in the heap */
+	/* op state */
+	uint64_t done_bytes;          /* progress of a blocking write / MSG_WAITALL */
+	uint64_t short_limit;         /* injected: move at most this many bytes (0 = none) */
+	uint64_t timeout_ns;          /* relative or absolute, per timeout_flags */
+	uint64_t target_cq;           /* count timeouts: complete when cq_count reaches it */
+	uint32_t count;
+	uint32_t timeout_flags;
+	uint32_t poll_events;
+	struct sim_req *free_next;
+};
+
+#define SIM_NO_HEAP UINT32_MAX
+
+/* What an op's model did. */
+enum sim_exec {
+	SIM_DONE = 0,   /* r->res (and r->cflags) is the result */
+	SIM_BLOCK,      /* r is on a waitq (aring__sim_wait) */
+	SIM_MORE,       /* multishot: post r->res with IORING_CQE_F_MORE, r waits again */
+	SIM_DONE_NOTIF, /* send_zc: post r->res with F_MORE, then a F_NOTIF CQE */
+};
+
+/* ---------------------------------------------------------------- the sim */
+
+struct sim_stats_priv {
+	uint64_t ops, cqes, overflows, timeouts_injected, cancels_injected,
+		shorts_injected, errors_injected;
+};
+
+struct sim {
+	struct aring__backend be;     /* first: the core sees this */
+	struct aring_sim_opts opts;
+	uint64_t seed;
+	uint64_t now_ns;
+	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
+	/* SQ */
+	struct io_uring_sqe *sq;
+	unsigned sq_entries, sq_head, sq_tail;
+	/* CQ */
+	struct io_uring_cqe *cq;
+	unsigned cq_entries, cq_head, cq_tail;
+	struct io_uring_cqe *ovf;     /* overflow ring */
+	unsigned ovf_cap, ovf_head, ovf_len;
+	/* requests */
+	struct sim_req *free_reqs;
+	uint64_t nreqs;               /* allocated and not free */
+	uint64_t next_seq;
+	struct sim_list inflight;     /* issued, not completed */
+	struct sim_list timeouts;     /* IORING_OP_TIMEOUT requests */
+	struct sim_list defer;        /* chains waiting for a drain */
+	uint64_t nlive;               /* accepted, not completed */
+	uint64_t ndeferred;           /* in deferred chains */
+	bool drain_active;
+	bool drain_disabled;          /* IOSQE_CQE_SKIP_SUCCESS was used */
+	struct sim_req *link_head, *link_last; /* the chain being submitted */
+	uint64_t cq_count;            /* CQEs posted, timeouts' excepted */
+	bool flushing;
+	/* events */
+	struct sim_req **heap;
+	uint32_t heap_len, heap_cap;
+	/* world */
+	struct sim_file **fds;
+	struct sim_inode *root, *tmp;
+	uint64_t next_ino;
+	uint64_t fs_bytes;
+	struct sim_pipe *std_in, *std_out, *std_err; /* the sim's ends */
+	struct sim_list socks;
+	uint16_t next_port;
+	/* trace */
+	uint64_t hash;
+	bool trace;
+	struct sim_stats_priv stats;
+};
+
+static inline struct sim *sim_of(struct aring__backend *be)
+{
+	return (struct sim *)be;
+}
+
+/* ---------------------------------------------------------------- sched.c */
+
+void aring__sim_heap_push(struct sim *s, struct sim_req *r, uint64_t when_ns);
+void aring__sim_heap_remove(struct sim *s, struct sim_req *r);
+struct sim_req *aring__sim_heap_top(struct sim *s);
+struct sim_req *aring__sim_heap_pop(struct sim *s);
+/* Process every event due at or before now. */
+void aring__sim_run_due(struct sim *s);
+/* Advance to the next event and run it (and everything due then). false: no events. */
+bool aring__sim_step(struct sim *s);
+/* A latency drawn for an op of this opcode. */
+uint64_t aring__sim_latency(struct sim *s);
+
+/* ---------------------------------------------------------------- ring.c */
+
+struct sim_req *aring__sim_req_alloc(struct sim *s);
+void aring__sim_req_free(struct sim *s, struct sim_req *r);
+/* Accept one SQE (copy, prep, link, drain, issue). */
+void aring__sim_accept(struct sim *s, const struct io_uring_sqe *sqe);
+/* End of a submission batch: an open chain is queued as it is. */
+void aring__sim_accept_end(struct sim *s);
+/* An event of r is due. */
+void aring__sim_event(struct sim *s, struct sim_req *r);
+/* Run r's model (first time or after a wake-up). */
+void aring__sim_exec(struct sim *s, struct sim_req *r);
+/* Complete an issued request (links, linked timeout, CQE, timeouts). */
+void aring__sim_complete(struct sim *s, struct sim_req *r, int32_t res, uint32_t cflags);
+/* Block r on wq until a wake-up. */
+void aring__sim_wait(struct sim *s, struct sim_req *r, struct sim_waitq *wq);
+/* Wake every request waiting on wq (they run again at the current instant). */
+void aring__sim_wake(struct sim *s, struct sim_waitq *wq);
+void aring__sim_post_cqe(struct sim *s, struct sim_req *r, int32_t res, uint32_t flags);
+void aring__sim_waitq_init(struct sim_waitq *wq);
+/* Cancel every request (teardown). */
+void aring__sim_ring_destroy(struct sim *s);
+
+/* ops from ring.c (ring control) */
+int aring__sim_prep_timeout(struct sim *s, struct sim_req *r);
+int aring__sim_prep_link_timeout(struct sim *s, struct sim_req *r);
+int aring__sim_prep_timeout_remove(struct sim *s, struct sim_req *r);
+int aring__sim_prep_cancel(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_timeout(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_timeout_remove(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_cancel(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_nop(struct sim *s, struct sim_req *r);
+/* Find an issued request by user_data with the given opcode (0: any). */
+struct sim_req *aring__sim_find(struct sim *s, uint64_t user_data, int opcode);
+/* Can r be cancelled now (else it is "running": -EALREADY)? */
+bool aring__sim_cancellable(struct sim_req *r);
+/* Cancel r with res (r is issued and cancellable). */
+void aring__sim_cancel_req(struct sim *s, struct sim_req *r, int32_t res);
+
+/* ---------------------------------------------------------------- ops.c */
+
+struct sim_opdef {
+	/* Validate the SQE at submit time (kernel io_*_prep); NULL: nothing to check. */
+	int (*prep)(struct sim *s, struct sim_req *r);
+	/* Run the op; NULL: not modelled (-EOPNOTSUPP). */
+	enum sim_exec (*exec)(struct sim *s, struct sim_req *r);
+	uint8_t file;    /* sqe->fd names the file it works on (resolved at issue) */
+	uint8_t instant; /* ring control: runs at submit, in SQ order, no latency */
+	uint8_t off_val; /* sqe->off is a value (traced), not a pointer */
+};
+
+extern const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST];
+bool aring__sim_has_op(unsigned opcode);
+
+/* ---------------------------------------------------------------- fault.c */
+
+/* At first execution: maybe end r with an injected result (true: r->res set). */
+bool aring__sim_fault_inject(struct sim *s, struct sim_req *r);
+/* At issue: should r (which has a linked timeout) stall until it fires? */
+bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
+/* Bytes r may move now (applies an injected short transfer to want). */
+uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
+
+/* ---------------------------------------------------------------- files */
+
+/* fs.c */
+int aring__sim_fs_init(struct sim *s);
+void aring__sim_fs_destroy(struct sim *s);
+struct sim_file *aring__sim_file_new(struct sim *s, enum sim_ftype type, int flags);
+void aring__sim_file_get(struct sim_file *f);
+void aring__sim_file_put(struct sim *s, struct sim_file *f);
+/* The file behind fd (no ref), or NULL. */
+struct sim_file *aring__sim_fd_get(struct sim *s, int fd);
+/* Install f at the lowest free fd (takes over the caller's ref): fd or -EMFILE. */
+int aring__sim_fd_install(struct sim *s, struct sim_file *f);
+/* Bytes from an iovec array or a plain buffer (for read/write families). */
+struct sim_iov {
+	const struct iovec *iov;
+	unsigned nr;
+	struct iovec one;
+};
+int aring__sim_iov_from_req(struct sim_req *r, struct sim_iov *v, bool vectored);
+uint64_t aring__sim_iov_len(const struct sim_iov *v);
+void aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n);
+void aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
+
+enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r);  /* read/write/v/fixed */
+enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_fadvise(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_madvise(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_ftruncate(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_openat(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_close(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_statx(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
+
+/* Regular file I/O used by rw. */
+int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_iov *v,
+			    uint64_t n, uint64_t off);
+int64_t aring__sim_reg_write(struct sim *s, struct sim_file *f, const struct sim_iov *v,
+			     uint64_t n, uint64_t off);
+
+/* pipe.c */
+int aring__sim_stdio_init(struct sim *s);
+struct sim_pipe *aring__sim_pipe_new(uint32_t cap);
+void aring__sim_pipe_end_closed(struct sim *s, struct sim_pipe *p, bool reader);
+/* Read/write up to n bytes; SIM_BLOCK / SIM_DONE with r->res. */
+enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_file *f,
+				   const struct sim_iov *v, uint64_t n);
+enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
+				    const struct sim_iov *v, uint64_t n);
+uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
+enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);
+
+/* net.c */
+void aring__sim_net_init(struct sim *s);
+void aring__sim_net_destroy(struct sim *s);
+void aring__sim_sock_closed(struct sim *s, struct sim_sock *k);
+enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
+				   const struct sim_iov *v, uint64_t n, unsigned flags);
+enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_file *f,
+				   const struct sim_iov *v, uint64_t n, unsigned flags);
+enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r);
+int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen_t *addrlen,
+			   bool peer);
+
+/* poll.c */
+/* Ready mask (POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDHUP) of a file. */
+uint32_t aring__sim_poll_mask(struct sim_file *f);
+/* The waitq a request on f waits on. */
+struct sim_waitq *aring__sim_file_waitq(struct sim_file *f);
+int aring__sim_prep_poll_add(struct sim *s, struct sim_req *r);
+int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r);
+enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
+
+/* ---------------------------------------------------------------- trace.c */
+
+void aring__sim_trace_init(struct sim *s);
+void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r);
+void aring__sim_trace_cqe(struct sim *s, const struct sim_req *r, int32_t res, uint32_t flags);
+void aring__sim_trace_note(struct sim *s, const char *what, uint64_t a, uint64_t b);
+
+/* ---------------------------------------------------------------- backend.c */
+
+bool aring__sim_cq_full(struct sim *s);
+
+#endif /* ARING_SIM_SIM_H */

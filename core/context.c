@@ -10,6 +10,17 @@
 
 #include "core/context.h"
 
+__asm__(".text\n"
+	".globl aring__jump\n"
+	".hidden aring__jump\n"
+	".type aring__jump, @function\n"
+	"aring__jump:\n"
+	"	leaq 1f(%rip), %rax\n"
+	"	pushq %rax\n"
+	"	jmp jump_fcontext@PLT\n"
+	"1:	ret\n"
+	".size aring__jump, .-aring__jump\n");
+
 static void ctx_entry(transfer_t t)
 {
 	struct xfer *x = t.data;
@@ -39,7 +50,7 @@ void aring__ctx_exit(struct aring__ctx *from, struct aring__ctx *to)
 	struct xfer x = { .from = from, .to = to, .exiting = true };
 
 	before_switch(&x);
-	jump_fcontext(to->fctx, &x);
+	aring__jump(to->fctx, &x);
 	__builtin_trap();
 }
 

@@ -31,6 +31,16 @@ typedef struct {
 } transfer_t;
 
 extern transfer_t jump_fcontext(aring__fctx const to, void *vp);
+
+/*
+ * Boost 1.74's jump_fcontext resumes the other context with `jmp *%r8`, not
+ * `ret`: every `call jump_fcontext` leaves an entry on the CPU's return stack
+ * buffer that no `ret` pops, and every return after a resume mispredicts.
+ * aring__jump enters jump_fcontext with a pushed (not called) return address
+ * and ends in a plain `ret`, so calls and returns stay paired: the returns of
+ * the resumed context (which ran through the same call chain) predict right.
+ */
+extern transfer_t aring__jump(aring__fctx const to, void *vp);
 extern aring__fctx make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
 
 /* What a switch hands to the context it resumes. */
@@ -77,7 +87,7 @@ static inline void aring__ctx_switch(struct aring__ctx *from, struct aring__ctx 
 	transfer_t t;
 
 	before_switch(&x);
-	t = jump_fcontext(to->fctx, &x);
+	t = aring__jump(to->fctx, &x);
 	after_switch(t);
 }
 

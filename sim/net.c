@@ -239,7 +239,7 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r);
-	uint8_t a[28];
+	uint8_t a[28] __attribute__((aligned(8)));
 
 	r->res = 0;
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in ||
@@ -261,7 +261,7 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r);
 	int backlog = (int)r->sqe.len;
-	uint8_t a[28];
+	uint8_t a[28] __attribute__((aligned(8)));
 
 	r->res = 0;
 	if (r->sqe.addr || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.file_index ||
@@ -323,7 +323,7 @@ static void loopback(uint8_t *a, int family)
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r), *l, *srv;
-	uint8_t a[28], local[28];
+	uint8_t a[28] __attribute__((aligned(8))), local[28] __attribute__((aligned(8)));
 	int ret;
 
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in) {
@@ -403,7 +403,7 @@ static int fill_addr(const struct sim_sock *k, bool peer, void *uaddr, socklen_t
 		return -EINVAL;
 	if (!len) {
 		/* unbound: the family and zeros */
-		uint8_t z[28];
+		uint8_t z[28] __attribute__((aligned(8)));
 
 		any_addr(z, k->family);
 		len = addr_len(k->family);

@@ -262,7 +262,7 @@ static void arm_timer(struct sim *s, struct sim_req *r)
 
 static void issue(struct sim *s, struct sim_req *r)
 {
-	const struct sim_opdef *def = &aring__sim_opdefs[r->opcode];
+	const struct sim_opdef *def;
 
 	assert(r->state == SIM_REQ_LINKED || r->state == SIM_REQ_DEFERRED || r->state == 0);
 	r->state = SIM_REQ_EXEC;
@@ -273,6 +273,7 @@ static void issue(struct sim *s, struct sim_req *r)
 		aring__sim_complete(s, r, r->res, 0);
 		return;
 	}
+	def = &aring__sim_opdefs[r->opcode];
 	if (r->ltimeout) {
 		/* kernel timeout.c io_queue_linked_timeout(): armed as the op is issued. */
 		struct sim_req *lt = r->ltimeout;

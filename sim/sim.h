@@ -163,7 +163,9 @@ struct sim_sock {
 	int family;
 	enum sim_sock_state state;
 	bool bound;
-	uint8_t local[28], remote[28];  /* struct sockaddr_in / sockaddr_in6 */
+	/* struct sockaddr_in / sockaddr_in6 */
+	uint8_t local[28] __attribute__((aligned(8)));
+	uint8_t remote[28] __attribute__((aligned(8)));
 	uint32_t local_len, remote_len;
 	uint16_t port;
 	struct sim_sock *peer;         /* connected peer, NULL once it is gone */

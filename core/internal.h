@@ -162,6 +162,9 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 
 /* ---------------------------------------------------------------- loop */
 
+/* Ids are sequential, so id % buckets spreads them evenly (core/cancel.c). */
+#define ARING__ID_BUCKETS 1024u
+
 struct aring_loop {
 	struct aring__backend *be;
 	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL */
@@ -178,7 +181,7 @@ struct aring_loop {
 	uint64_t nlive;                  /* not yet returned */
 	uint64_t next_id;                /* ids for aring_cancel, never reused */
 	uint64_t task_seq;
-	struct aring__op *ids;           /* ops with an id, in flight */
+	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 };

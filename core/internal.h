@@ -52,8 +52,8 @@ struct aring__stack {
 int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out);
 void aring__stack_pool_free(struct aring__stack_pool *pool);
 /* A stack of the pool's size (size == 0) or of its own size. NULL: -ENOMEM. */
-void *aring__stack_get(struct aring__stack_pool *pool, size_t size, size_t *usable);
-void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable);
+void *aring__stack_get(struct aring__stack_pool *pool, size_t size, size_t *usable, bool *pooled);
+void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable, bool pooled);
 size_t aring__stack_pool_size(const struct aring__stack_pool *pool);
 
 /* ---------------------------------------------------------------- tasks */
@@ -73,7 +73,7 @@ struct aring_task {
 	int result;
 	uint8_t state;
 	bool detached;
-	bool own_stack;            /* not from the pool's default size */
+	bool pooled_stack;         /* from the pool's free list */
 	aring_task *next;          /* ready queue */
 	aring_task *joiner;        /* task waiting in aring_join */
 	void *stack_top;           /* for aring__stack_put */

@@ -10,6 +10,13 @@
  * used, still-resident stack is reused first); a spawn with a warm pool makes
  * no system call. Stacks of other sizes are mapped one at a time.
  *
+ * Pooled stacks are coloured: slots are multiples of 64 KiB apart, so their
+ * tops (where the task struct and the hot frames live) would all fall in the
+ * same L1 cache sets and evict each other on every switch. Each slot gets
+ * one extra page, and its top starts COLOR_STEP * (slot % COLORS) bytes
+ * below the slot's end: the hot lines spread over all sets, and a parked
+ * task still touches a single page.
+ *
  * A task that runs off the bottom of its stack faults in the guard; the
  * SIGSEGV handler (on an alternate signal stack) recognises the address,
  * prints which stack overflowed, and aborts.
@@ -31,6 +38,11 @@
 
 #define GUARD_BYTES (64u * 1024u)
 #define SLAB_STACKS 64u
+#define COLORS 32u
+#define COLOR_STEP 64u
+#define COLOR_PAGE 4096u  /* COLORS * COLOR_STEP <= half a page */
+
+_Static_assert(COLORS * COLOR_STEP <= COLOR_PAGE / 2, "a coloured top stays in its page");
 
 /* One mapping holding nslots stacks, each [guard][usable]. */
 struct slab {
@@ -47,7 +59,8 @@ struct free_stack {
 };
 
 struct aring__stack_pool {
-	size_t stack_size;          /* usable bytes per stack */
+	size_t stack_size;          /* usable bytes per stack, at least */
+	size_t slot_usable;         /* stack_size + COLOR_PAGE */
 	struct slab *slabs;
 	struct free_stack *free;    /* stored at the top of each free stack */
 	size_t nfree;
@@ -258,6 +271,7 @@ int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out)
 	if (!p)
 		return -ENOMEM;
 	p->stack_size = round_up(stack_size, page_size());
+	p->slot_usable = p->stack_size + COLOR_PAGE;
 	pthread_once(&handler_once, install_handler);
 	ensure_altstack();
 	*out = p;
@@ -282,36 +296,43 @@ size_t aring__stack_pool_size(const struct aring__stack_pool *p)
 	return p->stack_size;
 }
 
-/* Returns the top (highest address, exclusive) of a stack. */
-void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable)
+/*
+ * Returns the top (highest address, exclusive) of a stack with at least
+ * size bytes (0: the pool's size) below it, in *usable; *pooled tells
+ * aring__stack_put where it goes back.
+ */
+void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable, bool *pooled)
 {
 	struct slab *s;
 	unsigned i;
 
 	if (size == 0 || round_up(size, page_size()) == p->stack_size) {
+		struct free_stack *f;
+		char *top;
+
 		if (!p->free) {
-			s = slab_new(p->stack_size, SLAB_STACKS);
+			s = slab_new(p->slot_usable, SLAB_STACKS);
 			if (!s)
 				return NULL;
 			s->next = p->slabs;
 			p->slabs = s;
 			for (i = SLAB_STACKS; i-- > 0;) {
-				char *top = s->base + (size_t)(i + 1) * s->slot_bytes;
-				struct free_stack *f = (struct free_stack *)top - 1;
+				char *end = s->base + (size_t)(i + 1) * s->slot_bytes;
 
+				f = (struct free_stack *)(end - (i % COLORS) * COLOR_STEP) - 1;
 				f->next = p->free;
 				p->free = f;
 				p->nfree++;
 			}
 		}
-		{
-			struct free_stack *f = p->free;
-
-			p->free = f->next;
-			p->nfree--;
-			*usable = p->stack_size;
-			return f + 1;
-		}
+		f = p->free;
+		p->free = f->next;
+		p->nfree--;
+		top = (char *)(f + 1);
+		/* The slot ends at the next page boundary at or above top. */
+		*usable = p->slot_usable - (size_t)(round_up((uintptr_t)top, COLOR_PAGE) - (uintptr_t)top);
+		*pooled = true;
+		return top;
 	}
 	/* Another size: a slab of one, freed when the task is. */
 	size = round_up(size, page_size());
@@ -321,12 +342,15 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable)
 	s->next = p->slabs;
 	p->slabs = s;
 	*usable = size;
+	*pooled = false;
 	return s->base + s->len;
 }
 
-void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable)
+void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable, bool pooled)
 {
-	if (usable == p->stack_size) {
+	struct slab **pp, *s;
+
+	if (pooled) {
 		struct free_stack *f = (struct free_stack *)top - 1;
 
 		f->next = p->free;
@@ -334,15 +358,11 @@ void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable)
 		p->nfree++;
 		return;
 	}
-	{
-		struct slab **pp, *s;
-
-		for (pp = &p->slabs; (s = *pp); pp = &s->next) {
-			if ((char *)top == s->base + s->len && s->slot_bytes - s->guard_bytes == usable) {
-				*pp = s->next;
-				slab_free(s);
-				return;
-			}
+	for (pp = &p->slabs; (s = *pp); pp = &s->next) {
+		if ((char *)top == s->base + s->len && s->slot_bytes - s->guard_bytes == usable) {
+			*pp = s->next;
+			slab_free(s);
+			return;
 		}
 	}
 	assert(!"aring: stack not from this pool");

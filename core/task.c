@@ -28,7 +28,7 @@ static void reap_zombie(aring_loop *loop)
 	if (z) {
 		loop->zombie = NULL;
 		aring__ctx_unregister_stack(&z->ctx);
-		aring__stack_put(loop->stacks, z->stack_top, z->stack_size);
+		aring__stack_put(loop->stacks, z->stack_top, z->stack_size, z->pooled_stack);
 	}
 }
 
@@ -116,6 +116,7 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 				aring_task **out)
 {
 	size_t usable = 0;
+	bool pooled = false;
 	char *top;
 	aring_task *t;
 
@@ -123,7 +124,7 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 		return -EINVAL;
 	if (stack_size && stack_size < 16 * 1024)
 		return -EINVAL;
-	top = aring__stack_get(loop->stacks, stack_size, &usable);
+	top = aring__stack_get(loop->stacks, stack_size, &usable, &pooled);
 	if (!top)
 		return -ENOMEM;
 	/* The task struct sits at the top of its stack, cache-line aligned. */
@@ -135,6 +136,7 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 	t->detached = out == NULL;
 	t->stack_top = top;
 	t->stack_size = usable;
+	t->pooled_stack = pooled;
 	t->seq = ++loop->task_seq;
 	t->ctx.stack_lo = top - usable;
 	t->ctx.stack_size = (size_t)((char *)t - (char *)t->ctx.stack_lo) & ~(size_t)15;
@@ -174,7 +176,7 @@ static void task_free(aring_loop *loop, aring_task *t)
 {
 	loop->ntasks--;
 	aring__ctx_unregister_stack(&t->ctx);
-	aring__stack_put(loop->stacks, t->stack_top, t->stack_size);
+	aring__stack_put(loop->stacks, t->stack_top, t->stack_size, t->pooled_stack);
 }
 
 /* Run the scheduler until *done is true or nothing more can happen. */

@@ -402,40 +402,36 @@ static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe
 	return op->ms_stop ? 0 : op->res;
 }
 
+enum ms_kind { MS_ACCEPT, MS_POLL };
+
 /* Multishot requests take no linked timeout: opt may give sqe_flags and cqe_flags only. */
-static int multishot_opt_ok(const struct aring_opt *opt)
+static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned arg2,
+			aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
-	return !opt || (!opt->timeout_ns && !opt->id);
+	struct aring__op op;
+	int ret;
+	struct io_uring_sqe *sqe;
+
+	if (!fn || (opt && (opt->timeout_ns || opt->id)))
+		return -EINVAL;
+	sqe = aring__op_sqe(loop, &op, opt, &ret);
+	if (!sqe)
+		return ret;
+	if (kind == MS_ACCEPT)
+		io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, (int)arg2);
+	else
+		io_uring_prep_poll_multishot(sqe, fd, arg2);
+	return multishot(loop, &op, sqe, fn, arg, opt);
 }
 
 ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_multishot_fn fn,
 				     void *arg, const struct aring_opt *opt)
 {
-	struct aring__op op;
-	int ret;
-	struct io_uring_sqe *sqe;
-
-	if (!fn || !multishot_opt_ok(opt))
-		return -EINVAL;
-	sqe = aring__op_sqe(loop, &op, opt, &ret);
-	if (!sqe)
-		return ret;
-	io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, flags);
-	return multishot(loop, &op, sqe, fn, arg, opt);
+	return multishot_op(loop, MS_ACCEPT, fd, (unsigned)flags, fn, arg, opt);
 }
 
 ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
 				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
-	struct aring__op op;
-	int ret;
-	struct io_uring_sqe *sqe;
-
-	if (!fn || !multishot_opt_ok(opt))
-		return -EINVAL;
-	sqe = aring__op_sqe(loop, &op, opt, &ret);
-	if (!sqe)
-		return ret;
-	io_uring_prep_poll_multishot(sqe, fd, poll_mask);
-	return multishot(loop, &op, sqe, fn, arg, opt);
+	return multishot_op(loop, MS_POLL, fd, poll_mask, fn, arg, opt);
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "core/context.h"
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -260,6 +261,11 @@ static struct slab *slab_new(size_t usable, unsigned nslots)
 static void slab_free(struct slab *s)
 {
 	registry_del(s);
+#ifdef ARING_ASAN
+	/* Tasks leave their frames' poison behind (they never return); a later
+	 * mapping at this address must not inherit it. */
+	__asan_unpoison_memory_region(s->base, s->len);
+#endif
 	munmap(s->base, s->len);
 	free(s);
 }

@@ -6,6 +6,8 @@
 
 #define ECHO_BUF 4096
 
+int echo_plant_short_write;
+
 long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns)
 {
 	struct aring_opt recv_opt = { .timeout_ns = timeout_ns };
@@ -17,7 +19,7 @@ long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns)
 
 		if (n <= 0)  /* 0: EOF; -ETIME: idle too long; else an error */
 			break;
-		if (aring_write_all(loop, fd, buf, (size_t)n, NULL) < 0)
+		if (aring_write_all(loop, fd, buf, (size_t)n, &recv_opt) < 0)
 			break;
 		total += n;
 	}
@@ -39,17 +41,21 @@ static int conn_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
-int echo_serve(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns)
+int echo_serve_for(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns,
+		   uint64_t accept_timeout_ns)
 {
+	struct aring_opt accept_opt = { .timeout_ns = accept_timeout_ns };
 	unsigned served = 0;
 
 	while (max_conns == 0 || served < max_conns) {
 		struct conn c = { .timeout_ns = timeout_ns };
 		int ret;
 
-		c.fd = aring_accept(loop, lfd, NULL, NULL, 0, NULL);
+		c.fd = aring_accept(loop, lfd, NULL, NULL, 0, &accept_opt);
 		if (c.fd == -EINTR || c.fd == -ECONNABORTED)
 			continue;
+		if (c.fd == -ETIME)
+			return 0;  /* no new connection for accept_timeout_ns */
 		if (c.fd < 0)
 			return c.fd;
 		ret = aring_spawn(loop, conn_task, &c, NULL);
@@ -64,25 +70,38 @@ int echo_serve(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conn
 	return 0;
 }
 
-/* Send one line and copy its echo to out_fd. */
-static int echo_line(aring_loop *loop, int sock, int out_fd, const char *line, size_t len)
+int echo_serve(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns)
+{
+	return echo_serve_for(loop, lfd, timeout_ns, max_conns, 0);
+}
+
+/* Send one line and copy its echo to out_fd; opt (a timeout) on every op. */
+static int echo_line(aring_loop *loop, int sock, int out_fd, const char *line, size_t len,
+		     const struct aring_opt *opt)
 {
 	char back[ECHO_BUF];
 	size_t got = 0;
 	int ret;
 
-	ret = aring_send(loop, sock, line, len, MSG_NOSIGNAL | MSG_WAITALL, NULL);
+	if (echo_plant_short_write) {
+		/* The planted bug: one send, and a short send drops the rest of the line. */
+		ret = aring_send(loop, sock, line, len, MSG_NOSIGNAL, opt);
+		if (ret >= 0)
+			len = (size_t)ret;
+	} else {
+		ret = aring_write_all(loop, sock, line, len, opt);
+	}
 	if (ret < 0)
 		return ret;
 	while (got < len) {
 		size_t want = len - got < sizeof(back) ? len - got : sizeof(back);
-		int n = aring_recv(loop, sock, back, want, 0, NULL);
+		int n = aring_recv(loop, sock, back, want, 0, opt);
 
 		if (n == 0)
 			return -ECONNRESET;
 		if (n < 0)
 			return n;
-		ret = aring_write_all(loop, out_fd, back, (size_t)n, NULL);
+		ret = aring_write_all(loop, out_fd, back, (size_t)n, opt);
 		if (ret < 0)
 			return ret;
 		got += (size_t)n;
@@ -92,7 +111,7 @@ static int echo_line(aring_loop *loop, int sock, int out_fd, const char *line, s
 
 int echo_client(aring_loop *loop, int in_fd, int out_fd, int sock, uint64_t timeout_ns)
 {
-	struct aring_opt read_opt = { .timeout_ns = timeout_ns };
+	struct aring_opt opt = { .timeout_ns = timeout_ns };
 	char buf[ECHO_BUF];
 	size_t have = 0;
 
@@ -104,17 +123,17 @@ int echo_client(aring_loop *loop, int in_fd, int out_fd, int sock, uint64_t time
 		while ((nl = memchr(buf, '\n', have)) || have == sizeof(buf)) {
 			size_t len = nl ? (size_t)(nl - buf) + 1 : have;
 
-			ret = echo_line(loop, sock, out_fd, buf, len);
+			ret = echo_line(loop, sock, out_fd, buf, len, &opt);
 			if (ret < 0)
 				return ret;
 			memmove(buf, buf + len, have - len);
 			have -= len;
 		}
 		n = aring_read(loop, in_fd, buf + have, (unsigned)(sizeof(buf) - have), (uint64_t)-1,
-			       &read_opt);
+			       &opt);
 		if (n == -ETIME || n == 0)
 			/* Timeout or end of input: a last line without a newline still goes. */
-			return have ? echo_line(loop, sock, out_fd, buf, have) : 0;
+			return have ? echo_line(loop, sock, out_fd, buf, have, &opt) : 0;
 		if (n < 0)
 			return n;
 		have += (size_t)n;

@@ -13,8 +13,9 @@
 #define ECHO_CLIENT_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
 
 /*
- * Serve one connection: recv (timeout_ns per recv), send it all back, until
- * EOF, an error or a timeout; then close fd. Returns the bytes echoed.
+ * Serve one connection: recv, send it all back (timeout_ns on each recv and
+ * write), until EOF, an error or a timeout; then close fd. Returns the bytes
+ * echoed.
  */
 long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns);
 
@@ -26,11 +27,26 @@ long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns);
 int echo_serve(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns);
 
 /*
- * The client: read lines from in_fd (timeout_ns per read), send each to
- * sock, wait for its echo and write it to out_fd. Returns 0 at the end of
- * the input or when a read timed out, else -errno (-ECONNRESET if the server
- * closed the connection before echoing everything).
+ * echo_serve, and also stop (returning 0) when no connection arrives within
+ * accept_timeout_ns (0: wait forever), so that every op it runs is bounded.
+ */
+int echo_serve_for(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns,
+		   uint64_t accept_timeout_ns);
+
+/*
+ * The client: read lines from in_fd, send each to sock (all of it, short
+ * sends retried), wait for its echo and write it to out_fd; timeout_ns on
+ * every op. Returns 0 at the end of the input or when a read of in_fd timed
+ * out, else -errno (-ETIME if the echo or a send timed out, -ECONNRESET if
+ * the server closed the connection before echoing everything).
  */
 int echo_client(aring_loop *loop, int in_fd, int out_fd, int sock, uint64_t timeout_ns);
+
+/*
+ * A planted bug for tests/test_swarm.c (ARING_SWARM_PLANT=short-write): when
+ * not 0, the client sends each line with a single aring_send and ignores a
+ * short send, so the rest of the line is silently lost. 0 (off) by default.
+ */
+extern int echo_plant_short_write;
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	p = (uint16_t)port;
+	signal(SIGPIPE, SIG_IGN); /* a write to a reset connection gives -EPIPE */
 	ret = aring_loop_new(&loop, NULL);
 	if (ret < 0) {
 		fprintf(stderr, "echo_client: aring_loop_new: %s\n", strerror(-ret));

@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The swarm (sim only): the echo server and client of examples/echo.c, as
+ * they are, plus a file writer, under many seeds, each seed with its own
+ * fault rates drawn from the seed: none, short transfers only, light, heavy.
+ * Invariants checked on every seed:
+ *  - each client's output is byte-exact: what came back is a prefix of what
+ *    the client read from its input and sent, and all of it when the client
+ *    returned 0. A client may fail only by returning -errno, and only if an
+ *    error, cancel or timeout was injected: short transfers alone must not
+ *    fail anything;
+ *  - every record the writer saw acknowledged (its write and a later fsync
+ *    succeeded) reads back intact after a reopen;
+ *  - the run ends: every op carries a timeout, aring_run returns 0 (not
+ *    -EDEADLK), no request is left in flight, virtual time stays bounded;
+ *  - the same seed gives the same trace hash (some seeds run twice).
+ *
+ * ARING_SWARM_SEEDS=<n> runs seeds 1..n (default 200);
+ * ARING_SIM_SEED=<n> runs seed n only (twice) and prints what it did;
+ * ARING_SWARM_PLANT=short-write turns on the bug planted in examples/echo.c
+ * (a single send whose short count is ignored), which the swarm must catch.
+ * A failing seed prints the command that replays it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "examples/echo.h"
+#include "tests/helpers.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SWARM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SWARM_ASAN 1
+#endif
+#endif
+#define DEFAULT_SEEDS 200u  /* about 0.1 s; under ASan+UBSan well under 20 s too */
+
+#define MS (1000ull * 1000u)
+#define SEC (1000ull * MS)
+#define CLIENT_TIMEOUT_NS SEC          /* on every op of a client */
+#define SERVER_TIMEOUT_NS (2 * SEC)    /* per recv/write of a connection */
+#define ACCEPT_TIMEOUT_NS SEC          /* the server stops when idle this long */
+#define OP_TIMEOUT_NS SEC              /* on every op of the harness and the writer */
+#define MAX_VIRTUAL_NS (600 * SEC)     /* a run that takes longer is a hang */
+#define MAX_CLIENTS 3
+#define MAX_INPUT_BYTES (32u * 1024u)  /* below the pipe's 64 KiB: the feeder never waits */
+#define MAX_RECORDS 48
+#define MAX_RECORD_BYTES 1024
+#define TRIES 50                       /* attempts of a harness op under faults */
+#define MAX_SEED_FAILS 8               /* messages printed per seed */
+#define HASH_EVERY 25                  /* seeds 1, 26, 51, ... run twice */
+
+/* ---------------------------------------------------------------- seed-derived choices */
+
+static uint64_t mix(uint64_t *s)  /* splitmix64 */
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+	return n ? mix(s) % n : 0;
+}
+
+enum plan { PLAN_NONE, PLAN_SHORTS, PLAN_LIGHT, PLAN_HEAVY };
+static const char *const plan_name[] = { "no faults", "shorts only", "light", "heavy" };
+
+/* The seed's fault rates: 1/4 none, 1/4 shorts only, 3/8 light, 1/8 heavy. */
+static enum plan plan_for(uint64_t seed, struct aring_sim_opts *so)
+{
+	uint64_t r = seed ^ 0x5377a4d5eedull;
+	unsigned k = (unsigned)below(&r, 8);
+	enum plan p = k < 2 ? PLAN_NONE : k < 4 ? PLAN_SHORTS : k < 7 ? PLAN_LIGHT : PLAN_HEAVY;
+
+	memset(so, 0, sizeof(*so));
+	so->seed = seed;
+	if (below(&r, 4)) {
+		so->latency_min_ns = below(&r, 20000);
+		so->latency_max_ns = so->latency_min_ns + below(&r, 2 * MS);
+	}
+	switch (p) {
+	case PLAN_NONE:
+		break;
+	case PLAN_SHORTS:
+		so->short_ppm = (uint32_t)(50000 + below(&r, 450000));
+		break;
+	case PLAN_LIGHT:  /* each kind on or off, up to 2% */
+		so->timeout_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
+		so->cancel_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
+		so->short_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
+		so->error_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
+		break;
+	case PLAN_HEAVY:
+		so->timeout_ppm = (uint32_t)(10000 + below(&r, 40000));
+		so->cancel_ppm = (uint32_t)(20000 + below(&r, 80000));
+		so->short_ppm = (uint32_t)(100000 + below(&r, 400000));
+		so->error_ppm = (uint32_t)(20000 + below(&r, 80000));
+		break;
+	}
+	return p;
+}
+
+/* ---------------------------------------------------------------- one seed's world */
+
+struct run;
+
+struct client {
+	struct run *run;
+	unsigned id;
+	uint64_t rng;
+	uint8_t *in;              /* the client's input: lines of any byte but '\n' */
+	size_t in_len;
+	size_t fed;               /* bytes the feeder put into the input pipe */
+	size_t left;              /* bytes still in the pipe when the client returned */
+	uint8_t *out;             /* what the client wrote to its output pipe */
+	size_t out_len, out_cap;
+	int ret;                  /* echo_client's result, or the socket/connect error */
+	int harness_err;          /* an op of the feeder/sink/drain failed as it cannot */
+	int in_fds[2], out_fds[2];
+};
+
+enum { REC_NONE, REC_WRITTEN, REC_ACKED };
+
+struct writer {
+	struct run *run;
+	uint64_t rng;
+	char path[64];
+	unsigned nrec, rec_bytes;
+	uint64_t off[MAX_RECORDS];
+	uint8_t state[MAX_RECORDS];
+	unsigned acked;
+	int open_err;             /* the first open failed every try */
+};
+
+struct run {
+	uint64_t seed;
+	enum plan plan;
+	struct aring_sim_opts so;
+	unsigned nclients;
+	struct client clients[MAX_CLIENTS];
+	struct writer writer;
+	uint16_t port;
+	int lfd;
+	int server_ret;
+	/* results */
+	struct aring_sim_stats st;
+	uint64_t hash, virtual_ns;
+	unsigned fails;
+	bool quiet;               /* a second run of the seed: count, do not print */
+};
+
+static bool plant_on;
+static unsigned seeds_failed;
+
+static void fail(struct run *r, const char *fmt, ...) ARING_PRINTF(2, 3);
+static void fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->fails++ >= MAX_SEED_FAILS || r->quiet)
+		return;
+	printf("swarm: FAIL ARING_SIM_SEED=%" PRIu64 ": ", r->seed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static const struct aring_opt op_opt = { .timeout_ns = OP_TIMEOUT_NS };
+
+static void fill_record(uint64_t seed, unsigned k, uint8_t *buf, unsigned len)
+{
+	uint64_t s = seed * 1000003u + k, v = 0;
+	unsigned i;
+
+	for (i = 0; i < len; i++) {
+		if (i % 8 == 0)
+			v = mix(&s);
+		buf[i] = (uint8_t)(v >> (8 * (i % 8)));
+	}
+}
+
+static void make_world(struct run *r)
+{
+	uint64_t rng = r->seed * 0x2545f4914f6cdd1dull + 1;
+	unsigned c;
+
+	r->nclients = 1 + (unsigned)below(&rng, MAX_CLIENTS);
+	for (c = 0; c < r->nclients; c++) {
+		struct client *cl = &r->clients[c];
+		unsigned lines = 1 + (unsigned)below(&rng, 24), l;
+
+		cl->run = r;
+		cl->id = c;
+		cl->rng = mix(&rng);
+		cl->in = malloc(MAX_INPUT_BYTES);
+		for (l = 0; l < lines && cl->in_len < MAX_INPUT_BYTES - 1; l++) {
+			/* Mostly short lines; now and then one longer than the client's buffer. */
+			size_t len = below(&rng, 8) ? below(&rng, 200) : 4000 + below(&rng, 6000), i;
+
+			if (len > MAX_INPUT_BYTES - 1 - cl->in_len)
+				len = MAX_INPUT_BYTES - 1 - cl->in_len;
+			for (i = 0; i < len; i++) {
+				uint8_t b = (uint8_t)mix(&rng);
+
+				cl->in[cl->in_len++] = b == '\n' ? 'n' : b;
+			}
+			/* The last line may lack its newline. */
+			if (l + 1 < lines || below(&rng, 2))
+				cl->in[cl->in_len++] = '\n';
+		}
+		cl->out_cap = cl->in_len + 4096; /* room to see too much output */
+		cl->out = malloc(cl->out_cap);
+		cl->in_fds[0] = cl->in_fds[1] = cl->out_fds[0] = cl->out_fds[1] = -1;
+	}
+	r->writer.run = r;
+	r->writer.rng = mix(&rng);
+	r->writer.nrec = 8 + (unsigned)below(&rng, MAX_RECORDS - 8 + 1);
+	r->writer.rec_bytes = 64 + (unsigned)below(&rng, MAX_RECORD_BYTES - 64 + 1);
+	snprintf(r->writer.path, sizeof(r->writer.path), "/tmp/swarm-%" PRIu64, r->seed);
+	r->lfd = -1;
+}
+
+static void free_world(struct run *r)
+{
+	unsigned c;
+
+	for (c = 0; c < r->nclients; c++) {
+		free(r->clients[c].in);
+		free(r->clients[c].out);
+	}
+}
+
+/* ---------------------------------------------------------------- harness ops, retried */
+
+static int pipe_retry(aring_loop *loop, int fds[2])
+{
+	int k, ret = -EIO;
+
+	for (k = 0; k < TRIES && ret < 0; k++)
+		ret = aring_pipe(loop, fds, 0, &op_opt);
+	return ret;
+}
+
+static int open_retry(aring_loop *loop, const char *path, int flags)
+{
+	int k, ret = -EIO;
+
+	for (k = 0; k < TRIES && ret < 0; k++)
+		ret = aring_openat(loop, AT_FDCWD, path, flags, 0644, &op_opt);
+	return ret;
+}
+
+static int64_t size_retry(aring_loop *loop, const char *path)
+{
+	struct statx stx;
+	int k, ret = -EIO;
+
+	for (k = 0; k < TRIES && ret < 0; k++)
+		ret = aring_statx(loop, AT_FDCWD, path, 0, STATX_SIZE, &stx, &op_opt);
+	return ret < 0 ? ret : (int64_t)stx.stx_size;
+}
+
+static int listen_retry(aring_loop *loop, uint16_t *port)
+{
+	int k, ret = -EIO;
+
+	for (k = 0; k < TRIES && ret < 0; k++)
+		ret = th_listen(loop, port);
+	return ret;
+}
+
+static int socket_retry(aring_loop *loop)
+{
+	int k, ret = -EIO;
+
+	for (k = 0; k < TRIES && ret < 0; k++)
+		ret = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, &op_opt);
+	return ret;
+}
+
+/* What a fault may make a pipe op return: retry those. */
+static bool pipe_fault(int ret)
+{
+	return ret == -ECANCELED || ret == -EINTR || ret == -ETIME;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+/* Writes the client's input into its stdin pipe in pieces, then closes it. */
+static int feeder(aring_loop *loop, void *arg)
+{
+	struct client *c = arg;
+	int faults = 0;
+
+	while (c->fed < c->in_len) {
+		size_t want = 1 + below(&c->rng, 600);
+		int n;
+
+		if (want > c->in_len - c->fed)
+			want = c->in_len - c->fed;
+		n = aring_write(loop, c->in_fds[1], c->in + c->fed, (unsigned)want, (uint64_t)-1, &op_opt);
+		if (n > 0) {
+			c->fed += (size_t)n;
+		} else if (pipe_fault(n) && ++faults < TRIES) {
+			continue;
+		} else {
+			if (!pipe_fault(n))
+				c->harness_err = n ? n : -EIO;
+			break;  /* the client sees EOF after what was fed */
+		}
+		aring_sleep(loop, below(&c->rng, 100000));
+	}
+	aring_close(loop, c->in_fds[1], NULL);
+	return 0;
+}
+
+/* Collects what the client writes to its stdout pipe, until EOF. */
+static int sink(aring_loop *loop, void *arg)
+{
+	struct client *c = arg;
+	int faults = 0;
+
+	for (;;) {
+		uint8_t *at = c->out + c->out_len;
+		size_t room = c->out_cap - c->out_len;
+		int n = aring_read(loop, c->out_fds[0], at, room ? (unsigned)room : 1u, (uint64_t)-1,
+				   &op_opt);
+
+		if (n == 0)
+			return 0;
+		if (n > 0 && room) {
+			c->out_len += (size_t)n;
+		} else if (n > 0) {
+			return 0; /* more than out_cap: the check reports it */
+		} else if (!pipe_fault(n) || ++faults >= 1000) {
+			c->harness_err = n;
+			return 0;
+		}
+	}
+}
+
+/* After the client returned: count the input it left unread. */
+static void drain(aring_loop *loop, struct client *c)
+{
+	uint8_t buf[4096];
+	int faults = 0;
+
+	for (;;) {
+		int n = aring_read(loop, c->in_fds[0], buf, sizeof(buf), (uint64_t)-1, &op_opt);
+
+		if (n == 0)
+			return;
+		if (n > 0) {
+			c->left += (size_t)n;
+		} else if (!pipe_fault(n) || ++faults >= 1000) {
+			c->harness_err = n;
+			return;
+		}
+	}
+}
+
+/* One client: stdin and stdout are pipes fed and drained by the harness. */
+static int client_task(aring_loop *loop, void *arg)
+{
+	struct client *c = arg;
+	struct sockaddr_in a = th_addr(c->run->port);
+	aring_task *tf, *ts;
+	int sock, ret;
+
+	ret = pipe_retry(loop, c->in_fds);
+	if (ret == 0)
+		ret = pipe_retry(loop, c->out_fds);
+	if (ret < 0) {
+		c->harness_err = ret;
+		return 0;
+	}
+	if (aring_spawn(loop, feeder, c, &tf) < 0 || aring_spawn(loop, sink, c, &ts) < 0) {
+		c->harness_err = -ENOMEM;
+		return 0;
+	}
+	sock = socket_retry(loop);
+	ret = sock < 0 ? sock : aring_connect(loop, sock, (struct sockaddr *)&a, sizeof(a), &op_opt);
+	if (ret == 0)
+		ret = echo_client(loop, c->in_fds[0], c->out_fds[1], sock, CLIENT_TIMEOUT_NS);
+	c->ret = ret;
+	if (sock >= 0)
+		aring_close(loop, sock, NULL);
+	aring_close(loop, c->out_fds[1], NULL);
+	aring_join(loop, tf, NULL);
+	drain(loop, c);
+	aring_close(loop, c->in_fds[0], NULL);
+	aring_join(loop, ts, NULL);
+	aring_close(loop, c->out_fds[0], NULL);
+	return 0;
+}
+
+static int server_task(aring_loop *loop, void *arg)
+{
+	struct run *r = arg;
+
+	r->server_ret = echo_serve_for(loop, r->lfd, SERVER_TIMEOUT_NS, r->nclients,
+				       ACCEPT_TIMEOUT_NS);
+	return 0;
+}
+
+/* Read len bytes at off, retrying faults. 0, or -errno. */
+static int read_at(aring_loop *loop, int fd, uint8_t *buf, unsigned len, uint64_t off)
+{
+	unsigned got = 0;
+	int faults = 0;
+
+	while (got < len) {
+		int n = aring_read(loop, fd, buf + got, len - got, off + got, &op_opt);
+
+		if (n == 0)
+			return -ENODATA;
+		if (n > 0)
+			got += (unsigned)n;
+		else if (++faults >= TRIES)
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Records go one after another through aring_write_all at the file position;
+ * the writer tracks each record's offset (after a failed write it asks
+ * statx where the file now ends). Every few records an fsync acknowledges
+ * the records written before it. Then reopen and check every acknowledged
+ * record.
+ */
+static int writer_task(aring_loop *loop, void *arg)
+{
+	struct writer *w = arg;
+	struct run *r = w->run;
+	uint8_t rec[MAX_RECORD_BYTES], back[MAX_RECORD_BYTES];
+	unsigned batch = 1 + (unsigned)below(&w->rng, 5), k, j;
+	uint64_t pos = 0;
+	int fd, ret;
+
+	fd = open_retry(loop, w->path, O_CREAT | O_TRUNC | O_WRONLY);
+	if (fd < 0) {
+		w->open_err = fd;
+		return 0;
+	}
+	for (k = 0; k < w->nrec; k++) {
+		fill_record(r->seed, k, rec, w->rec_bytes);
+		w->off[k] = pos;
+		ret = aring_write_all(loop, fd, rec, w->rec_bytes, &op_opt);
+		if (ret == (int)w->rec_bytes) {
+			w->state[k] = REC_WRITTEN;
+			pos += w->rec_bytes;
+		} else {
+			int64_t size = size_retry(loop, w->path);
+
+			if (size < 0)
+				break;  /* where the next record would go is unknown: stop */
+			pos = (uint64_t)size;
+		}
+		if ((k + 1) % batch == 0 && aring_fsync(loop, fd, 0, &op_opt) == 0)
+			for (j = 0; j <= k; j++)
+				if (w->state[j] == REC_WRITTEN)
+					w->state[j] = REC_ACKED;
+	}
+	for (j = 0; j < TRIES && aring_fsync(loop, fd, 0, &op_opt) < 0; j++)
+		;
+	if (j < TRIES)
+		for (k = 0; k < w->nrec; k++)
+			if (w->state[k] == REC_WRITTEN)
+				w->state[k] = REC_ACKED;
+	aring_close(loop, fd, NULL);
+
+	fd = open_retry(loop, w->path, O_RDONLY);
+	if (fd < 0) {
+		fail(r, "writer: reopening %s failed %d times (last %d)", w->path, TRIES, fd);
+		return 0;
+	}
+	for (k = 0; k < w->nrec; k++) {
+		if (w->state[k] != REC_ACKED)
+			continue;
+		w->acked++;
+		ret = read_at(loop, fd, back, w->rec_bytes, w->off[k]);
+		fill_record(r->seed, k, rec, w->rec_bytes);
+		if (ret < 0) {
+			fail(r, "writer: acknowledged record %u (%u bytes at offset %" PRIu64
+				"): read back failed: %s", k, w->rec_bytes, w->off[k], strerror(-ret));
+		} else if (memcmp(rec, back, w->rec_bytes)) {
+			for (j = 0; rec[j] == back[j]; j++)
+				;
+			fail(r, "writer: acknowledged record %u (%u bytes at offset %" PRIu64
+				") differs at byte %u: 0x%02x, wrote 0x%02x", k, w->rec_bytes, w->off[k],
+			     j, back[j], rec[j]);
+		}
+	}
+	aring_close(loop, fd, NULL);
+	return 0;
+}
+
+static int swarm_main(aring_loop *loop, void *arg)
+{
+	struct run *r = arg;
+	aring_task *server = NULL, *clients[MAX_CLIENTS], *writer;
+	unsigned c;
+
+	r->lfd = listen_retry(loop, &r->port);
+	if (r->lfd >= 0 && aring_spawn(loop, server_task, r, &server) < 0)
+		return -ENOMEM;
+	if (r->lfd < 0)
+		r->server_ret = r->lfd;
+	for (c = 0; c < r->nclients; c++) {
+		if (r->lfd < 0) {
+			r->clients[c].ret = r->lfd;
+			clients[c] = NULL;
+		} else if (aring_spawn(loop, client_task, &r->clients[c], &clients[c]) < 0) {
+			return -ENOMEM;
+		}
+	}
+	if (aring_spawn(loop, writer_task, &r->writer, &writer) < 0)
+		return -ENOMEM;
+	for (c = 0; c < r->nclients; c++)
+		if (clients[c])
+			aring_join(loop, clients[c], NULL);
+	aring_join(loop, writer, NULL);
+	if (server)
+		aring_join(loop, server, NULL);
+	if (r->lfd >= 0)
+		aring_close(loop, r->lfd, NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static void check_client(struct run *r, const struct client *c, bool clean)
+{
+	size_t consumed = c->fed - c->left, j;
+
+	if (c->harness_err) {
+		fail(r, "client %u: a harness pipe op failed: %s", c->id, strerror(-c->harness_err));
+		return;
+	}
+	if (c->left > c->fed) {
+		fail(r, "client %u: %zu bytes left in its input, only %zu fed", c->id, c->left, c->fed);
+		return;
+	}
+	if (c->out_len > consumed) {
+		fail(r, "client %u: %zu bytes came back, only %zu were read and sent (returned %d)",
+		     c->id, c->out_len, consumed, c->ret);
+		return;
+	}
+	if (memcmp(c->out, c->in, c->out_len)) {
+		for (j = 0; c->out[j] == c->in[j]; j++)
+			;
+		fail(r, "client %u: wrong data: byte %zu came back as 0x%02x, sent 0x%02x "
+			"(returned %d)", c->id, j, c->out[j], c->in[j], c->ret);
+		return;
+	}
+	if (c->ret == 0 && c->out_len != consumed)
+		fail(r, "client %u: silent loss: returned 0 but only %zu of the %zu bytes it read "
+			"came back", c->id, c->out_len, consumed);
+	if (clean && (c->ret != 0 || c->fed != c->in_len || c->left != 0))
+		fail(r, "client %u: with no error, cancel or timeout injected it returned %d "
+			"(%zu of %zu bytes fed, %zu left unread, %zu echoed)", c->id, c->ret, c->fed,
+		     c->in_len, c->left, c->out_len);
+}
+
+static void check_run(struct run *r, int run_ret, int main_ret)
+{
+	const struct aring_sim_stats *st = &r->st;
+	bool clean = !st->errors_injected && !st->cancels_injected && !st->timeouts_injected;
+	unsigned c;
+
+	if (run_ret != 0)
+		fail(r, "aring_run returned %d (%s)", run_ret, strerror(-run_ret));
+	if (main_ret != 0)
+		fail(r, "the harness task returned %d", main_ret);
+	if (st->inflight)
+		fail(r, "%" PRIu64 " requests still in flight after the run", st->inflight);
+	if (r->virtual_ns > MAX_VIRTUAL_NS)
+		fail(r, "the run took %" PRIu64 " ms of virtual time", (uint64_t)(r->virtual_ns / MS));
+	for (c = 0; c < r->nclients; c++)
+		check_client(r, &r->clients[c], clean);
+	if (clean && r->server_ret != 0)
+		fail(r, "server: with no error, cancel or timeout injected it returned %d",
+		     r->server_ret);
+	if (clean && r->writer.acked != r->writer.nrec)
+		fail(r, "writer: with no error, cancel or timeout injected only %u of %u records "
+			"were acknowledged", r->writer.acked, r->writer.nrec);
+}
+
+/* ---------------------------------------------------------------- driver */
+
+struct totals {
+	unsigned seeds, replayed, mismatched, clients, clients_ok, records, acked;
+	uint64_t ops, timeouts, cancels, shorts, errors;
+};
+
+/* Run one seed's world once; results in r. */
+static void run_once(struct run *r, uint64_t seed, bool quiet)
+{
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM };
+	aring_loop *loop;
+	aring_task *t;
+	int ret, run_ret, main_ret = -12345;
+	uint64_t t0;
+
+	memset(r, 0, sizeof(*r));
+	r->seed = seed;
+	r->quiet = quiet;
+	r->plan = plan_for(seed, &r->so);
+	o.sim = &r->so;
+	make_world(r);
+	ret = aring_loop_new(&loop, &o);
+	if (ret < 0) {
+		fail(r, "aring_loop_new: %s", strerror(-ret));
+		return;
+	}
+	t0 = aring_now_ns(loop);
+	ret = aring_spawn(loop, swarm_main, r, &t);
+	run_ret = ret < 0 ? ret : aring_run(loop);
+	if (ret == 0 && run_ret == 0)
+		aring_join(loop, t, &main_ret);
+	r->virtual_ns = aring_now_ns(loop) - t0;
+	aring_sim_stats(loop, &r->st);
+	r->hash = aring_sim_trace_hash(loop);
+	check_run(r, run_ret, main_ret);
+	aring_loop_free(loop);
+}
+
+static void print_rates(const struct run *r)
+{
+	printf("  faults [%s]: timeout_ppm=%" PRIu32 " cancel_ppm=%" PRIu32 " short_ppm=%" PRIu32
+	       " error_ppm=%" PRIu32 " latency_ns=%" PRIu64 "..%" PRIu64 "\n",
+	       plan_name[r->plan], r->so.timeout_ppm, r->so.cancel_ppm, r->so.short_ppm,
+	       r->so.error_ppm, r->so.latency_min_ns, r->so.latency_max_ns);
+}
+
+static void run_seed(uint64_t seed, bool twice, bool verbose, struct totals *tot)
+{
+	static struct run r, again;
+	unsigned c;
+
+	run_once(&r, seed, false);
+	if (twice) {
+		run_once(&again, seed, true);
+		if (again.hash != r.hash || again.fails != r.fails)
+			fail(&r, "same seed, different runs: trace hash 0x%016" PRIx64 " then 0x%016" PRIx64
+			     ", %u then %u failed checks", r.hash, again.hash, r.fails, again.fails);
+		tot->mismatched += again.hash != r.hash;
+		free_world(&again);
+		tot->replayed++;
+	}
+	tot->seeds++;
+	tot->ops += r.st.ops;
+	tot->timeouts += r.st.timeouts_injected;
+	tot->cancels += r.st.cancels_injected;
+	tot->shorts += r.st.shorts_injected;
+	tot->errors += r.st.errors_injected;
+	tot->records += r.writer.nrec;
+	tot->acked += r.writer.acked;
+	for (c = 0; c < r.nclients; c++) {
+		tot->clients++;
+		tot->clients_ok += r.clients[c].ret == 0;
+	}
+	if (verbose || r.fails) {
+		printf("swarm: seed %" PRIu64 ": %u client(s) [", seed, r.nclients);
+		for (c = 0; c < r.nclients; c++)
+			printf("%s%d", c ? " " : "", r.clients[c].ret);
+		printf("], %u/%u records acknowledged, %" PRIu64 " ops, %" PRIu64
+		       " ms virtual, trace hash 0x%016" PRIx64 "%s\n", r.writer.acked, r.writer.nrec,
+		       r.st.ops, (uint64_t)(r.virtual_ns / MS), r.hash,
+		       !twice ? "" : again.hash == r.hash ? " (run twice: same hash)"
+							 : " (run twice: DIFFERENT hash)");
+		print_rates(&r);
+		printf("  injected: %" PRIu64 " timeouts, %" PRIu64 " cancels, %" PRIu64 " shorts, %" PRIu64
+		       " errors\n", r.st.timeouts_injected, r.st.cancels_injected, r.st.shorts_injected,
+		       r.st.errors_injected);
+	}
+	if (r.fails) {
+		printf("swarm: seed %" PRIu64 " failed %u check(s); replay with: ARING_SIM_SEED=%" PRIu64
+		       "%s tests/test_swarm\n", seed, r.fails, seed,
+		       plant_on ? " ARING_SWARM_PLANT=short-write" : "");
+		seeds_failed++;
+	}
+	free_world(&r);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_swarm(void)
+{
+	const char *one = getenv("ARING_SIM_SEED"), *count = getenv("ARING_SWARM_SEEDS");
+	struct totals tot = { 0 };
+	uint64_t seed, nseeds = DEFAULT_SEEDS;
+	double t0 = now_s(), dt;
+
+	if (count && *count)
+		nseeds = strtoull(count, NULL, 0);
+	if (one && *one) {
+		run_seed(strtoull(one, NULL, 0), true, true, &tot);
+	} else {
+		for (seed = 1; seed <= nseeds; seed++)
+			run_seed(seed, seed % HASH_EVERY == 1, false, &tot);
+	}
+	dt = now_s() - t0;
+	printf("swarm: %u seeds%s in %.2f s (%.0f seeds/s), %" PRIu64 " ops simulated; injected "
+	       "%" PRIu64 " timeouts, %" PRIu64 " cancels, %" PRIu64 " shorts, %" PRIu64 " errors; "
+	       "%u/%u clients returned 0 (the rest -errno), %u/%u records "
+	       "acknowledged and read back; %u seeds run twice, %u with a different hash%s%s\n",
+	       tot.seeds, plant_on ? " with ARING_SWARM_PLANT=short-write" : "", dt,
+	       dt > 0 ? tot.seeds / dt : 0.0, tot.ops, tot.timeouts, tot.cancels, tot.shorts,
+	       tot.errors, tot.clients_ok, tot.clients, tot.acked, tot.records, tot.replayed, tot.mismatched,
+#ifdef SWARM_ASAN
+	       " (ASan build)",
+#else
+	       "",
+#endif
+	       seeds_failed ? "; FAILED" : "");
+	CU_ASSERT_EQUAL(seeds_failed, 0);
+}
+
+static CU_TestInfo tests[] = {
+	{ "echo pair and file writer under seeded faults", test_swarm },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const char *plant = getenv("ARING_SWARM_PLANT");
+	CU_SuiteInfo suites[] = {
+		{ "swarm", NULL, NULL, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL,
+	};
+	unsigned failed;
+
+	if (plant && *plant) {
+		if (strcmp(plant, "short-write")) {
+			fprintf(stderr, "ARING_SWARM_PLANT: unknown plant '%s' (known: short-write)\n", plant);
+			return 2;
+		}
+		plant_on = true;
+		echo_plant_short_write = 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
+		return 1;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}

@@ -4,7 +4,11 @@
  * liburing echo server. Each request carries a callback; a connection
  * cycles recv -> send (until all sent) -> recv. Same buffer size, ring size
  * and ring flags as the aring servers.
- * Usage: echo_raw PORT   (listens on 127.0.0.1:PORT until killed)
+ * Usage: echo_raw PORT [TIMEOUT_S]   (listens on 127.0.0.1:PORT until killed)
+ * With TIMEOUT_S (or $ECHO_RAW_TIMEOUT_S, which bench/run.sh sets when the
+ * aring side is examples/echo_server), every recv and send carries a linked timeout, as the
+ * example server's do (examples/echo.c: 30 s), so that both servers do the
+ * same work per round trip.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,6 +38,8 @@ struct conn {
 static struct io_uring ring;
 static int listen_fd;
 static struct req accept_req;
+static struct req timeout_req;               /* linked timeouts' CQEs: ignored */
+static struct __kernel_timespec timeout_ts;  /* 0: no linked timeouts */
 
 static struct io_uring_sqe *sqe_get(void)
 {
@@ -49,22 +55,48 @@ static struct io_uring_sqe *sqe_get(void)
 static void on_recv(struct req *req, int res);
 static void on_send(struct req *req, int res);
 
+/* Room for an op and its linked timeout in one submission. */
+static void reserve(void)
+{
+	while (io_uring_sq_space_left(&ring) < 2)
+		io_uring_submit(&ring);
+}
+
+/* Link a timeout to the SQE just prepared, if the server runs with one. */
+static void link_timeout(struct io_uring_sqe *sqe)
+{
+	if (!timeout_ts.tv_sec)
+		return;
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = sqe_get();
+	io_uring_prep_link_timeout(sqe, &timeout_ts, 0);
+	io_uring_sqe_set_data(sqe, &timeout_req);
+}
+
 static void conn_recv(struct conn *c)
 {
-	struct io_uring_sqe *sqe = sqe_get();
+	struct io_uring_sqe *sqe;
+
+	reserve();
+	sqe = sqe_get();
 
 	c->req.cb = on_recv;
 	io_uring_prep_recv(sqe, c->fd, c->buf, sizeof(c->buf), 0);
 	io_uring_sqe_set_data(sqe, &c->req);
+	link_timeout(sqe);
 }
 
 static void conn_send(struct conn *c)
 {
-	struct io_uring_sqe *sqe = sqe_get();
+	struct io_uring_sqe *sqe;
+
+	reserve();
+	sqe = sqe_get();
 
 	c->req.cb = on_send;
 	io_uring_prep_send(sqe, c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
 	io_uring_sqe_set_data(sqe, &c->req);
+	link_timeout(sqe);
 }
 
 static void conn_close(struct conn *c)
@@ -134,10 +166,14 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int one = 1, ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PORT\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s PORT [TIMEOUT_S]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 3)
+		timeout_ts.tv_sec = atoi(argv[2]);
+	else if (getenv("ECHO_RAW_TIMEOUT_S"))
+		timeout_ts.tv_sec = atoi(getenv("ECHO_RAW_TIMEOUT_S"));
 	sa.sin_port = htons((uint16_t)atoi(argv[1]));
 	ret = io_uring_queue_init(ENTRIES, &ring, SETUP_FLAGS);
 	if (ret < 0) {
@@ -166,7 +202,7 @@ int main(int argc, char **argv)
 			n++;
 			if (req == &accept_req)
 				on_accept(req, cqe->res);
-			else
+			else if (req != &timeout_req)
 				req->cb(req, cqe->res);
 		}
 		io_uring_cq_advance(&ring, n);

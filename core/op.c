@@ -70,7 +70,7 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 		return -EINVAL;
 	/* All of an op's SQEs go to the kernel in one submission: a link
 	 * must not be split across two io_uring_enter calls. */
-	if (be->ops->sq_space(be) < need) {
+	if ((loop->ring ? io_uring_sq_space_left(loop->ring) : be->ops->sq_space(be)) < need) {
 		ret = make_room(loop, need);
 		if (ret < 0)
 			return ret;

@@ -10,8 +10,9 @@
 
 #define STACK_FMT_BYTES 4096
 
-ARING_API int aring_write_all(aring_loop *loop, int fd, const void *buf, size_t len,
-			      const struct aring_opt *opt)
+/* The loop behind aring_write_all and aring_send_all. */
+static int move_all(aring_loop *loop, int fd, const void *buf, size_t len, int send_flags,
+		    bool send, const struct aring_opt *opt)
 {
 	const char *p = buf;
 	size_t done = 0;
@@ -20,15 +21,28 @@ ARING_API int aring_write_all(aring_loop *loop, int fd, const void *buf, size_t 
 		return -EINVAL;
 	while (done < len) {
 		size_t chunk = len - done;
-		int ret = aring_write(loop, fd, p + done, (unsigned)chunk, (uint64_t)-1, opt);
+		int ret = send ? aring_send(loop, fd, p + done, chunk, send_flags, opt)
+			       : aring_write(loop, fd, p + done, (unsigned)chunk, (uint64_t)-1, opt);
 
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
-			return -EIO;  /* a write that moves nothing would loop forever */
+			return -EIO;  /* a transfer that moves nothing would loop forever */
 		done += (size_t)ret;
 	}
 	return (int)done;
+}
+
+ARING_API int aring_write_all(aring_loop *loop, int fd, const void *buf, size_t len,
+			      const struct aring_opt *opt)
+{
+	return move_all(loop, fd, buf, len, 0, false, opt);
+}
+
+ARING_API int aring_send_all(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+			     const struct aring_opt *opt)
+{
+	return move_all(loop, fd, buf, len, flags, true, opt);
 }
 
 ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list ap)

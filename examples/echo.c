@@ -19,7 +19,7 @@ long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns)
 
 		if (n <= 0)  /* 0: EOF; -ETIME: idle too long; else an error */
 			break;
-		if (aring_write_all(loop, fd, buf, (size_t)n, &recv_opt) < 0)
+		if (aring_send_all(loop, fd, buf, (size_t)n, MSG_NOSIGNAL, &recv_opt) < 0)
 			break;
 		total += n;
 	}
@@ -89,7 +89,7 @@ static int echo_line(aring_loop *loop, int sock, int out_fd, const char *line, s
 		if (ret >= 0)
 			len = (size_t)ret;
 	} else {
-		ret = aring_write_all(loop, sock, line, len, opt);
+		ret = aring_send_all(loop, sock, line, len, MSG_NOSIGNAL, opt);
 	}
 	if (ret < 0)
 		return ret;

@@ -389,6 +389,13 @@ ARING_API int aring_write_all(aring_loop *loop, int fd, const void *buf, size_t 
 			      const struct aring_opt *opt);
 
 /*
+ * As aring_write_all, with send(2) on a socket (flags: MSG_NOSIGNAL, ...):
+ * the socket's own path, cheaper than a write through the file layer.
+ */
+ARING_API int aring_send_all(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
+			     const struct aring_opt *opt);
+
+/*
  * printf to fd through the ring, retrying short writes. Output of up to
  * 4 KiB is formatted on the task's stack (no heap); longer output goes
  * through one heap buffer. Returns bytes written or -errno (-EINVAL for a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The writer: aring_write_all (files, pipes with a slow reader, errors) and aring_printf. */
+/* The writer: aring_write_all (files, pipes with a slow reader, errors), aring_send_all, aring_printf. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +82,40 @@ static void test_write_all(void)
 	CU_ASSERT_EQUAL(th_run(write_all_task, NULL, 0), 0);
 }
 
+/* aring_send_all over TCP: 1 MiB, more than the socket buffers, to a slow reader. */
+static int send_all_task(aring_loop *loop, void *arg)
+{
+	char *out = malloc(BIG), *in = calloc(1, BIG + 1);
+	struct drain d = { .buf = in, .len = BIG + 1 };
+	aring_task *t;
+	int c, sv;
+	size_t i;
+
+	for (i = 0; i < BIG; i++)
+		out[i] = (char)(i * 13 + i / 509);
+	CU_ASSERT_EQUAL_FATAL(th_tcp_pair(loop, &c, &sv), 0);
+	d.fd = sv;
+	t = th_spawn(loop, drainer, &d);
+	CU_ASSERT_EQUAL(aring_send_all(loop, c, out, BIG, MSG_NOSIGNAL, NULL), BIG);
+	CU_ASSERT_EQUAL(aring_shutdown(loop, c, SHUT_WR, NULL), 0);
+	CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	CU_ASSERT_EQUAL(d.got, BIG);
+	CU_ASSERT_EQUAL(memcmp(in, out, BIG), 0);
+	CU_ASSERT_EQUAL(aring_send_all(loop, c, out, 0, 0, NULL), 0);
+	/* Errors: a bad fd. */
+	CU_ASSERT_EQUAL(aring_send_all(loop, 9999, out, 10, 0, NULL), -EBADF);
+	aring_close(loop, sv, NULL);
+	aring_close(loop, c, NULL);
+	free(out);
+	free(in);
+	return 0;
+}
+
+static void test_send_all(void)
+{
+	CU_ASSERT_EQUAL(th_run(send_all_task, NULL, 0), 0);
+}
+
 static int printf_task(aring_loop *loop, void *arg)
 {
 	struct drain d;
@@ -129,6 +163,7 @@ static void test_printf(void)
 
 static CU_TestInfo tests[] = {
 	{ "write_all", test_write_all },
+	{ "send_all", test_send_all },
 	{ "printf, short and over 4 KiB", test_printf },
 	CU_TEST_INFO_NULL,
 };

@@ -343,6 +343,8 @@ ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const st
 		return ret;
 	memset(sqe, 0, sizeof(*sqe));
 	prep(sqe, ctx);
+	/* A link would reach another task's SQE; a skipped CQE would never wake us. */
+	sqe->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
 	return aring__op_run(loop, &op, opt, sqe);
 }
 

@@ -338,8 +338,10 @@ ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, in
 typedef void (*aring_prep_fn)(struct io_uring_sqe *sqe, void *ctx);
 
 /*
- * One op prepared by prep on a zeroed SQE. The library owns user_data (and
- * the IOSQE_IO_LINK bit when opt has a timeout). Returns the CQE's res.
+ * One op prepared by prep on a zeroed SQE. The library owns user_data and
+ * clears IOSQE_IO_LINK, IOSQE_IO_HARDLINK and IOSQE_CQE_SKIP_SUCCESS if prep
+ * set them (a link would reach another task's SQE; use aring_do_n for
+ * chains). Returns the CQE's res.
  */
 ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const struct aring_opt *opt);
 

@@ -167,7 +167,39 @@ static void test_cancel_chain(void)
 	CU_ASSERT_EQUAL(th_run(cancel_chain_task, NULL, 0), 0);
 }
 
+/* A prep that sets link / skip flags: aring_do clears them. */
+static void prep_nop_bad_flags(struct io_uring_sqe *sqe, void *arg)
+{
+	io_uring_prep_nop(sqe);
+	sqe->flags = *(unsigned char *)arg;
+}
+
+static int bad_flags_task(aring_loop *loop, void *arg)
+{
+	static const unsigned char flags[] = { IOSQE_IO_LINK, IOSQE_IO_HARDLINK,
+					       IOSQE_CQE_SKIP_SUCCESS,
+					       IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS };
+	unsigned i;
+
+	for (i = 0; i < sizeof(flags); i++) {
+		unsigned char f = flags[i];
+
+		/* Without the clearing, a skipped CQE would leave this task
+		 * suspended for ever (aring_run: -EDEADLK), and a link would
+		 * chain into the next op, which the cancel below would fail. */
+		CU_ASSERT_EQUAL(aring_do(loop, prep_nop_bad_flags, &f, NULL), 0);
+		CU_ASSERT_EQUAL(aring_nop(loop, NULL), 0);
+	}
+	return 0;
+}
+
+static void test_do_clears_link_and_skip(void)
+{
+	CU_ASSERT_EQUAL(th_run(bad_flags_task, NULL, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
+	{ "aring_do clears link and skip flags set by prep", test_do_clears_link_and_skip },
 	{ "aring_do_n: linked chains, failure cancels the rest, hard links", test_do_n_chains },
 	{ "aring_do and aring_do_n: timeouts and limits", test_do_and_limits },
 	{ "aring_cancel of an aring_do_n chain in flight", test_cancel_chain },

@@ -43,18 +43,11 @@ void aring__ctx_unregister_stack(struct aring__ctx *ctx);
 
 struct aring__stack_pool;
 
-struct aring__stack {
-	void *lo;                 /* lowest usable byte (just above the guard) */
-	size_t size;              /* usable bytes */
-	struct aring__stack *next_free;
-};
-
 int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out);
 void aring__stack_pool_free(struct aring__stack_pool *pool);
 /* A stack of the pool's size (size == 0) or of its own size. NULL: -ENOMEM. */
 void *aring__stack_get(struct aring__stack_pool *pool, size_t size, size_t *usable, bool *pooled);
 void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable, bool pooled);
-size_t aring__stack_pool_size(const struct aring__stack_pool *pool);
 
 /* ---------------------------------------------------------------- tasks */
 
@@ -78,7 +71,6 @@ struct aring_task {
 	aring_task *joiner;        /* task waiting in aring_join */
 	void *stack_top;           /* for aring__stack_put */
 	size_t stack_size;
-	uint64_t seq;              /* spawn order, for debugging */
 };
 
 struct aring__taskq {
@@ -176,11 +168,8 @@ struct aring_loop {
 	struct aring__ctx sched;         /* the context aring_run runs in */
 	enum aring_backend kind;
 	struct aring__stack_pool *stacks;
-	size_t stack_size;
-	uint64_t ntasks;                 /* spawned and not yet freed/returned */
 	uint64_t nlive;                  /* not yet returned */
 	uint64_t next_id;                /* ids for aring_cancel, never reused */
-	uint64_t task_seq;
 	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
@@ -219,7 +208,6 @@ static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring_
 		if (ARING_LIKELY(sqe != NULL)) {
 			op->task = loop->current;
 			op->flags = 0;
-			op->cqe_flags = 0;
 			*err = 0;
 			return sqe;
 		}

@@ -28,8 +28,8 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	if (!loop)
 		return -ENOMEM;
 	loop->kind = opts->backend;
-	loop->stack_size = opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE;
-	ret = aring__stack_pool_new(loop->stack_size, &loop->stacks);
+	ret = aring__stack_pool_new(opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE,
+				    &loop->stacks);
 	if (ret < 0)
 		goto fail;
 	if (opts->backend == ARING_BACKEND_URING)

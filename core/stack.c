@@ -64,7 +64,6 @@ struct aring__stack_pool {
 	size_t slot_usable;         /* stack_size + COLOR_PAGE */
 	struct slab *slabs;
 	struct free_stack *free;    /* stored at the top of each free stack */
-	size_t nfree;
 };
 
 /* Registry of every slab, read by the SIGSEGV handler without locks. */
@@ -297,11 +296,6 @@ void aring__stack_pool_free(struct aring__stack_pool *p)
 	free(p);
 }
 
-size_t aring__stack_pool_size(const struct aring__stack_pool *p)
-{
-	return p->stack_size;
-}
-
 /*
  * Returns the top (highest address, exclusive) of a stack with at least
  * size bytes (0: the pool's size) below it, in *usable; *pooled tells
@@ -328,12 +322,10 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 				f = (struct free_stack *)(end - (i % COLORS) * COLOR_STEP) - 1;
 				f->next = p->free;
 				p->free = f;
-				p->nfree++;
 			}
 		}
 		f = p->free;
 		p->free = f->next;
-		p->nfree--;
 		top = (char *)(f + 1);
 		/* The slot ends at the next page boundary at or above top. */
 		*usable = p->slot_usable - (size_t)(round_up((uintptr_t)top, COLOR_PAGE) - (uintptr_t)top);
@@ -361,7 +353,6 @@ void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable, boo
 
 		f->next = p->free;
 		p->free = f;
-		p->nfree++;
 		return;
 	}
 	for (pp = &p->slabs; (s = *pp); pp = &s->next) {

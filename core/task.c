@@ -99,7 +99,6 @@ static void task_main(void *arg)
 		/* Freed by the next context to run, once we are off this stack. */
 		assert(!loop->zombie);
 		loop->zombie = t;
-		loop->ntasks--;
 	}
 	switch_next(loop, t, true);
 }
@@ -137,14 +136,12 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 	t->stack_top = top;
 	t->stack_size = usable;
 	t->pooled_stack = pooled;
-	t->seq = ++loop->task_seq;
 	t->ctx.stack_lo = top - usable;
 	t->ctx.stack_size = (size_t)((char *)t - (char *)t->ctx.stack_lo) & ~(size_t)15;
 	aring__ctx_register_stack(&t->ctx);
 	aring__ctx_make(&t->ctx, task_main, t);
 	t->state = ARING__TASK_READY;
 	aring__taskq_push(&loop->ready, t);
-	loop->ntasks++;
 	loop->nlive++;
 	if (out)
 		*out = t;
@@ -174,12 +171,11 @@ ARING_API void aring_yield(aring_loop *loop)
 
 static void task_free(aring_loop *loop, aring_task *t)
 {
-	loop->ntasks--;
 	aring__ctx_unregister_stack(&t->ctx);
 	aring__stack_put(loop->stacks, t->stack_top, t->stack_size, t->pooled_stack);
 }
 
-/* Run the scheduler until *done is true or nothing more can happen. */
+/* The scheduler loop, defined below (aring_join from outside a task runs it). */
 int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until);
 
 ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result)

@@ -102,9 +102,12 @@ static inline aring_task *aring__taskq_pop(struct aring__taskq *q)
 /* ---------------------------------------------------------------- ops */
 
 /*
- * user_data of every SQE the core submits: the address of the aring__op on
- * the task's stack, with a tag in the low bits telling which of the op's SQEs
- * the CQE belongs to.
+ * user_data of every SQE the core submits: ARING_UD_TAG in the top 16 bits
+ * (the range aring.h reserves), the address of the aring__op on the task's
+ * stack in bits 3..47 (x86_64 user addresses are below 2^47), and in the low
+ * bits which of the op's SQEs the CQE belongs to. A CQE without the tag was
+ * not made by aring (aring_msg_ring from another ring, a raw SQE submitted
+ * through aring_ring()): it is counted and ignored, never dereferenced.
  */
 enum {
 	ARING__TAG_MAIN = 0,    /* the op (or the last SQE of an aring_do_n chain) */
@@ -113,11 +116,14 @@ enum {
 	ARING__TAG_MASK = 3,
 };
 
+#define ARING__UD_PTR_MASK ((((uint64_t)1 << ARING_UD_TAG_SHIFT) - 1) & ~(uint64_t)ARING__TAG_MASK)
+
 enum {
 	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
 	ARING__OP_ID = 1u << 1,         /* is in the id registry */
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
 	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
+	ARING__OP_DISCARD = 1u << 4,    /* loop->discard: CQEs of SQEs aring threw away */
 };
 
 struct aring__op {
@@ -138,7 +144,12 @@ struct aring__op {
 
 static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
 {
-	return (uint64_t)(uintptr_t)op | tag;
+	return ARING_UD_TAG | (uint64_t)(uintptr_t)op | tag;
+}
+
+static inline struct aring__op *aring__ud_op(uint64_t ud)
+{
+	return (struct aring__op *)(uintptr_t)(ud & ARING__UD_PTR_MASK);
 }
 
 /*
@@ -173,6 +184,8 @@ struct aring_loop {
 	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
+	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
+	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
 };
 
 /* Suspend the running task until someone makes it ready (core/task.c). */

@@ -28,6 +28,7 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	if (!loop)
 		return -ENOMEM;
 	loop->kind = opts->backend;
+	loop->discard.flags = ARING__OP_DISCARD;
 	ret = aring__stack_pool_new(opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE,
 				    &loop->stacks);
 	if (ret < 0)
@@ -63,7 +64,7 @@ static void drain(aring_loop *loop)
 	while (!(sqe = be->ops->get_sqe(be)))
 		be->ops->submit(be, 0);
 	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
-	sqe->user_data = 0;  /* ignored by the reaper */
+	sqe->user_data = aring__op_ud(&loop->discard, ARING__TAG_MAIN);
 	while (loop->inflight) {
 		int ret = be->ops->submit(be, 1);
 
@@ -92,6 +93,11 @@ ARING_API uint64_t aring_now_ns(aring_loop *loop)
 ARING_API struct io_uring *aring_ring(aring_loop *loop)
 {
 	return loop->be->ops->ring(loop->be);
+}
+
+ARING_API uint64_t aring_foreign_cqes(aring_loop *loop)
+{
+	return loop->foreign_cqes;
 }
 
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop)

@@ -148,6 +148,8 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 			  const struct io_uring_cqe *cqe)
 {
+	if (op->flags & ARING__OP_DISCARD)
+		return true;
 	if (tag == ARING__TAG_TIMEOUT) {
 		op->timeout_res = cqe->res;
 		return false;
@@ -179,12 +181,14 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 {
 	uint64_t ud = cqe->user_data;
-	struct aring__op *op = (struct aring__op *)(uintptr_t)(ud & ~(uint64_t)ARING__TAG_MASK);
+	struct aring__op *op = aring__ud_op(ud);
 	unsigned tag = (unsigned)(ud & ARING__TAG_MASK);
 
-	/* 0 and ~0 are never ours (liburing's internal timeout uses ~0). */
-	if (ARING_UNLIKELY(ud + 1 <= 1))
+	/* Not made by aring (see internal.h): never dereference it. */
+	if (ARING_UNLIKELY(!ARING_UD_RESERVED(ud))) {
+		loop->foreign_cqes++;
 		return;
+	}
 	if (ARING_LIKELY(tag == ARING__TAG_MAIN && !op->flags &&
 			 !(cqe->flags & (IORING_CQE_F_MORE | IORING_CQE_F_NOTIF)))) {
 		op->res = cqe->res;

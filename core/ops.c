@@ -212,9 +212,18 @@ OP(aring_futex_wake, (aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t 
 OP(aring_futex_waitv, (aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
 		       unsigned flags, const struct aring_opt *opt),
    aring__prep_futex_waitv(sqe, futex, nr_futex, flags))
-OP(aring_msg_ring, (aring_loop *loop, int fd, unsigned len, uint64_t data, unsigned flags,
-		    const struct aring_opt *opt),
+OP_(static, msg_ring, (aring_loop *loop, int fd, unsigned len, uint64_t data, unsigned flags,
+		      const struct aring_opt *opt),
    io_uring_prep_msg_ring(sqe, fd, len, data, flags))
+
+/* aring's own user_data cannot be forged through aring's API. */
+ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
+			     unsigned flags, const struct aring_opt *opt)
+{
+	if (ARING_UD_RESERVED(data))
+		return -EINVAL;
+	return msg_ring(loop, fd, len, data, flags, opt);
+}
 OP(aring_files_update, (aring_loop *loop, int *fds, unsigned nr_fds, int offset,
 			const struct aring_opt *opt),
    io_uring_prep_files_update(sqe, fds, nr_fds, offset))

@@ -126,6 +126,8 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 	top = aring__stack_get(loop->stacks, stack_size, &usable, &pooled);
 	if (!top)
 		return -ENOMEM;
+	/* Ops live on this stack; their addresses must fit user_data (internal.h). */
+	assert(((uintptr_t)top - 1) >> ARING_UD_TAG_SHIFT == 0);
 	/* The task struct sits at the top of its stack, cache-line aligned. */
 	t = (aring_task *)(((uintptr_t)top - sizeof(*t)) & ~(uintptr_t)63);
 	memset(t, 0, sizeof(*t));

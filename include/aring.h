@@ -94,6 +94,22 @@ ARING_API uint64_t aring_now_ns(aring_loop *loop);
 /* The raw ring, for io_uring_register_*(); NULL on the sim backend. */
 ARING_API struct io_uring *aring_ring(aring_loop *loop);
 
+/*
+ * user_data values aring reserves: those whose top 16 bits are
+ * ARING_UD_TAG >> ARING_UD_TAG_SHIFT. Every SQE aring submits carries one;
+ * a CQE whose user_data is outside the range (an aring_msg_ring from another
+ * loop, a raw SQE submitted through aring_ring(), liburing's own) is not
+ * aring's: the loop counts it (aring_foreign_cqes) and otherwise ignores it.
+ * Never submit a raw SQE with a user_data inside the range: aring would take
+ * its CQE for one of its own ops. aring_msg_ring refuses such data (-EINVAL).
+ */
+#define ARING_UD_TAG_SHIFT 48
+#define ARING_UD_TAG ((uint64_t)0xA71Au << ARING_UD_TAG_SHIFT)
+#define ARING_UD_RESERVED(ud) (((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
+
+/* CQEs this loop received whose user_data aring did not make (see above). */
+ARING_API uint64_t aring_foreign_cqes(aring_loop *loop);
+
 /* The backend the loop runs on. */
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
 
@@ -288,7 +304,13 @@ ARING_API int aring_futex_wake(aring_loop *loop, uint32_t *futex, uint64_t val, 
 			       uint32_t futex_flags, unsigned flags, const struct aring_opt *opt);
 ARING_API int aring_futex_waitv(aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
 				unsigned flags, const struct aring_opt *opt);
-/* Post a CQE with res = len and user_data = data on the ring behind fd. */
+/*
+ * Post a CQE with res = len and user_data = data on the ring behind fd. If
+ * that ring is an aring loop's, the CQE is foreign to it and ignored (counted
+ * in aring_foreign_cqes). Returns 0 or -errno: -EINVAL if data is in aring's
+ * reserved range (ARING_UD_RESERVED), else the kernel's result (-EBADFD: fd
+ * is not a ring, -EOVERFLOW: its CQ is full, ...).
+ */
 ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
 			     unsigned flags, const struct aring_opt *opt);
 ARING_API int aring_files_update(aring_loop *loop, int *fds, unsigned nr_fds, int offset,

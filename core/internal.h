@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "aring.h"
 #include "core/abi.h"
@@ -200,10 +201,28 @@ static inline void aring__task_wake(aring_loop *loop, aring_task *task)
 	aring__taskq_push(&loop->ready, task);
 }
 
+/* Zero an SQE of the uring backend (64 bytes, 128 on an IORING_SETUP_SQE128 ring). */
+static inline void aring__uring_zero_sqe(const struct io_uring *ring, struct io_uring_sqe *sqe)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	if (ARING_UNLIKELY(ring->flags & IORING_SETUP_SQE128))
+		memset(sqe + 1, 0, sizeof(*sqe));
+}
+
+/*
+ * A zeroed SQE (every backend's contract, core/backend.h), or NULL when the
+ * SQ is full. liburing 2.6 and later prep helpers no longer clear every
+ * field, and a custom prep sets only what it needs.
+ */
 static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 {
-	if (ARING_LIKELY(loop->ring != NULL))
-		return io_uring_get_sqe(loop->ring);
+	if (ARING_LIKELY(loop->ring != NULL)) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(loop->ring);
+
+		if (ARING_LIKELY(sqe != NULL))
+			aring__uring_zero_sqe(loop->ring, sqe);
+		return sqe;
+	}
 	return loop->be->ops->get_sqe(loop->be);
 }
 

@@ -350,8 +350,7 @@ ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const st
 	sqe = aring__op_sqe(loop, &op, opt, &ret);
 	if (!sqe)
 		return ret;
-	memset(sqe, 0, sizeof(*sqe));
-	prep(sqe, ctx);
+	prep(sqe, ctx);  /* on a zeroed SQE: the backend's contract */
 	/* A link would reach another task's SQE; a skipped CQE would never wake us. */
 	sqe->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
 	return aring__op_run(loop, &op, opt, sqe);
@@ -365,7 +364,6 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 {
 	struct io_uring_sqe *sqes[DO_N_MAX];
 	struct aring__op op;
-	unsigned i;
 	int ret;
 
 	if (!prep || nsqes == 0 || nsqes > DO_N_MAX)
@@ -373,8 +371,6 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < nsqes; i++)
-		memset(sqes[i], 0, sizeof(*sqes[i]));
 	prep(sqes, ctx);
 	return aring__op_wait(loop, &op, opt, sqes, nsqes);
 }

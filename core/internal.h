@@ -141,6 +141,10 @@ struct aring__op {
 	void *ms_arg;
 	struct __kernel_timespec ts;          /* the linked timeout's time */
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
+	int *results;           /* aring_do_chain: every member's result, or NULL */
+	uint32_t chain_idx;     /* the member the next chain CQE belongs to */
+	int32_t chain_prev_res; /* the previous member's res ... */
+	bool chain_prev_skip;   /* ... which skipped its CQE and was reported as 0 */
 } __attribute__((aligned(8)));
 
 static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
@@ -160,9 +164,16 @@ static inline struct aring__op *aring__ud_op(uint64_t ud)
  */
 int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		    struct io_uring_sqe **sqes, unsigned nsqes);
-/* Finish setting up the SQEs (user_data, flags, timeout), suspend, return the result. */
+/*
+ * Finish setting up the SQEs (user_data, flags, timeout), suspend, return the
+ * result. A chain (nsqes > 1) stores every member's result in op->results
+ * unless it is NULL.
+ */
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
+/* Give up SQEs taken by aring__op_begin: they become NOPs whose CQEs are ignored. */
+void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
+		       unsigned nsqes);
 
 /* ---------------------------------------------------------------- loop */
 

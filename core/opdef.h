@@ -7,6 +7,9 @@
 #ifndef ARING_CORE_OPDEF_H
 #define ARING_CORE_OPDEF_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "core/abi.h"
 
 enum {
@@ -15,14 +18,60 @@ enum {
 	ARING__OPF_FS      = 1u << 2, /* file system op */
 	ARING__OPF_BLOCKS  = 1u << 3, /* may wait indefinitely (pipe/socket/poll/timeout) */
 	ARING__OPF_NOFAULT = 1u << 4, /* ring-internal: never fault-injected */
+	ARING__OPF_MULTI   = 1u << 5, /* always posts several CQEs (zero-copy sends
+	                                 post a notification; recv_zc, read_multishot) */
 };
+
+/* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */
+enum aring__ms_field {
+	ARING__MS_NONE = 0,
+	ARING__MS_IOPRIO,     /* sqe->ioprio: accept, recv, recvmsg */
+	ARING__MS_LEN,        /* sqe->len: poll_add */
+	ARING__MS_OP_FLAGS,   /* sqe->timeout_flags / uring_cmd_flags (one union) */
+};
+
+/* sqe->uring_cmd_flags (Linux 6.17), absent from older headers. */
+#define ARING__URING_CMD_MULTISHOT (1u << 1)
 
 struct aring__opdef {
 	const char *name;   /* "read", "timeout", ...: io_uring_prep_ name */
 	unsigned flags;     /* ARING__OPF_* */
+	uint8_t ms_field;   /* enum aring__ms_field */
+	uint32_t ms_mask;   /* bits of that field that make it multishot */
 };
 
 extern const struct aring__opdef aring__opdefs[ARING_OP_LAST];
+
+/*
+ * Whether this SQE may post more than one CQE: a zero-copy send (result and
+ * notification), or a multishot request (IORING_CQE_F_MORE until its last).
+ * An unknown opcode posts one CQE (-EINVAL).
+ */
+static inline bool aring__sqe_multi_cqe(const struct io_uring_sqe *sqe)
+{
+	const struct aring__opdef *d;
+	uint32_t v;
+
+	if (sqe->opcode >= ARING_OP_LAST)
+		return false;
+	d = &aring__opdefs[sqe->opcode];
+	if (d->flags & ARING__OPF_MULTI)
+		return true;
+	switch (d->ms_field) {
+	case ARING__MS_IOPRIO:
+		v = sqe->ioprio;
+		break;
+	case ARING__MS_LEN:
+		v = sqe->len;
+		break;
+	case ARING__MS_OP_FLAGS:
+		v = sqe->timeout_flags;
+		break;
+	default:
+		return false;
+	}
+	return (v & d->ms_mask) != 0;
+}
 
 static inline const char *aring__op_name(unsigned opcode)
 {

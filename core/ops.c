@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "core/opdef.h"
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 #include <valgrind/memcheck.h>
 #endif
@@ -356,23 +358,68 @@ ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const st
 	return aring__op_run(loop, &op, opt, sqe);
 }
 
-#define DO_N_MAX 64
+/* Chains of up to this many SQEs keep their SQE pointers on the task's stack. */
+#define CHAIN_STACK_SQES 64
+
+/* aring_do_chain and aring_do_n (results NULL). */
+static int chain(aring_loop *loop, unsigned nsqes,
+		 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx, int *results,
+		 const struct aring_opt *opt)
+{
+	struct io_uring_sqe *stack_sqes[CHAIN_STACK_SQES], **sqes = stack_sqes;
+	struct aring__op op;
+	unsigned i;
+	int ret;
+
+	if (!prep || nsqes == 0 || nsqes > loop->be->sq_entries)
+		return -EINVAL;
+	if (nsqes > CHAIN_STACK_SQES) {
+		sqes = malloc(nsqes * sizeof(*sqes));
+		if (!sqes)
+			return -ENOMEM;
+	}
+	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
+	if (ret < 0)
+		goto out;
+	prep(sqes, ctx);
+	/*
+	 * A member that posts several CQEs would throw off the count of the
+	 * chain's CQEs; a user's link timeout may complete before its target,
+	 * so the order of the CQEs would no longer tell whose result is whose.
+	 */
+	for (i = 0; i < nsqes; i++)
+		if (aring__sqe_multi_cqe(sqes[i]) ||
+		    (results && sqes[i]->opcode == IORING_OP_LINK_TIMEOUT))
+			break;
+	if (i < nsqes) {
+		aring__op_discard(loop, &op, sqes, nsqes);
+		ret = -EINVAL;
+		goto out;
+	}
+	op.results = results;
+	ret = aring__op_wait(loop, &op, opt, sqes, nsqes);
+	if (results)
+		results[nsqes - 1] = ret;
+out:
+	if (sqes != stack_sqes)
+		free(sqes);
+	return ret;
+}
+
+ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
+			     void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			     int *results, const struct aring_opt *opt)
+{
+	if (!results)
+		return -EFAULT;
+	return chain(loop, nsqes, prep, ctx, results, opt);
+}
 
 ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
 			 const struct aring_opt *opt)
 {
-	struct io_uring_sqe *sqes[DO_N_MAX];
-	struct aring__op op;
-	int ret;
-
-	if (!prep || nsqes == 0 || nsqes > DO_N_MAX)
-		return -EINVAL;
-	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
-	if (ret < 0)
-		return ret;
-	prep(sqes, ctx);
-	return aring__op_wait(loop, &op, opt, sqes, nsqes);
+	return chain(loop, nsqes, prep, ctx, NULL, opt);
 }
 
 /* ---------------------------------------------------------------- multishot */

@@ -368,15 +368,46 @@ typedef void (*aring_prep_fn)(struct io_uring_sqe *sqe, void *ctx);
 ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const struct aring_opt *opt);
 
 /*
- * A linked chain of nsqes SQEs (1 <= nsqes <= the ring size less one for a
- * timeout): prep fills sqes[0..nsqes-1], zeroed, and the library links them
- * (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK). Returns the result of the
- * last SQE; opt->timeout_ns applies to the last SQE, opt->cqe_flags receives
- * the last CQE's flags. -EINVAL if nsqes is 0 or too large.
+ * A linked chain of nsqes SQEs: prep fills sqes[0..nsqes-1], zeroed, and the
+ * library links them (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK), so
+ * each starts once the one before it completed, and a failure cancels the
+ * rest (-ECANCELED) unless hard-linked. nsqes may be the ring's SQ size, or
+ * that less one with opt->timeout_ns (the timeout takes an SQ entry); chains
+ * of more than 64 SQEs allocate their table of SQE pointers. opt->timeout_ns
+ * applies to the last SQE, opt->id cancels the chain (aring_cancel),
+ * opt->cqe_flags receives the last CQE's flags. Members other than the last
+ * may carry IOSQE_CQE_SKIP_SUCCESS (see aring_do_chain); the library clears
+ * it on the last, with IO_LINK and HARDLINK.
+ * Returns the result of the last SQE (-ETIME if its timeout fired), or,
+ * with nothing submitted: -EINVAL (prep NULL, nsqes 0 or too large, a member
+ * that posts several CQEs: IORING_OP_SEND_ZC, SENDMSG_ZC, READ_MULTISHOT,
+ * RECV_ZC, or multishot accept, recv, recvmsg, poll_add, timeout, uring_cmd;
+ * the SQEs prep filled are then replaced by NOPs whose CQEs are ignored),
+ * -ENOMEM, -EPERM (outside a task).
  */
 ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
 			 const struct aring_opt *opt);
+
+/*
+ * As aring_do_n, and results[i] (an array of nsqes ints the caller owns)
+ * receives SQE i's result: -ECANCELED for a member that a failed link
+ * cancelled; 0 for a member that succeeded with IOSQE_CQE_SKIP_SUCCESS.
+ * A member carrying IOSQE_CQE_SKIP_SUCCESS reports its own result instead
+ * when it failed (res < 0), or when the member after it was cancelled: the
+ * kernel fails a link on a short transfer (res >= 0) and then posts the
+ * skipping member's CQE too. On the kernel's ring the chain's members post
+ * every CQE (aring counts on it, and reports the skip itself), so a skip in
+ * a chain does not disable IOSQE_IO_DRAIN on the ring as the kernel's does.
+ * Returns the last SQE's result, also in results[nsqes - 1] (-ETIME if the
+ * timeout fired). Errors as aring_do_n, and -EFAULT (results NULL), -EINVAL
+ * (a member is an IORING_OP_LINK_TIMEOUT: it may complete before its target,
+ * and the results could not be told apart; use opt->timeout_ns). results
+ * is written while the chain runs: keep it valid and unshared until return.
+ */
+ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
+			     void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			     int *results, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Multishot ops                                                        */

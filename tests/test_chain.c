@@ -288,11 +288,80 @@ static void test_chain_long(void)
 	CU_ASSERT_EQUAL(th_run(long_task, NULL, LONG_ENTRIES), 0);
 }
 
+/* ---------------------------------------------------------------- cancel */
+
+struct cancel_chain {
+	int fds[2];
+	char buf[4];
+	uint64_t id;
+	int res;
+	int r[2];
+	bool read_last;     /* nop then read, else read then nop */
+	bool ready;
+};
+
+static void prep_cancel_chain(struct io_uring_sqe **sqes, void *arg)
+{
+	struct cancel_chain *c = arg;
+
+	io_uring_prep_read(sqes[c->read_last], c->fds[0], c->buf, sizeof(c->buf), 0);
+	io_uring_prep_nop(sqes[!c->read_last]);
+}
+
+static int chain_waiter(aring_loop *loop, void *arg)
+{
+	struct cancel_chain *c = arg;
+
+	c->ready = true;
+	c->res = aring_do_chain(loop, 2, prep_cancel_chain, c, c->r,
+				&(struct aring_opt){ .id = &c->id });
+	return 0;
+}
+
+static int cancel_chain_task(aring_loop *loop, void *arg)
+{
+	struct cancel_chain c = { .res = 1 };
+	unsigned variant = *(unsigned *)arg;
+	aring_task *t;
+	int ret;
+
+	c.read_last = variant & 1;
+	CU_ASSERT_EQUAL_FATAL(aring_pipe(loop, c.fds, 0, NULL), 0);
+	t = th_spawn(loop, chain_waiter, &c);
+	if (variant & 2)
+		aring_sleep(loop, MS);  /* the chain is in the kernel, its read blocked */
+	else
+		aring_yield(loop);      /* its SQEs are queued, not yet submitted */
+	CU_ASSERT(c.id != 0);
+	/* From another task, by id: found and cancelled. */
+	ret = aring_cancel(loop, c.id, 0, NULL);
+	CU_ASSERT_EQUAL(ret, 0);
+	if (ret != 0)  /* unblock it so that the test ends */
+		aring_write(loop, c.fds[1], "data", 4, 0, NULL);
+	th_join(loop, t);
+	CU_ASSERT_EQUAL(c.res, -ECANCELED);
+	CU_ASSERT_EQUAL(c.r[0], c.read_last ? 0 : -ECANCELED);
+	CU_ASSERT_EQUAL(c.r[1], -ECANCELED);
+	/* Cancelling it again finds nothing. */
+	CU_ASSERT_EQUAL(aring_cancel(loop, c.id, 0, NULL), -ENOENT);
+	th_close_pair(loop, c.fds);
+	return 0;
+}
+
+static void test_chain_cancel(void)
+{
+	unsigned variant;
+
+	for (variant = 0; variant < 4; variant++)
+		CU_ASSERT_EQUAL(th_run(cancel_chain_task, &variant, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "chains refuse members that post several CQEs, before submitting", test_refuse_multi_cqe },
 	{ "aring_do_chain: every member's result, skips, failures, hard links", test_chain_results },
 	{ "aring_do_chain: timeouts, link timeout members, NULL results", test_chain_timeout },
 	{ "chains as long as the SQ", test_chain_long },
+	{ "aring_cancel of a chain by id from another task", test_chain_cancel },
 	CU_TEST_INFO_NULL,
 };
 

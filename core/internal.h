@@ -57,6 +57,7 @@ enum aring__task_state {
 	ARING__TASK_RUNNING,
 	ARING__TASK_BLOCKED,
 	ARING__TASK_DONE,
+	ARING__TASK_FREED,      /* joined (or detached and returned); stack back in the pool */
 };
 
 struct aring_task {

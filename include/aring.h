@@ -143,8 +143,12 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
  * Wait until task returns, store its return value in *result (may be NULL)
  * and free it. From a task it suspends; from outside any task it runs the
  * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
- * -EDEADLK (a task joining itself, or the loop cannot finish it), -EBUSY
- * (another task is already joining it).
+ * -ESRCH (already joined), -EDEADLK (a task joining itself, or the loop
+ * cannot finish it), -EBUSY (another task is already joining it).
+ * A joined task's handle stays safe to pass (its stack stays mapped until
+ * the loop is freed, and a second join gives -ESRCH, never a second free)
+ * until a later aring_spawn reuses that stack: the handle then names the
+ * new task, as a reused pthread_t would. Do not join a handle twice.
  */
 ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result);
 

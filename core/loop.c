@@ -22,7 +22,8 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 		return -EINVAL;
 	if (opts->entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
-	if (opts->stack_size && opts->stack_size < 16 * 1024)
+	if (opts->stack_size &&
+	    (opts->stack_size < 16 * 1024 || opts->stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)

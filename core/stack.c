@@ -87,6 +87,7 @@ static size_t page_size(void)
 	return ps;
 }
 
+/* n is at most ARING_MAX_STACK_SIZE (checked at loop_new and spawn): no overflow. */
 static size_t round_up(size_t n, size_t to)
 {
 	return (n + to - 1) / to * to;

@@ -139,7 +139,7 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 
 	if (!loop || !fn)
 		return -EINVAL;
-	if (stack_size && stack_size < 16 * 1024)
+	if (stack_size && (stack_size < 16 * 1024 || stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
 	top = aring__stack_get(loop->stacks, stack_size, &usable, &pooled);
 	if (!top)

@@ -66,11 +66,14 @@ struct aring_loop_opts {
 #define ARING_DEFAULT_ENTRIES 256u
 #define ARING_DEFAULT_STACK_SIZE (128u * 1024u)
 #define ARING_MAX_ENTRIES 32768u
+/* The largest task stack (aring_loop_opts.stack_size, aring_spawn_stack). */
+#define ARING_MAX_STACK_SIZE ((size_t)1 << 30)
 
 /*
  * Make a loop. opts may be NULL (uring backend, defaults).
  * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
- * size under 16 KiB), -ENOMEM, or what io_uring_queue_init returned.
+ * size under 16 KiB or over ARING_MAX_STACK_SIZE), -ENOMEM, or what
+ * io_uring_queue_init returned.
  */
 ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);
 
@@ -135,7 +138,11 @@ typedef int (*aring_fn)(aring_loop *loop, void *arg);
  */
 ARING_API int aring_spawn(aring_loop *loop, aring_fn fn, void *arg, aring_task **task);
 
-/* As aring_spawn, with a stack of stack_size bytes (0 = the loop's default). */
+/*
+ * As aring_spawn, with a stack of stack_size bytes (0 = the loop's default;
+ * rounded up to pages). Returns 0, -EINVAL (fn NULL, stack_size under 16 KiB
+ * or over ARING_MAX_STACK_SIZE), -ENOMEM (the stack cannot be mapped).
+ */
 ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size,
 				aring_task **task);
 

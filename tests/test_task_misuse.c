@@ -67,9 +67,48 @@ static void test_join_twice_outside(void)
 	aring_loop_free(loop);
 }
 
+static int huge_stack_task(aring_loop *loop, void *arg)
+{
+	static const size_t bad[] = { SIZE_MAX, SIZE_MAX - 4095, SIZE_MAX / 2 + 1,
+				      ARING_MAX_STACK_SIZE + 1, 16 * 1024 - 1 };
+	aring_task *t = NULL;
+	unsigned i;
+	int ret, res = 0;
+
+	(void)arg;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(aring_spawn_stack(loop, return_arg, NULL, bad[i], &t), -EINVAL);
+		CU_ASSERT_EQUAL(aring_spawn_stack(loop, return_arg, NULL, bad[i], NULL), -EINVAL);
+	}
+	/* The largest works, or the machine cannot map it. */
+	ret = aring_spawn_stack(loop, return_arg, (void *)5, ARING_MAX_STACK_SIZE, &t);
+	CU_ASSERT(ret == 0 || ret == -ENOMEM);
+	if (ret == 0) {
+		CU_ASSERT_EQUAL(aring_join(loop, t, &res), 0);
+		CU_ASSERT_EQUAL(res, 5);
+	}
+	return 0;
+}
+
+static void test_huge_stack(void)
+{
+	static const size_t bad[] = { SIZE_MAX, SIZE_MAX - 4095, ARING_MAX_STACK_SIZE + 1 };
+	struct aring_loop_opts o = { .backend = th_cfg->backend };
+	aring_loop *loop = NULL;
+	unsigned i;
+
+	CU_ASSERT_EQUAL(th_run(huge_stack_task, NULL, 0), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.stack_size = bad[i];
+		CU_ASSERT_EQUAL(aring_loop_new(&loop, &o), -EINVAL);
+		CU_ASSERT_PTR_NULL(loop);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "joining a task twice: -ESRCH, its stack is not freed twice", test_join_twice },
 	{ "joining a task twice from outside the loop", test_join_twice_outside },
+	{ "huge stack sizes: -EINVAL, not an overflow", test_huge_stack },
 	CU_TEST_INFO_NULL,
 };
 

@@ -243,6 +243,17 @@ OP(aring_timeout, (aring_loop *loop, struct __kernel_timespec *ts, unsigned coun
 
 /* ---------------------------------------------------------------- sockets */
 
+/*
+ * A size_t length into the SQE's 32-bit len: clamped to what one read or
+ * write may move (the kernel clamps to MAX_RW_COUNT in import_ubuf and
+ * rw_verify_area), never truncated (4 GiB would become 0, which a recv
+ * returns like an EOF).
+ */
+static inline unsigned rw_len(size_t len)
+{
+	return len > ARING_MAX_RW_COUNT ? ARING_MAX_RW_COUNT : (unsigned)len;
+}
+
 OP(aring_socket, (aring_loop *loop, int domain, int type, int protocol, unsigned flags,
 		  const struct aring_opt *opt),
    io_uring_prep_socket(sqe, domain, type, protocol, flags))
@@ -255,10 +266,10 @@ OP(aring_connect, (aring_loop *loop, int fd, const struct sockaddr *addr, sockle
    io_uring_prep_connect(sqe, fd, addr, addrlen))
 OP(aring_send, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 		const struct aring_opt *opt),
-   io_uring_prep_send(sqe, fd, buf, len, flags))
+   io_uring_prep_send(sqe, fd, buf, rw_len(len), flags))
 OP_IN(aring_recv, (aring_loop *loop, int fd, void *buf, size_t len, int flags,
 		const struct aring_opt *opt),
-   io_uring_prep_recv(sqe, fd, buf, len, flags),
+   io_uring_prep_recv(sqe, fd, buf, rw_len(len), flags),
    filled(buf, ret))
 OP(aring_sendmsg, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
 		   const struct aring_opt *opt),
@@ -269,7 +280,7 @@ OP_IN(aring_recvmsg, (aring_loop *loop, int fd, struct msghdr *msg, unsigned fla
    filled_msg(msg, ret))
 OP(aring_send_zc, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 		   unsigned zc_flags, const struct aring_opt *opt),
-   io_uring_prep_send_zc(sqe, fd, buf, len, flags, zc_flags))
+   io_uring_prep_send_zc(sqe, fd, buf, rw_len(len), flags, zc_flags))
 OP(aring_sendmsg_zc, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
 		      const struct aring_opt *opt),
    io_uring_prep_sendmsg_zc(sqe, fd, msg, flags))

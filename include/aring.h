@@ -346,6 +346,14 @@ ARING_API int aring_accept(aring_loop *loop, int fd, struct sockaddr *addr, sock
 			   int flags, const struct aring_opt *opt);
 ARING_API int aring_connect(aring_loop *loop, int fd, const struct sockaddr *addr,
 			    socklen_t addrlen, const struct aring_opt *opt);
+/*
+ * The most one read, write, send or recv moves: INT_MAX rounded down to a
+ * page, the kernel's MAX_RW_COUNT. aring_send, aring_recv and aring_send_zc
+ * clamp a larger len to it (the SQE's len has 32 bits) and return the bytes
+ * moved, as read(2) does; loop (aring_send_all) to move more.
+ */
+#define ARING_MAX_RW_COUNT 0x7ffff000u
+
 ARING_API int aring_send(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 			 const struct aring_opt *opt);
 ARING_API int aring_recv(aring_loop *loop, int fd, void *buf, size_t len, int flags,

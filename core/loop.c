@@ -10,6 +10,7 @@
 ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opts)
 {
 	static const struct aring_loop_opts defaults;
+	struct aring_loop_opts o;
 	aring_loop *loop;
 	int ret;
 
@@ -34,10 +35,15 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 				    &loop->stacks);
 	if (ret < 0)
 		goto fail;
-	if (opts->backend == ARING_BACKEND_URING)
-		ret = aring__uring_new(opts, &loop->be);
+	/* An op with a timeout takes two SQ entries; an op never fails for
+	 * want of room (DESIGN.md), so a ring has at least two. */
+	o = *opts;
+	if (o.entries == 1)
+		o.entries = 2;
+	if (o.backend == ARING_BACKEND_URING)
+		ret = aring__uring_new(&o, &loop->be);
 	else
-		ret = aring__sim_new(opts, &loop->be);
+		ret = aring__sim_new(&o, &loop->be);
 	if (ret < 0)
 		goto fail;
 	loop->ring = loop->be->ops->ring(loop->be);

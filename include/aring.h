@@ -57,7 +57,8 @@ struct aring_sim_opts;
 
 struct aring_loop_opts {
 	enum aring_backend backend;        /* default ARING_BACKEND_URING */
-	unsigned entries;                  /* SQ entries; 0 = default (256) */
+	unsigned entries;                  /* SQ entries; 0 = default (256); 1 is made 2
+	                                      (an op and its linked timeout) */
 	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
 	size_t stack_size;                 /* default task stack; 0 = default (128 KiB) */
 	const struct aring_sim_opts *sim;  /* sim backend settings; NULL = defaults */

@@ -140,6 +140,9 @@ struct aring__op {
 	struct aring__op *id_prev, *id_next;  /* loop->ids */
 	aring_multishot_fn ms_fn;
 	void *ms_arg;
+	struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
+	int ms_fd;              /* the multishot's fd; -1 for a fixed file */
+	bool ms_closing;        /* aring_close of ms_fd cancelled it */
 	struct __kernel_timespec ts;          /* the linked timeout's time */
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
 	int *results;           /* aring_do_chain: every member's result, or NULL */
@@ -198,6 +201,8 @@ struct aring_loop {
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
+	struct aring__op *ms_ops;        /* multishot ops armed (aring_close cancels them) */
+	unsigned ms_armed;               /* how many: 0 keeps aring_close plain */
 	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
 };
 
@@ -283,6 +288,8 @@ unsigned aring__loop_reap(aring_loop *loop);
 void aring__id_add(aring_loop *loop, struct aring__op *op);
 void aring__id_del(aring_loop *loop, struct aring__op *op);
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
+/* Cancel the request with this user_data (one op of the running task): its result. */
+int aring__cancel_ud(aring_loop *loop, uint64_t ud);
 
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {

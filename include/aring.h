@@ -266,6 +266,11 @@ ARING_API int aring_openat(aring_loop *loop, int dfd, const char *path, int flag
 			   const struct aring_opt *opt);
 ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct open_how *how,
 			    const struct aring_opt *opt);
+/*
+ * Close fd. Multishot ops of this loop on fd (aring_accept_multishot,
+ * aring_poll_multishot, not through a fixed file) are cancelled first and
+ * return -ECANCELED. Returns 0 or -errno (-EBADF, ...).
+ */
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
 ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
 			  struct statx *statxbuf, const struct aring_opt *opt);
@@ -440,9 +445,15 @@ ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
  * per accepted connection, say). fn returns 0 to keep going or non-zero to
  * stop: the library then cancels the request and waits for its last CQE.
  * The call returns when the request ended: 0 if fn stopped it, else the
- * final CQE's res (-ECANCELED if cancelled, ...; a final res >= 0 is also
- * delivered to fn). opt may carry sqe_flags and cqe_flags; a timeout_ns or
- * id gives -EINVAL (not supported for multishot requests).
+ * final CQE's res (a final res >= 0 is also delivered to fn).
+ *
+ * Another task stops it with aring_cancel of the id from opt->id, or by
+ * closing its fd with aring_close (which cancels this loop's multishot ops
+ * on that fd before closing it: a multishot request holds its own reference
+ * to the file, so a plain close would not end it). Either way the call
+ * returns -ECANCELED, and aring_cancel returns 0. opt may carry sqe_flags,
+ * id and cqe_flags; a timeout_ns gives -EINVAL (no linked timeout on a
+ * multishot request).
  */
 typedef int (*aring_multishot_fn)(aring_loop *loop, int res, unsigned cqe_flags, void *arg);
 

@@ -186,7 +186,8 @@ void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_s
 
 struct aring_loop {
 	struct aring__backend *be;
-	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL */
+	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL
+	                                    (sim; a uring with 128-byte SQEs) */
 	aring_task *current;             /* running task, NULL in the scheduler */
 	struct aring__taskq ready;       /* runnable, next batch */
 	struct aring__taskq batch;       /* runnable, this batch */
@@ -218,18 +219,12 @@ static inline void aring__task_wake(aring_loop *loop, aring_task *task)
 	aring__taskq_push(&loop->ready, task);
 }
 
-/* Zero an SQE of the uring backend (64 bytes, 128 on an IORING_SETUP_SQE128 ring). */
-static inline void aring__uring_zero_sqe(const struct io_uring *ring, struct io_uring_sqe *sqe)
-{
-	memset(sqe, 0, sizeof(*sqe));
-	if (ARING_UNLIKELY(ring->flags & IORING_SETUP_SQE128))
-		memset(sqe + 1, 0, sizeof(*sqe));
-}
-
 /*
  * A zeroed SQE (every backend's contract, core/backend.h), or NULL when the
  * SQ is full. liburing 2.6 and later prep helpers no longer clear every
- * field, and a custom prep sets only what it needs.
+ * field, and a custom prep sets only what it needs. The inline path zeroes
+ * 64 bytes: a ring with 128-byte SQEs has no loop->ring (core/loop.c) and
+ * goes through the backend, which zeroes all 128.
  */
 static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 {
@@ -237,7 +232,7 @@ static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(loop->ring);
 
 		if (ARING_LIKELY(sqe != NULL))
-			aring__uring_zero_sqe(loop->ring, sqe);
+			memset(sqe, 0, sizeof(*sqe));
 		return sqe;
 	}
 	return loop->be->ops->get_sqe(loop->be);

@@ -147,6 +147,7 @@ struct aring__op {
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
 	int *results;           /* aring_do_chain: every member's result, or NULL */
 	uint32_t chain_idx;     /* the member the next chain CQE belongs to */
+	uint32_t chain_n;       /* members */
 	int32_t chain_prev_res; /* the previous member's res ... */
 	bool chain_prev_skip;   /* ... which skipped its CQE and was reported as 0 */
 } __attribute__((aligned(8)));

@@ -194,9 +194,12 @@ struct aring_opt {
 /*
  * Cancel the in-flight op with this id (flags: IORING_ASYNC_CANCEL_ALL is
  * accepted and meaningless for a single id; other bits give -EINVAL).
+ * The op may be a single op, an aring_do_n/aring_do_chain chain (whichever
+ * member runs is cancelled, and the rest with it) or a multishot op.
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
- * and could not be stopped; it completes on its own).
+ * and could not be stopped, or a chain was between two members each time
+ * it looked; it completes on its own), -EPERM (outside a task).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 

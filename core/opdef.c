@@ -8,6 +8,10 @@
 #define BLK ARING__OPF_BLOCKS
 #define NOF ARING__OPF_NOFAULT
 #define MULTI ARING__OPF_MULTI
+/* Multishot when these bits are set in that SQE field. */
+#define IOPRIO_MS(bits) ARING__MS_IOPRIO, (bits)
+#define LEN_MS(bits) ARING__MS_LEN, (bits)
+#define FLAGS_MS(bits) ARING__MS_OP_FLAGS, (bits)
 
 const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_NOP]             = { "nop", NOF },
@@ -16,15 +20,14 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_FSYNC]           = { "fsync", FS },
 	[IORING_OP_READ_FIXED]      = { "read_fixed", RW | BLK },
 	[IORING_OP_WRITE_FIXED]     = { "write_fixed", RW | BLK },
-	[IORING_OP_POLL_ADD]        = { "poll_add", BLK, ARING__MS_LEN, IORING_POLL_ADD_MULTI },
+	[IORING_OP_POLL_ADD]        = { "poll_add", BLK, LEN_MS(IORING_POLL_ADD_MULTI) },
 	[IORING_OP_POLL_REMOVE]     = { "poll_remove", NOF },
 	[IORING_OP_SYNC_FILE_RANGE] = { "sync_file_range", FS },
 	[IORING_OP_SENDMSG]         = { "sendmsg", RW | NET | BLK },
-	[IORING_OP_RECVMSG]         = { "recvmsg", RW | NET | BLK, ARING__MS_IOPRIO, IORING_RECV_MULTISHOT },
-	[IORING_OP_TIMEOUT]         = { "timeout", BLK | NOF, ARING__MS_OP_FLAGS,
-					ARING_TIMEOUT_MULTISHOT },
+	[IORING_OP_RECVMSG]         = { "recvmsg", RW | NET | BLK, IOPRIO_MS(IORING_RECV_MULTISHOT) },
+	[IORING_OP_TIMEOUT]         = { "timeout", BLK | NOF, FLAGS_MS(ARING_TIMEOUT_MULTISHOT) },
 	[IORING_OP_TIMEOUT_REMOVE]  = { "timeout_remove", NOF },
-	[IORING_OP_ACCEPT]          = { "accept", NET | BLK, ARING__MS_IOPRIO, IORING_ACCEPT_MULTISHOT },
+	[IORING_OP_ACCEPT]          = { "accept", NET | BLK, IOPRIO_MS(IORING_ACCEPT_MULTISHOT) },
 	[IORING_OP_ASYNC_CANCEL]    = { "cancel", NOF },
 	[IORING_OP_LINK_TIMEOUT]    = { "link_timeout", BLK | NOF },
 	[IORING_OP_CONNECT]         = { "connect", NET | BLK },
@@ -38,7 +41,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_FADVISE]         = { "fadvise", FS },
 	[IORING_OP_MADVISE]         = { "madvise", 0 },
 	[IORING_OP_SEND]            = { "send", RW | NET | BLK },
-	[IORING_OP_RECV]            = { "recv", RW | NET | BLK, ARING__MS_IOPRIO, IORING_RECV_MULTISHOT },
+	[IORING_OP_RECV]            = { "recv", RW | NET | BLK, IOPRIO_MS(IORING_RECV_MULTISHOT) },
 	[IORING_OP_OPENAT2]         = { "openat2", FS },
 	[IORING_OP_EPOLL_CTL]       = { "epoll_ctl", 0 },
 	[IORING_OP_SPLICE]          = { "splice", RW | BLK },
@@ -57,7 +60,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_FGETXATTR]       = { "fgetxattr", FS },
 	[IORING_OP_GETXATTR]        = { "getxattr", FS },
 	[IORING_OP_SOCKET]          = { "socket", NET },
-	[IORING_OP_URING_CMD]       = { "uring_cmd", 0, ARING__MS_OP_FLAGS, ARING__URING_CMD_MULTISHOT },
+	[IORING_OP_URING_CMD]       = { "uring_cmd", 0, FLAGS_MS(ARING__URING_CMD_MULTISHOT) },
 	[IORING_OP_SEND_ZC]         = { "send_zc", RW | NET | BLK | MULTI },
 	[IORING_OP_SENDMSG_ZC]      = { "sendmsg_zc", RW | NET | BLK | MULTI },
 	[ARING_OP_READ_MULTISHOT]   = { "read_multishot", RW | BLK | MULTI },

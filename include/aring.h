@@ -109,7 +109,8 @@ ARING_API struct io_uring *aring_ring(aring_loop *loop);
  */
 #define ARING_UD_TAG_SHIFT 48
 #define ARING_UD_TAG ((uint64_t)0xA71Au << ARING_UD_TAG_SHIFT)
-#define ARING_UD_RESERVED(ud) (((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
+#define ARING_UD_RESERVED(ud) \
+	(((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
 
 /* CQEs this loop received whose user_data aring did not make (see above). */
 ARING_API uint64_t aring_foreign_cqes(aring_loop *loop);

@@ -67,17 +67,24 @@ static unsigned uring_sq_ready(struct aring__backend *be)
  * io_uring_poll() in io_uring/io_uring.c); a task work item queued for this
  * thread also ends the poll (task_work_add() wakes the task). The enter with
  * GETEVENTS runs that work and flushes the overflow list into the CQ ring.
+ * A ring with IORING_SETUP_DEFER_TASKRUN is the exception: its task work is
+ * queued on the ring, and io_req_local_work_add() wakes only a task waiting
+ * in io_uring_enter (ctx->cq_wait_nr), so there the poll gives up after
+ * DEFER_POLL_MS and the enter runs what has come.
  * It waits for one CQE (the core never asks for more). Returns the SQEs
  * submitted, as io_uring_submit_and_wait(), or -errno (-EINTR when a signal
  * interrupted the wait, which the core retries).
  */
+#define DEFER_POLL_MS 10
+
 static int uring_wait_valgrind(struct uring *u)
 {
 	struct pollfd pfd = { .fd = u->ring.ring_fd, .events = POLLIN };
+	int ms = u->ring.flags & IORING_SETUP_DEFER_TASKRUN ? DEFER_POLL_MS : -1;
 	int ret = io_uring_submit(&u->ring), r;
 
 	while (ret >= 0 && !io_uring_cq_ready(&u->ring)) {
-		if (poll(&pfd, 1, -1) < 0)
+		if (poll(&pfd, 1, ms) < 0)
 			return -errno;
 		r = io_uring_enter(u->ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL);
 		if (r < 0)

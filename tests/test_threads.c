@@ -73,7 +73,9 @@ static void test_loops_in_threads(void)
  * task writes the pipe the first loop's second read waits on. Under Valgrind
  * this hung while the uring backend waited in io_uring_enter(2) (see
  * uring_wait_valgrind in backends/uring.c); .ci/run runs this file under
- * Valgrind. The sim never waits in the kernel: uring only.
+ * Valgrind. Run on a ring with the default setup flags and on one with
+ * IORING_SETUP_DEFER_TASKRUN (whose completions wait on the ring, not on the
+ * thread). The sim never waits in the kernel: uring only.
  */
 struct cross {
 	int plain[2], loops[2];  /* pipes: plain thread -> loop A, loop B -> loop A */
@@ -126,22 +128,32 @@ static void *loop_b_main(void *arg)
 	return NULL;
 }
 
-static void test_wait_for_other_thread(void)
+static void wait_for_other_thread(unsigned setup_flags)
 {
+	struct aring_loop_opts o = { .setup_flags = setup_flags };
 	struct cross x = { .wrote = -1 };
 	pthread_t plain, loop_b;
+	aring_loop *loop;
 
-	if (th_is_sim())
-		return;
+	CU_ASSERT_FATAL(aring_loop_new(&loop, &o) == 0);
 	CU_ASSERT_FATAL(pipe(x.plain) == 0 && pipe(x.loops) == 0);
 	CU_ASSERT_FATAL(pthread_create(&plain, NULL, plain_writer, &x) == 0);
 	CU_ASSERT_FATAL(pthread_create(&loop_b, NULL, loop_b_main, &x) == 0);
-	CU_ASSERT_EQUAL(th_run(reader_task, &x, 0), 0);
+	CU_ASSERT_EQUAL(th_run_on(loop, reader_task, &x), 0);
 	CU_ASSERT_EQUAL(pthread_join(plain, NULL), 0);
 	CU_ASSERT_EQUAL(pthread_join(loop_b, NULL), 0);
 	CU_ASSERT_EQUAL(x.got, 2);
 	CU_ASSERT_EQUAL(x.wrote, 1);
+	aring_loop_free(loop);
 	close(x.plain[0]), close(x.plain[1]), close(x.loops[0]), close(x.loops[1]);
+}
+
+static void test_wait_for_other_thread(void)
+{
+	if (th_is_sim())
+		return;
+	wait_for_other_thread(0);
+	wait_for_other_thread(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
 }
 
 static CU_TestInfo tests[] = {

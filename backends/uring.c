@@ -65,11 +65,12 @@ static unsigned uring_sq_ready(struct aring__backend *be)
  * lock next). poll(2) is marked blocking, and the ring fd polls readable while
  * the CQ ring holds CQEs or has overflowed ones or task work to flush (kernel
  * io_uring_poll() in io_uring/io_uring.c); a task work item queued for this
- * thread also ends the poll (task_work_add() wakes the task). The enter with
+ * thread also ends the poll (task_work_add() with TWA_SIGNAL_NO_IPI, the
+ * COOP_TASKRUN notify method, wakes it: __set_notify_signal()). The enter with
  * GETEVENTS runs that work and flushes the overflow list into the CQ ring.
  * A ring with IORING_SETUP_DEFER_TASKRUN is the exception: its task work is
  * queued on the ring, and io_req_local_work_add() wakes only a task waiting
- * in io_uring_enter (ctx->cq_wait_nr), so there the poll gives up after
+ * in io_cqring_wait() (ctx->cq_wait_nr), so there the poll gives up after
  * DEFER_POLL_MS and the enter runs what has come.
  * It waits for one CQE (the core never asks for more). Returns the SQEs
  * submitted, as io_uring_submit_and_wait(), or -errno (-EINTR when a signal

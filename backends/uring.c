@@ -10,11 +10,17 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/internal.h"
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #define DEFAULT_SETUP_FLAGS \
 	(IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)
@@ -23,6 +29,7 @@ struct uring {
 	struct aring__backend be;
 	struct io_uring ring;
 	uint64_t ops[(ARING_OP_LAST + 63) / 64];  /* probe bitmap */
+	bool valgrind;  /* running under Valgrind: wait in poll(2), see below */
 };
 
 static inline struct uring *to_uring(struct aring__backend *be)
@@ -51,10 +58,54 @@ static unsigned uring_sq_ready(struct aring__backend *be)
 	return io_uring_sq_ready(&to_uring(be)->ring);
 }
 
+/*
+ * Submit, then wait for a CQE in poll(2) rather than in io_uring_enter(2):
+ * used under Valgrind only. Valgrind runs one thread at a time under its big
+ * lock and drops the lock only around syscalls its wrapper marks as blocking
+ * (SfMayBlock). Its wrapper for io_uring_enter (PRE(sys_io_uring_enter) in
+ * coregrind/m_syswrap/syswrap-linux.c, Valgrind 3.19) does not, so a thread
+ * waiting there keeps every other thread of the process stopped, and a
+ * completion that another thread must cause (a write to the pipe the loop
+ * reads, a wake from another loop) never comes: the process hangs, deaf to
+ * SIGTERM. No Valgrind option helps (--fair-sched=yes only picks who gets the
+ * lock next). poll(2) is marked blocking, and the ring fd polls readable while
+ * the CQ ring holds CQEs or has overflowed ones or task work to flush (kernel
+ * io_uring_poll() in io_uring/io_uring.c); a task work item queued for this
+ * thread also ends the poll (task_work_add() with TWA_SIGNAL_NO_IPI, the
+ * COOP_TASKRUN notify method, wakes it: __set_notify_signal()). The enter with
+ * GETEVENTS runs that work and flushes the overflow list into the CQ ring.
+ * A ring with IORING_SETUP_DEFER_TASKRUN is the exception: its task work is
+ * queued on the ring, and io_req_local_work_add() wakes only a task waiting
+ * in io_cqring_wait() (ctx->cq_wait_nr), so there the poll gives up after
+ * DEFER_POLL_MS and the enter runs what has come.
+ * It waits for one CQE (the core never asks for more). Returns the SQEs
+ * submitted, as io_uring_submit_and_wait(), or -errno (-EINTR when a signal
+ * interrupted the wait, which the core retries).
+ */
+#define DEFER_POLL_MS 10
+
+static int uring_wait_valgrind(struct uring *u)
+{
+	struct pollfd pfd = { .fd = u->ring.ring_fd, .events = POLLIN };
+	int ms = u->ring.flags & IORING_SETUP_DEFER_TASKRUN ? DEFER_POLL_MS : -1;
+	int ret = io_uring_submit(&u->ring), r;
+
+	while (ret >= 0 && !io_uring_cq_ready(&u->ring)) {
+		if (poll(&pfd, 1, ms) < 0)
+			return -errno;
+		r = io_uring_enter(u->ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL);
+		if (r < 0)
+			return r;
+	}
+	return ret;
+}
+
 static int uring_submit(struct aring__backend *be, unsigned wait_nr)
 {
 	struct uring *u = to_uring(be);
 
+	if (wait_nr && u->valgrind)
+		return uring_wait_valgrind(u);
 	if (wait_nr)
 		return io_uring_submit_and_wait(&u->ring, wait_nr);
 	return io_uring_submit(&u->ring);
@@ -141,6 +192,7 @@ int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend *
 				u->ops[i / 64] |= 1ull << (i % 64);
 		io_uring_free_probe(probe);
 	}
+	u->valgrind = RUNNING_ON_VALGRIND != 0;
 	u->be.ops = &uring_ops;
 	u->be.sq_entries = u->ring.sq.ring_entries;
 	*out = &u->be;

@@ -90,10 +90,6 @@ ARING_API int aring_sim_getsockname(aring_loop *loop, int fd, struct sockaddr *a
 ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *addr,
 				    socklen_t *addrlen);
 
-/* getsockname(2) for a simulated socket: 0, -EBADF, -ENOTSOCK, -EINVAL (not a sim loop). */
-ARING_API int aring_sim_getsockname(aring_loop *loop, int fd, struct sockaddr *addr,
-				    socklen_t *addrlen);
-
 #ifdef __cplusplus
 }
 #endif

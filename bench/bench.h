@@ -111,7 +111,7 @@ static inline void bench_row(const char *metric, const char *aring, const char *
 /* snprintf into a small static ring of buffers, for row arguments. */
 static inline const char *bench_fmt(const char *fmt, ...)
 {
-	static char bufs[8][64];
+	static char bufs[8][128];
 	static unsigned next;
 	char *b = bufs[next++ % 8];
 	va_list ap;

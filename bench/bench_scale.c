@@ -32,18 +32,6 @@
 /* A row whose setup stopped short misses whatever its ratio (no ratio is <= -1). */
 #define MISSED (-1.0)
 
-static aring_loop *loop_new(enum aring_backend be)
-{
-	struct aring_sim_opts so = { .seed = 1 };
-	struct aring_loop_opts o = { .backend = be, .sim = &so };
-	aring_loop *loop;
-	int ret = aring_loop_new(&loop, &o);
-
-	if (ret < 0)
-		bench_die("aring_loop_new", ret);
-	return loop;
-}
-
 static const char *be_name(enum aring_backend be)
 {
 	return be == ARING_BACKEND_SIM ? "sim" : "uring";
@@ -159,7 +147,7 @@ static int busy_ctl(aring_loop *loop, void *arg)
  */
 static void run_ctl(enum aring_backend be, aring_fn ctl, void *arg)
 {
-	aring_loop *loop = loop_new(be);
+	aring_loop *loop = bench_loop_new(be, 1);
 	aring_task *t;
 	int ret = aring_spawn(loop, ctl, arg, &t);
 

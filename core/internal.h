@@ -58,16 +58,21 @@ enum aring__task_state {
 	ARING__TASK_DONE,
 };
 
+/*
+ * What every switch touches (next, state, ctx.fctx) shares the struct's
+ * first cache line (the struct is 64-byte aligned, core/task.c): with
+ * hundreds of tasks in a round, each line costs an L1 miss per switch.
+ */
 struct aring_task {
+	aring_task *next;          /* ready queue */
+	uint8_t state;
+	bool detached;
+	bool pooled_stack;         /* from the pool's free list */
+	int result;
 	struct aring__ctx ctx;
 	aring_loop *loop;
 	aring_fn fn;
 	void *arg;
-	int result;
-	uint8_t state;
-	bool detached;
-	bool pooled_stack;         /* from the pool's free list */
-	aring_task *next;          /* ready queue */
 	aring_task *joiner;        /* task waiting in aring_join */
 	void *stack_top;           /* for aring__stack_put */
 	size_t stack_size;
@@ -147,6 +152,9 @@ static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
  */
 int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		    struct io_uring_sqe **sqes, unsigned nsqes);
+/* aring__op_begin for one SQE: the SQE, or NULL with *err set. */
+struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
+				      const struct aring_opt *opt, int *err);
 /* Finish setting up the SQEs (user_data, flags, timeout), suspend, return the result. */
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
@@ -210,10 +218,9 @@ static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring__op *op,
 						 const struct aring_opt *opt, int *err)
 {
-	struct io_uring_sqe *sqe = NULL;
-
 	if (ARING_LIKELY(!opt && loop->current)) {
-		sqe = aring__get_sqe(loop);
+		struct io_uring_sqe *sqe = aring__get_sqe(loop);
+
 		if (ARING_LIKELY(sqe != NULL)) {
 			op->task = loop->current;
 			op->flags = 0;
@@ -221,8 +228,7 @@ static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring_
 			return sqe;
 		}
 	}
-	*err = aring__op_begin(loop, op, opt, &sqe, 1);
-	return sqe;
+	return aring__op_begin1(loop, op, opt, err);
 }
 
 static inline int aring__op_run(aring_loop *loop, struct aring__op *op,

@@ -91,6 +91,15 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 	return 0;
 }
 
+struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
+				      const struct aring_opt *opt, int *err)
+{
+	struct io_uring_sqe *sqe = NULL;
+
+	*err = aring__op_begin(loop, op, opt, &sqe, 1);
+	return sqe;
+}
+
 static void set_timeout(struct aring__op *op, uint64_t ns)
 {
 	op->ts.tv_sec = (long long)(ns / 1000000000u);
@@ -208,6 +217,9 @@ static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 static unsigned reap_ring(aring_loop *loop, struct io_uring *ring)
 {
 	struct io_uring_cq *cq = &ring->cq;
+	/* In locals: complete()'s stores could alias *cq, forcing reloads per CQE. */
+	const struct io_uring_cqe *cqes = cq->cqes;
+	unsigned mask = cq->ring_mask;
 	unsigned shift = (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
 	unsigned total = 0;
 
@@ -218,7 +230,7 @@ static unsigned reap_ring(aring_loop *loop, struct io_uring *ring)
 		if (head != tail) {
 			total += tail - head;
 			for (; head != tail; head++)
-				complete(loop, &cq->cqes[(head & cq->ring_mask) << shift]);
+				complete(loop, &cqes[(head & mask) << shift]);
 			io_uring_smp_store_release(cq->khead, head);
 			continue;
 		}

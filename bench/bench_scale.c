@@ -268,6 +268,7 @@ struct cancels {
 	unsigned nvictims;   /* 1: one victim that re-arms */
 	int pipe[2];
 	uint64_t *ids;       /* each victim's read's id (0: not armed yet) */
+	struct victim *v;    /* freed once the loop is (victims may be left in flight) */
 	bool stop;
 	double per_s;
 	unsigned done;       /* cancels timed */
@@ -308,13 +309,13 @@ static bool cancel_one(aring_loop *loop, struct cancels *c, uint64_t id, uint64_
 static int cancel_ctl(aring_loop *loop, void *arg)
 {
 	struct cancels *c = arg;
-	struct victim *v = calloc(c->nvictims, sizeof(*v));
+	struct victim *v = c->v = calloc(c->nvictims, sizeof(*v));
 	aring_task *rearming = NULL;
 	uint64_t t0, deadline;
 	unsigned i;
 	int ret;
 
-	c->ids = calloc(c->nvictims, sizeof(*c->ids));
+	c->ids = calloc(c->nvictims, sizeof(*c->ids));  /* likewise */
 	if (!v || !c->ids)
 		bench_die("calloc", ENOMEM);
 	if ((ret = aring_pipe(loop, c->pipe, 0, NULL)) < 0)
@@ -349,7 +350,6 @@ static int cancel_ctl(aring_loop *loop, void *arg)
 		c->per_s = (double)c->done * 1e9 / (double)(bench_now_ns() - t0);
 		/* The victims not cancelled stay in flight for aring_loop_free. */
 	}
-	free(c->ids);
 	return 0;
 }
 
@@ -360,6 +360,8 @@ static double cancels(enum aring_backend be, unsigned in_flight, struct sleepers
 	struct cancels c = { .s = { .want = in_flight - nv }, .nvictims = nv };
 
 	run_ctl(be, cancel_ctl, &c);
+	free(c.ids);
+	free(c.v);
 	*out = c.s;
 	return c.per_s;
 }

@@ -3,7 +3,9 @@
  * Op overhead: NOPs through aring with T tasks (each: aring_nop in a loop)
  * against raw liburing submitting batches of T NOPs and reaping them, on
  * rings of the same size and setup flags. Rounds alternate the two; the
- * median of the per-round ratios is reported.
+ * median of the per-round ratios is reported. Rates are per CPU second of
+ * the process (user and system): on an idle machine that is wall time, and
+ * on a busy one the time other jobs hold the CPU does not count.
  */
 #include <errno.h>
 #include <aring.h>
@@ -22,6 +24,7 @@ static double aring_nops(unsigned T, uint64_t n)
 	struct aring_loop_opts o = { .entries = ENTRIES };
 	aring_loop *loop;
 	unsigned i;
+	uint64_t c0;
 	int ret;
 
 	ret = aring_loop_new(&loop, &o);
@@ -29,7 +32,13 @@ static double aring_nops(unsigned T, uint64_t n)
 		bench_die("aring_loop_new", ret);
 	for (i = 0; i < T; i++)
 		aring_spawn(loop, bench_nop_task, &n, NULL);
-	return (double)T * (double)n / bench_run_free(loop);
+	c0 = bench_cpu_ns();
+	ret = aring_run(loop);
+	c0 = bench_cpu_ns() - c0;
+	if (ret < 0)
+		bench_die("aring_run", ret);
+	aring_loop_free(loop);
+	return (double)T * (double)n * 1e9 / (double)c0;
 }
 
 /* NOPs per second through liburing: rounds of T NOPs, submit and wait for all. */
@@ -44,7 +53,7 @@ static double raw_nops(unsigned T, uint64_t n)
 	ret = io_uring_queue_init(ENTRIES, &ring, SETUP_FLAGS);
 	if (ret < 0)
 		bench_die("io_uring_queue_init", ret);
-	t0 = bench_now_ns();
+	t0 = bench_cpu_ns();
 	for (r = 0; r < n; r++) {
 		for (i = 0; i < T; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -68,7 +77,7 @@ static double raw_nops(unsigned T, uint64_t n)
 				bench_die("io_uring_wait_cqe", -EIO);
 		}
 	}
-	t0 = bench_now_ns() - t0;
+	t0 = bench_cpu_ns() - t0;
 	io_uring_queue_exit(&ring);
 	if (sum != n * (uint64_t)T * (T + 1) / 2)
 		bench_die("raw nop: lost completions", EIO);
@@ -96,7 +105,7 @@ int main(void)
 		{
 			double am = bench_median(a, ROUNDS), rm = bench_median(r, ROUNDS);
 			double qm = bench_median(q, ROUNDS);
-			const char *metric = bench_fmt("nop: T = %u tasks vs raw batches of %u (Mops/s)", T, T);
+			const char *metric = bench_fmt("nop: T = %u tasks vs raw batches of %u (Mops per CPU s)", T, T);
 
 			if (T == 1)
 				bench_row(metric, bench_fmt("%.2f M/s", am / 1e6),
@@ -105,7 +114,7 @@ int main(void)
 			else
 				bench_row(metric, bench_fmt("%.2f M/s", am / 1e6),
 					  bench_fmt("%.2f M/s", rm / 1e6), qm, BENCH_RATIO_GE, qm,
-					  0.85, ">= 0.85");
+					  0.90, ">= 0.90");
 		}
 	}
 	return 0;

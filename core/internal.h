@@ -60,16 +60,21 @@ enum aring__task_state {
 	ARING__TASK_FREED,      /* joined (or detached and returned); stack back in the pool */
 };
 
+/*
+ * What every switch touches (next, state, ctx.fctx) shares the struct's
+ * first cache line (the struct is 64-byte aligned, core/task.c): with
+ * hundreds of tasks in a round, each line costs an L1 miss per switch.
+ */
 struct aring_task {
+	aring_task *next;          /* ready queue */
+	uint8_t state;
+	bool detached;
+	bool pooled_stack;         /* from the pool's free list */
+	int result;
 	struct aring__ctx ctx;
 	aring_loop *loop;
 	aring_fn fn;
 	void *arg;
-	int result;
-	uint8_t state;
-	bool detached;
-	bool pooled_stack;         /* from the pool's free list */
-	aring_task *next;          /* ready queue */
 	aring_task *joiner;        /* task waiting in aring_join */
 	void *stack_top;           /* for aring__stack_put */
 	size_t stack_size;
@@ -137,7 +142,6 @@ struct aring__op {
 	uint8_t ms_stop;        /* multishot: 1 = fn asked to stop, 2 = cancel sent */
 	int32_t timeout_res;    /* the linked timeout's res */
 	uint64_t id;
-	struct aring__op *id_prev, *id_next;  /* loop->ids */
 	aring_multishot_fn ms_fn;
 	void *ms_arg;
 	struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
@@ -169,6 +173,9 @@ static inline struct aring__op *aring__ud_op(uint64_t ud)
  */
 int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		    struct io_uring_sqe **sqes, unsigned nsqes);
+/* aring__op_begin for one SQE: the SQE, or NULL with *err set. */
+struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
+				      const struct aring_opt *opt, int *err);
 /*
  * Finish setting up the SQEs (user_data, flags, timeout), suspend, return the
  * result. A chain (nsqes > 1) stores every member's result in op->results
@@ -182,8 +189,18 @@ void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_s
 
 /* ---------------------------------------------------------------- loop */
 
-/* Ids are sequential, so id % buckets spreads them evenly (core/cancel.c). */
-#define ARING__ID_BUCKETS 1024u
+/* The id registry (core/cancel.c): an open-addressing hash of the ops in flight with an id. */
+struct aring__id_slot {
+	uint64_t id;
+	struct aring__op *op;   /* NULL: a free slot */
+};
+
+struct aring__ids {
+	struct aring__id_slot *slots;  /* mask + 1 slots, NULL until the first id */
+	uint32_t mask;
+	uint32_t count;
+	unsigned shift;                /* 64 - log2(mask + 1) */
+};
 
 struct aring_loop {
 	struct aring__backend *be;
@@ -199,7 +216,7 @@ struct aring_loop {
 	struct aring__stack_pool *stacks;
 	uint64_t nlive;                  /* not yet returned */
 	uint64_t next_id;                /* ids for aring_cancel, never reused */
-	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
+	struct aring__ids ids;           /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
@@ -246,10 +263,9 @@ static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring__op *op,
 						 const struct aring_opt *opt, int *err)
 {
-	struct io_uring_sqe *sqe = NULL;
-
 	if (ARING_LIKELY(!opt && loop->current)) {
-		sqe = aring__get_sqe(loop);
+		struct io_uring_sqe *sqe = aring__get_sqe(loop);
+
 		if (ARING_LIKELY(sqe != NULL)) {
 			op->task = loop->current;
 			op->flags = 0;
@@ -257,8 +273,7 @@ static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring_
 			return sqe;
 		}
 	}
-	*err = aring__op_begin(loop, op, opt, &sqe, 1);
-	return sqe;
+	return aring__op_begin1(loop, op, opt, err);
 }
 
 static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
@@ -280,12 +295,15 @@ static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
 int aring__loop_poll(aring_loop *loop, bool wait);
 /* Reap ready CQEs without submitting or waiting. */
 unsigned aring__loop_reap(aring_loop *loop);
-/* Id registry (core/cancel.c). */
+/* Id registry (core/cancel.c). Room for one more id: 0 or -ENOMEM. */
+int aring__id_reserve(aring_loop *loop);
+/* Never fails after aring__id_reserve (no suspension between the two). */
 void aring__id_add(aring_loop *loop, struct aring__op *op);
 void aring__id_del(aring_loop *loop, struct aring__op *op);
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
 /* Cancel the request with this user_data (one op of the running task): its result. */
 int aring__cancel_ud(aring_loop *loop, uint64_t ud);
+void aring__id_free(aring_loop *loop);
 
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {

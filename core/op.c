@@ -78,6 +78,8 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 		if (ret < 0)
 			return ret;
 	}
+	if (opt && opt->id && (ret = aring__id_reserve(loop)) < 0)
+		return ret;
 	for (i = 0; i < nsqes; i++)
 		sqes[i] = aring__get_sqe(loop);
 	if (opt && opt->timeout_ns) {
@@ -90,6 +92,15 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 	op->cqe_flags = 0;
 	op->res = 0;
 	return 0;
+}
+
+struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
+				      const struct aring_opt *opt, int *err)
+{
+	struct io_uring_sqe *sqe = NULL;
+
+	*err = aring__op_begin(loop, op, opt, &sqe, 1);
+	return sqe;
 }
 
 static void set_timeout(struct aring__op *op, uint64_t ns)
@@ -281,6 +292,9 @@ static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 static unsigned reap_ring(aring_loop *loop, struct io_uring *ring)
 {
 	struct io_uring_cq *cq = &ring->cq;
+	/* In locals: complete()'s stores could alias *cq, forcing reloads per CQE. */
+	const struct io_uring_cqe *cqes = cq->cqes;
+	unsigned mask = cq->ring_mask;
 	unsigned shift = (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
 	unsigned total = 0;
 
@@ -291,7 +305,7 @@ static unsigned reap_ring(aring_loop *loop, struct io_uring *ring)
 		if (head != tail) {
 			total += tail - head;
 			for (; head != tail; head++)
-				complete(loop, &cq->cqes[(head & cq->ring_mask) << shift]);
+				complete(loop, &cqes[(head & mask) << shift]);
 			io_uring_smp_store_release(cq->khead, head);
 			continue;
 		}

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <aring.h>
+#include <aring/sim.h>
 
 static inline uint64_t bench_now_ns(void)
 {
@@ -111,7 +112,7 @@ static inline void bench_row(const char *metric, const char *aring, const char *
 /* snprintf into a small static ring of buffers, for row arguments. */
 static inline const char *bench_fmt(const char *fmt, ...)
 {
-	static char bufs[8][64];
+	static char bufs[8][128];
 	static unsigned next;
 	char *b = bufs[next++ % 8];
 	va_list ap;
@@ -126,6 +127,19 @@ static inline void bench_die(const char *what, int err)
 {
 	fprintf(stderr, "bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	exit(1);
+}
+
+/* A loop on backend be (seed: the sim's); dies on error. */
+static inline aring_loop *bench_loop_new(enum aring_backend be, uint64_t seed)
+{
+	struct aring_sim_opts so = { .seed = seed };
+	struct aring_loop_opts o = { .backend = be, .sim = &so };
+	aring_loop *loop;
+	int ret = aring_loop_new(&loop, &o);
+
+	if (ret < 0)
+		bench_die("aring_loop_new", ret);
+	return loop;
 }
 
 /* The C ABI of Boost.Context's fcontext, declared as core/context.c does. */

@@ -23,23 +23,11 @@
 #define SWARM_TRIPS 16
 #define SWARM_MSG 64
 
-static aring_loop *loop_new(enum aring_backend be, uint64_t seed)
-{
-	struct aring_sim_opts so = { .seed = seed };
-	struct aring_loop_opts o = { .backend = be, .sim = &so };
-	aring_loop *loop;
-	int ret = aring_loop_new(&loop, &o);
-
-	if (ret < 0)
-		bench_die("aring_loop_new", ret);
-	return loop;
-}
-
 /* ------------------------------------------------------------ nops */
 
 static double nops(enum aring_backend be, uint64_t per_task)
 {
-	aring_loop *loop = loop_new(be, 1);
+	aring_loop *loop = bench_loop_new(be, 1);
 	unsigned i;
 
 	for (i = 0; i < NOP_TASKS; i++)
@@ -102,7 +90,7 @@ static int pipe_setup(aring_loop *loop, void *arg)
 static double pipes(enum aring_backend be, uint64_t trips)
 {
 	struct pipe_pair p[PIPE_PAIRS];
-	aring_loop *loop = loop_new(be, 1);
+	aring_loop *loop = bench_loop_new(be, 1);
 	aring_task *t;
 	unsigned i;
 
@@ -226,7 +214,7 @@ static double swarms(enum aring_backend be, unsigned seeds)
 
 	for (i = 0; i < seeds; i++) {
 		struct swarm s = { .failed = 0 };
-		aring_loop *loop = loop_new(be, i + 1);
+		aring_loop *loop = bench_loop_new(be, i + 1);
 
 		aring_spawn(loop, swarm_main, &s, NULL);
 		if (aring_run(loop) < 0 || s.failed)

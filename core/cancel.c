@@ -9,56 +9,136 @@
  * that reused the same stack address. A found op is cancelled by its
  * user_data (kernel io_uring/cancel.c io_async_cancel()).
  *
- * The registry is a fixed array of doubly linked buckets indexed by the id
- * (ids are sequential, so they spread evenly): O(1) to add and remove, and
- * a lookup walks one bucket, in flight / 1024 entries on average. It is part
- * of the loop, so registering an id allocates nothing.
+ * The registry is an open-addressing hash table (linear probing) of
+ * {id, op} slots, the op being on its task's stack. Ids are hashed
+ * multiplicatively (Fibonacci hashing), which spreads sequential ids evenly
+ * whatever mix of short- and long-lived ops holds them. The table is kept at
+ * most half full, so an add, a lookup and a removal each probe a small
+ * expected number of slots however many ops are in flight; removal shifts
+ * the following slots back (no tombstones). The table doubles when it would
+ * pass half full and halves below an eighth (never under MIN_SLOTS): a grow
+ * or shrink rehashes every entry, once per doubling or halving, so add and
+ * remove are O(1) amortized. aring__op_begin reserves room before it takes
+ * any SQE (aring__id_reserve, the only allocation, -ENOMEM if it fails), so
+ * adding never fails; in the steady state nothing is allocated.
  */
 #include "config.h"
 #include <errno.h>
+#include <stdlib.h>
 
 #include "core/internal.h"
 
-static struct aring__op **bucket(aring_loop *loop, uint64_t id)
+#define MIN_SLOTS 64u
+
+/* Home slot of id in a table of 2^(64 - shift) slots. */
+static inline uint32_t slot_of(uint64_t id, unsigned shift)
 {
-	return &loop->ids[id % ARING__ID_BUCKETS];
+	return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> shift);
+}
+
+/* Rehash into a table of nslots (a power of two); false if out of memory. */
+static bool resize(struct aring__ids *t, uint32_t nslots)
+{
+	struct aring__id_slot *slots = calloc(nslots, sizeof(*slots));
+	unsigned shift = 64 - (unsigned)__builtin_ctz(nslots);
+	uint32_t i;
+
+	if (!slots)
+		return false;
+	for (i = 0; t->slots && i <= t->mask; i++) {
+		uint32_t j;
+
+		if (!t->slots[i].op)
+			continue;
+		for (j = slot_of(t->slots[i].id, shift); slots[j].op; j = (j + 1) & (nslots - 1))
+			;
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = nslots - 1;
+	t->shift = shift;
+	return true;
+}
+
+int aring__id_reserve(aring_loop *loop)
+{
+	struct aring__ids *t = &loop->ids;
+
+	if (t->slots && 2 * (t->count + 1) <= t->mask + 1)
+		return 0;
+	if (!t->slots)
+		return resize(t, MIN_SLOTS) ? 0 : -ENOMEM;
+	if (t->mask + 1 > UINT32_MAX / 2)
+		return -ENOMEM;
+	return resize(t, 2 * (t->mask + 1)) ? 0 : -ENOMEM;
 }
 
 void aring__id_add(aring_loop *loop, struct aring__op *op)
 {
-	struct aring__op **head;
+	struct aring__ids *t = &loop->ids;
+	uint32_t i;
 
+	assert(t->slots && 2 * (t->count + 1) <= t->mask + 1);  /* aring__id_reserve */
 	op->id = ++loop->next_id;
 	op->flags |= ARING__OP_ID;
-	head = bucket(loop, op->id);
-	op->id_prev = NULL;
-	op->id_next = *head;
-	if (*head)
-		(*head)->id_prev = op;
-	*head = op;
+	for (i = slot_of(op->id, t->shift); t->slots[i].op; i = (i + 1) & t->mask)
+		;
+	t->slots[i].id = op->id;
+	t->slots[i].op = op;
+	t->count++;
+}
+
+/* The slot holding id, or -1. */
+static int64_t find_slot(const struct aring__ids *t, uint64_t id)
+{
+	uint32_t i;
+
+	if (!t->slots)
+		return -1;
+	for (i = slot_of(id, t->shift); t->slots[i].op; i = (i + 1) & t->mask)
+		if (t->slots[i].id == id)
+			return i;
+	return -1;
 }
 
 void aring__id_del(aring_loop *loop, struct aring__op *op)
 {
-	if (op->id_prev)
-		op->id_prev->id_next = op->id_next;
-	else
-		*bucket(loop, op->id) = op->id_next;
-	if (op->id_next)
-		op->id_next->id_prev = op->id_prev;
+	struct aring__ids *t = &loop->ids;
+	int64_t found = find_slot(t, op->id);
+	uint32_t i, j;
+
+	assert(found >= 0 && t->slots[found].op == op);
+	/* Backward-shift deletion (Knuth, TAOCP 6.4 Algorithm R): move back
+	 * every later entry of the run whose home slot is not in (i, j]. */
+	i = (uint32_t)found;
+	for (j = (i + 1) & t->mask; t->slots[j].op; j = (j + 1) & t->mask) {
+		uint32_t home = slot_of(t->slots[j].id, t->shift);
+
+		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i].op = NULL;
+	t->count--;
 	op->flags &= (uint8_t)~ARING__OP_ID;
+	/* Shrinking may fail for lack of memory: the table then stays as is. */
+	if (t->mask + 1 > MIN_SLOTS && 8 * t->count < t->mask + 1)
+		resize(t, (t->mask + 1) / 2);
 }
 
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)
 {
-	struct aring__op *op;
+	int64_t i = id ? find_slot(&loop->ids, id) : -1;
 
-	if (id == 0)
-		return NULL;
-	for (op = *bucket(loop, id); op; op = op->id_next)
-		if (op->id == id)
-			return op;
-	return NULL;
+	return i < 0 ? NULL : loop->ids.slots[i].op;
+}
+
+void aring__id_free(aring_loop *loop)
+{
+	free(loop->ids.slots);
+	loop->ids.slots = NULL;
 }
 
 enum id_cmd { CMD_CANCEL, CMD_TIMEOUT_REMOVE, CMD_TIMEOUT_UPDATE, CMD_POLL_REMOVE };

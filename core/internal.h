@@ -137,7 +137,6 @@ struct aring__op {
 	uint8_t ms_stop;        /* multishot: 1 = fn asked to stop, 2 = cancel sent */
 	int32_t timeout_res;    /* the linked timeout's res */
 	uint64_t id;
-	struct aring__op *id_prev, *id_next;  /* loop->ids */
 	aring_multishot_fn ms_fn;
 	void *ms_arg;
 	struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
@@ -181,8 +180,18 @@ void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_s
 
 /* ---------------------------------------------------------------- loop */
 
-/* Ids are sequential, so id % buckets spreads them evenly (core/cancel.c). */
-#define ARING__ID_BUCKETS 1024u
+/* The id registry (core/cancel.c): an open-addressing hash of the ops in flight with an id. */
+struct aring__id_slot {
+	uint64_t id;
+	struct aring__op *op;   /* NULL: a free slot */
+};
+
+struct aring__ids {
+	struct aring__id_slot *slots;  /* mask + 1 slots, NULL until the first id */
+	uint32_t mask;
+	uint32_t count;
+	unsigned shift;                /* 64 - log2(mask + 1) */
+};
 
 struct aring_loop {
 	struct aring__backend *be;
@@ -197,7 +206,7 @@ struct aring_loop {
 	struct aring__stack_pool *stacks;
 	uint64_t nlive;                  /* not yet returned */
 	uint64_t next_id;                /* ids for aring_cancel, never reused */
-	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
+	struct aring__ids ids;           /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
@@ -284,12 +293,15 @@ static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
 int aring__loop_poll(aring_loop *loop, bool wait);
 /* Reap ready CQEs without submitting or waiting. */
 unsigned aring__loop_reap(aring_loop *loop);
-/* Id registry (core/cancel.c). */
+/* Id registry (core/cancel.c). Room for one more id: 0 or -ENOMEM. */
+int aring__id_reserve(aring_loop *loop);
+/* Never fails after aring__id_reserve (no suspension between the two). */
 void aring__id_add(aring_loop *loop, struct aring__op *op);
 void aring__id_del(aring_loop *loop, struct aring__op *op);
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
 /* Cancel the request with this user_data (one op of the running task): its result. */
 int aring__cancel_ud(aring_loop *loop, uint64_t ud);
+void aring__id_free(aring_loop *loop);
 
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {

@@ -89,6 +89,7 @@ ARING_API void aring_loop_free(aring_loop *loop)
 	drain(loop);
 	loop->be->ops->destroy(loop->be);
 	aring__stack_pool_free(loop->stacks);
+	aring__id_free(loop);
 	free(loop);
 }
 

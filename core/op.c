@@ -78,6 +78,8 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 		if (ret < 0)
 			return ret;
 	}
+	if (opt && opt->id && (ret = aring__id_reserve(loop)) < 0)
+		return ret;
 	for (i = 0; i < nsqes; i++)
 		sqes[i] = aring__get_sqe(loop);
 	if (opt && opt->timeout_ns) {

@@ -184,7 +184,9 @@ struct aring_opt {
  * without submitting anything.
  *
  * A timeout that fires before the op completes ends it with -ETIME. An op
- * cancelled through its id returns -ECANCELED. Ids are never reused.
+ * cancelled through its id returns -ECANCELED. Ids are never reused. An op
+ * with an id returns -ENOMEM, without submitting anything, if the loop's id
+ * table must grow and cannot (the only allocation an id may make).
  */
 
 /* ------------------------------------------------------------------ */

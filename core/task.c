@@ -73,6 +73,7 @@ static aring_task *next_batch(aring_loop *loop)
 			return NULL;
 		loop->batch = loop->ready;
 		loop->ready.head = loop->ready.tail = NULL;
+		loop->batch_handoffs = 0;
 		next = aring__taskq_pop(&loop->batch);
 	} while (!next);
 	return next;
@@ -273,6 +274,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 			ret = 0;
 			loop->batch = loop->ready;
 			loop->ready.head = loop->ready.tail = NULL;
+			loop->batch_handoffs = 0;
 			continue;
 		}
 		next = aring__taskq_pop(&loop->batch);

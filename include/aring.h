@@ -152,7 +152,9 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
  * and free it. From a task it suspends; from outside any task it runs the
  * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
  * -ESRCH (already joined), -EDEADLK (a task joining itself, or the loop
- * cannot finish it), -EBUSY (another task is already joining it).
+ * cannot finish it), -EBUSY (another task is already joining it),
+ * -ECANCELED (the joining task was cancelled, aring_task_cancel: task is
+ * not freed and may be joined again).
  * A joined task's handle stays safe to pass (its stack stays mapped until
  * the loop is freed, and a second join gives -ESRCH, never a second free)
  * until a later aring_spawn reuses that stack: the handle then names the
@@ -196,9 +198,12 @@ struct aring_opt {
 /*
  * Cancel the in-flight op with this id (flags: IORING_ASYNC_CANCEL_ALL is
  * accepted and meaningless for a single id; other bits give -EINVAL).
+ * The id may also be a wait's (a channel, lock, ... call given opt->id):
+ * it ends at once, without the ring.
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
- * and could not be stopped; it completes on its own).
+ * and could not be stopped; it completes on its own), -EPERM (outside a
+ * task), -ECANCELED (the caller was cancelled, aring_task_cancel).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 
@@ -271,7 +276,8 @@ ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct 
 /*
  * Close fd. Multishot ops of this loop on fd (aring_accept_multishot,
  * aring_poll_multishot, not through a fixed file) are cancelled first and
- * return -ECANCELED. Returns 0 or -errno (-EBADF, ...).
+ * return -ECANCELED. Returns 0 or -errno (-EBADF, ...). It runs in a
+ * cancelled task too (aring_task_cancel), as aring_shutdown does.
  */
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
 ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
@@ -375,6 +381,7 @@ ARING_API int aring_send_zc(aring_loop *loop, int fd, const void *buf, size_t le
 			    unsigned zc_flags, const struct aring_opt *opt);
 ARING_API int aring_sendmsg_zc(aring_loop *loop, int fd, const struct msghdr *msg,
 			       unsigned flags, const struct aring_opt *opt);
+/* shutdown(2) through the ring: 0 or -errno. Runs in a cancelled task too (aring_task_cancel). */
 ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt);
 /* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
 ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,

@@ -16,10 +16,14 @@
 
 #define MS (1000ull * 1000ull)
 
-enum kind { K_OP, K_SLEEP, K_SEND, K_RECV, K_MUTEX, K_COND, K_SEM, K_WG, K_JOIN, K_MULTISHOT, K_N };
+enum kind {
+	K_OP, K_SLEEP, K_SEND, K_RECV, K_MUTEX, K_COND, K_SEM, K_WG, K_JOIN, K_MULTISHOT,
+	K_TIMED_OP, K_CHAIN, K_N
+};
 
 static const char *const kind_name[K_N] = {
 	"op", "sleep", "chan send", "chan recv", "mutex", "cond", "sem", "wg", "join", "multishot",
+	"op with a timeout", "chain",
 };
 
 struct world {
@@ -57,9 +61,19 @@ static int never_stop(aring_loop *loop, int res, unsigned flags, void *arg)
 	return 0;
 }
 
+/* A chain whose first link blocks: a poll on the pipe's read end, then a NOP. */
+static void prep_chain(struct io_uring_sqe **sqes, void *ctx)
+{
+	struct world *w = ctx;
+
+	io_uring_prep_poll_add(sqes[0], w->pipe[0], POLLIN);
+	io_uring_prep_nop(sqes[1]);
+}
+
 static int blocked(aring_loop *loop, void *arg)
 {
 	struct world *w = arg;
+	struct aring_opt timed = { .timeout_ns = 3600000 * MS };
 	char c;
 	int v = 0;
 
@@ -96,6 +110,12 @@ static int blocked(aring_loop *loop, void *arg)
 		break;
 	case K_MULTISHOT:
 		w->res = aring_poll_multishot(loop, w->pipe[0], POLLIN, never_stop, w, NULL);
+		break;
+	case K_TIMED_OP:
+		w->res = aring_read(loop, w->pipe[0], &c, 1, (uint64_t)-1, &timed);
+		break;
+	case K_CHAIN:
+		w->res = aring_do_n(loop, 2, prep_chain, w, NULL);
 		break;
 	case K_N:
 		break;

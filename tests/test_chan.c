@@ -269,6 +269,8 @@ static int satisfied_task(aring_loop *loop, void *arg)
 	h = th_spawn(loop, timed_recv, &t);
 	aring_yield(loop);
 	CU_ASSERT_EQUAL(aring_chan_send(loop, t.ch, &v, NULL), 0);
+	/* Served but not yet run: the wait is over, a cancel finds nothing. */
+	CU_ASSERT_EQUAL(aring_cancel(loop, t.id, 0, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(th_join(loop, h), 9);
 	CU_ASSERT_EQUAL(t.res, 0);
 	CU_ASSERT(aring_now_ns(loop) - t0 < 5000 * MS);

@@ -102,6 +102,25 @@ static void switch_next(aring_loop *loop, aring_task *self, bool exiting)
 	reap_zombie(loop);
 }
 
+/*
+ * Take t off loop->cancelq. A task on it was blocked in an op, and is
+ * normally taken off by the flush before it can run; but a flush that ran
+ * out of SQ room leaves the rest queued while the op may complete.
+ */
+static void cancelq_remove(aring_loop *loop, aring_task *t)
+{
+	aring_task **p = &loop->cancelq_head, *prev = NULL;
+
+	while (*p != t) {
+		prev = *p;
+		p = &(*p)->cancel_next;
+	}
+	*p = t->cancel_next;
+	if (loop->cancelq_tail == t)
+		loop->cancelq_tail = prev;
+	t->cancel_queued = false;
+}
+
 static void task_main(void *arg)
 {
 	aring_task *t = arg;
@@ -113,6 +132,8 @@ static void task_main(void *arg)
 	/* Removed wait timeouts still to post their CQEs point at this stack. */
 	if (t->timer_out)
 		aring__wait_timers_drain(loop, t);
+	if (ARING_UNLIKELY(t->cancel_queued))
+		cancelq_remove(loop, t);  /* its stack is about to be reused */
 	t->state = ARING__TASK_DONE;
 	loop->nlive--;
 	if (t->joinq.head)

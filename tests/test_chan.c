@@ -408,6 +408,80 @@ static void test_free_with_waiters_aborts(void)
 	th_expect_abort(free_waited_child, NULL, "aring_chan_free: tasks still wait on the channel");
 }
 
+struct det {
+	aring_chan *ch;
+	char log[512];
+	size_t len;
+};
+
+static void det_log(struct det *d, const char *who, int res, uint64_t t)
+{
+	int n = snprintf(d->log + d->len, sizeof(d->log) - d->len, "%s:%d@%llu ", who, res,
+			 (unsigned long long)(t % 1000000000ull));
+
+	if (n > 0 && d->len + (size_t)n < sizeof(d->log))
+		d->len += (size_t)n;
+}
+
+static int det_consumer(aring_loop *loop, void *arg)
+{
+	struct det *d = arg;
+	struct aring_opt o = { .timeout_ns = 3 * MS };
+	int v, ret;
+
+	do {
+		ret = aring_chan_recv(loop, d->ch, &v, &o);
+		det_log(d, "r", ret == 0 ? v : ret, aring_now_ns(loop));
+	} while (ret != -EPIPE);
+	return 0;
+}
+
+static int det_producer(aring_loop *loop, void *arg)
+{
+	struct det *d = arg;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		aring_sleep(loop, (uint64_t)(i % 3) * 2 * MS);
+		det_log(d, "s", aring_chan_send(loop, d->ch, &i, NULL), aring_now_ns(loop));
+	}
+	aring_chan_close(loop, d->ch);
+	return 0;
+}
+
+/* One run of waits with timeouts on the sim: its log and trace hash. */
+static uint64_t det_run(struct det *d)
+{
+	aring_loop *loop = th_loop_new(0);
+	uint64_t hash;
+
+	memset(d, 0, sizeof(*d));
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &d->ch), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, det_consumer, d, NULL), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, det_producer, d, NULL), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	hash = aring_sim_trace_hash(loop);
+	aring_chan_free(d->ch);
+	aring_loop_free(loop);
+	return hash;
+}
+
+/* Sim: the same seed gives the same results at the same virtual times, and the same trace. */
+static void test_sim_deterministic(void)
+{
+	static struct det a, b;
+	uint64_t ha, hb;
+
+	if (!th_is_sim())
+		return;
+	ha = det_run(&a);
+	hb = det_run(&b);
+	CU_ASSERT_EQUAL(ha, hb);
+	CU_ASSERT_STRING_EQUAL(a.log, b.log);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.log, "r:-62@"));  /* a receive timed out (-ETIME) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.log, "r:-32@"));  /* then -EPIPE */
+}
+
 static CU_TestInfo tests[] = {
 	{ "buffered channel keeps FIFO order, close ends the receiver", test_fifo_buffered },
 	{ "rendezvous channel (capacity 0) keeps FIFO order", test_fifo_rendezvous },
@@ -420,6 +494,7 @@ static CU_TestInfo tests[] = {
 	{ "all-zero channel, aring_chan_init", test_zero_and_init },
 	{ "bad sizes, outside a task", test_bad_sizes },
 	{ "free with waiters aborts naming the misuse", test_free_with_waiters_aborts },
+	{ "sim: same seed, same run", test_sim_deterministic },
 	CU_TEST_INFO_NULL,
 };
 

@@ -383,11 +383,16 @@ static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 	return loop->be;
 }
 
-/* Checks at the start of every call that may wait: 0, -EPERM, -ECANCELED, -EINVAL. */
+/*
+ * Checks at the start of every call that may wait: 0, -EPERM, -ECANCELED,
+ * -EINVAL. opt->id reads 0 (no such id) unless the call then waits.
+ */
 static inline int aring__wait_check(aring_loop *loop, const struct aring_opt *opt)
 {
 	aring_task *self;
 
+	if (opt && opt->id)
+		*opt->id = 0;
 	if (ARING_UNLIKELY(!loop))
 		return -EINVAL;
 	self = loop->current;

@@ -508,9 +508,10 @@ ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list a
  * objects belong to one loop: never share one between loops (threads).
  *
  * Every call that can wait takes opt (NULL = none): opt->timeout_ns bounds
- * the wait (-ETIME), opt->id receives an id for aring_cancel, which ends the
- * wait with -ECANCELED (aring_cancel returns 0), and opt->cqe_flags, if set,
- * receives 0. opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
+ * the wait (-ETIME); opt->id receives an id for aring_cancel, which ends the
+ * wait with -ECANCELED (aring_cancel returns 0), or 0, an id that matches
+ * nothing, when the call returned without waiting; opt->cqe_flags, if set,
+ * receives 0; opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
  * IORING_OP_TIMEOUT on the ring, so on the sim it runs on virtual time; a
  * call that does not have to wait never touches the ring, and a wait
  * without a timeout submits nothing. Waiters wait in FIFO order and are

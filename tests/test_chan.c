@@ -207,7 +207,7 @@ static int timeout_task(aring_loop *loop, void *arg)
 {
 	struct aring_opt o = { .timeout_ns = 5 * MS };
 	aring_chan *ch;
-	uint64_t t0;
+	uint64_t t0, id;
 	int v = 1, i;
 
 	(void)arg;
@@ -216,7 +216,11 @@ static int timeout_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_chan_recv(loop, ch, &v, &o), -ETIME);
 	if (th_is_sim())
 		CU_ASSERT_EQUAL(aring_now_ns(loop) - t0, 5 * MS);
+	o.id = &id;
+	id = 12345;
 	CU_ASSERT_EQUAL(aring_chan_send(loop, ch, &v, &o), 0);  /* room: no wait */
+	CU_ASSERT_EQUAL(id, 0);  /* no wait, no id */
+	o.id = NULL;
 	t0 = aring_now_ns(loop);
 	CU_ASSERT_EQUAL(aring_chan_send(loop, ch, &v, &o), -ETIME);
 	if (th_is_sim())

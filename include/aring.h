@@ -86,8 +86,9 @@ ARING_API void aring_loop_free(aring_loop *loop);
 
 /*
  * Run until every task has returned. Returns 0; -EDEADLK if tasks remain
- * but none can ever run again (they all wait on aring_join of each other, or
- * on the sim, on ops that nothing can complete); -EBUSY if called from a task;
+ * but none can ever run again (they all wait on aring_join of each other, on
+ * channels, locks, ... with no timeout that nothing can wake, or on the sim,
+ * on ops that nothing can complete); -EBUSY if called from a task;
  * or a fatal -errno from the backend.
  */
 ARING_API int aring_run(aring_loop *loop);
@@ -527,7 +528,10 @@ ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list a
  * The structs are declared here so that they can be embedded (no heap);
  * their fields are private. All-zero memory is a valid initial state, as is
  * the _init call. An object must not be moved or freed while tasks wait on
- * it.
+ * it. Tasks that wait with no timeout and that nothing can wake make
+ * aring_run return -EDEADLK; the objects they wait on then point into their
+ * stacks, so after aring_loop_free only freeing them is safe (not close,
+ * unlock, signal, ...).
  */
 
 struct aring__waiter;

@@ -375,6 +375,30 @@ static void test_wg_negative_aborts(void)
 	th_expect_abort(wg_negative_child, NULL, "aring_wg_add: the counter went below zero");
 }
 
+static int lock_forever(aring_loop *loop, void *arg)
+{
+	return aring_mutex_lock(loop, arg, NULL);
+}
+
+static int hold_and_return(aring_loop *loop, void *arg)
+{
+	return aring_mutex_lock(loop, arg, NULL);  /* returns holding it */
+}
+
+/* A task waiting on a mutex whose owner returned holding it: aring_run gives -EDEADLK. */
+static void test_deadlock_detected(void)
+{
+	aring_loop *loop = th_loop_new(0);
+	struct aring_mutex m = { 0 };
+	aring_task *t;
+
+	CU_ASSERT_EQUAL(aring_spawn(loop, hold_and_return, &m, NULL), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, lock_forever, &m, &t), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), -EDEADLK);
+	CU_ASSERT_PTR_NOT_NULL(m.owner);  /* still held by the task that returned */
+	aring_loop_free(loop);
+}
+
 static CU_TestInfo tests[] = {
 	{ "mutex is handed over in FIFO order", test_mutex_fifo },
 	{ "mutex: -EPERM, -EDEADLK, -EBUSY, timeout, cancel by id", test_mutex_misuse_timeout_cancel },
@@ -383,6 +407,7 @@ static CU_TestInfo tests[] = {
 	{ "semaphore: counts, FIFO, timeout", test_sem },
 	{ "wait group reaches zero twice", test_wg_twice },
 	{ "wait group below zero aborts naming the misuse", test_wg_negative_aborts },
+	{ "waiting on a mutex held by a returned task: -EDEADLK", test_deadlock_detected },
 	CU_TEST_INFO_NULL,
 };
 

@@ -317,7 +317,7 @@ ARING_API int aring_run(aring_loop *loop)
 /* ---------------------------------------------------------------- cancellation */
 /*
  * aring_task_cancel marks the task: every op (core/op.c aring__op_begin)
- * and every wait (core/wait.c aring__wait_check) it starts then fails with
+ * and every wait (aring__wait_check, core/internal.h) it starts then fails with
  * -ECANCELED before reaching the ring, except aring_close and
  * aring_shutdown (task->exempt). What it is blocked in ends now:
  * - a wait (channel, lock, condition, semaphore, wait group, group, join,

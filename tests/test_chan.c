@@ -412,6 +412,62 @@ static void test_free_with_waiters_aborts(void)
 	th_expect_abort(free_waited_child, NULL, "aring_chan_free: tasks still wait on the channel");
 }
 
+struct pp {
+	aring_chan *ping, *pong;
+	int rounds;
+};
+
+static int pp_echo(aring_loop *loop, void *arg)
+{
+	struct pp *p = arg;
+	struct aring_opt o = { .timeout_ns = 3600000 * MS };
+	int v, i, ret;
+
+	for (i = 0; i < p->rounds; i++) {
+		if ((ret = aring_chan_recv(loop, p->ping, &v, &o)) != 0)
+			return ret;
+		if ((ret = aring_chan_send(loop, p->pong, &v, &o)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * 200 round trips over two rendezvous channels, every wait with a 1-hour
+ * timeout: each wait suspends, is served, removes its timeout and returns
+ * at once; the removed timeouts neither fire nor keep the loop (or the
+ * task's exit) waiting: no virtual time passes on the sim.
+ */
+static int pingpong_task(aring_loop *loop, void *arg)
+{
+	struct pp p = { .rounds = 200 };
+	struct aring_opt o = { .timeout_ns = 3600000 * MS };
+	uint64_t t0 = aring_now_ns(loop);
+	aring_task *t;
+	int i, v;
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &p.ping), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &p.pong), 0);
+	t = th_spawn(loop, pp_echo, &p);
+	for (i = 0; i < p.rounds; i++) {
+		CU_ASSERT_EQUAL(aring_chan_send(loop, p.ping, &i, &o), 0);
+		CU_ASSERT_EQUAL(aring_chan_recv(loop, p.pong, &v, &o), 0);
+		CU_ASSERT_EQUAL(v, i);
+	}
+	CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	if (th_is_sim())
+		CU_ASSERT_EQUAL(aring_now_ns(loop), t0);
+	aring_chan_free(p.ping);
+	aring_chan_free(p.pong);
+	return 0;
+}
+
+static void test_pingpong_timed(void)
+{
+	CU_ASSERT_EQUAL(th_run(pingpong_task, NULL, 0), 0);
+}
+
 struct det {
 	aring_chan *ch;
 	char log[512];
@@ -499,6 +555,7 @@ static CU_TestInfo tests[] = {
 	{ "bad sizes, outside a task", test_bad_sizes },
 	{ "free with waiters aborts naming the misuse", test_free_with_waiters_aborts },
 	{ "sim: same seed, same run", test_sim_deterministic },
+	{ "200 round trips, every wait timed and served first", test_pingpong_timed },
 	CU_TEST_INFO_NULL,
 };
 

@@ -77,6 +77,8 @@ void aring__wait_end(aring_loop *loop, struct aring__waiter *w, int res)
 {
 	aring_task *t = w->task;
 
+	/* The waiter's own loop, whatever loop the caller passed. */
+	loop = t->loop;
 	assert(w->res == ARING__WAIT_PENDING);
 	if (w->q)
 		waitq_remove(w);

@@ -45,6 +45,8 @@ struct c_backend {
 	const char *name;
 	int (*make)(const struct aring_loop_opts *opts, struct aring__backend **out);
 	bool real_fds;  /* its fds are the process's (close them, pipe(2) fallback) */
+	uint64_t seed;  /* sim-like backends: a fixed seed, so a run never depends on
+			   ARING_SIM_SEED (the known divergences are per backend) */
 };
 
 struct c_cqe {
@@ -100,6 +102,8 @@ void ex_group(struct cx *c);
 void ex_in(struct cx *c, unsigned lane, uint64_t ud, int32_t res, uint32_t flags);
 /* Submit, reap until every stated CQE came, compare; see above. */
 void run(struct cx *c);
+/* Submit without reaping (wait_nr 0); returns what submit returned. */
+int csubmit(struct cx *c);
 /* Stop the case: a harness problem (SQ full, setup failed). */
 void c_bail(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
@@ -115,7 +119,11 @@ char *cbuf(struct cx *c);
 void mkpipe(struct cx *c, int fds[2]);
 /* A regular file holding data[0..len), already unlinked; returns its fd. */
 int mkfile(struct cx *c, const void *data, unsigned len);
-/* A fresh path name (not created) under /tmp. */
+/* The same, keeping its name (*path, removed at the end). */
+int mkfile_named(struct cx *c, const void *data, unsigned len, const char **path);
+/* An fd a case's own SQE opened: closed at the end on backends with real fds. */
+void keep_fd(struct cx *c, int fd);
+/* A fresh path name (not created) under /tmp, removed at the end. */
 const char *mkpath(struct cx *c);
 /* Run one harness SQE (ud C_SETUP_UD|n) to completion; returns its res. */
 int setup_run(struct cx *c, struct io_uring_sqe *q);
@@ -148,6 +156,10 @@ struct io_uring_sqe *padd(struct cx *c, uint64_t ud, unsigned flags, int fd, uns
 struct io_uring_sqe *prm(struct cx *c, uint64_t ud, unsigned flags, uint64_t target);
 struct io_uring_sqe *pupd(struct cx *c, uint64_t ud, unsigned flags, uint64_t old_ud,
 			  uint64_t new_ud, unsigned mask, unsigned pflags);
+struct io_uring_sqe *linkat_op(struct cx *c, uint64_t ud, unsigned flags, int olddfd,
+			       const char *oldpath, int newdfd, const char *newpath, int lflags);
+struct io_uring_sqe *openat_op(struct cx *c, uint64_t ud, unsigned flags, const char *path,
+			       int oflags, unsigned mode);
 struct io_uring_sqe *closeop(struct cx *c, uint64_t ud, unsigned flags, int fd);
 
 /* The case table (one per file that defines cases). */

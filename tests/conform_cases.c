@@ -882,6 +882,1006 @@ static void ltimeout_not_removable(struct cx *c)
 	run(c);
 }
 
+/* ================================================================ count timeouts */
+
+/*
+ * timeout.c io_timeout: a count timeout's target is off CQEs after the
+ * CQ tail at its issue (ctx->cached_cq_tail - ctx->cq_timeouts);
+ * io_flush_timeouts (from __io_commit_cqring_flush) completes it with 0
+ * through task work, after the CQE that met the count
+ * (liburing test/timeout.c test_single_timeout_many / _nr).
+ */
+static void tcount_one(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void tcount_two(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 2, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A nop issued before the timeout in the same submit: its CQE sits in the
+ * submit's completion batch, not yet in cached_cq_tail when the timeout
+ * takes its target, so it counts (io_submit_flush_completions posts it
+ * after io_timeout ran).
+ */
+static void tcount_inline_before(struct cx *c)
+{
+	nop(c, 1, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* Two nops before a count-2 timeout in the batch: both count. */
+static void tcount_inline_before_two(struct cx *c)
+{
+	nop(c, 1, 0);
+	nop(c, 2, 0);
+	tmo(c, 3, 0, ts(c, 10, 0), 2, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* The nop is in an earlier submit: its CQE is in the tail already and does not count. */
+static void tcount_earlier_submit(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A failed request's CQE counts too. */
+static void tcount_failure_counts(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	bad(c, 2, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* A fired timeout's CQE does not count (ctx->cq_timeouts is subtracted). */
+static void tcount_timeout_cqe_not_counted(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A skipped CQE is never posted, so it does not count. */
+static void tcount_skipped_not_counted(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 2, SKIP);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* The count is not met in time: -ETIME (test/timeout.c test_single_timeout_nr). */
+static void tcount_expires(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 5, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* count 0: a pure timer, no CQE completes it. */
+static void tcount_zero(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	nop(c, 3, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* Two count timeouts with the same target: both complete after the CQE. */
+static void tcount_two_same_target(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	ex_set(c, 2, 0, 0);
+	run(c);
+}
+
+/* ================================================================ timeouts, remove, update */
+
+/* timeout.c io_timeout_remove -> io_timeout_cancel: -ENOENT when not found. */
+static void trm_missing(struct cx *c)
+{
+	trm(c, 1, 0, 99, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* Removed: the remove posts 0 at issue, the timeout -ECANCELED from task work after it. */
+static void trm_pending(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* Already fired: -ENOENT. */
+static void trm_fired(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, -ENOENT, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: a plain remove takes no flags (ABS alone) -> -EINVAL. */
+static void trm_abs_flag(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	trm(c, 2, 0, 1, IORING_TIMEOUT_ABS);
+	trm(c, 3, 0, 1, IORING_TIMEOUT_ETIME_SUCCESS);
+	trm(c, 4, 0, 1, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* io_timeout_update: a new, shorter time; the timeout fires. */
+static void tupd_pending(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+static void tupd_missing(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: two clocks -> -EINVAL. */
+static void tupd_two_clocks(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2),
+	     IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: flags beyond UPDATE_MASK|ABS (a clock, ETIME_SUCCESS) -> -EINVAL. */
+static void tupd_bad_flags(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME);
+	tupd(c, 2, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ETIME_SUCCESS);
+	tupd(c, 3, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | ARING_TIMEOUT_MULTISHOT);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+}
+
+/* Update with an absolute time in the past: fires at once. */
+static void tupd_abs_past(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, 1), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: a negative time -> -EINVAL. */
+static void tupd_negative(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, -1), IORING_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* UPDATE|LINK_TIMEOUT_UPDATE looks among linked timeouts only: a plain one is not found. */
+static void tupd_link_flag_on_plain(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, -ENOENT, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_timeout_abs). */
+static void tmo_abs_past(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1), 0, IORING_TIMEOUT_ABS);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* timeout.c io_timeout_fn: -ETIME fails the link (req_set_fail)... */
+static void tmo_link_etime(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ...unless IORING_TIMEOUT_ETIME_SUCCESS: same -ETIME, the link goes on. */
+static void tmo_link_etime_success(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* ETIME_SUCCESS + CQE_SKIP: not a failure, so the -ETIME CQE is skipped. */
+static void tmo_etime_success_skip(struct cx *c)
+{
+	tmo(c, 1, SKIP, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
+	tmo(c, 2, 0, ms(c, 5), 0, 0);
+	ex(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/* A timeout with CQE_SKIP that fires: -ETIME is a failure, posted. */
+static void tmo_skip_fires(struct cx *c)
+{
+	tmo(c, 1, SKIP, ms(c, 2), 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * timeout.c io_timeout_fn, multishot: each expiry posts -ETIME with
+ * IORING_CQE_F_MORE, the last of count posts without it
+ * (liburing test/timeout.c test_multishot_timeout_nr).
+ */
+static void tmo_multishot(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 3, ARING_TIMEOUT_MULTISHOT);
+	ex(c, 1, -ETIME, IORING_CQE_F_MORE);
+	ex(c, 1, -ETIME, IORING_CQE_F_MORE);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* An endless multishot timeout, removed: -ECANCELED without F_MORE. */
+static void tmo_multishot_removed(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, ARING_TIMEOUT_MULTISHOT);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: multishot needs a relative time -> MULTISHOT|ABS -EINVAL. */
+static void tmo_multishot_abs(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, ARING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: unknown flags, two clocks -> -EINVAL. */
+static void tmo_bad_flags(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 1u << 12);
+	tmo(c, 2, 0, ms(c, 2), 0, IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: negative tv_sec or tv_nsec -> -EINVAL. */
+static void tmo_negative(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, -1, 0), 0, 0);
+	tmo(c, 2, 0, ts(c, 0, -1), 0, 0);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * tv_nsec >= 1e9 is accepted: __io_timeout_prep checks only for negative
+ * values and timespec64_to_ktime adds the nanoseconds as they are.
+ * {0, 1.5e9} is 1.5 s: still pending when removed.
+ */
+static void tmo_big_nsec_accepted(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1500000000LL), 0, 0);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* {0, 1e9 + 2 ms} fires after {1, 0}: it is 1.002 s, not a wrapped value. */
+static void tmo_big_nsec_duration(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1000000000LL + 20000000LL), 0, 0);
+	tmo(c, 2, 0, ts(c, 1, 0), 0, 0);
+	ex(c, 2, -ETIME, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* A linked timeout with tv_nsec >= 1e9 is valid, and disarmed by the nop. */
+static void ltimeout_big_nsec(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, 0, ts(c, 0, 2000000000LL), 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* An update to tv_nsec >= 1e9 is valid (io_timeout_remove_prep checks < 0 only). */
+static void tupd_big_nsec(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 5), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, 3000000000LL), IORING_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* ================================================================ async cancel */
+
+/* cancel.c __io_async_cancel: ALL with no match -> 0 (the count), not -ENOENT. */
+static void cancel_all_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 99, IORING_ASYNC_CANCEL_ALL, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* ANY with nothing in flight -> 0. */
+static void cancel_any_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_ANY, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* By user_data, no match -> -ENOENT. */
+static void cancel_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 99, 0, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* ANY cancels everything (ANY implies all): the count, then each -ECANCELED. */
+static void cancel_any_two(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	cnl(c, 3, 0, 0, IORING_ASYNC_CANCEL_ANY, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ALL by user_data: every request with it, not others. */
+static void cancel_all_by_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 5, 0, p[0]);
+	pend(c, 6, 0, p[0]);
+	pend(c, 5, 0, p[0]);
+	cnl(c, 7, 0, 5, IORING_ASYNC_CANCEL_ALL, 0);
+	ex(c, 7, 2, 0);
+	ex(c, 5, -ECANCELED, 0);
+	ex_set(c, 5, -ECANCELED, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel_prep: len is read only with CANCEL_OP. */
+static void cancel_len_ignored(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, 0, 0)->len = 7;
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* ANY|USERDATA: ANY wins (io_cancel_req_match), the user_data is not compared. */
+static void cancel_any_userdata(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	cnl(c, 3, 0, 99, IORING_ASYNC_CANCEL_ANY | ARING_ASYNC_CANCEL_USERDATA, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* Explicit USERDATA is the default match. */
+static void cancel_userdata_flag(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, ARING_ASYNC_CANCEL_USERDATA, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_OP: matches the opcode (in len), here READ and not POLL_ADD. */
+static void cancel_op(struct cx *c)
+{
+	int p[2], q[2];
+
+	mkpipe(c, p);
+	mkpipe(c, q);
+	pend(c, 1, 0, p[0]);
+	padd(c, 2, 0, q[0], POLLIN, 0);
+	cnl(c, 3, 0, 0, ARING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ALL, 0)->len = IORING_OP_READ;
+	ex(c, 3, 1, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+	cnl(c, 4, 0, 0, ARING_ASYNC_CANCEL_OP, 0)->len = IORING_OP_POLL_ADD;
+	ex(c, 4, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_OP + USERDATA: both must match. */
+static void cancel_op_and_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, ARING_ASYNC_CANCEL_OP | ARING_ASYNC_CANCEL_USERDATA, 0)->len =
+		IORING_OP_WRITE;
+	cnl(c, 3, 0, 1, ARING_ASYNC_CANCEL_OP | ARING_ASYNC_CANCEL_USERDATA, 0)->len =
+		IORING_OP_READ;
+	ex(c, 2, -ENOENT, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* io_async_cancel_prep: FD|ANY and OP|ANY -> -EINVAL. */
+static void cancel_any_with_fd_or_op(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_ANY | ARING_ASYNC_CANCEL_OP, 0)->len = IORING_OP_READ;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* CANCEL_FD|ALL: every request on that file, not on another (test/io-cancel.c). */
+static void cancel_fd_all(struct cx *c)
+{
+	int p[2], q[2];
+
+	mkpipe(c, p);
+	mkpipe(c, q);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	pend(c, 3, 0, q[0]);
+	cnl(c, 4, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, p[0]);
+	ex(c, 4, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+	cnl(c, 5, 0, 0, IORING_ASYNC_CANCEL_FD, q[0]);
+	ex(c, 5, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_FD on a file with nothing pending: -ENOENT, with ALL 0. */
+static void cancel_fd_nomatch(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, p[0]);
+	ex(c, 1, -ENOENT, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel: CANCEL_FD with an fd that is not open -> -EBADF. */
+static void cancel_fd_bad(struct cx *c)
+{
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_FD, 999);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, 999);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
+/*
+ * CANCEL_FD matches by file (req->file == cd->file), not by number: the
+ * read's fd is closed and the number reused by another file; a cancel by
+ * that number does not find the read.
+ */
+static void cancel_fd_by_file(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	closeop(c, 2, 0, p[0]);
+	openat_op(c, 3, 0, mkpath(c), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ex(c, 2, 0, 0);
+	ex(c, 3, p[0], 0);  /* the lowest free fd: the number just closed */
+	run(c);
+	cnl(c, 4, 0, 0, IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 5, 0, 1, 0, 0);
+	ex(c, 4, -ENOENT, 0);
+	ex(c, 5, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A pending timeout is cancelled by user_data (io_try_cancel -> io_timeout_cancel). */
+static void cancel_timeout(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	cnl(c, 2, 0, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A chain member not yet issued is nowhere io_try_cancel looks: -ENOENT. */
+static void cancel_unissued_member(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	nop(c, 2, 0);
+	cnl(c, 3, 0, 2, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* A cancel is an ordinary request: a failing one breaks its link. */
+static void cancel_in_link(struct cx *c)
+{
+	cnl(c, 1, LINK, 99, 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, -ENOENT, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ================================================================ poll */
+
+/* poll.c: data already there, the poll completes at once with the mask. */
+static void poll_ready(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+}
+
+/* A pending poll completes after the write that wakes it (task work). */
+static void poll_wakes(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	run(c);
+	wr(c, 2, 0, p[1], "a", 1, 0);
+	ex(c, 2, 1, 0);
+	ex(c, 1, POLLIN, 0);
+	run(c);
+}
+
+/* test/poll-cancel.c: POLL_REMOVE of a pending poll: 0, the poll -ECANCELED. */
+static void poll_remove(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	prm(c, 2, 0, 1);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+static void poll_remove_missing(struct cx *c)
+{
+	prm(c, 1, 0, 99);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* poll.c io_poll_remove with IORING_POLL_UPDATE_USER_DATA: the poll posts under the new user_data. */
+static void poll_update_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	pupd(c, 2, 0, 1, 7, 0, IORING_POLL_UPDATE_USER_DATA);
+	ex(c, 2, 0, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "a", 1, 0);
+	ex(c, 3, 1, 0);
+	ex(c, 7, POLLIN, 0);
+	run(c);
+}
+
+/* IORING_POLL_UPDATE_EVENTS: a new mask that is ready at once. */
+static void poll_update_events(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLPRI, 0);
+	ex(c, 1, 1, 0);
+	run(c);
+	pupd(c, 3, 0, 2, 0, POLLIN, IORING_POLL_UPDATE_EVENTS);
+	ex(c, 3, 0, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+}
+
+static void poll_update_missing(struct cx *c)
+{
+	pupd(c, 1, 0, 99, 7, 0, IORING_POLL_UPDATE_USER_DATA);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_poll_remove_prep: ADD_MULTI alone is meaningless -> -EINVAL; unknown flags too. */
+static void poll_remove_bad_flags(struct cx *c)
+{
+	pupd(c, 1, 0, 99, 0, 0, IORING_POLL_ADD_MULTI);
+	pupd(c, 2, 0, 99, 0, 0, 1u << 7);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* Multishot poll: a CQE with F_MORE per event; removed: -ECANCELED without it. */
+static void poll_multishot(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, IORING_POLL_ADD_MULTI);
+	run(c);
+	wr(c, 2, 0, p[1], "a", 1, 0);
+	ex(c, 2, 1, 0);
+	ex(c, 1, POLLIN, IORING_CQE_F_MORE);
+	run(c);
+	prm(c, 3, 0, 1);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A poll on an fd that is not open -> -EBADF. */
+static void poll_bad_fd(struct cx *c)
+{
+	padd(c, 1, 0, 999, POLLIN, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* ================================================================ NOP flags */
+
+/* nop.c io_nop_prep: IORING_NOP_INJECT_RESULT posts len as res. */
+static void nop_inject(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_INJECT_RESULT, 42, -1);
+	ex(c, 1, 42, 0);
+	run(c);
+}
+
+/* An injected negative result is a failure (req_set_fail): it breaks the link. */
+static void nop_inject_fails_link(struct cx *c)
+{
+	nopx(c, 1, LINK, C_NOP_INJECT_RESULT, (uint32_t)-EIO, -1);
+	nop(c, 2, 0);
+	ex(c, 1, -EIO, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* Injected success with CQE_SKIP is skipped; injected failure is posted. */
+static void nop_inject_skip(struct cx *c)
+{
+	nopx(c, 1, SKIP, C_NOP_INJECT_RESULT, 5, -1);
+	nopx(c, 2, SKIP, C_NOP_INJECT_RESULT, (uint32_t)-EIO, -1);
+	ex(c, 2, -EIO, 0);
+	run(c);
+}
+
+/* IORING_NOP_FILE: a valid fd, 0. */
+static void nop_file_ok(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	nopx(c, 1, 0, C_NOP_FILE, 0, p[0]);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* IORING_NOP_FILE with an fd that is not open: io_nop -> -EBADF. */
+static void nop_file_bad(struct cx *c)
+{
+	nopx(c, 1, LINK, C_NOP_FILE, 0, 999);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* NOP_FIXED_FILE with no registered files -> -EBADF. */
+static void nop_fixed_file_none(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* IORING_NOP_TW completes through task work: after a plain nop behind it. */
+static void nop_tw(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_TW, 0, -1);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* io_nop_prep: an unknown nop flag -> -EINVAL. */
+static void nop_unknown_flag(struct cx *c)
+{
+	nopx(c, 1, 0, 1u << 12, 0, -1);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* NOP_CQE32 on a ring without IORING_SETUP_CQE32 -> -EINVAL. */
+static void nop_cqe32_plain_ring(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_CQE32, 0, -1);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* ================================================================ linkat */
+
+/*
+ * fs.c io_linkat -> do_linkat: AT_EMPTY_PATH links the file an fd refers
+ * to (the opener's credentials, or CAP_DAC_READ_SEARCH: we are both).
+ */
+static void linkat_empty_path(struct cx *c)
+{
+	const char *op;
+	int fd = mkfile_named(c, "abc", 3, &op);
+	const char *np = mkpath(c);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, np, AT_EMPTY_PATH);
+	ex(c, 1, 0, 0);
+	run(c);
+	openat_op(c, 2, 0, np, O_RDONLY | O_CLOEXEC, 0);
+	ex(c, 2, fd + 1, 0);
+	run(c);
+	keep_fd(c, fd + 1);
+	rd(c, 3, 0, fd + 1, cbuf(c), 8, 0);
+	ex(c, 3, 3, 0);
+	run(c);
+}
+
+/* The file was unlinked (nlink 0): vfs_link refuses it -> -ENOENT. */
+static void linkat_empty_path_unlinked(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, mkpath(c), AT_EMPTY_PATH);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_linkat_prep -> getname_uflags: an empty old path without AT_EMPTY_PATH -> -ENOENT. */
+static void linkat_empty_no_flag(struct cx *c)
+{
+	const char *op;
+	int fd = mkfile_named(c, "abc", 3, &op);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, mkpath(c), 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * do_linkat: flags other than AT_SYMLINK_FOLLOW|AT_EMPTY_PATH -> -EINVAL
+ * (with a named old path; an empty one fails first in getname_uflags).
+ */
+static void linkat_bad_flags(struct cx *c)
+{
+	const char *op;
+
+	mkfile_named(c, "abc", 3, &op);
+	linkat_op(c, 1, 0, AT_FDCWD, op, AT_FDCWD, mkpath(c), 0x10000000);
+	linkat_op(c, 2, 0, AT_FDCWD, "", AT_FDCWD, mkpath(c), 0x10000000);
+	/* 2 fails at prep, 1 in do_linkat on io-wq (linkat never runs nonblocking) */
+	ex(c, 1, -EINVAL, 0);
+	ex_set(c, 2, -ENOENT, 0);
+	run(c);
+}
+
+/* By name, no flags: a second name for the file. */
+static void linkat_by_name(struct cx *c)
+{
+	const char *op;
+
+	mkfile_named(c, "abc", 3, &op);
+	linkat_op(c, 1, 0, AT_FDCWD, op, AT_FDCWD, mkpath(c), 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* ================================================================ CQ overflow */
+
+/*
+ * More CQEs than the CQ holds (4 SQ entries, 8 CQ entries, 20 nops
+ * submitted without reaping): with IORING_FEAT_NODROP the extra CQEs wait
+ * on the overflow list (io_cqring_event_overflow) and come out in order.
+ */
+static void overflow_nops(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+	int ret;
+
+	for (r = 0; r < 5; r++) {
+		for (i = 0; i < 4; i++)
+			nop(c, ud++, 0);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+	}
+	for (i = 1; i < ud; i++)
+		ex(c, i, 0, 0);
+	run(c);
+}
+
+/*
+ * Link flags across submits with the CQ overflowing. A chain still open
+ * at the end of a submit is queued as it is (io_submit_state_end ->
+ * io_queue_sqe_fallback -> io-wq): four chains, each in order, none lost;
+ * on 6.18 the last one (closed properly, run inline) posts first.
+ */
+static void overflow_chains(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+	int ret;
+
+	for (r = 0; r < 4; r++) {
+		for (i = 0; i < 4; i++, ud++)
+			nop(c, ud, r == 3 && i == 3 ? 0 : LINK);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+	}
+	ex_group(c);
+	for (i = 1; i < ud; i++)
+		ex_in(c, 1 + (i - 1) / 4, i, 0, 0);
+	run(c);
+}
+
+/* Overflow with failures and skips mixed in. */
+static void overflow_mixed(struct cx *c)
+{
+	unsigned r;
+	int ret;
+
+	for (r = 0; r < 4; r++) {
+		uint64_t b = 10 * (r + 1);
+
+		nop(c, b + 1, SKIP);
+		bad(c, b + 2, 0);
+		nopx(c, b + 3, 0, C_NOP_INJECT_RESULT, r, -1);
+		nop(c, b + 4, 0);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+		ex(c, b + 2, -EBADF, 0);
+		ex(c, b + 3, (int32_t)r, 0);
+		ex(c, b + 4, 0, 0);
+	}
+	run(c);
+}
+
 /* ================================================================ table */
 
 #define C(fn) { #fn, fn, 0 }
@@ -953,5 +1953,86 @@ const struct c_case conform_cases[] = {
 	C(ltimeout_update),
 	C(ltimeout_update_missing),
 	C(ltimeout_not_removable),
+	C(tcount_one),
+	C(tcount_two),
+	C(tcount_inline_before),
+	C(tcount_inline_before_two),
+	C(tcount_earlier_submit),
+	C(tcount_failure_counts),
+	C(tcount_timeout_cqe_not_counted),
+	C(tcount_skipped_not_counted),
+	C(tcount_expires),
+	C(tcount_zero),
+	C(tcount_two_same_target),
+	C(trm_missing),
+	C(trm_pending),
+	C(trm_fired),
+	C(trm_abs_flag),
+	C(tupd_pending),
+	C(tupd_missing),
+	C(tupd_two_clocks),
+	C(tupd_bad_flags),
+	C(tupd_abs_past),
+	C(tupd_negative),
+	C(tupd_link_flag_on_plain),
+	C(tmo_abs_past),
+	C(tmo_link_etime),
+	C(tmo_link_etime_success),
+	C(tmo_etime_success_skip),
+	C(tmo_skip_fires),
+	C(tmo_multishot),
+	C(tmo_multishot_removed),
+	C(tmo_multishot_abs),
+	C(tmo_bad_flags),
+	C(tmo_negative),
+	C(tmo_big_nsec_accepted),
+	C(tmo_big_nsec_duration),
+	C(ltimeout_big_nsec),
+	C(tupd_big_nsec),
+	C(cancel_all_nomatch),
+	C(cancel_any_nomatch),
+	C(cancel_nomatch),
+	C(cancel_any_two),
+	C(cancel_all_by_ud),
+	C(cancel_len_ignored),
+	C(cancel_any_userdata),
+	C(cancel_userdata_flag),
+	C(cancel_op),
+	C(cancel_op_and_ud),
+	C(cancel_any_with_fd_or_op),
+	C(cancel_fd_all),
+	C(cancel_fd_nomatch),
+	C(cancel_fd_bad),
+	C(cancel_fd_by_file),
+	C(cancel_timeout),
+	C(cancel_unissued_member),
+	C(cancel_in_link),
+	C(poll_ready),
+	C(poll_wakes),
+	C(poll_remove),
+	C(poll_remove_missing),
+	C(poll_update_ud),
+	C(poll_update_events),
+	C(poll_update_missing),
+	C(poll_remove_bad_flags),
+	C(poll_multishot),
+	C(poll_bad_fd),
+	C(nop_inject),
+	C(nop_inject_fails_link),
+	C(nop_inject_skip),
+	C(nop_file_ok),
+	C(nop_file_bad),
+	C(nop_fixed_file_none),
+	C(nop_tw),
+	C(nop_unknown_flag),
+	C(nop_cqe32_plain_ring),
+	C(linkat_empty_path),
+	C(linkat_empty_path_unlinked),
+	C(linkat_empty_no_flag),
+	C(linkat_bad_flags),
+	C(linkat_by_name),
+	CE(overflow_nops, 4),
+	CE(overflow_chains, 4),
+	CE(overflow_mixed, 4),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -81,6 +81,8 @@ static const struct {
 	{ "cancel_op_and_ud", "sim", "cancelled read posts before the cancel" },
 	{ "cancel_fd_all", "sim", "cancelled reads post before the cancel" },
 	{ "cancel_timeout", "sim", "cancelled timeout posts before the cancel" },
+	{ "cancel_unissued_then_head", "sim", "cancelled read posts before the cancel" },
+	{ "cancel_mixed_submit_4495", "sim", "cancel of a member waiting behind a blocked head: -EALREADY, the kernel -ENOENT" },
 	{ "poll_remove", "sim", "removed poll posts before the remove" },
 	{ "poll_multishot", "sim", "removed multishot poll posts before the remove" },
 	/* sim: timespecs */
@@ -268,9 +270,8 @@ static bool match(const struct c_cqe *exp, const struct c_cqe *got, unsigned n)
 	return true;
 }
 
-void run(struct cx *c)
+int c_wait(struct cx *c, unsigned want)
 {
-	unsigned want = c->nexp - c->exp_done;
 	int ret = 0;
 
 	arm(3000);
@@ -293,6 +294,14 @@ void run(struct cx *c)
 			break;
 	}
 	disarm();
+	return ret;
+}
+
+void run(struct cx *c)
+{
+	unsigned want = c->nexp - c->exp_done;
+	int ret = c_wait(c, want);
+
 	if (c->ngot - c->got_done != want ||
 	    !match(c->exp + c->exp_done, c->got + c->got_done, want)) {
 		if (!c->mismatch) {
@@ -634,7 +643,7 @@ int mkfile_named(struct cx *c, const void *data, unsigned len, const char **path
 }
 
 /* Close what the case made, then drop the ring (it cancels what is left). */
-static void teardown(struct cx *c)
+void cx_close(struct cx *c)
 {
 	unsigned i;
 
@@ -646,6 +655,27 @@ static void teardown(struct cx *c)
 	}
 	c->be->ops->destroy(c->be);
 	c->be = NULL;
+	fclose(c->rep);
+}
+
+int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries)
+{
+	struct aring_sim_opts so = { .seed = bd->seed };
+	struct aring_loop_opts o = { .entries = entries, .sim = &so };
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->bd = bd;
+	c->rep = open_memstream(&c->report, &c->report_len);
+	if (!c->rep)
+		return -ENOMEM;
+	ret = bd->make(&o, &c->be);
+	if (ret < 0) {
+		fclose(c->rep);
+		free(c->report);
+		c->report = NULL;
+	}
+	return ret;
 }
 
 /* ---------------------------------------------------------------- running cases */
@@ -666,34 +696,23 @@ static unsigned passes[8], knowns[8], fails[8], ran[8];
 /* Run one case on one backend: 0 pass, 1 differs. */
 static int run_case(const struct c_case *cs, const struct c_backend *bd)
 {
-	struct aring_sim_opts so = { .seed = bd->seed };
-	struct aring_loop_opts o = { .entries = cs->entries ? cs->entries : 16, .sim = &so };
 	static struct cx cx;
 	struct cx *c = &cx;
 	int ret;
 
-	memset(c, 0, sizeof(*c));
-	c->bd = bd;
-	c->case_name = cs->name;
-	c->rep = open_memstream(&c->report, &c->report_len);
-	if (!c->rep)
-		return 1;
-	ret = bd->make(&o, &c->be);
+	ret = cx_open(c, bd, cs->entries ? cs->entries : 16);
 	if (ret < 0) {
-		fprintf(c->rep, "  backend: %d\n", ret);
-		c->mismatch = true;
-	} else {
-		if (!setjmp(c->bail)) {
-			cs->fn(c);
-			/* Anything posted that no run() has seen is an extra CQE. */
-			run(c);
-		}
-		teardown(c);
+		printf("FAIL %s on %s: backend: %d\n", cs->name, bd->name, ret);
+		return 1;
 	}
-	fclose(c->rep);
+	c->case_name = cs->name;
+	if (!setjmp(c->bail)) {
+		cs->fn(c);
+		/* Anything posted that no run() has seen is an extra CQE. */
+		run(c);
+	}
+	cx_close(c);
 	ret = c->mismatch;
-	if (ret)
-		c->report_len = strlen(c->report);
 	{
 		const char *why = known_reason(cs->name, bd->name);
 		unsigned b = (unsigned)(bd - conform_backends);

@@ -183,6 +183,8 @@ extern const unsigned conform_ncases;
 /* The backends every case and program runs on (test_conform.c). */
 extern const struct c_backend conform_backends[];
 extern const unsigned conform_nbackends;
+/* Not switched off by ARING_CONFORM_BACKEND. */
+bool conform_backend_on(unsigned k);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);

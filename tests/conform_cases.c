@@ -539,6 +539,38 @@ static void val_invalid_in_hardlink(struct cx *c)
 	run(c);
 }
 
+/*
+ * A chain that fails at submit, whose skipping head has a linked timeout:
+ * the head posts -ECANCELED (req_set_fail clears its skip), the timeout is
+ * disarmed by io_disarm_next and posts -ECANCELED (no fail, no skip flag
+ * of its own); the rest is failed quietly (REQ_F_SKIP_LINK_CQES), even
+ * the invalid member (io_fail_links). Found by the differential.
+ */
+static void val_invalid_chain_head_ltimeout(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	ltmo(c, 2, LINK, ts(c, 10, 0), 0);
+	nop(c, 3, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 4, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* The same head without the skip: every member posts. */
+static void val_invalid_chain_head_ltimeout_noskip(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, LINK, ts(c, 10, 0), 0);
+	nop(c, 3, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 4, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -ECANCELED, 0);
+	run(c);
+}
+
 /* rw.c io_prep_rwv: a NULL iovec array -> -EFAULT at prep, the chain fails. */
 static void val_null_iovec(struct cx *c)
 {
@@ -1992,6 +2024,8 @@ const struct c_case conform_cases[] = {
 	C(val_invalid_mid_chain),
 	C(val_invalid_last_of_chain),
 	C(val_invalid_in_hardlink),
+	C(val_invalid_chain_head_ltimeout),
+	C(val_invalid_chain_head_ltimeout_noskip),
 	C(val_null_iovec),
 	C(val_timeout_len),
 	C(val_timeout_reserved),

@@ -24,7 +24,9 @@
  *     those of everything after it (io_drain_req, io_queue_deferred).
  * Seeds 1..n; ARING_CONFORM_PROGRAMS=n (default 2000) runs n programs,
  * ARING_CONFORM_SEED=s runs program s alone and prints it. A failure
- * prints the seed and the program.
+ * prints the seed and the program. ARING_CONFORM_FEATURES="+name,-name"
+ * turns feature switches on or off for one run (to see whether a switch
+ * that is off could be turned on).
  */
 #include "config.h"
 #include <errno.h>
@@ -41,7 +43,7 @@
  * case(s) listed in known_sim_divergences[] for it; turn it on when the
  * divergence is fixed.
  */
-static const struct {
+static struct {
 	bool links;          /* IOSQE_IO_LINK chains */
 	bool hardlinks;      /* IOSQE_IO_HARDLINK */
 	bool skip;           /* IOSQE_CQE_SKIP_SUCCESS on ops (not linked timeouts) */
@@ -56,6 +58,13 @@ static const struct {
 	bool file_io;        /* file reads (full and short) and writes */
 	bool pipe_io;        /* pipe reads and writes that complete at issue */
 	bool fail_ops;       /* NOP_INJECT_RESULT -EIO, reads of a closed fd */
+	bool invalid;        /* members that fail at submit (an unknown IOSQE_* bit): the
+				whole chain fails at once (io_submit_fail_init) */
+	bool invalid_ioprio; /* the same with ioprio set on a nop. OFF: the sim does not
+				check ioprio (val_ioprio_nop, val_invalid_in_hardlink) */
+	bool invalid_head_ltimeout; /* such a chain's head has a linked timeout. OFF: the
+				sim does not post that timeout's -ECANCELED when the head
+				skips (val_invalid_chain_head_ltimeout) */
 } feat = {
 	.links = true,
 	.hardlinks = true,
@@ -68,6 +77,9 @@ static const struct {
 	.file_io = true,
 	.pipe_io = true,
 	.fail_ops = true,
+	.invalid = true,
+	.invalid_ioprio = false,
+	.invalid_head_ltimeout = false,
 };
 
 enum kind {
@@ -91,6 +103,7 @@ struct pop {
 	uint16_t chain;      /* chain id (program-wide) */
 	bool by_cancel;      /* K_BLOCK ended by a cancel; K_CANCEL that ends one */
 	bool fired;          /* K_LTMO on a blocking read */
+	uint8_t invalid;     /* fails at submit: 1 unknown SQE flag, 2 ioprio on a nop */
 	uint32_t len;
 	uint64_t off;
 	uint64_t target;     /* K_CANCEL */
@@ -142,6 +155,29 @@ static void model_chain(struct prog *p, unsigned first, unsigned end)
 {
 	bool broken = false, skip_rest = false;
 	unsigned i, post = p->op[first].batch;
+
+	for (i = first; i < end && !p->op[i].invalid; i++)
+		;
+	if (i < end) {
+		/*
+		 * io_submit_fail_init: the invalid member gets its error, the head
+		 * -ECANCELED (req_fail_link_node: a skipping head turns its skip
+		 * into REQ_F_SKIP_LINK_CQES); at the chain's end
+		 * io_queue_sqe_fallback fails the head and io_fail_links the rest:
+		 * -ECANCELED, or their own error, none posted if the head skipped.
+		 */
+		bool quiet = p->op[first].flags & IOSQE_CQE_SKIP_SUCCESS;
+
+		for (i = first; i < end; i++) {
+			p->op[i].res = p->op[i].invalid ? -EINVAL : -ECANCELED;
+			p->op[i].posted = i == first || !quiet;
+			p->op[i].post_batch = (uint8_t)post;
+		}
+		/* the head's own linked timeout is disarmed (io_disarm_next), not failed */
+		if (first + 1 < end && p->op[first + 1].kind == K_LTMO)
+			p->op[first + 1].posted = !(p->op[first + 1].flags & IOSQE_CQE_SKIP_SUCCESS);
+		return;
+	}
 
 	for (i = first; i < end; i++) {
 		struct pop *o = &p->op[i];
@@ -278,14 +314,20 @@ static void gen(struct prog *p, uint64_t seed)
 			unsigned len = feat.links ? 1 + rnd(4) : 1, u, first = p->n;
 			uint16_t chain = (uint16_t)p->nchains++;
 			bool may_block = true;
+			int inv_at = (feat.invalid || feat.invalid_ioprio) && rnd(6) == 0
+					     ? (int)rnd(len) : -1;
 
 			for (u = 0; u < len; u++) {
 				bool head = u == 0, last = u == len - 1;
-				bool can_cancel = feat.cancel && !p->drain;
+				/* a chain that fails at submit never blocks: nothing to cancel */
+				bool can_cancel = feat.cancel && !p->drain && inv_at < 0;
 				struct pop *o = &p->op[p->n++];
 				unsigned lflag = 0;
 
 				o->kind = (uint8_t)pick_kind(head, can_cancel, may_block);
+				if (head && inv_at >= 0 && !feat.invalid_head_ltimeout &&
+				    o->kind == K_BLOCK)
+					o->kind = K_NOP;  /* it would need a linked timeout */
 				if (o->kind == K_FREAD || o->kind == K_FWRITE)
 					may_block = false;
 				if (o->kind == K_BLOCK)
@@ -319,8 +361,12 @@ static void gen(struct prog *p, uint64_t seed)
 					o->flags |= IOSQE_IO_DRAIN;
 				o->batch = (uint8_t)b;
 				o->chain = chain;
+				if ((int)u == inv_at)
+					o->invalid = feat.invalid_ioprio && o->kind == K_NOP &&
+						     (!feat.invalid || rnd(2)) ? 2 : 1;
 				if ((o->kind == K_BLOCK && !o->by_cancel) ||
-				    (feat.ltimeout && immediate(o->kind) && rnd(5) == 0)) {
+				    (feat.ltimeout && immediate(o->kind) && rnd(5) == 0 &&
+				     !(head && inv_at >= 0 && !feat.invalid_head_ltimeout))) {
 					struct pop *t = &p->op[p->n++];
 
 					/* the op links to its timeout with either kind of link */
@@ -390,6 +436,8 @@ static void print_prog(FILE *f, const struct prog *p)
 			fprintf(f, " ud %" PRIu64, o->target);
 		else if (o->kind == K_LTMO)
 			fprintf(f, " %s", o->fired ? "1 ms" : "10 s");
+		if (o->invalid)
+			fprintf(f, " INVALID(%s)", o->invalid == 1 ? "flag" : "ioprio");
 		fprintf(f, "%s%s%s%s", o->flags & IOSQE_IO_LINK ? " LINK" : "",
 			o->flags & IOSQE_IO_HARDLINK ? " HARDLINK" : "",
 			o->flags & IOSQE_IO_DRAIN ? " DRAIN" : "",
@@ -448,7 +496,10 @@ static void queue_op(struct cx *c, const struct prog *p, unsigned i, const int *
 		q = cnl(c, ud, o->flags, o->target, 0, 0);
 		break;
 	}
-	(void)q;
+	if (o->invalid == 1)
+		q->flags |= C_SQE_UNKNOWN_FLAG;  /* io_init_req: -EINVAL */
+	else if (o->invalid == 2)
+		q->ioprio = 1;  /* io_init_req: ioprio on an op without it: -EINVAL */
 }
 
 static void run_prog(const struct prog *p, const struct c_backend *bd, struct result *r)
@@ -549,6 +600,7 @@ static const char *order_violation(const struct prog *p, const struct result *r)
 {
 	static char why[160];
 	unsigned pos[P_MAX + 1], i, j;
+	bool at_submit[P_MAX] = { false };
 
 	for (i = 0; i <= P_MAX; i++)
 		pos[i] = ~0u;
@@ -567,19 +619,22 @@ static const char *order_violation(const struct prog *p, const struct result *r)
 			}
 		}
 	}
+	/* chains that fail at submit: never deferred behind a drain (io_queue_sqe_fallback) */
+	for (i = 0; i < p->n; i++)
+		if (p->op[i].invalid)
+			for (j = 0; j < p->n; j++)
+				at_submit[j] |= p->op[j].chain == p->op[i].chain;
 	for (i = 0; i < p->n; i++) {
 		unsigned end;
 
-		if (!(p->op[i].flags & IOSQE_IO_DRAIN) || !feat.drain_order)
+		if (!(p->op[i].flags & IOSQE_IO_DRAIN) || !feat.drain_order || at_submit[i])
 			continue;
 		for (end = i; end < p->n && p->op[end].chain == p->op[i].chain; end++)
 			;
 		for (j = 0; j < p->n; j++) {
 			unsigned k;
 
-			if (j >= i && j < end)
-				continue;
-			if (pos[j] == ~0u)
+			if ((j >= i && j < end) || pos[j] == ~0u || at_submit[j])
 				continue;
 			for (k = i; k < end; k++) {
 				if (pos[k] == ~0u)
@@ -626,10 +681,13 @@ static int check_prog(const struct prog *p, bool verbose)
 	char msg[256];
 
 	for (k = 0; k < nb; k++)
-		run_prog(p, &conform_backends[k], &res[k]);
+		if (!k || conform_backend_on(k))
+			run_prog(p, &conform_backends[k], &res[k]);
 	for (k = 0; k < nb; k++) {
 		const struct c_backend *bd = &conform_backends[k];
 
+		if (k && !conform_backend_on(k))
+			continue;
 		msg[0] = 0;
 		if (res[k].err) {
 			snprintf(msg, sizeof(msg), "harness error %d", res[k].err);
@@ -662,7 +720,8 @@ static int check_prog(const struct prog *p, bool verbose)
 	if (bad || verbose) {
 		print_prog(stdout, p);
 		for (k = 0; k < nb; k++)
-			print_result(stdout, conform_backends[k].name, p, &res[k]);
+			if (!k || conform_backend_on(k))
+				print_result(stdout, conform_backends[k].name, p, &res[k]);
 		if (bad)
 			printf("    replay: ARING_CONFORM_SEED=%" PRIu64 " tests/test_conform\n", p->seed);
 	}
@@ -681,6 +740,42 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return *end ? def : v;
 }
 
+/* Apply ARING_CONFORM_FEATURES; -1 on an unknown name. */
+static int parse_features(void)
+{
+	static const struct {
+		const char *name;
+		bool *on;
+	} sw[] = {
+		{ "links", &feat.links }, { "hardlinks", &feat.hardlinks }, { "skip", &feat.skip },
+		{ "ltimeout", &feat.ltimeout }, { "ltimeout_skip", &feat.ltimeout_skip },
+		{ "cancel", &feat.cancel }, { "drain", &feat.drain },
+		{ "drain_order", &feat.drain_order }, { "file_io", &feat.file_io },
+		{ "pipe_io", &feat.pipe_io }, { "fail_ops", &feat.fail_ops },
+		{ "invalid", &feat.invalid }, { "invalid_ioprio", &feat.invalid_ioprio },
+		{ "invalid_head_ltimeout", &feat.invalid_head_ltimeout },
+	};
+	const char *e = getenv("ARING_CONFORM_FEATURES");
+
+	while (e && *e) {
+		size_t len = strcspn(e + 1, ",");
+		unsigned i;
+
+		if (*e != '+' && *e != '-')
+			return -1;
+		for (i = 0; i < sizeof(sw) / sizeof(sw[0]); i++)
+			if (strlen(sw[i].name) == len && !strncmp(sw[i].name, e + 1, len))
+				break;
+		if (i == sizeof(sw) / sizeof(sw[0]))
+			return -1;
+		*sw[i].on = *e == '+';
+		e += 1 + len;
+		if (*e == ',')
+			e++;
+	}
+	return 0;
+}
+
 int conform_diff_run(void)
 {
 	static struct prog p;
@@ -689,11 +784,17 @@ int conform_diff_run(void)
 	unsigned fails = 0, sqes = 0, cqes = 0, fired = 0, found = 0, drains = 0, skips = 0;
 	unsigned hard = 0, shorts = 0, failed = 0;
 
+	if (parse_features() < 0) {
+		printf("differential: bad ARING_CONFORM_FEATURES (\"+name,-name,...\")\n");
+		return 1;
+	}
+
 	printf("differential: links %d, hardlinks %d, skip %d, ltimeout %d, ltimeout_skip %d, "
-	       "cancel %d, drain %d, drain_order %d, file_io %d, pipe_io %d, fail_ops %d\n",
+	       "cancel %d, drain %d, drain_order %d, file_io %d, pipe_io %d, fail_ops %d, "
+	       "invalid %d, invalid_ioprio %d, invalid_head_ltimeout %d\n",
 	       feat.links, feat.hardlinks, feat.skip, feat.ltimeout, feat.ltimeout_skip,
 	       feat.cancel, feat.drain, feat.drain_order, feat.file_io, feat.pipe_io,
-	       feat.fail_ops);
+	       feat.fail_ops, feat.invalid, feat.invalid_ioprio, feat.invalid_head_ltimeout);
 	if (one) {
 		gen(&p, one);
 		return check_prog(&p, true);

@@ -185,6 +185,8 @@ extern const struct c_backend conform_backends[];
 extern const unsigned conform_nbackends;
 /* Not switched off by ARING_CONFORM_BACKEND. */
 bool conform_backend_on(unsigned k);
+/* Is the case listed in known_sim_divergences[] for a backend that runs? */
+bool conform_listed(const char *name);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);

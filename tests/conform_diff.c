@@ -38,48 +38,43 @@
 #include "tests/conform.h"
 
 /*
- * Feature switches: what programs may contain. A switch that is off
- * because a backend differs from the kernel there names the conformance
- * case(s) listed in known_sim_divergences[] for it; turn it on when the
- * divergence is fixed.
+ * Feature switches: what programs may contain. A feature a backend gets
+ * wrong today is tied to the conformance cases that show it (blocked_by in
+ * parse_features): it is off while one of them is listed in
+ * known_sim_divergences[], and comes on by itself when the list loses them.
+ * The run prints each switch and what holds it off.
  */
 static struct {
 	bool links;          /* IOSQE_IO_LINK chains */
 	bool hardlinks;      /* IOSQE_IO_HARDLINK */
 	bool skip;           /* IOSQE_CQE_SKIP_SUCCESS on ops (not linked timeouts) */
 	bool ltimeout;       /* linked timeouts: fired (1 ms on a blocking read), disarmed (10 s) */
-	bool ltimeout_skip;  /* CQE_SKIP on linked timeouts. OFF: the sim posts a skipped
-				linked timeout's CQE (ltimeout_skip_fired, _disarmed, _chain) */
+	bool ltimeout_skip;  /* CQE_SKIP on linked timeouts */
 	bool cancel;         /* async cancel by user_data: found (0) and not found (-ENOENT) */
 	bool drain;          /* IOSQE_IO_DRAIN on chain heads */
-	bool drain_order;    /* check drain barriers in the CQE order. OFF: the sim posts
-				requests submitted after a drained one before it
-				(drain_nothing_before) */
+	bool drain_order;    /* check drain barriers in the CQE order */
 	bool file_io;        /* file reads (full and short) and writes */
 	bool pipe_io;        /* pipe reads and writes that complete at issue */
 	bool fail_ops;       /* NOP_INJECT_RESULT -EIO, reads of a closed fd */
 	bool invalid;        /* members that fail at submit (an unknown IOSQE_* bit): the
 				whole chain fails at once (io_submit_fail_init) */
-	bool invalid_ioprio; /* the same with ioprio set on a nop. OFF: the sim does not
-				check ioprio (val_ioprio_nop, val_invalid_in_hardlink) */
-	bool invalid_head_ltimeout; /* such a chain's head has a linked timeout. OFF: the
-				sim does not post that timeout's -ECANCELED when the head
-				skips (val_invalid_chain_head_ltimeout) */
+	bool invalid_ioprio; /* the same with ioprio set on a nop */
+	bool invalid_head_ltimeout; /* such a chain's head has a linked timeout */
 } feat = {
 	.links = true,
 	.hardlinks = true,
 	.skip = true,
 	.ltimeout = true,
-	.ltimeout_skip = false,
+	.ltimeout_skip = true,
 	.cancel = true,
 	.drain = true,
-	.drain_order = false,
+	.drain_order = true,
 	.file_io = true,
 	.pipe_io = true,
 	.fail_ops = true,
 	.invalid = true,
-	.invalid_ioprio = false,
-	.invalid_head_ltimeout = false,
+	.invalid_ioprio = true,
+	.invalid_head_ltimeout = true,
 };
 
 enum kind {
@@ -740,22 +735,46 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return *end ? def : v;
 }
 
-/* Apply ARING_CONFORM_FEATURES; -1 on an unknown name. */
+/*
+ * Switch off what a listed divergence blocks, then apply
+ * ARING_CONFORM_FEATURES; print the switches. -1 on an unknown name.
+ */
 static int parse_features(void)
 {
 	static const struct {
 		const char *name;
 		bool *on;
+		const char *const blocked_by[4];  /* conformance cases showing the divergence */
 	} sw[] = {
-		{ "links", &feat.links }, { "hardlinks", &feat.hardlinks }, { "skip", &feat.skip },
-		{ "ltimeout", &feat.ltimeout }, { "ltimeout_skip", &feat.ltimeout_skip },
-		{ "cancel", &feat.cancel }, { "drain", &feat.drain },
-		{ "drain_order", &feat.drain_order }, { "file_io", &feat.file_io },
-		{ "pipe_io", &feat.pipe_io }, { "fail_ops", &feat.fail_ops },
-		{ "invalid", &feat.invalid }, { "invalid_ioprio", &feat.invalid_ioprio },
-		{ "invalid_head_ltimeout", &feat.invalid_head_ltimeout },
+		{ "links", &feat.links, { NULL } },
+		{ "hardlinks", &feat.hardlinks, { NULL } },
+		{ "skip", &feat.skip, { NULL } },
+		{ "ltimeout", &feat.ltimeout, { NULL } },
+		/* a skipped linked timeout's CQE posted anyway */
+		{ "ltimeout_skip", &feat.ltimeout_skip,
+		  { "ltimeout_skip_fired", "ltimeout_skip_disarmed", "ltimeout_skip_chain", NULL } },
+		{ "cancel", &feat.cancel, { NULL } },
+		{ "drain", &feat.drain, { NULL } },
+		/* requests after a drained one posted before it */
+		{ "drain_order", &feat.drain_order, { "drain_nothing_before", NULL } },
+		{ "file_io", &feat.file_io, { NULL } },
+		{ "pipe_io", &feat.pipe_io, { NULL } },
+		{ "fail_ops", &feat.fail_ops, { NULL } },
+		{ "invalid", &feat.invalid, { NULL } },
+		/* ioprio not checked; a hard chain with an invalid member runs */
+		{ "invalid_ioprio", &feat.invalid_ioprio,
+		  { "val_ioprio_nop", "val_invalid_in_hardlink", NULL } },
+		/* the skipping head's linked timeout posts nothing */
+		{ "invalid_head_ltimeout", &feat.invalid_head_ltimeout,
+		  { "val_invalid_chain_head_ltimeout", NULL } },
 	};
 	const char *e = getenv("ARING_CONFORM_FEATURES");
+	unsigned i, k;
+
+	for (i = 0; i < sizeof(sw) / sizeof(sw[0]); i++)
+		for (k = 0; sw[i].blocked_by[k]; k++)
+			if (conform_listed(sw[i].blocked_by[k]))
+				*sw[i].on = false;
 
 	while (e && *e) {
 		size_t len = strcspn(e + 1, ",");
@@ -773,6 +792,20 @@ static int parse_features(void)
 		if (*e == ',')
 			e++;
 	}
+	printf("differential features:");
+	for (i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+		const char *sep = "(known divergence: ";
+
+		printf(" %s=%s", sw[i].name, *sw[i].on ? "on" : "OFF");
+		for (k = 0; !*sw[i].on && sw[i].blocked_by[k]; k++)
+			if (conform_listed(sw[i].blocked_by[k])) {
+				printf("%s%s", sep, sw[i].blocked_by[k]);
+				sep = ",";
+			}
+		if (sep[0] == ',')
+			printf(")");
+	}
+	printf("\n");
 	return 0;
 }
 
@@ -782,26 +815,18 @@ int conform_diff_run(void)
 	uint64_t one = env_u64("ARING_CONFORM_SEED", 0);
 	uint64_t n = env_u64("ARING_CONFORM_PROGRAMS", 2000), s;
 	unsigned fails = 0, sqes = 0, cqes = 0, fired = 0, found = 0, drains = 0, skips = 0;
-	unsigned hard = 0, shorts = 0, failed = 0;
+	unsigned hard = 0, shorts = 0, failed = 0, b, nb;
 
 	if (parse_features() < 0) {
 		printf("differential: bad ARING_CONFORM_FEATURES (\"+name,-name,...\")\n");
 		return 1;
 	}
 
-	printf("differential: links %d, hardlinks %d, skip %d, ltimeout %d, ltimeout_skip %d, "
-	       "cancel %d, drain %d, drain_order %d, file_io %d, pipe_io %d, fail_ops %d, "
-	       "invalid %d, invalid_ioprio %d, invalid_head_ltimeout %d\n",
-	       feat.links, feat.hardlinks, feat.skip, feat.ltimeout, feat.ltimeout_skip,
-	       feat.cancel, feat.drain, feat.drain_order, feat.file_io, feat.pipe_io,
-	       feat.fail_ops, feat.invalid, feat.invalid_ioprio, feat.invalid_head_ltimeout);
 	if (one) {
 		gen(&p, one);
 		return check_prog(&p, true);
 	}
 	for (s = 1; s <= n; s++) {
-		unsigned b;
-
 		gen(&p, s);
 		sqes += p.n;
 		for (b = 0; b < p.nbatch; b++)
@@ -822,8 +847,10 @@ int conform_diff_run(void)
 			break;
 		}
 	}
+	for (b = 0, nb = 0; b < conform_nbackends; b++)
+		nb += !b || conform_backend_on(b);
 	printf("differential: %" PRIu64 " programs (%u SQEs, %u CQEs each on %u backends), "
-	       "%u failed\n", s > n ? n : s, sqes, cqes, conform_nbackends, fails);
+	       "%u failed\n", s > n ? n : s, sqes, cqes, nb, fails);
 	printf("  with %u fired linked timeouts, %u cancels that found their target, %u drains, "
 	       "%u CQE skips, %u hard links, %u short reads, %u requests cancelled\n",
 	       fired, found, drains, skips, hard, shorts, failed);

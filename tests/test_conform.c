@@ -707,6 +707,23 @@ static const char *known_reason(const char *name, const char *backend)
 	return NULL;
 }
 
+bool conform_listed(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; known_sim_divergences[i].name; i++) {
+		unsigned k;
+
+		if (strcmp(known_sim_divergences[i].name, name))
+			continue;
+		for (k = 0; k < conform_nbackends; k++)
+			if (!strcmp(conform_backends[k].name, known_sim_divergences[i].backend) &&
+			    conform_backend_on(k))
+				return true;
+	}
+	return false;
+}
+
 static unsigned passes[8], knowns[8], fails[8], ran[8];
 
 /* Run one case on one backend: 0 pass, 1 differs. */

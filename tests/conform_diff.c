@@ -56,6 +56,9 @@ static struct {
 	bool file_io;        /* file reads (full and short) and writes */
 	bool pipe_io;        /* pipe reads and writes that complete at issue */
 	bool fail_ops;       /* NOP_INJECT_RESULT -EIO, reads of a closed fd */
+	bool timeouts;       /* 1 ms timeouts (count 0): -ETIME, a failure unless
+				IORING_TIMEOUT_ETIME_SUCCESS */
+	bool poll;           /* POLL_ADD on a pipe with data: POLLIN at once */
 	bool invalid;        /* members that fail at submit (an unknown IOSQE_* bit): the
 				whole chain fails at once (io_submit_fail_init) */
 	bool invalid_ioprio; /* the same with ioprio set on a nop */
@@ -72,6 +75,8 @@ static struct {
 	.file_io = true,
 	.pipe_io = true,
 	.fail_ops = true,
+	.timeouts = true,
+	.poll = true,
 	.invalid = true,
 	.invalid_ioprio = true,
 	.invalid_head_ltimeout = true,
@@ -79,10 +84,11 @@ static struct {
 
 enum kind {
 	K_NOP, K_FAIL, K_BADFD, K_FREAD, K_FWRITE, K_PREAD, K_PWRITE, K_BLOCK, K_LTMO, K_CANCEL,
+	K_TMO, K_POLL,
 };
 static const char *const kind_name[] = {
 	"nop", "nop(-EIO)", "read(badfd)", "read(file)", "write(file)", "read(pipe)",
-	"write(pipe)", "read(empty pipe)", "link_timeout", "cancel",
+	"write(pipe)", "read(empty pipe)", "link_timeout", "cancel", "timeout", "poll(ready)",
 };
 
 #define P_MAX 96
@@ -138,7 +144,8 @@ static unsigned rnd(unsigned n)
 static bool immediate(unsigned k)
 {
 	/* completes at issue on every backend, whatever the file system */
-	return k == K_NOP || k == K_FAIL || k == K_BADFD || k == K_PREAD || k == K_PWRITE;
+	return k == K_NOP || k == K_FAIL || k == K_BADFD || k == K_PREAD || k == K_PWRITE ||
+	       k == K_POLL;
 }
 
 /*
@@ -224,6 +231,14 @@ static void model_chain(struct prog *p, unsigned first, unsigned end)
 			o->res = o->by_cancel ? 0 : -ENOENT;
 			failed = !o->by_cancel;
 			break;
+		case K_TMO:
+			/* timeout.c io_timeout_fn: req_set_fail unless ETIME_SUCCESS */
+			o->res = -ETIME;
+			failed = !o->len;
+			break;
+		case K_POLL:
+			o->res = POLLIN;
+			break;
 		}
 		o->post_batch = (uint8_t)post;
 		/* a failure is posted even with CQE_SKIP; a success only without */
@@ -285,8 +300,14 @@ static unsigned pick_kind(bool head, bool can_block_cancel, bool may_block)
 			if (feat.cancel)
 				return K_CANCEL;
 			break;
+		case 8:
+			if (feat.timeouts)
+				return K_TMO;
+			break;
 		default:
-			return K_NOP;
+			if (feat.poll)
+				return K_POLL;
+			break;
 		}
 	}
 }
@@ -341,6 +362,8 @@ static void gen(struct prog *p, uint64_t seed)
 						o->target = NO_SUCH_UD;
 				}
 				o->len = 1 + rnd(16);
+				if (o->kind == K_TMO)
+					o->len = rnd(2);  /* 1: IORING_TIMEOUT_ETIME_SUCCESS */
 				if (o->kind == K_FREAD) {
 					o->len = 1 + rnd(32);
 					o->off = rnd(FILE_SIZE + 8);
@@ -431,6 +454,8 @@ static void print_prog(FILE *f, const struct prog *p)
 			fprintf(f, " ud %" PRIu64, o->target);
 		else if (o->kind == K_LTMO)
 			fprintf(f, " %s", o->fired ? "1 ms" : "10 s");
+		else if (o->kind == K_TMO)
+			fprintf(f, " 1 ms%s", o->len ? " ETIME_SUCCESS" : "");
 		if (o->invalid)
 			fprintf(f, " INVALID(%s)", o->invalid == 1 ? "flag" : "ioprio");
 		fprintf(f, "%s%s%s%s", o->flags & IOSQE_IO_LINK ? " LINK" : "",
@@ -486,6 +511,12 @@ static void queue_op(struct cx *c, const struct prog *p, unsigned i, const int *
 		break;
 	case K_LTMO:
 		q = ltmo(c, ud, o->flags, o->fired ? ms(c, 1) : ts(c, 10, 0), 0);
+		break;
+	case K_TMO:
+		q = tmo(c, ud, o->flags, ms(c, 1), 0, o->len ? IORING_TIMEOUT_ETIME_SUCCESS : 0);
+		break;
+	case K_POLL:
+		q = padd(c, ud, o->flags, fds[2], POLLIN, 0);
 		break;
 	default:
 		q = cnl(c, ud, o->flags, o->target, 0, 0);
@@ -760,6 +791,8 @@ static int parse_features(void)
 		{ "file_io", &feat.file_io, { NULL } },
 		{ "pipe_io", &feat.pipe_io, { NULL } },
 		{ "fail_ops", &feat.fail_ops, { NULL } },
+		{ "timeouts", &feat.timeouts, { NULL } },
+		{ "poll", &feat.poll, { NULL } },
 		{ "invalid", &feat.invalid, { NULL } },
 		/* ioprio not checked; a hard chain with an invalid member runs */
 		{ "invalid_ioprio", &feat.invalid_ioprio,

@@ -2339,6 +2339,268 @@ static void hardlink_ltimeout_fires(struct cx *c)
 	run(c);
 }
 
+/* ================================================================ more: fields an op ignores */
+
+/* nop.c io_nop_prep reads nop_flags (and len, fd only with their flags): the rest is ignored. */
+static void nop_ignores_fields(struct cx *c)
+{
+	struct io_uring_sqe *q = nop(c, 1, 0);
+
+	q->addr = 0x1234;
+	q->off = 99;
+	q->len = 7;
+	q->fd = 12345;
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* NOP_FIXED_BUFFER with no registered buffers: io_nop -> -EFAULT. */
+static void nop_fixed_buffer_none(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_FIXED_BUFFER, 0, -1);
+	ex(c, 1, -EFAULT, 0);
+	run(c);
+}
+
+/* A read of length 0: res 0, not short (res == len): the link goes on. */
+static void read_len_zero_links(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, LINK, fd, cbuf(c), 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* readv with no iovecs (NULL, 0): nothing to import, res 0. */
+static void readv_zero_iovecs(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rdv(c, 1, 0, fd, NULL, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* readv of a file: the iovecs are filled in order, res the total. */
+static void readv_two_iovecs(struct cx *c)
+{
+	int fd = mkfile(c, "abcdef", 6);
+	struct iovec *iov = c->iov;
+
+	iov[0] = (struct iovec){ cbuf(c), 2 };
+	iov[1] = (struct iovec){ cbuf(c), 8 };
+	rdv(c, 1, LINK, fd, iov, 2, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 6, 0);  /* 6 of 10: short, breaks the link */
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* A read at an offset past the end: 0. */
+static void read_past_eof(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, 0, fd, cbuf(c), 4, 100);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* A write at an offset, then a read back of the whole file (hole filled with zeroes). */
+static void write_at_offset(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	wr(c, 1, LINK, fd, "xyz", 3, 10);
+	rd(c, 2, 0, fd, cbuf(c), 32, 0);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 13, 0);
+	run(c);
+}
+
+/* A read with offset -1 uses and advances the file position. */
+static void read_file_position(struct cx *c)
+{
+	int fd = mkfile(c, "abcdef", 6);
+
+	rd(c, 1, LINK, fd, cbuf(c), 4, (uint64_t)-1);
+	rd(c, 2, LINK, fd, cbuf(c), 4, (uint64_t)-1);
+	nop(c, 3, 0);
+	ex(c, 1, 4, 0);
+	ex(c, 2, 2, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* A write to a read-only fd: -EBADF at issue. */
+static void write_readonly_fd(struct cx *c)
+{
+	const char *path;
+	int fd;
+
+	mkfile_named(c, "abc", 3, &path);
+	fd = setup_run(c, openat_op(c, 0, 0, path, O_RDONLY | O_CLOEXEC, 0));
+	if (fd < 0)
+		c_bail(c, "open: %d", fd);
+	keep_fd(c, fd);
+	wr(c, 1, 0, fd, "x", 1, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* openat of a missing file without O_CREAT: -ENOENT. */
+static void openat_missing(struct cx *c)
+{
+	openat_op(c, 1, 0, mkpath(c), O_RDONLY | O_CLOEXEC, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* close of an fd twice: 0 then -EBADF. */
+static void close_twice(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	closeop(c, 1, LINK, p[1]);
+	closeop(c, 2, 0, p[1]);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
+/* ================================================================ more: poll remove */
+
+/* poll.c io_poll_remove_prep: buf_index reserved -> -EINVAL. */
+static void poll_remove_reserved(struct cx *c)
+{
+	prm(c, 1, 0, 99)->buf_index = 1;
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * io_poll_remove_prep: a new user_data (off) without
+ * IORING_POLL_UPDATE_USER_DATA, or events without IORING_POLL_UPDATE_EVENTS
+ * -> -EINVAL; the poll stays.
+ */
+static void poll_remove_fields_without_update(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	pupd(c, 2, 0, 1, 7, 0, 0);
+	pupd(c, 3, 0, 1, 0, POLLIN, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+	prm(c, 4, 0, 1);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A poll that already completed cannot be removed: -ENOENT. */
+static void poll_remove_completed(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+	prm(c, 3, 0, 2);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* Two polls on one pipe: one write wakes both. */
+static void poll_two_woken(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "a", 1, 0);
+	ex(c, 3, 1, 0);
+	ex(c, 1, POLLIN, 0);
+	ex_set(c, 2, POLLIN, 0);
+	run(c);
+}
+
+/* A poll in a link: its completion (a mask, > 0) is a success, the chain goes on. */
+static void poll_in_link(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, LINK, p[0], POLLIN, 0);
+	nop(c, 3, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* ================================================================ more: skip and overflow */
+
+/* A skipped success posts nothing, yet the ring stays usable for more. */
+static void skip_many(struct cx *c)
+{
+	unsigned i;
+
+	for (i = 1; i <= 12; i++)
+		nop(c, i, i == 12 ? 0 : SKIP);
+	ex(c, 12, 0, 0);
+	run(c);
+}
+
+/* CQE_SKIP on a timeout that is removed: -ECANCELED is a failure, posted. */
+static void skip_timeout_removed(struct cx *c)
+{
+	tmo(c, 1, SKIP, ts(c, 10, 0), 0, 0);
+	trm(c, 2, SKIP, 1, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* CQE_SKIP on a count timeout met: res 0 is a success, skipped. */
+static void skip_count_timeout_met(struct cx *c)
+{
+	tmo(c, 1, SKIP, ts(c, 10, 0), 1, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* Overflow: a CQ of 8 and 14 CQEs (20 nops, 6 skipped) without reaping, all in order. */
+static void overflow_long(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+	int ret;
+
+	for (r = 0; r < 5; r++) {
+		for (i = 0; i < 4; i++, ud++)
+			nop(c, ud, ud % 3 == 0 ? SKIP : 0);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+	}
+	for (i = 1; i < ud; i++)
+		if (i % 3)
+			ex(c, i, 0, 0);
+	run(c);
+}
+
 /* ================================================================ table */
 
 #define C(fn) { #fn, fn, 0 }
@@ -2522,5 +2784,25 @@ const struct c_case conform_cases[] = {
 	C(async_fail_breaks_link),
 	C(hardlink_cancelled_head),
 	C(hardlink_ltimeout_fires),
+	C(nop_ignores_fields),
+	C(nop_fixed_buffer_none),
+	C(read_len_zero_links),
+	C(readv_zero_iovecs),
+	C(readv_two_iovecs),
+	C(read_past_eof),
+	C(write_at_offset),
+	C(read_file_position),
+	C(write_readonly_fd),
+	C(openat_missing),
+	C(close_twice),
+	C(poll_remove_reserved),
+	C(poll_remove_fields_without_update),
+	C(poll_remove_completed),
+	C(poll_two_woken),
+	C(poll_in_link),
+	C(skip_many),
+	C(skip_timeout_removed),
+	C(skip_count_timeout_met),
+	CE(overflow_long, 4),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

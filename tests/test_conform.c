@@ -68,6 +68,7 @@ static const struct {
 	{ "val_ioprio_read_bad_class", "sim", "an invalid ioprio class is not rejected" },
 	{ "val_invalid_in_hardlink", "sim", "an invalid member of a hard chain does not fail the chain" },
 	{ "val_null_iovec", "sim", "NULL iovec fails at issue: the head already ran" },
+	{ "poll_remove_fields_without_update", "sim", "new user_data or events without their update flag: accepted, the kernel -EINVAL" },
 	{ "val_invalid_chain_head_ltimeout", "sim", "the skipping head's linked timeout in a chain failed at submit posts nothing" },
 	/* sim: linked timeouts */
 	{ "ltimeout_skip_fired", "sim", "a fired CQE_SKIP linked timeout posts -ETIME" },
@@ -118,6 +119,7 @@ static const struct {
 	{ "nop_file_bad", "sim", "IORING_NOP_FILE not modelled (-EINVAL)" },
 	{ "nop_fixed_file_none", "sim", "IORING_NOP_FIXED_FILE not modelled (-EINVAL)" },
 	{ "nop_tw", "sim", "IORING_NOP_TW not modelled (-EINVAL)" },
+	{ "nop_fixed_buffer_none", "sim", "IORING_NOP_FIXED_BUFFER not modelled (-EINVAL)" },
 	{ "linkat_empty_path", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
 	{ "linkat_empty_path_unlinked", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
 	{ "linkat_bad_flags", "sim", "empty old path without AT_EMPTY_PATH: -EINVAL, the kernel -ENOENT" },
@@ -125,6 +127,7 @@ static const struct {
 	{ "overflow_nops", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
 	{ "overflow_chains", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
 	{ "overflow_mixed", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
+	{ "overflow_long", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
 	{ NULL, NULL, NULL },
 };
 

@@ -190,5 +190,7 @@ bool conform_listed(const char *name);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);
+/* Its checks catch a wrong result and a missing CQE: 0 if so. */
+int conform_diff_selftest(void);
 
 #endif /* ARING_TESTS_CONFORM_H */

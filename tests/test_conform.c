@@ -805,6 +805,90 @@ static void test_cases(void)
 	CU_ASSERT_EQUAL(nfail, 0);
 }
 
+/* Expectations the kernel does not meet must be reported: value, extra, order, lane. */
+static void wrong_value(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 1, 0);
+	run(c);
+}
+
+static void extra_cqe(struct cx *c)
+{
+	nop(c, 1, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_lane_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex_group(c);
+	ex_in(c, 1, 2, 0, 0);
+	ex_in(c, 1, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_flags(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 0, IORING_CQE_F_MORE);
+	run(c);
+}
+
+/* Does the harness report a difference for this (wrong) case? */
+static bool reported(const struct c_case *cs, const struct c_backend *bd)
+{
+	static struct cx cx;
+
+	if (cx_open(&cx, bd, 16) < 0)
+		return false;
+	if (!setjmp(cx.bail)) {
+		cs->fn(&cx);
+		run(&cx);
+	}
+	cx_close(&cx);
+	free(cx.report);
+	return cx.mismatch;
+}
+
+static void test_harness(void)
+{
+	static const struct c_case wrong[] = {
+		{ "wrong_value", wrong_value, 0 },
+		{ "extra_cqe", extra_cqe, 0 },
+		{ "wrong_order", wrong_order, 0 },
+		{ "wrong_lane_order", wrong_lane_order, 0 },
+		{ "wrong_flags", wrong_flags, 0 },
+	};
+	unsigned i, b;
+
+	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+		for (b = 0; b < conform_nbackends; b++) {
+			bool found;
+
+			if (!conform_backend_on(b))
+				continue;
+			found = reported(&wrong[i], &conform_backends[b]);
+			if (!found)
+				printf("FAIL harness: %s on %s not reported\n", wrong[i].name,
+				       conform_backends[b].name);
+			CU_ASSERT(found);
+		}
+	CU_ASSERT_EQUAL(conform_diff_selftest(), 0);
+}
+
 static void test_diff(void)
 {
 	CU_ASSERT_EQUAL(conform_diff_run(), 0);
@@ -824,6 +908,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("conform", NULL, NULL);
+	CU_add_test(s, "harness", test_harness);
 	CU_add_test(s, "cases", test_cases);
 	CU_add_test(s, "differential", test_diff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -47,6 +47,8 @@ struct c_backend {
 	bool real_fds;  /* its fds are the process's (close them, pipe(2) fallback) */
 	uint64_t seed;  /* sim-like backends: a fixed seed, so a run never depends on
 			   ARING_SIM_SEED (the known divergences are per backend) */
+	unsigned setup_flags;  /* uring: IORING_SETUP_* (0 = aring's default) */
+	bool cases_only;       /* not in the differential */
 };
 
 struct c_cqe {

@@ -699,6 +699,12 @@ static void print_result(FILE *f, const char *name, const struct prog *p, const 
 /* 0 if every backend agrees; prints what differs. */
 static bool quiet;  /* the self-test: failures expected, not printed */
 
+/* Backend k runs programs: uring (the reference) always, others unless cases-only or off. */
+static bool in_diff(unsigned k)
+{
+	return !k || (!conform_backends[k].cases_only && conform_backend_on(k));
+}
+
 static int check_prog(const struct prog *p, bool verbose)
 {
 	static struct result res[8];
@@ -709,12 +715,12 @@ static int check_prog(const struct prog *p, bool verbose)
 	char msg[256];
 
 	for (k = 0; k < nb; k++)
-		if (!k || conform_backend_on(k))
+		if (in_diff(k))
 			run_prog(p, &conform_backends[k], &res[k]);
 	for (k = 0; k < nb; k++) {
 		const struct c_backend *bd = &conform_backends[k];
 
-		if (k && !conform_backend_on(k))
+		if (!in_diff(k))
 			continue;
 		msg[0] = 0;
 		if (res[k].err) {
@@ -749,7 +755,7 @@ static int check_prog(const struct prog *p, bool verbose)
 	if ((bad && !quiet) || verbose) {
 		print_prog(stdout, p);
 		for (k = 0; k < nb; k++)
-			if (!k || conform_backend_on(k))
+			if (in_diff(k))
 				print_result(stdout, conform_backends[k].name, p, &res[k]);
 		if (bad)
 			printf("    replay: ARING_CONFORM_SEED=%" PRIu64 " tests/test_conform\n", p->seed);
@@ -911,7 +917,7 @@ int conform_diff_run(void)
 		}
 	}
 	for (b = 0, nb = 0; b < conform_nbackends; b++)
-		nb += !b || conform_backend_on(b);
+		nb += in_diff(b);
 	printf("differential: %" PRIu64 " programs (%u SQEs, %u CQEs each on %u backends), "
 	       "%u failed\n", s > n ? n : s, sqes, cqes, nb, fails);
 	printf("  with %u fired linked timeouts, %u cancels that found their target, %u drains, "

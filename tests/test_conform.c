@@ -33,10 +33,17 @@
 #include <aring.h>
 #include <aring/sim.h>
 
-/* The backends: adding one is one line. */
+/* The backends: adding one is one line. uring first: the differential's reference. */
 const struct c_backend conform_backends[] = {
-	{ "uring", aring__uring_new, true, 0 },
-	{ "sim", aring__sim_new, false, 1 },
+	{ "uring", aring__uring_new, true, 0, 0, false },
+	{ "sim", aring__sim_new, false, 1, 0, false },
+	/* The kernel again, set up otherwise than aring's default (SUBMIT_ALL |
+	   COOP_TASKRUN | TASKRUN_FLAG): the expectations hold for the kernel,
+	   not for one configuration of it. CLAMP alone = none of those.
+	   Cases only: the differential compares backends with "uring". */
+	{ "uring-plain", aring__uring_new, true, 0, IORING_SETUP_CLAMP, true },
+	{ "uring-defer", aring__uring_new, true, 0,
+	  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL, true },
 };
 const unsigned conform_nbackends = sizeof(conform_backends) / sizeof(conform_backends[0]);
 
@@ -680,7 +687,7 @@ void cx_close(struct cx *c)
 int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries)
 {
 	struct aring_sim_opts so = { .seed = bd->seed };
-	struct aring_loop_opts o = { .entries = entries, .sim = &so };
+	struct aring_loop_opts o = { .entries = entries, .sim = &so, .setup_flags = bd->setup_flags };
 	int ret;
 
 	memset(c, 0, sizeof(*c));

@@ -2594,6 +2594,116 @@ static void overflow_long(struct cx *c)
 	run(c);
 }
 
+/* ================================================================ more: drain, SQ order */
+
+/* A cancel behind an active drain is deferred too: by the time it runs, its target is done. */
+static void drain_cancel_deferred(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN);
+	cnl(c, 3, 0, 1, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* A drained hard chain: waits, then its failing head does not stop it. */
+static void drain_hardlink_chain(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	bad(c, 2, DRAIN | HARD);
+	nop(c, 3, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* A drained chain with a linked timeout: the timeout is part of the chain the next request waits for. */
+static void drain_with_ltimeout(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN | LINK);
+	ltmo(c, 3, 0, ts(c, 10, 0), 0);
+	nop(c, 4, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/* A drain waits for a failed request's chain too (all of it is freed first). */
+static void drain_after_failed_chain(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	nop(c, 3, DRAIN);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* A remove before its timeout in SQ order finds nothing. */
+static void order_remove_before_timeout(struct cx *c)
+{
+	trm(c, 1, 0, 2, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 0, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+	trm(c, 3, 0, 2, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* A poll remove before its poll in SQ order finds nothing. */
+static void order_poll_remove_before_poll(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	prm(c, 1, 0, 2);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+	prm(c, 3, 0, 2);
+	ex(c, 3, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* The linked timeout is armed when its chain is issued, inside the submit: an update after it in the same submit finds it. */
+static void order_ltimeout_update_same_submit(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	tupd(c, 3, 0, 2, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/* A timeout update in the same submit, after its timeout: found. */
+static void order_timeout_update_same_submit(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	tupd(c, 3, 0, 1, ts(c, 10, 0), IORING_TIMEOUT_UPDATE);
+	trm(c, 4, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
 /* ================================================================ table */
 
 #define C(fn) { #fn, fn, 0 }
@@ -2796,5 +2906,13 @@ const struct c_case conform_cases[] = {
 	C(skip_timeout_removed),
 	C(skip_count_timeout_met),
 	CE(overflow_long, 4),
+	C(drain_cancel_deferred),
+	C(drain_hardlink_chain),
+	C(drain_with_ltimeout),
+	C(drain_after_failed_chain),
+	C(order_remove_before_timeout),
+	C(order_poll_remove_before_poll),
+	C(order_ltimeout_update_same_submit),
+	C(order_timeout_update_same_submit),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

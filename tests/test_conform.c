@@ -15,7 +15,11 @@
  * Environment: ARING_CONFORM_CASE=name runs one case;
  * ARING_CONFORM_BACKEND=name runs on that backend only (the differential
  * always runs uring too, its reference);
- * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS: see conform_diff.c.
+ * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS / ARING_CONFORM_FEATURES:
+ * see conform_diff.c.
+ *
+ * Adding a backend: one line in conform_backends[] (its constructor from
+ * core/backend.h); its known divergences go in the list with its name.
  */
 #include "config.h"
 #include <CUnit/Basic.h>
@@ -104,6 +108,9 @@ static const struct {
 	{ "ltimeout_op_cancelled", "sim", "cancelled read posts before the cancel" },
 	{ "cancel_fd_poll", "sim", "cancelled poll posts before the cancel" },
 	{ "hardlink_cancelled_head", "sim", "cancelled read posts before the cancel" },
+	{ "order_remove_before_timeout", "sim", "removed timeout posts before the remove" },
+	{ "order_poll_remove_before_poll", "sim", "removed poll posts before the remove" },
+	{ "order_timeout_update_same_submit", "sim", "removed timeout posts before the remove" },
 	{ "val_invalid_chain_nothing_ran", "sim", "removed poll posts before the remove" },
 	{ "cancel_multishot_poll", "sim", "cancelled poll posts before the cancel" },
 	{ "cancel_mixed_submit_4495", "sim", "cancel of a member waiting behind a blocked head: -EALREADY, the kernel -ENOENT" },

@@ -1320,7 +1320,7 @@ static void tupd_link_flag_on_plain(struct cx *c)
 	run(c);
 }
 
-/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_timeout_abs). */
+/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_single_timeout_abs). */
 static void tmo_abs_past(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 0, 1), 0, IORING_TIMEOUT_ABS);
@@ -1377,7 +1377,7 @@ static void tmo_skip_fires(struct cx *c)
 /*
  * timeout.c io_timeout_fn, multishot: each expiry posts -ETIME with
  * IORING_CQE_F_MORE, the last of count posts without it
- * (liburing test/timeout.c test_multishot_timeout_nr).
+ * (liburing test/timeout.c test_timeout_multishot_nr).
  */
 static void tmo_multishot(struct cx *c)
 {

@@ -157,6 +157,7 @@ struct resp {
 	bool allow;                 /* an Allow header */
 	size_t got;                 /* body bytes read */
 	bool body_ok;               /* they matched the expected body */
+	size_t want_len;            /* its length */
 };
 
 static int client_connect(aring_loop *loop, struct client *c, uint16_t port)
@@ -188,11 +189,7 @@ static int client_fill(aring_loop *loop, struct client *c)
 	return n;
 }
 
-/*
- * Read one response; compare its body with want[0, want_len) (want NULL: do
- * not compare). stop_after > 0: return once that many body bytes came (the
- * caller reads on with read_body). Returns 0 or -errno.
- */
+/* Body bytes until r->got is upto, compared with want (NULL: not compared). */
 static int read_body(aring_loop *loop, struct client *c, struct resp *r, const char *want,
 		     size_t upto)
 {
@@ -201,7 +198,7 @@ static int read_body(aring_loop *loop, struct client *c, struct resp *r, const c
 		int ret;
 
 		if (n) {
-			if (want && memcmp(c->in, want + r->got, n))
+			if (want && (r->got + n > r->want_len || memcmp(c->in, want + r->got, n)))
 				r->body_ok = false;
 			r->got += n;
 			memmove(c->in, c->in + n, c->have - n);
@@ -215,8 +212,13 @@ static int read_body(aring_loop *loop, struct client *c, struct resp *r, const c
 	return 0;
 }
 
+/*
+ * Read one response; compare its body with want[0, want_len) (want NULL: do
+ * not compare). stop_after > 0: return once that many body bytes came (the
+ * caller reads on with read_body). Returns 0 or -errno.
+ */
 static int read_resp(aring_loop *loop, struct client *c, bool head, struct resp *r, const char *want,
-		     size_t stop_after)
+		     size_t want_len, size_t stop_after)
 {
 	char *end, *p;
 	size_t hlen;
@@ -225,6 +227,7 @@ static int read_resp(aring_loop *loop, struct client *c, bool head, struct resp 
 	memset(r, 0, sizeof(*r));
 	r->clen = -1;
 	r->body_ok = true;
+	r->want_len = want_len;
 	while (!(end = memmem(c->in, c->have, "\r\n\r\n", 4))) {
 		if (c->have == sizeof(c->in))
 			return -E2BIG;
@@ -245,6 +248,8 @@ static int read_resp(aring_loop *loop, struct client *c, bool head, struct resp 
 	c->have -= hlen;
 	if (head || r->clen <= 0)
 		return 0;
+	if (r->status != 200)
+		want = NULL;  /* an error's text, not the file */
 	return read_body(loop, c, r, want,
 			 stop_after && stop_after < (size_t)r->clen ? stop_after : (size_t)r->clen);
 }
@@ -319,7 +324,7 @@ static void exchange(aring_loop *loop, struct client *c, const char *method, con
 	struct resp r;
 
 	CU_ASSERT_EQUAL_FATAL(client_send(loop, c, get(method, url)), 0);
-	CU_ASSERT_EQUAL(read_resp(loop, c, strcmp(method, "HEAD") == 0, &r, want, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, c, strcmp(method, "HEAD") == 0, &r, want, want ? (size_t)want_len : 0, 0), 0);
 	CU_ASSERT_EQUAL(r.status, status);
 	if (want_len >= 0)
 		CU_ASSERT_EQUAL(r.clen, want_len);
@@ -356,14 +361,14 @@ static int requests_main(aring_loop *loop, void *arg)
 	snprintf(req_buf, sizeof(req_buf),
 		 "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /sub/a%%20b.txt HTTP/1.1\r\nHost: t\r\n\r\n");
 	CU_ASSERT_EQUAL(client_send(loop, &c, req_buf), 0);
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, big, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, big, BIG_LEN, 0), 0);
 	CU_ASSERT(r.status == 200 && r.clen == BIG_LEN && r.got == BIG_LEN && r.body_ok);
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, sub_txt, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, sub_txt, strlen(sub_txt), 0), 0);
 	CU_ASSERT(r.status == 200 && r.got == strlen(sub_txt) && r.body_ok);
 	/* A request with a body (dropped) and Connection: close. */
 	CU_ASSERT_EQUAL(client_send(loop, &c, "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
 					      "Connection: close\r\n\r\nhello"), 0);
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, index_html, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, index_html, strlen(index_html), 0), 0);
 	CU_ASSERT(r.status == 200 && r.close && r.body_ok);
 	expect_eof(loop, &c);
 	client_close(loop, &c);
@@ -382,7 +387,7 @@ static int requests_main(aring_loop *loop, void *arg)
 	}
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &c, f.port), 0);
 	CU_ASSERT_EQUAL(client_send(loop, &c, "GET / HTTP/1.1\r\n\r\n"), 0);  /* no Host */
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, NULL, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, NULL, 0, 0), 0);
 	CU_ASSERT_EQUAL(r.status, 400);
 	client_close(loop, &c);
 	/* A header over HTTP_HEADER_MAX: 413. */
@@ -392,14 +397,14 @@ static int requests_main(aring_loop *loop, void *arg)
 	memset(req_buf + strlen(req_buf), 'a', HTTP_HEADER_MAX);
 	strcat(req_buf, "\r\n\r\n");
 	CU_ASSERT_EQUAL(client_send(loop, &c, req_buf), 0);
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, NULL, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, NULL, 0, 0), 0);
 	CU_ASSERT_EQUAL(r.status, 413);
 	CU_ASSERT_TRUE(r.close);
 	client_close(loop, &c);
 	/* HTTP/1.0: close unless asked. */
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &c, f.port), 0);
 	CU_ASSERT_EQUAL(client_send(loop, &c, "GET / HTTP/1.0\r\n\r\n"), 0);
-	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, index_html, 0), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &c, false, &r, index_html, strlen(index_html), 0), 0);
 	CU_ASSERT(r.status == 200 && r.close && r.body_ok);
 	expect_eof(loop, &c);
 	client_close(loop, &c);
@@ -471,7 +476,7 @@ static int load_client(aring_loop *loop, void *arg)
 		}
 		ret = client_send(loop, &c, get(head ? "HEAD" : "GET", fl->url));
 		if (ret == 0)
-			ret = read_resp(loop, &c, head, &r, fl->data, 0);
+			ret = read_resp(loop, &c, head, &r, fl->data, fl->len, 0);
 		if (ret < 0 && getenv("HTTP_DEBUG"))
 			fprintf(stderr, "client %u req %u %s: %d\n", l->id, i, fl->url, ret);
 		if (ret < 0) {
@@ -656,7 +661,7 @@ static int shutdown_main(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &busy, port), 0);
 	CU_ASSERT_EQUAL(client_send(loop, &busy, get("GET", "/huge.bin")), 0);
 	/* The first 64 KiB of 16 MiB: the rest is still to be sent. Now the signal. */
-	CU_ASSERT_EQUAL(read_resp(loop, &busy, false, &r, site.huge, 65536), 0);
+	CU_ASSERT_EQUAL(read_resp(loop, &busy, false, &r, site.huge, HUGE_LEN, 65536), 0);
 	CU_ASSERT_EQUAL(r.got, 65536);
 	raise_sigterm(loop);
 	CU_ASSERT_EQUAL(read_body(loop, &busy, &r, site.huge, HUGE_LEN), 0);

@@ -66,7 +66,7 @@ if command -v wrk >/dev/null && command -v taskset >/dev/null; then
 			a = median(ar, n); e = median(er, n); r = median(rr, n)
 			printf "| http wrk -c100 1 KiB: requests/s (examples/http_server vs bench/http_epoll) | %.1f k/s | %.1f k/s | %.3f | >= 0.90 | %s |\n", a / 1e3, e / 1e3, r, (r >= 0.9 ? "yes" : "NO")
 			a = median(ac, n); e = median(ec, n); r = median(cr, n)
-			printf "| http: server CPU per request (utime+stime) | %.0f ns | %.0f ns | %.3f | <= 1.10 | %s |\n", a, e, r, (r <= 1.1 ? "yes" : "NO")
+			printf "| http: server CPU per request (utime+stime) | %.0f ns | %.0f ns | %.3f | report | - |\n", a, e, r
 			printf "| http_server exit status after SIGTERM (every round) | %s | - | - | 0 | %s |\n", (bad ? "not 0" : "0"), (bad ? "NO" : "yes")
 		}'
 else

@@ -283,10 +283,13 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 	if (!target)
 		return -ENOENT;
 	if (entry_is_wait(target)) {
-		/* A wait is no timeout or poll: only a cancel finds it. */
-		if (cmd != CMD_CANCEL)
+		struct aring__waiter *w = entry_wait(target);
+
+		/* A wait is no timeout or poll: only a cancel finds it. One
+		 * that ended (its task not yet resumed) is as a completed op. */
+		if (cmd != CMD_CANCEL || w->res != ARING__WAIT_PENDING)
 			return -ENOENT;
-		aring__wait_end(loop, entry_wait(target), -ECANCELED);
+		aring__wait_end(loop, w, -ECANCELED);
 		return 0;
 	}
 	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))

@@ -212,8 +212,6 @@ struct aring__waiter {
 	bool nocancel;            /* aring_task_cancel leaves it alone (cond_wait's relock) */
 };
 
-/* Checks at the start of every call that may wait: 0, -EPERM, -ECANCELED, -EINVAL (opt). */
-int aring__wait_check(aring_loop *loop, const struct aring_opt *opt);
 /* Queue w (its buf set by the caller) on q and suspend until it ends; its result. */
 int aring__wait(aring_loop *loop, struct aring__waitq *q, struct aring__waiter *w,
 		const struct aring_opt *opt);
@@ -283,6 +281,7 @@ struct aring_loop {
 	unsigned ms_armed;               /* how many: 0 keeps aring_close plain */
 	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
 	aring_task *cancelq_head, *cancelq_tail; /* cancelled tasks whose ring op needs a cancel SQE */
+	unsigned batch_handoffs;         /* waiters woken into this batch (core/wait.c) */
 	uint64_t sig_pending;            /* sim: signals raised and not yet waited for (bit sig-1) */
 	struct aring__waitq sigq;        /* sim: tasks in aring_signal_wait */
 };
@@ -382,6 +381,28 @@ void aring__id_free(aring_loop *loop);
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {
 	return loop->be;
+}
+
+/*
+ * Checks at the start of every call that may wait: 0, -EPERM, -ECANCELED,
+ * -EINVAL. opt->id reads 0 (no such id) unless the call then waits.
+ */
+static inline int aring__wait_check(aring_loop *loop, const struct aring_opt *opt)
+{
+	aring_task *self;
+
+	if (opt && opt->id)
+		*opt->id = 0;
+	if (ARING_UNLIKELY(!loop))
+		return -EINVAL;
+	self = loop->current;
+	if (ARING_UNLIKELY(!self))
+		return -EPERM;
+	if (ARING_UNLIKELY(self->cancelled))
+		return -ECANCELED;
+	if (ARING_UNLIKELY(opt && opt->sqe_flags))
+		return -EINVAL;  /* a wait is no SQE */
+	return 0;
 }
 
 #endif /* ARING_CORE_INTERNAL_H */

@@ -179,20 +179,18 @@ static void close_multishots(aring_loop *loop, int fd)
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt)
 {
 	aring_task *self = loop->current;
+	/* Cleanup still runs in a cancelled task (core/task.c). */
+	bool exempt = self && ARING_UNLIKELY(self->cancelled);
 	int ret;
 
-	if (ARING_UNLIKELY(self && self->cancelled)) {
-		/* Cleanup still runs in a cancelled task (core/task.c). */
+	if (exempt)
 		self->exempt++;
-		if (loop->ms_armed)
-			close_multishots(loop, fd);
-		ret = close_fd(loop, fd, opt);
-		self->exempt--;
-		return ret;
-	}
 	if (ARING_UNLIKELY(loop->ms_armed) && self)
 		close_multishots(loop, fd);
-	return close_fd(loop, fd, opt);
+	ret = close_fd(loop, fd, opt);
+	if (exempt)
+		self->exempt--;
+	return ret;
 }
 OP_IN(aring_statx, (aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
 		 struct statx *statxbuf, const struct aring_opt *opt),
@@ -334,13 +332,14 @@ OP_(static, shutdown_fd, (aring_loop *loop, int fd, int how, const struct aring_
 ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt)
 {
 	aring_task *self = loop->current;
+	bool exempt = self && ARING_UNLIKELY(self->cancelled);
 	int ret;
 
-	if (ARING_LIKELY(!self || !self->cancelled))
-		return shutdown_fd(loop, fd, how, opt);
-	self->exempt++;
+	if (exempt)
+		self->exempt++;
 	ret = shutdown_fd(loop, fd, how, opt);
-	self->exempt--;
+	if (exempt)
+		self->exempt--;
 	return ret;
 }
 OP(aring_cmd_sock, (aring_loop *loop, int cmd_op, int fd, int level, int optname, void *optval,

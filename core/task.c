@@ -73,6 +73,7 @@ static aring_task *next_batch(aring_loop *loop)
 			return NULL;
 		loop->batch = loop->ready;
 		loop->ready.head = loop->ready.tail = NULL;
+		loop->batch_handoffs = 0;
 		next = aring__taskq_pop(&loop->batch);
 	} while (!next);
 	return next;
@@ -101,6 +102,25 @@ static void switch_next(aring_loop *loop, aring_task *self, bool exiting)
 	reap_zombie(loop);
 }
 
+/*
+ * Take t off loop->cancelq. A task on it was blocked in an op, and is
+ * normally taken off by the flush before it can run; but a flush that ran
+ * out of SQ room leaves the rest queued while the op may complete.
+ */
+static void cancelq_remove(aring_loop *loop, aring_task *t)
+{
+	aring_task **p = &loop->cancelq_head, *prev = NULL;
+
+	while (*p != t) {
+		prev = *p;
+		p = &(*p)->cancel_next;
+	}
+	*p = t->cancel_next;
+	if (loop->cancelq_tail == t)
+		loop->cancelq_tail = prev;
+	t->cancel_queued = false;
+}
+
 static void task_main(void *arg)
 {
 	aring_task *t = arg;
@@ -112,6 +132,8 @@ static void task_main(void *arg)
 	/* Removed wait timeouts still to post their CQEs point at this stack. */
 	if (t->timer_out)
 		aring__wait_timers_drain(loop, t);
+	if (ARING_UNLIKELY(t->cancel_queued))
+		cancelq_remove(loop, t);  /* its stack is about to be reused */
 	t->state = ARING__TASK_DONE;
 	loop->nlive--;
 	if (t->joinq.head)
@@ -273,6 +295,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 			ret = 0;
 			loop->batch = loop->ready;
 			loop->ready.head = loop->ready.tail = NULL;
+			loop->batch_handoffs = 0;
 			continue;
 		}
 		next = aring__taskq_pop(&loop->batch);
@@ -294,7 +317,7 @@ ARING_API int aring_run(aring_loop *loop)
 /* ---------------------------------------------------------------- cancellation */
 /*
  * aring_task_cancel marks the task: every op (core/op.c aring__op_begin)
- * and every wait (core/wait.c aring__wait_check) it starts then fails with
+ * and every wait (aring__wait_check, core/internal.h) it starts then fails with
  * -ECANCELED before reaching the ring, except aring_close and
  * aring_shutdown (task->exempt). What it is blocked in ends now:
  * - a wait (channel, lock, condition, semaphore, wait group, group, join,

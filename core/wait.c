@@ -62,28 +62,37 @@ static void waitq_remove(struct aring__waiter *w)
 	w->q = NULL;
 }
 
-int aring__wait_check(aring_loop *loop, const struct aring_opt *opt)
-{
-	aring_task *self = loop ? loop->current : NULL;
-
-	if (!loop)
-		return -EINVAL;
-	if (!self)
-		return -EPERM;
-	if (self->cancelled)
-		return -ECANCELED;
-	if (opt && opt->sqe_flags)
-		return -EINVAL;  /* a wait is no SQE */
-	return 0;
-}
+/*
+ * Wake a waiter. One that a running task wakes (a send to a waiting
+ * receiver, an unlock) joins the batch that is running rather than the
+ * next one, as Go's runnext does: a channel ping-pong then costs a switch
+ * per hop, not a switch and a pass through the completion queue. At most
+ * MAX_HANDOFFS per batch, so tasks handing work back and forth still let
+ * the loop submit and reap between batches. Wakes from completions
+ * (timeouts) or callbacks while the loop polls go to the next batch.
+ */
+#define MAX_HANDOFFS 64u
 
 void aring__wait_end(aring_loop *loop, struct aring__waiter *w, int res)
 {
+	aring_task *t = w->task;
+
+	/* The waiter's own loop, whatever loop the caller passed. */
+	loop = t->loop;
 	assert(w->res == ARING__WAIT_PENDING);
 	if (w->q)
 		waitq_remove(w);
 	w->res = res;
-	aring__task_wake(loop, w->task);
+	if (t->state != ARING__TASK_BLOCKED)
+		return;
+	t->state = ARING__TASK_READY;
+	if (loop->current && loop->current->state == ARING__TASK_RUNNING &&
+	    loop->batch_handoffs < MAX_HANDOFFS) {
+		loop->batch_handoffs++;
+		aring__taskq_push(&loop->batch, t);
+	} else {
+		aring__taskq_push(&loop->ready, t);
+	}
 }
 
 void aring__wait_end_all(aring_loop *loop, struct aring__waitq *q, int res)

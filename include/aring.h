@@ -86,8 +86,9 @@ ARING_API void aring_loop_free(aring_loop *loop);
 
 /*
  * Run until every task has returned. Returns 0; -EDEADLK if tasks remain
- * but none can ever run again (they all wait on aring_join of each other, or
- * on the sim, on ops that nothing can complete); -EBUSY if called from a task;
+ * but none can ever run again (they all wait on aring_join of each other, on
+ * channels, locks, ... with no timeout that nothing can wake, or on the sim,
+ * on ops that nothing can complete); -EBUSY if called from a task;
  * or a fatal -errno from the backend.
  */
 ARING_API int aring_run(aring_loop *loop);
@@ -152,7 +153,9 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
  * and free it. From a task it suspends; from outside any task it runs the
  * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
  * -ESRCH (already joined), -EDEADLK (a task joining itself, or the loop
- * cannot finish it), -EBUSY (another task is already joining it).
+ * cannot finish it), -EBUSY (another task is already joining it),
+ * -ECANCELED (the joining task was cancelled, aring_task_cancel: task is
+ * not freed and may be joined again).
  * A joined task's handle stays safe to pass (its stack stays mapped until
  * the loop is freed, and a second join gives -ESRCH, never a second free)
  * until a later aring_spawn reuses that stack: the handle then names the
@@ -196,9 +199,12 @@ struct aring_opt {
 /*
  * Cancel the in-flight op with this id (flags: IORING_ASYNC_CANCEL_ALL is
  * accepted and meaningless for a single id; other bits give -EINVAL).
+ * The id may also be a wait's (a channel, lock, ... call given opt->id):
+ * it ends at once, without the ring.
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
- * and could not be stopped; it completes on its own).
+ * and could not be stopped; it completes on its own), -EPERM (outside a
+ * task), -ECANCELED (the caller was cancelled, aring_task_cancel).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 
@@ -271,7 +277,8 @@ ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct 
 /*
  * Close fd. Multishot ops of this loop on fd (aring_accept_multishot,
  * aring_poll_multishot, not through a fixed file) are cancelled first and
- * return -ECANCELED. Returns 0 or -errno (-EBADF, ...).
+ * return -ECANCELED. Returns 0 or -errno (-EBADF, ...). It runs in a
+ * cancelled task too (aring_task_cancel), as aring_shutdown does.
  */
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
 ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
@@ -375,6 +382,7 @@ ARING_API int aring_send_zc(aring_loop *loop, int fd, const void *buf, size_t le
 			    unsigned zc_flags, const struct aring_opt *opt);
 ARING_API int aring_sendmsg_zc(aring_loop *loop, int fd, const struct msghdr *msg,
 			       unsigned flags, const struct aring_opt *opt);
+/* shutdown(2) through the ring: 0 or -errno. Runs in a cancelled task too (aring_task_cancel). */
 ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt);
 /* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
 ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,
@@ -501,9 +509,10 @@ ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list a
  * objects belong to one loop: never share one between loops (threads).
  *
  * Every call that can wait takes opt (NULL = none): opt->timeout_ns bounds
- * the wait (-ETIME), opt->id receives an id for aring_cancel, which ends the
- * wait with -ECANCELED (aring_cancel returns 0), and opt->cqe_flags, if set,
- * receives 0. opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
+ * the wait (-ETIME); opt->id receives an id for aring_cancel, which ends the
+ * wait with -ECANCELED (aring_cancel returns 0), or 0, an id that matches
+ * nothing, when the call returned without waiting; opt->cqe_flags, if set,
+ * receives 0; opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
  * IORING_OP_TIMEOUT on the ring, so on the sim it runs on virtual time; a
  * call that does not have to wait never touches the ring, and a wait
  * without a timeout submits nothing. Waiters wait in FIFO order and are
@@ -519,7 +528,10 @@ ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list a
  * The structs are declared here so that they can be embedded (no heap);
  * their fields are private. All-zero memory is a valid initial state, as is
  * the _init call. An object must not be moved or freed while tasks wait on
- * it.
+ * it. Tasks that wait with no timeout and that nothing can wake make
+ * aring_run return -EDEADLK; the objects they wait on then point into their
+ * stacks, so after aring_loop_free only freeing them is safe (not close,
+ * unlock, signal, ...).
  */
 
 struct aring__waiter;

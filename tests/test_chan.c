@@ -207,7 +207,7 @@ static int timeout_task(aring_loop *loop, void *arg)
 {
 	struct aring_opt o = { .timeout_ns = 5 * MS };
 	aring_chan *ch;
-	uint64_t t0;
+	uint64_t t0, id;
 	int v = 1, i;
 
 	(void)arg;
@@ -216,7 +216,11 @@ static int timeout_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_chan_recv(loop, ch, &v, &o), -ETIME);
 	if (th_is_sim())
 		CU_ASSERT_EQUAL(aring_now_ns(loop) - t0, 5 * MS);
+	o.id = &id;
+	id = 12345;
 	CU_ASSERT_EQUAL(aring_chan_send(loop, ch, &v, &o), 0);  /* room: no wait */
+	CU_ASSERT_EQUAL(id, 0);  /* no wait, no id */
+	o.id = NULL;
 	t0 = aring_now_ns(loop);
 	CU_ASSERT_EQUAL(aring_chan_send(loop, ch, &v, &o), -ETIME);
 	if (th_is_sim())
@@ -269,6 +273,8 @@ static int satisfied_task(aring_loop *loop, void *arg)
 	h = th_spawn(loop, timed_recv, &t);
 	aring_yield(loop);
 	CU_ASSERT_EQUAL(aring_chan_send(loop, t.ch, &v, NULL), 0);
+	/* Served but not yet run: the wait is over, a cancel finds nothing. */
+	CU_ASSERT_EQUAL(aring_cancel(loop, t.id, 0, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(th_join(loop, h), 9);
 	CU_ASSERT_EQUAL(t.res, 0);
 	CU_ASSERT(aring_now_ns(loop) - t0 < 5000 * MS);
@@ -387,35 +393,153 @@ static int free_waited_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+static void free_waited_child(void *arg)
+{
+	struct aring_loop_opts o = { .backend = th_cfg->backend };
+	aring_loop *loop;
+	aring_chan *ch;
+
+	(void)arg;
+	if (aring_loop_new(&loop, &o) < 0 || aring_chan_new(loop, 4, 0, &ch) < 0)
+		_exit(3);
+	aring_spawn(loop, recv_one, ch, NULL);
+	aring_spawn(loop, free_waited_task, ch, NULL);
+	aring_run(loop);
+}
+
 static void test_free_with_waiters_aborts(void)
 {
-	int pipefd[2], status;
-	char msg[128] = { 0 };
-	pid_t pid;
+	th_expect_abort(free_waited_child, NULL, "aring_chan_free: tasks still wait on the channel");
+}
 
-	CU_ASSERT_FATAL(pipe(pipefd) == 0);
-	fflush(NULL);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		aring_loop *loop;
-		aring_chan *ch;
-		struct aring_loop_opts o = { .backend = th_cfg->backend };
+struct pp {
+	aring_chan *ping, *pong;
+	int rounds;
+};
 
-		dup2(pipefd[1], 2);
-		if (aring_loop_new(&loop, &o) < 0 || aring_chan_new(loop, 4, 0, &ch) < 0)
-			_exit(3);
-		aring_spawn(loop, recv_one, ch, NULL);
-		aring_spawn(loop, free_waited_task, ch, NULL);
-		aring_run(loop);
-		_exit(0);
+static int pp_echo(aring_loop *loop, void *arg)
+{
+	struct pp *p = arg;
+	struct aring_opt o = { .timeout_ns = 3600000 * MS };
+	int v, i, ret;
+
+	for (i = 0; i < p->rounds; i++) {
+		if ((ret = aring_chan_recv(loop, p->ping, &v, &o)) != 0)
+			return ret;
+		if ((ret = aring_chan_send(loop, p->pong, &v, &o)) != 0)
+			return ret;
 	}
-	close(pipefd[1]);
-	CU_ASSERT(read(pipefd[0], msg, sizeof(msg) - 1) > 0);
-	close(pipefd[0]);
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "aring_chan_free: tasks still wait on the channel"));
+	return 0;
+}
+
+/*
+ * 200 round trips over two rendezvous channels, every wait with a 1-hour
+ * timeout: each wait suspends, is served, removes its timeout and returns
+ * at once; the removed timeouts neither fire nor keep the loop (or the
+ * task's exit) waiting: no virtual time passes on the sim.
+ */
+static int pingpong_task(aring_loop *loop, void *arg)
+{
+	struct pp p = { .rounds = 200 };
+	struct aring_opt o = { .timeout_ns = 3600000 * MS };
+	uint64_t t0 = aring_now_ns(loop);
+	aring_task *t;
+	int i, v;
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &p.ping), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &p.pong), 0);
+	t = th_spawn(loop, pp_echo, &p);
+	for (i = 0; i < p.rounds; i++) {
+		CU_ASSERT_EQUAL(aring_chan_send(loop, p.ping, &i, &o), 0);
+		CU_ASSERT_EQUAL(aring_chan_recv(loop, p.pong, &v, &o), 0);
+		CU_ASSERT_EQUAL(v, i);
+	}
+	CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	if (th_is_sim())
+		CU_ASSERT_EQUAL(aring_now_ns(loop), t0);
+	aring_chan_free(p.ping);
+	aring_chan_free(p.pong);
+	return 0;
+}
+
+static void test_pingpong_timed(void)
+{
+	CU_ASSERT_EQUAL(th_run(pingpong_task, NULL, 0), 0);
+}
+
+struct det {
+	aring_chan *ch;
+	char log[512];
+	size_t len;
+};
+
+static void det_log(struct det *d, const char *who, int res, uint64_t t)
+{
+	int n = snprintf(d->log + d->len, sizeof(d->log) - d->len, "%s:%d@%llu ", who, res,
+			 (unsigned long long)(t % 1000000000ull));
+
+	if (n > 0 && d->len + (size_t)n < sizeof(d->log))
+		d->len += (size_t)n;
+}
+
+static int det_consumer(aring_loop *loop, void *arg)
+{
+	struct det *d = arg;
+	struct aring_opt o = { .timeout_ns = 3 * MS };
+	int v, ret;
+
+	do {
+		ret = aring_chan_recv(loop, d->ch, &v, &o);
+		det_log(d, "r", ret == 0 ? v : ret, aring_now_ns(loop));
+	} while (ret != -EPIPE);
+	return 0;
+}
+
+static int det_producer(aring_loop *loop, void *arg)
+{
+	struct det *d = arg;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		aring_sleep(loop, (uint64_t)(i % 3) * 2 * MS);
+		det_log(d, "s", aring_chan_send(loop, d->ch, &i, NULL), aring_now_ns(loop));
+	}
+	aring_chan_close(loop, d->ch);
+	return 0;
+}
+
+/* One run of waits with timeouts on the sim: its log and trace hash. */
+static uint64_t det_run(struct det *d)
+{
+	aring_loop *loop = th_loop_new(0);
+	uint64_t hash;
+
+	memset(d, 0, sizeof(*d));
+	CU_ASSERT_EQUAL_FATAL(aring_chan_new(loop, sizeof(int), 0, &d->ch), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, det_consumer, d, NULL), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, det_producer, d, NULL), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	hash = aring_sim_trace_hash(loop);
+	aring_chan_free(d->ch);
+	aring_loop_free(loop);
+	return hash;
+}
+
+/* Sim: the same seed gives the same results at the same virtual times, and the same trace. */
+static void test_sim_deterministic(void)
+{
+	static struct det a, b;
+	uint64_t ha, hb;
+
+	if (!th_is_sim())
+		return;
+	ha = det_run(&a);
+	hb = det_run(&b);
+	CU_ASSERT_EQUAL(ha, hb);
+	CU_ASSERT_STRING_EQUAL(a.log, b.log);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.log, "r:-62@"));  /* a receive timed out (-ETIME) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.log, "r:-32@"));  /* then -EPIPE */
 }
 
 static CU_TestInfo tests[] = {
@@ -430,6 +554,8 @@ static CU_TestInfo tests[] = {
 	{ "all-zero channel, aring_chan_init", test_zero_and_init },
 	{ "bad sizes, outside a task", test_bad_sizes },
 	{ "free with waiters aborts naming the misuse", test_free_with_waiters_aborts },
+	{ "sim: same seed, same run", test_sim_deterministic },
+	{ "200 round trips, every wait timed and served first", test_pingpong_timed },
 	CU_TEST_INFO_NULL,
 };
 

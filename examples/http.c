@@ -461,8 +461,8 @@ static int conn_task(aring_loop *loop, void *arg)
 		if (s->draining)
 			s->st.finished_in_drain++;
 		aring_wg_done(loop, &s->busy);
-		if (!keep)
-			break;
+		if (!keep || s->draining)
+			break;  /* during a shutdown no new request is read */
 		memmove(c->in, c->in + c->used, c->have - c->used);
 		c->have -= c->used;
 	}

@@ -659,7 +659,9 @@ static int shutdown_main(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &idle, port), 0);
 	exchange(loop, &idle, "GET", "/", 200, index_html, (long)strlen(index_html), true);
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &busy, port), 0);
-	CU_ASSERT_EQUAL(client_send(loop, &busy, get("GET", "/huge.bin")), 0);
+	/* A second request pipelined behind: not answered once the shutdown began. */
+	CU_ASSERT_EQUAL(client_send(loop, &busy, "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+						 "GET / HTTP/1.1\r\nHost: t\r\n\r\n"), 0);
 	/* The first 64 KiB of 16 MiB: the rest is still to be sent. Now the signal. */
 	CU_ASSERT_EQUAL(read_resp(loop, &busy, false, &r, site.huge, HUGE_LEN, 65536), 0);
 	CU_ASSERT_EQUAL(r.got, 65536);
@@ -667,7 +669,7 @@ static int shutdown_main(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(read_body(loop, &busy, &r, site.huge, HUGE_LEN), 0);
 	CU_ASSERT_EQUAL(r.got, HUGE_LEN);
 	CU_ASSERT_TRUE(r.body_ok);
-	expect_eof(loop, &busy);           /* then the server closes it */
+	expect_eof(loop, &busy);           /* then the server closes it, the second request unread */
 	expect_eof(loop, &idle);           /* the idle keep-alive connection is closed */
 	CU_ASSERT_EQUAL(th_join(loop, t), 0);  /* http_serve returned 0 */
 	CU_ASSERT(client_connect(loop, &late, port) < 0);  /* no longer listening */

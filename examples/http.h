@@ -12,7 +12,8 @@
  *
  * Shutdown (http_server_shutdown, or a signal in http_serve): cancel the
  * acceptor's group and close the listening socket; let every response that
- * has begun (its request fully read) finish, with Connection: close; then
+ * has begun (its request fully read) finish, its connection closing after it
+ * (no further request is read); then
  * cancel the connections' group (idle keep-alive connections and half-read
  * requests end with -ECANCELED) and wait for it.
  */

@@ -21,3 +21,55 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/echo_bench" "$b/bench/echo_raw" "$aring_echo" "$b/bench/.libs/libmcount.so"
 "$b/bench/bench_sim"
 "$b/bench/bench_scale"
+"$b/bench/chat_bench" "$b/examples/chat_server" "$b/bench/chat_sleep"
+
+# examples/http_server vs bench/http_epoll (same parser, same file work) under
+# wrk -t1 -c100 -d3s on a 1 KiB file: server on CPU 0, wrk on CPU 1, 3 rounds
+# alternating; ratio = median of per-round ratios. Server CPU per request
+# from /proc/PID/stat utime+stime (every thread, io-wq workers included).
+http_round() { # PROGRAM DIR -> "requests/s cpu_ns_per_request exit_status"
+	out=$(mktemp) && wout=$(mktemp)
+	taskset -c 0 "$1" 0 "$2" >"$out" 2>/dev/null &
+	pid=$!
+	port=
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+	taskset -c 1 wrk -t1 -c100 -d${HTTP_BENCH_SECONDS:-3}s "http://127.0.0.1:$port/index.html" >"$wout" 2>&1
+	t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+	kill -TERM $pid
+	st=0
+	wait $pid || st=$?
+	awk -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" -v st="$st" '
+		/requests in/ { n = $1 } /^Requests\/sec/ { rps = $2 }
+		END { printf "%.0f %.0f %d\n", rps, n ? (t1 - t0) * 1e9 / hz / n : 0, st }' "$wout"
+	rm -f "$out" "$wout"
+}
+if command -v wrk >/dev/null && command -v taskset >/dev/null; then
+	www=$(mktemp -d)
+	head -c 1024 /dev/zero | tr '\0' 'a' >"$www/index.html"
+	rows=
+	for r in 1 2 3; do
+		rows="$rows$(http_round "$b/examples/http_server" "$www") $(http_round "$b/bench/http_epoll" "$www")
+"
+	done
+	rm -rf "$www"
+	printf '%s' "$rows" | awk '
+		function median(v, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+		NF == 6 { n++; ar[n] = $1; ac[n] = $2; er[n] = $4; ec[n] = $5; rr[n] = $4 ? $1 / $4 : 0
+			  cr[n] = $5 ? $2 / $5 : 0; if ($3 != 0) bad = 1 }
+		END {
+			a = median(ar, n); e = median(er, n); r = median(rr, n)
+			printf "| http wrk -c100 1 KiB: requests/s (examples/http_server vs bench/http_epoll) | %.1f k/s | %.1f k/s | %.3f | >= 0.90 | %s |\n", a / 1e3, e / 1e3, r, (r >= 0.9 ? "yes" : "NO")
+			a = median(ac, n); e = median(ec, n); r = median(cr, n)
+			printf "| http: server CPU per request (utime+stime) | %.0f ns | %.0f ns | %.3f | report | - |\n", a, e, r
+			printf "| http_server exit status after SIGTERM (every round) | %s | - | - | 0 | %s |\n", (bad ? "not 0" : "0"), (bad ? "NO" : "yes")
+		}'
+else
+	echo "| http wrk -c100: wrk or taskset missing | - | - | - | >= 0.90 | NO |"
+fi

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulated ring's private header: its state and internal API.
+ * The simulator's private header: its state and internal API.
  *
  * Files, one concern each:
- *   backend.c  the backend ops table; SQ, CQ (with overflow list), submit loop
+ *   backend.c  aring__sim_new(): a world on a soft ring (backends/soft/, which
+ *              owns SQ, CQ, links, drain, timeouts, cancel and every ring rule)
  *   sched.c    virtual clock and the event heap keyed by (time, tiebreak, seq)
- *   ring.c     SQE interpretation: links, drain, CQE skip, linked timeouts,
- *              timeouts, cancellation, issue and completion of requests
- *   ops.c      the op table indexed by opcode; -EOPNOTSUPP for the rest
+ *   ring.c     the executor: start, stop, wait (virtual time), completion
+ *   ops.c      the model's op table indexed by opcode; -EOPNOTSUPP for the rest
  *   fs.c       the in-memory file system and file ops
  *   pipe.c     pipes (and fds 0, 1, 2)
  *   net.c      stream sockets on simulated addresses
@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "backends/soft/soft.h"
 #include "core/backend.h"
 #include "core/opdef.h"
 #include <aring/sim.h>
@@ -37,7 +38,6 @@
 #define SIM_START_NS 1000000000ull
 #define SIM_MAX_FDS 4096u           /* fd table size (-EMFILE beyond) */
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
-#define SIM_MAX_OVERFLOW (1u << 20) /* CQEs kept while the CQ is full */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
 #define SIM_SOCK_BUF (256u * 1024u) /* per-socket receive buffer */
@@ -200,51 +200,40 @@ struct sim_file {
 /* ---------------------------------------------------------------- requests */
 
 enum sim_req_state {
-	SIM_REQ_FREE = 0,
-	SIM_REQ_LINKED,      /* waiting for its link predecessor */
-	SIM_REQ_DEFERRED,    /* waiting for a drain (the head of a deferred chain) */
-	SIM_REQ_EXEC,        /* issued: its execution event is in the heap */
-	SIM_REQ_BLOCKED,     /* issued: waiting on a waitq */
-	SIM_REQ_TIMER,       /* issued: a timer (timeout, link timeout) in the heap */
-	SIM_REQ_STALLED,     /* issued: held by timeout_ppm until its linked timeout */
-	SIM_REQ_IDLE,        /* an armed multishot timeout/poll between events */
+	SIM_REQ_FREE = 0,    /* not with the sim (not started, or completed) */
+	SIM_REQ_EXEC,        /* started: its execution event is in the heap */
+	SIM_REQ_BLOCKED,     /* started: waiting on a waitq */
+	SIM_REQ_STALLED,     /* started: held by timeout_ppm until its linked timeout */
+	SIM_REQ_IDLE,        /* an armed multishot between events */
 };
 
+/*
+ * The sim's request: the soft ring's request (backends/soft/soft.h), whose
+ * first member is the SQE, then the model's state. The union lets the
+ * world's code read the SQE as r->sqe.
+ */
 struct sim_req {
-	struct io_uring_sqe sqe;      /* a copy: the SQ slot is reused */
-	uint64_t seq;                 /* acceptance number (traced instead of user_data) */
+	union {
+		struct aring__soft_req sr;    /* the soft ring's part */
+		struct io_uring_sqe sqe;      /* sr.sqe */
+	};
+	uint64_t seq;                 /* sr.seq: submission number (traced instead of user_data) */
 	uint8_t opcode;
-	uint8_t state;
-	bool prep_failed;             /* fails at issue with res */
-	bool fail;                    /* REQ_F_FAIL */
-	bool skip_link_cqes;          /* REQ_F_SKIP_LINK_CQES */
-	bool no_fail;                 /* -ETIME with IORING_TIMEOUT_ETIME_SUCCESS */
+	uint8_t state;                /* enum sim_req_state */
+	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
 	bool started;                 /* executed once (faults are drawn once) */
-	bool drain;                   /* REQ_F_IO_DRAIN on a chain head */
-	bool is_ltimeout;
 	bool multishot;
 	int32_t res;
 	uint32_t cflags;
-	struct sim_req *link;         /* next in its chain */
-	struct sim_req *ltimeout;     /* its linked timeout (armed or still to arm) */
-	struct sim_req *lt_target;    /* for a link timeout: the request it guards */
-	struct sim_list inflight;     /* sim->inflight while issued */
 	struct sim_list wait;         /* a waitq while blocked */
-	struct sim_list tlist;        /* sim->timeouts for IORING_OP_TIMEOUT */
-	struct sim_list defer;        /* sim->defer for a deferred chain head */
-	struct sim_file *file;        /* ref taken at issue */
+	struct sim_file *file;        /* ref taken at start */
 	uint64_t event_ns;            /* heap key */
 	uint64_t tiebreak;
 	uint32_t heap_idx;            /* SIM_NO_HEAP when not in the heap */
 	/* op state */
 	uint64_t done_bytes;          /* progress of a blocking write / MSG_WAITALL */
 	uint64_t short_limit;         /* injected: move at most this many bytes (0 = none) */
-	uint64_t timeout_ns;          /* relative or absolute, per timeout_flags */
-	uint64_t target_cq;           /* count timeouts: complete when cq_count reaches it */
-	uint32_t count;
-	uint32_t timeout_flags;
 	uint32_t poll_events;
-	struct sim_req *free_next;
 };
 
 #define SIM_NO_HEAP UINT32_MAX
@@ -264,34 +253,18 @@ struct sim_stats_priv {
 		shorts_injected, errors_injected;
 };
 
+/*
+ * The simulated world: an executor of the soft ring (backends/soft/), which
+ * owns the SQ, CQ and every io_uring rule. The core holds the soft ring's
+ * backend; sim_of() finds the sim behind it.
+ */
 struct sim {
-	struct aring__backend be;     /* first: the core sees this */
+	struct aring__soft *ring;
 	struct aring_sim_opts opts;
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	/* SQ */
-	struct io_uring_sqe *sq;
-	unsigned sq_entries, sq_head, sq_tail;
-	/* CQ */
-	struct io_uring_cqe *cq;
-	unsigned cq_entries, cq_head, cq_tail;
-	struct io_uring_cqe *ovf;     /* overflow ring */
-	unsigned ovf_cap, ovf_head, ovf_len;
-	/* requests */
-	struct sim_req *free_reqs;
-	uint64_t nreqs;               /* allocated and not free */
-	uint64_t next_seq;
-	struct sim_list inflight;     /* issued, not completed */
-	struct sim_list timeouts;     /* IORING_OP_TIMEOUT requests */
-	struct sim_list defer;        /* chains waiting for a drain */
-	uint64_t nlive;               /* accepted, not completed */
-	uint64_t ndeferred;           /* in deferred chains */
-	bool drain_active;
-	bool drain_disabled;          /* IOSQE_CQE_SKIP_SUCCESS was used */
-	struct sim_req *link_head, *link_last; /* the chain being submitted */
-	uint64_t cq_count;            /* CQEs posted, timeouts' excepted */
-	bool flushing;
+	uint64_t nlive;               /* requests alive in the soft ring (stats) */
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
@@ -311,7 +284,7 @@ struct sim {
 
 static inline struct sim *sim_of(struct aring__backend *be)
 {
-	return (struct sim *)be;
+	return (struct sim *)aring__soft_executor(be);
 }
 
 /* ---------------------------------------------------------------- sched.c */
@@ -329,57 +302,44 @@ uint64_t aring__sim_latency(struct sim *s);
 
 /* ---------------------------------------------------------------- ring.c */
 
-struct sim_req *aring__sim_req_alloc(struct sim *s);
-void aring__sim_req_free(struct sim *s, struct sim_req *r);
-/* Accept one SQE (copy, prep, link, drain, issue). */
-void aring__sim_accept(struct sim *s, const struct io_uring_sqe *sqe);
-/* End of a submission batch: an open chain is queued as it is. */
-void aring__sim_accept_end(struct sim *s);
+/* The executor's table for the soft ring. */
+extern const struct aring__soft_exec aring__sim_exec_ops;
 /* An event of r is due. */
 void aring__sim_event(struct sim *s, struct sim_req *r);
 /* Run r's model (first time or after a wake-up). */
 void aring__sim_exec(struct sim *s, struct sim_req *r);
-/* Complete an issued request (links, linked timeout, CQE, timeouts). */
+/* Complete a started request (the soft ring does links, CQE, timeouts). */
 void aring__sim_complete(struct sim *s, struct sim_req *r, int32_t res, uint32_t cflags);
 /* Block r on wq until a wake-up. */
 void aring__sim_wait(struct sim *s, struct sim_req *r, struct sim_waitq *wq);
 /* Wake every request waiting on wq (they run again at the current instant). */
 void aring__sim_wake(struct sim *s, struct sim_waitq *wq);
-void aring__sim_post_cqe(struct sim *s, struct sim_req *r, int32_t res, uint32_t flags);
 void aring__sim_waitq_init(struct sim_waitq *wq);
-/* Cancel every request (teardown). */
-void aring__sim_ring_destroy(struct sim *s);
-
-/* ops from ring.c (ring control) */
-int aring__sim_prep_timeout(struct sim *s, struct sim_req *r);
-int aring__sim_prep_link_timeout(struct sim *s, struct sim_req *r);
-int aring__sim_prep_timeout_remove(struct sim *s, struct sim_req *r);
-int aring__sim_prep_cancel(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_timeout(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_timeout_remove(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_cancel(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_nop(struct sim *s, struct sim_req *r);
-/* Find an issued request by user_data with the given opcode (0: any). */
+/* A started request by user_data with the given opcode (0: any). */
 struct sim_req *aring__sim_find(struct sim *s, uint64_t user_data, int opcode);
-/* Can r be cancelled now (else it is "running": -EALREADY)? */
+/* Can r be stopped now (else it is "running": -EALREADY)? */
 bool aring__sim_cancellable(struct sim_req *r);
-/* Cancel r with res (r is issued and cancellable). */
+/* Cancel r with res, as async cancel does. */
 void aring__sim_cancel_req(struct sim *s, struct sim_req *r, int32_t res);
 
 /* ---------------------------------------------------------------- ops.c */
 
+/*
+ * The sim's op table: how the model runs each op it models (the generic
+ * facts, and ARING__OPF_SIM, are core/opdef.c's).
+ */
 struct sim_opdef {
-	/* Validate the SQE at submit time (kernel io_*_prep); NULL: nothing to check. */
+	/* Submit-time checks of the model (kernel io_*_prep); NULL: none. */
 	int (*prep)(struct sim *s, struct sim_req *r);
 	/* Run the op; NULL: not modelled (-EOPNOTSUPP). */
 	enum sim_exec (*exec)(struct sim *s, struct sim_req *r);
-	uint8_t file;    /* sqe->fd names the file it works on (resolved at issue) */
-	uint8_t instant; /* ring control: runs at submit, in SQ order, no latency */
+	uint8_t instant; /* runs at once when issued, with no latency */
 	uint8_t off_val; /* sqe->off is a value (traced), not a pointer */
 };
 
 extern const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST];
 bool aring__sim_has_op(unsigned opcode);
+bool aring__sim_opdefs_agree(void);
 
 /* ---------------------------------------------------------------- fault.c */
 
@@ -483,9 +443,5 @@ void aring__sim_trace_init(struct sim *s);
 void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r);
 void aring__sim_trace_cqe(struct sim *s, const struct sim_req *r, int32_t res, uint32_t flags);
 void aring__sim_trace_note(struct sim *s, const char *what, uint64_t a, uint64_t b);
-
-/* ---------------------------------------------------------------- backend.c */
-
-bool aring__sim_cq_full(struct sim *s);
 
 #endif /* ARING_SIM_SIM_H */

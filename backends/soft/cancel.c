@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Requests in flight by user_data, IORING_OP_ASYNC_CANCEL (kernel
+ * io_uring/cancel.c) and IORING_OP_NOP (kernel io_uring/nop.c).
+ *
+ * In flight means started with the executor, or a timeout or linked timeout
+ * armed here. Each such request is in a hash by user_data (chained, grown
+ * at load 1: O(1) lookup) and in one list, which only the keys that must
+ * look at every request (CANCEL_ANY, CANCEL_FD, CANCEL_OP) walk.
+ */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backends/soft/ring.h"
+
+/* ---------------------------------------------------------------- hash */
+
+#define HASH_MIN 64u
+
+static uint64_t hash_ud(uint64_t ud)
+{
+	ud ^= ud >> 33;
+	ud *= 0xff51afd7ed558ccdull;
+	ud ^= ud >> 33;
+	return ud;
+}
+
+int aring__soft_hash_init(struct aring__soft *s)
+{
+	s->hash = calloc(HASH_MIN, sizeof(*s->hash));
+	if (!s->hash)
+		return -ENOMEM;
+	s->hash_mask = HASH_MIN - 1;
+	return 0;
+}
+
+void aring__soft_hash_free(struct aring__soft *s)
+{
+	free(s->hash);
+	s->hash = NULL;
+}
+
+static void bucket_add(struct aring__soft_req **b, struct aring__soft_req *r)
+{
+	r->hprev = NULL;
+	r->hnext = *b;
+	if (*b)
+		(*b)->hprev = r;
+	*b = r;
+}
+
+static void grow(struct aring__soft *s)
+{
+	uint64_t n = (s->hash_mask + 1) * 2, i;
+	struct aring__soft_req **h = calloc(n, sizeof(*h));
+
+	if (!h)
+		return; /* longer chains, still correct */
+	for (i = 0; i <= s->hash_mask; i++) {
+		struct aring__soft_req *r = s->hash[i], *nx, *last = NULL;
+
+		/* Re-add oldest first, so that each chain stays newest first. */
+		for (; r; r = r->hnext)
+			last = r;
+		for (r = last; r; r = nx) {
+			nx = r->hprev;
+			bucket_add(&h[hash_ud(r->sqe.user_data) & (n - 1)], r);
+		}
+	}
+	free(s->hash);
+	s->hash = h;
+	s->hash_mask = n - 1;
+}
+
+void aring__soft_hash_add(struct aring__soft *s, struct aring__soft_req *r)
+{
+	assert(!(r->flags & SOFT_F_HASHED));
+	if (s->nhashed > s->hash_mask)
+		grow(s);
+	bucket_add(&s->hash[hash_ud(r->sqe.user_data) & s->hash_mask], r);
+	r->fprev = NULL;
+	r->fnext = s->flight;
+	if (s->flight)
+		s->flight->fprev = r;
+	s->flight = r;
+	r->flags |= SOFT_F_HASHED;
+	s->nhashed++;
+}
+
+void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r)
+{
+	if (!(r->flags & SOFT_F_HASHED))
+		return;
+	if (r->hprev)
+		r->hprev->hnext = r->hnext;
+	else
+		s->hash[hash_ud(r->sqe.user_data) & s->hash_mask] = r->hnext;
+	if (r->hnext)
+		r->hnext->hprev = r->hprev;
+	if (r->fprev)
+		r->fprev->fnext = r->fnext;
+	else
+		s->flight = r->fnext;
+	if (r->fnext)
+		r->fnext->fprev = r->fprev;
+	r->hnext = r->hprev = r->fnext = r->fprev = NULL;
+	r->flags &= (uint16_t)~SOFT_F_HASHED;
+	s->nhashed--;
+}
+
+struct aring__soft_req *aring__soft_find(struct aring__soft *s, uint64_t user_data, int opcode)
+{
+	struct aring__soft_req *r = s->hash[hash_ud(user_data) & s->hash_mask], *found = NULL;
+
+	/* Chains are newest first: the last match is the oldest. */
+	for (; r; r = r->hnext)
+		if (r->sqe.user_data == user_data && (opcode < 0 || r->opcode == opcode))
+			found = r;
+	return found;
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+/*
+ * Stop one request in flight (kernel io_try_cancel() on the request it
+ * matched): an armed timeout is removed; a started request is stopped by
+ * the executor. Either completes with res through task work, as the
+ * kernel's io_req_task_queue_fail() and io_poll_cancel() do.
+ */
+int aring__soft_cancel_req(struct aring__soft *s, struct aring__soft_req *r, int32_t res)
+{
+	int ret;
+
+	if (r->opcode == IORING_OP_TIMEOUT)
+		return aring__soft_timeout_cancel(s, r);
+	if (r->state != SOFT_STARTED || r->opcode == IORING_OP_LINK_TIMEOUT)
+		return -ENOENT;
+	ret = s->exec->stop(s->ex, r);
+	if (ret < 0)
+		return ret;
+	aring__soft_hash_del(s, r);
+	aring__soft_tw_add(s, r, SOFT_TW_FAIL, res);
+	return 0;
+}
+
+struct cancel_data {
+	uint64_t data;
+	unsigned flags;
+	unsigned opcode;
+	const void *file;
+};
+
+/* kernel cancel.c io_cancel_req_match() */
+static bool match(const struct cancel_data *cd, const struct aring__soft_req *r)
+{
+	bool match_ud = cd->flags & ARING_ASYNC_CANCEL_USERDATA;
+
+	/* Linked timeouts are in no list a cancel looks at. */
+	if (r->opcode == IORING_OP_LINK_TIMEOUT)
+		return false;
+	if (!(cd->flags & (IORING_ASYNC_CANCEL_FD | ARING_ASYNC_CANCEL_OP)))
+		match_ud = true;
+	if (cd->flags & IORING_ASYNC_CANCEL_ANY)
+		return true;
+	if (cd->flags & IORING_ASYNC_CANCEL_FD) {
+		/* io_try_cancel(): a file key never matches a timeout. */
+		if (!r->file || r->file != cd->file || r->opcode == IORING_OP_TIMEOUT)
+			return false;
+	}
+	if ((cd->flags & ARING_ASYNC_CANCEL_OP) && r->opcode != cd->opcode)
+		return false;
+	if (match_ud && r->sqe.user_data != cd->data)
+		return false;
+	return true;
+}
+
+int aring__soft_cancel_prep(struct aring__soft *s, struct aring__soft_req *r)
+{
+	(void)s;
+	(void)r;
+	return 0; /* every check is the SQE's: core/opdef.c prep_cancel() */
+}
+
+/*
+ * kernel cancel.c io_async_cancel() / __io_async_cancel(): one request, or
+ * with ALL/ANY every match, counted (0 when none matched). A request that
+ * is running cannot be stopped: -EALREADY for one, not counted for ALL.
+ */
+void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
+{
+	struct cancel_data cd = {
+		.data = c->sqe.addr,
+		.flags = c->sqe.cancel_flags,
+		.opcode = c->sqe.len,
+	};
+	bool all = cd.flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	struct aring__soft_req *r, **found = NULL;
+	size_t n = 0, cap = 0, i;
+	int ret = -ENOENT, nr = 0;
+
+	if (cd.flags & IORING_ASYNC_CANCEL_FD) {
+		cd.file = (cd.flags & IORING_ASYNC_CANCEL_FD_FIXED) ? NULL :
+			s->exec->file_of_fd(s->ex, c->sqe.fd);
+		if (!cd.file) {
+			ret = -EBADF; /* no registered files either */
+			goto done;
+		}
+	}
+	if (!(cd.flags & (IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD |
+			  ARING_ASYNC_CANCEL_OP))) {
+		/* By user_data alone: the hash. */
+		if (!all) {
+			struct aring__soft_req *oldest = NULL;
+
+			for (r = s->hash[hash_ud(cd.data) & s->hash_mask]; r; r = r->hnext)
+				if (r->sqe.user_data == cd.data && match(&cd, r))
+					oldest = r;
+			if (oldest)
+				ret = aring__soft_cancel_req(s, oldest, -ECANCELED);
+			goto done;
+		}
+	}
+	/* Collect the matches first (stopping changes the lists), oldest first. */
+	for (r = s->flight; r; r = r->fnext) {
+		if (r == c || !match(&cd, r))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct aring__soft_req **f = realloc(found, nc * sizeof(*f));
+
+			if (!f)
+				abort();
+			found = f;
+			cap = nc;
+		}
+		found[n++] = r;
+	}
+	for (i = n; i-- > 0;) {
+		int one = aring__soft_cancel_req(s, found[i], -ECANCELED);
+
+		if (!all) {
+			ret = one;
+			break;
+		}
+		if (one == 0)
+			nr++;
+	}
+	free(found);
+	if (all)
+		ret = nr;
+done:
+	if (ret < 0)
+		aring__soft_set_fail(c);
+	aring__soft_done(s, c, ret);
+}
+
+/* ---------------------------------------------------------------- nop */
+
+/* kernel nop.c io_nop() */
+void aring__soft_nop_issue(struct aring__soft *s, struct aring__soft_req *r)
+{
+	unsigned flags = (unsigned)r->sqe.rw_flags;
+	int32_t ret = (flags & ARING_NOP_INJECT_RESULT) ? (int32_t)r->sqe.len : 0;
+
+	if ((flags & ARING_NOP_FILE) &&
+	    ((flags & ARING_NOP_FIXED_FILE) || !s->exec->file_of_fd(s->ex, r->sqe.fd)))
+		ret = -EBADF; /* no registered files; or fd names none */
+	else if (flags & ARING_NOP_FIXED_BUFFER)
+		ret = -EFAULT; /* no registered buffers */
+	if (ret < 0)
+		aring__soft_set_fail(r);
+	if (flags & ARING_NOP_TW)
+		aring__soft_tw_add(s, r, SOFT_TW_COMPLETE, ret); /* completed from task work */
+	else
+		aring__soft_done(s, r, ret);
+}

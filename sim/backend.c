@@ -235,9 +235,9 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	*out = NULL;
 	if (entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
-	if (so->timeout_ppm > 1000000 || so->cancel_ppm > 1000000 || so->short_ppm > 1000000 ||
-	    so->error_ppm > 1000000 || so->latency_min_ns > so->latency_max_ns)
-		return -EINVAL;
+	ret = aring__sim_opts_check(so);
+	if (ret)
+		return ret;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

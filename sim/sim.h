@@ -477,6 +477,11 @@ int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 
+/* ---------------------------------------------------------------- api.c */
+
+/* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
+int aring__sim_opts_check(const struct aring_sim_opts *o);
+
 /* ---------------------------------------------------------------- trace.c */
 
 void aring__sim_trace_init(struct sim *s);

@@ -173,8 +173,8 @@ static void sim_destroy(struct aring__backend *be)
 	if (s->std_err)
 		aring__sim_pipe_end_closed(s, s->std_err, true);
 	s->std_in = s->std_out = s->std_err = NULL;
-	aring__sim_net_destroy(s);
 	aring__sim_fs_destroy(s);
+	aring__sim_net_destroy(s);
 	while ((r = s->free_reqs)) {
 		s->free_reqs = r->free_next;
 		free(r);
@@ -265,7 +265,9 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 		goto fail;
 	}
 	aring__sim_trace_init(s);
-	aring__sim_net_init(s);
+	ret = aring__sim_net_init(s);
+	if (ret < 0)
+		goto fail;
 	ret = aring__sim_fs_init(s);
 	if (ret < 0)
 		goto fail;

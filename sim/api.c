@@ -8,6 +8,17 @@
 
 _Static_assert(ARING_SIM_START_NS == SIM_START_NS, "one start time");
 
+int aring__sim_opts_check(const struct aring_sim_opts *o)
+{
+	if (o->timeout_ppm > 1000000 || o->cancel_ppm > 1000000 || o->short_ppm > 1000000 ||
+	    o->error_ppm > 1000000)
+		return -EINVAL;
+	/* A latency past the bound would push virtual time toward overflow. */
+	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
+		return -EINVAL;
+	return 0;
+}
+
 static struct sim *sim_from_loop(aring_loop *loop)
 {
 	if (!loop || loop->kind != ARING_BACKEND_SIM)

@@ -28,8 +28,8 @@ void aring__sim_destroy(void *ex)
 	if (s->std_err)
 		aring__sim_pipe_end_closed(s, s->std_err, true);
 	s->std_in = s->std_out = s->std_err = NULL;
-	aring__sim_net_destroy(s);
 	aring__sim_fs_destroy(s);
+	aring__sim_net_destroy(s);
 	free(s->heap);
 	free(s);
 }
@@ -61,9 +61,9 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	assert(aring__sim_opdefs_agree());
 	if (entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
-	if (so->timeout_ppm > 1000000 || so->cancel_ppm > 1000000 || so->short_ppm > 1000000 ||
-	    so->error_ppm > 1000000 || so->latency_min_ns > so->latency_max_ns)
-		return -EINVAL;
+	ret = aring__sim_opts_check(so);
+	if (ret)
+		return ret;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -77,8 +77,9 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	aring__sim_prng_seed(&s->rng_error, s->seed, SIM_STREAM_ERROR);
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
 	aring__sim_trace_init(s);
-	aring__sim_net_init(s);
-	ret = aring__sim_fs_init(s);
+	ret = aring__sim_net_init(s);
+	if (ret == 0)
+		ret = aring__sim_fs_init(s);
 	if (ret == 0)
 		ret = aring__sim_stdio_init(s);
 	if (ret == 0)

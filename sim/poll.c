@@ -89,21 +89,31 @@ int aring__sim_prep_poll_add(struct sim *s, struct sim_req *r)
 	return 0;
 }
 
+/*
+ * kernel io_uring/poll.c __io_arm_poll_handler(). A file without a wait
+ * queue (regular files and directories: vfs_poll() gives DEFAULT_POLLMASK,
+ * POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, and never waits) completes at
+ * once with the ready bits asked for, as one CQE even for a multishot poll;
+ * with none of them asked (POLLPRI alone, say) or with
+ * IORING_POLL_ADD_LEVEL it is -EINVAL, as the kernel answers when the file
+ * registered no wait queue entry.
+ */
 enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r)
 {
 	uint32_t mask = aring__sim_poll_mask(r->file) & r->poll_events;
 	struct sim_waitq *wq = aring__sim_file_waitq(r->file);
 
+	if (!wq) {
+		r->res = mask && !(r->sqe.len & IORING_POLL_ADD_LEVEL) ? (int32_t)mask : -EINVAL;
+		return SIM_DONE;
+	}
 	if (mask) {
 		r->res = (int32_t)mask;
 		if (!r->multishot)
 			return SIM_DONE;
-		if (!wq)
-			return SIM_DONE; /* always ready: a multishot would never stop */
 		aring__sim_wait(s, r, wq);
 		return SIM_MORE;
 	}
-	assert(wq);
 	aring__sim_wait(s, r, wq);
 	return SIM_BLOCK;
 }

@@ -36,7 +36,7 @@
 
 /* Virtual time starts here (so that an absolute deadline 0 is in the past). */
 #define SIM_START_NS 1000000000ull
-#define SIM_MAX_FDS 4096u           /* fd table size (-EMFILE beyond) */
+#define SIM_MAX_FDS (1u << 20)      /* fds per loop (-EMFILE beyond), the kernel's nr_open */
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
@@ -45,6 +45,34 @@
 #define SIM_MAX_FS_BYTES (512ull << 20) /* total file data: -ENOSPC beyond */
 #define SIM_PAGE 4096u
 #define SIM_MAX_LISTEN_BACKLOG 4096u
+#define SIM_UIO_MAXIOV 1024u        /* UIO_MAXIOV */
+
+/*
+ * User memory as the kernel sees it (x86-64): nothing is ever mapped below
+ * vm.mmap_min_addr (64 KiB), and access_ok() refuses a range that reaches
+ * past the user address limit. The sim gives -EFAULT where the kernel would:
+ * for a range that fails access_ok() at import, and for one that lies below
+ * 64 KiB when it copies. Any other address must be valid memory.
+ */
+#define SIM_USER_MIN 0x10000ull
+#define SIM_USER_MAX 0x7ffffffff000ull
+
+/* kernel access_ok(): the range fits below the user address limit. */
+static inline bool sim_access_ok(uint64_t addr, uint64_t len)
+{
+	return len <= SIM_USER_MAX && addr <= SIM_USER_MAX - len;
+}
+
+/* The sim may read or write len bytes at addr (else the kernel would fault). */
+static inline bool sim_user_ok(uint64_t addr, uint64_t len)
+{
+	return len == 0 || (addr >= SIM_USER_MIN && sim_access_ok(addr, len));
+}
+
+static inline bool sim_user_ptr_ok(const void *p, uint64_t len)
+{
+	return sim_user_ok((uint64_t)(uintptr_t)p, len);
+}
 
 /* ---------------------------------------------------------------- lists */
 
@@ -108,6 +136,25 @@ uint64_t aring__sim_prng_range(struct sim_prng *p, uint64_t lo, uint64_t hi);
 /* True with probability ppm / 1e6 (never draws when ppm is 0). */
 bool aring__sim_prng_ppm(struct sim_prng *p, uint32_t ppm);
 
+/* ---------------------------------------------------------------- bitmaps */
+
+/*
+ * A bitmap with two summary levels (bit i of level k+1: word i of level k is
+ * all ones), so the lowest clear bit from a start is found in O(1) words per
+ * level: the fd table's lowest free fd, the next free ephemeral port.
+ */
+struct sim_bits {
+	uint64_t *l[3];
+	uint32_t nbits;
+};
+
+int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits);
+void aring__sim_bits_free(struct sim_bits *b);
+void aring__sim_bits_set(struct sim_bits *b, uint32_t i);
+void aring__sim_bits_clear(struct sim_bits *b, uint32_t i);
+/* The lowest clear bit >= from, or -1. */
+int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from);
+
 /* ---------------------------------------------------------------- files */
 
 struct sim;
@@ -119,9 +166,14 @@ struct sim_waitq {
 
 enum sim_itype { SIM_I_REG = 1, SIM_I_DIR, SIM_I_LNK };
 
+/* A name in a directory; every dirent is in the fs-wide hash keyed by (dir, name). */
 struct sim_dirent {
 	char *name;
+	uint64_t hash;
 	struct sim_inode *inode;
+	struct sim_inode *dir;
+	struct sim_dirent *hnext;      /* hash chain */
+	struct sim_list in_dir;        /* dir->ents */
 };
 
 struct sim_inode {
@@ -137,9 +189,10 @@ struct sim_inode {
 	uint64_t npages_cap;
 	uint64_t npages_alloc;
 	/* SIM_I_DIR */
-	struct sim_dirent *ents;
-	uint32_t nents, ents_cap;
-	struct sim_inode *parent; /* ".." (the root is its own parent) */
+	struct sim_list ents;     /* sim_dirent.in_dir */
+	uint32_t nents;
+	uint32_t kids;            /* directories whose ".." this is (dead ones too) */
+	struct sim_inode *parent; /* ".." (the root is its own parent); holds a kids ref */
 	/* SIM_I_LNK */
 	char *target;
 };
@@ -175,13 +228,23 @@ struct sim_sock {
 	int err;                       /* pending sk_err (positive errno), 0 = none */
 	uint8_t *rx;                   /* receive buffer (ring) */
 	uint32_t rx_head, rx_len;
-	/* listener */
+	uint32_t rx_cap;               /* grows up to SIM_SOCK_BUF */
+	/* listener: a ring of queued connections */
 	struct sim_sock **acceptq;
-	uint32_t acceptq_len, backlog;
+	uint32_t acceptq_head, acceptq_len, backlog;
 	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
 	struct sim_file *file;         /* the file that holds it (NULL while queued) */
 	struct sim_waitq wq;
 	struct sim_list all;           /* sim->socks */
+	struct sim_list in_port;       /* its port's socks while bound */
+	struct sim_list in_listen;     /* its port's listeners while listening */
+};
+
+/* Sockets bound to one port (kernel inet_bind_bucket). */
+struct sim_port {
+	struct sim_list socks;         /* sim_sock.in_port */
+	struct sim_list listeners;     /* sim_sock.in_listen */
+	uint32_t nsocks;
 };
 
 enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK };
@@ -270,11 +333,17 @@ struct sim {
 	uint32_t heap_len, heap_cap;
 	/* world */
 	struct sim_file **fds;
+	uint32_t fds_cap;             /* grows by doubling up to SIM_MAX_FDS */
+	struct sim_bits fd_used;      /* fds in use: the lowest free one in O(1) */
 	struct sim_inode *root, *tmp;
 	uint64_t next_ino;
 	uint64_t fs_bytes;
+	struct sim_dirent **dh;       /* dirents hashed by (dir, name) */
+	uint64_t dh_mask, dh_count;
 	struct sim_pipe *std_in, *std_out, *std_err; /* the sim's ends */
 	struct sim_list socks;
+	struct sim_port **ports;      /* by port number, allocated on first bind */
+	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
 	/* trace */
 	uint64_t hash;
@@ -362,18 +431,32 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f);
 struct sim_file *aring__sim_fd_get(struct sim *s, int fd);
 /* Install f at the lowest free fd (takes over the caller's ref): fd or -EMFILE. */
 int aring__sim_fd_install(struct sim *s, struct sim_file *f);
+/* Take fd out of the table and return its file (the table's ref is the caller's), or NULL. */
+struct sim_file *aring__sim_fd_remove(struct sim *s, int fd);
 /* Bytes from an iovec array or a plain buffer (for read/write families). */
 struct sim_iov {
 	const struct iovec *iov;
 	unsigned nr;
+	uint64_t len;                  /* total, capped at MAX_RW_COUNT as the kernel does */
 	struct iovec one;
 };
+/* kernel lib/iov_iter.c import_ubuf(): -EFAULT if the range fails access_ok(). */
+int aring__sim_iov_ubuf(struct sim_iov *v, uint64_t addr, uint64_t len);
+/*
+ * kernel lib/iov_iter.c __import_iovec(): nr > UIO_MAXIOV -EINVAL, an array
+ * the sim cannot read -EFAULT, a negative length -EINVAL, a segment failing
+ * access_ok() -EFAULT.
+ */
+int aring__sim_iov_import(struct sim_iov *v, const struct iovec *iov, uint64_t nr);
 int aring__sim_iov_from_req(struct sim_req *r, struct sim_iov *v, bool vectored);
 uint64_t aring__sim_iov_len(const struct sim_iov *v);
-void aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n);
-void aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
+/* Copy n bytes at byte offset off of the iovec: 0, or -EFAULT (nothing copied). */
+int aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n);
+int aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
 
 enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r);  /* read/write/v/fixed */
+/* Submit-time checks of read/write/readv/writev: the buffer or iovec import. */
+int aring__sim_prep_rw(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r);
@@ -405,11 +488,13 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
 uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+/* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);
 
 /* net.c */
-void aring__sim_net_init(struct sim *s);
+int aring__sim_net_init(struct sim *s);
+/* After aring__sim_fs_destroy (which closes every fd). */
 void aring__sim_net_destroy(struct sim *s);
 void aring__sim_sock_closed(struct sim *s, struct sim_sock *k);
 enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
@@ -423,6 +508,8 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r);
+/* Submit-time checks of sendmsg/recvmsg: the msghdr and its iovec. */
+int aring__sim_prep_msg(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r);
 int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen_t *addrlen,
 			   bool peer);
@@ -436,6 +523,11 @@ int aring__sim_prep_poll_add(struct sim *s, struct sim_req *r);
 int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
+
+/* ---------------------------------------------------------------- api.c */
+
+/* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
+int aring__sim_opts_check(const struct aring_sim_opts *o);
 
 /* ---------------------------------------------------------------- trace.c */
 

@@ -23,6 +23,13 @@ struct aring_sim_opts {
 };
 
 /*
+ * aring_loop_new() refuses (-EINVAL) sim options with a ppm above 1000000,
+ * latency_min_ns > latency_max_ns, or latency_max_ns above this bound (one
+ * day of virtual time per op), so virtual time can never overflow.
+ */
+#define ARING_SIM_MAX_LATENCY_NS (86400ull * 1000000000ull)
+
+/*
  * The simulator in brief (details in the sim/ sources):
  * - Virtual time starts at ARING_SIM_START_NS and moves only when every task
  *   is blocked, straight to the next event. aring_now_ns() reads it.

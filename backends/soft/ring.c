@@ -22,9 +22,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "aring.h"
 #include "backends/soft/ring.h"
+#include "core/context.h"
+
+/* The submit context's stack: the executor's model runs on it (sim: path
+ * resolution, 4 KiB copy buffers), whatever the caller's stack is. */
+#define SUBMIT_STACK_BYTES (256u * 1024u)
 
 #define SQE_VALID_FLAGS (IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | \
 			 IOSQE_ASYNC | IOSQE_BUFFER_SELECT | IOSQE_CQE_SKIP_SUCCESS)
@@ -583,9 +590,8 @@ static unsigned soft_sq_ready(struct aring__backend *be)
  * ready (time passes: the executor's wait() runs up to the next timer);
  * otherwise only what is due at this instant runs.
  */
-static int soft_submit(struct aring__backend *be, unsigned wait_nr)
+static int do_submit(struct aring__soft *s, unsigned wait_nr)
 {
-	struct aring__soft *s = soft_of(be);
 	unsigned n = 0;
 
 	flush_overflow(s);
@@ -621,6 +627,59 @@ static int soft_submit(struct aring__backend *be, unsigned wait_nr)
 			return ret;
 	}
 	return (int)n;
+}
+
+/* The submit context's body: one submission per switch in. */
+static void submit_main(void *arg)
+{
+	struct aring__soft *s = arg;
+
+	for (;;) {
+		s->sub_ret = do_submit(s, s->sub_wait_nr);
+		aring__ctx_switch(&s->sub_ctx, s->sub_caller);
+	}
+}
+
+/*
+ * The core submits from a task when it must make room in a full SQ
+ * (core/op.c make_room), on a stack that may be 16 KiB and mostly the
+ * task's own. So the soft ring always does its submit work on its own
+ * stack: two context switches per call (a few ns each), no new rule for
+ * the core, and the same protection for every executor.
+ */
+static int soft_submit(struct aring__backend *be, unsigned wait_nr)
+{
+	struct aring__soft *s = soft_of(be);
+	struct aring__ctx caller;
+
+	memset(&caller, 0, sizeof(caller));
+	s->sub_caller = &caller;
+	s->sub_wait_nr = wait_nr;
+	aring__ctx_switch(&caller, &s->sub_ctx);
+	return s->sub_ret;
+}
+
+static int submit_ctx_init(struct aring__soft *s)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *m;
+
+	/* A guard page below the stack: an overflow faults, never corrupts. */
+	s->sub_map_len = SUBMIT_STACK_BYTES + page;
+	m = mmap(NULL, s->sub_map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(m + page, SUBMIT_STACK_BYTES, PROT_READ | PROT_WRITE) < 0) {
+		munmap(m, s->sub_map_len);
+		return -ENOMEM;
+	}
+	s->sub_map = m;
+	s->sub_ctx.stack_lo = m + page;
+	s->sub_ctx.stack_size = SUBMIT_STACK_BYTES;
+	aring__ctx_register_stack(&s->sub_ctx);
+	aring__ctx_make(&s->sub_ctx, submit_main, s);
+	return 0;
 }
 
 static unsigned soft_peek(struct aring__backend *be, struct io_uring_cqe **cqes, unsigned max)
@@ -718,7 +777,7 @@ int aring__soft_new(unsigned entries, const struct aring__soft_exec *exec, void 
 	s->cq_entries = 2 * s->sq_entries;
 	s->sq = calloc(s->sq_entries, sizeof(*s->sq));
 	s->cq = calloc(s->cq_entries, sizeof(*s->cq));
-	if (!s->sq || !s->cq || aring__soft_hash_init(s) < 0) {
+	if (!s->sq || !s->cq || aring__soft_hash_init(s) < 0 || submit_ctx_init(s) < 0) {
 		free(s->sq);
 		free(s->cq);
 		aring__soft_hash_free(s);
@@ -803,6 +862,8 @@ void aring__soft_free(struct aring__soft *s)
 	}
 	aring__soft_timers_free(s);
 	aring__soft_hash_free(s);
+	aring__ctx_unregister_stack(&s->sub_ctx);
+	munmap(s->sub_map, s->sub_map_len);
 	free(s->ovf);
 	free(s->sq);
 	free(s->cq);

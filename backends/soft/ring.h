@@ -6,6 +6,7 @@
 #include <assert.h>
 
 #include "backends/soft/soft.h"
+#include "core/internal.h"
 
 #define SOFT_MAX_OVERFLOW (1u << 22) /* CQEs kept while the CQ is full */
 
@@ -51,6 +52,13 @@ struct aring__soft {
 	uint64_t hash_mask, nhashed;
 	struct aring__soft_req *flight;  /* fnext/fprev list, newest first */
 	struct aring__soft_stats stats;
+	/* The submit context: submit work runs on this stack, not the caller's. */
+	struct aring__ctx sub_ctx;
+	struct aring__ctx *sub_caller;
+	void *sub_map;
+	size_t sub_map_len;
+	unsigned sub_wait_nr;
+	int sub_ret;
 };
 
 static inline void soft_fifo_push(struct soft_fifo *f, struct aring__soft_req *r)

@@ -17,8 +17,9 @@ struct aring__backend;
 
 struct aring__backend_ops {
 	const char *name;
-	/* A free SQE, or NULL when the SQ is full. Its contents are undefined:
-	 * the caller preps every field. */
+	/* A free SQE, or NULL when the SQ is full. It is zeroed (all 64 bytes;
+	 * 128 for an IORING_SETUP_SQE128 ring): the caller sets only the fields
+	 * its op uses, as liburing 2.6+ prep helpers and custom preps do. */
 	struct io_uring_sqe *(*get_sqe)(struct aring__backend *be);
 	/* Free SQ slots. */
 	unsigned (*sq_space)(struct aring__backend *be);

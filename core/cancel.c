@@ -90,6 +90,46 @@ static int submit_cmd(aring_loop *loop, enum id_cmd cmd, uint64_t ud, unsigned f
 	return aring__op_run(loop, &op, opt, sqe);
 }
 
+/* Rounds of cancel_chain before it gives up on a chain it cannot find. */
+#define CHAIN_CANCEL_ROUNDS 8
+
+/*
+ * An aring_do_n chain: while an earlier link runs, the last SQE waits on
+ * the link and no cancel finds it. Cancel the earlier links (they share one
+ * user_data); the kernel then fails the rest of the chain with -ECANCELED.
+ * With IORING_ASYNC_CANCEL_ALL the kernel returns how many it cancelled,
+ * and 0 when none matched (kernel io_uring/cancel.c __io_async_cancel): the
+ * earlier links are done, and the last SQE is the one to cancel. Between
+ * two links (the next one queued as task work) neither may be found: try
+ * again while the chain is in flight.
+ */
+static int cancel_chain(aring_loop *loop, uint64_t id, const struct aring_opt *opt)
+{
+	struct aring__op *target = aring__id_find(loop, id);
+	unsigned round;
+	int ret;
+
+	for (round = 0; round < CHAIN_CANCEL_ROUNDS; round++) {
+		ret = submit_cmd(loop, CMD_CANCEL, aring__op_ud(target, ARING__TAG_CHAIN),
+				 IORING_ASYNC_CANCEL_ALL, NULL, opt);
+		if (ret > 0)
+			return 0;
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+		target = aring__id_find(loop, id);  /* we suspended: look again */
+		if (!target)
+			return -ENOENT;
+		ret = submit_cmd(loop, CMD_CANCEL, aring__op_ud(target, ARING__TAG_MAIN), 0, NULL,
+				 opt);
+		if (ret != -ENOENT)
+			return ret;
+		target = aring__id_find(loop, id);
+		if (!target)
+			return -ENOENT;
+	}
+	return -EALREADY;  /* in flight, but never found: it completes on its own */
+}
+
 /*
  * The target's task cannot resume (and leave the registry, and reuse the
  * address) before this task suspends in submit_cmd, and its next SQE would
@@ -99,26 +139,11 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		 struct __kernel_timespec *ts, const struct aring_opt *opt)
 {
 	struct aring__op *target = aring__id_find(loop, id);
-	int ret;
 
 	if (!target)
 		return -ENOENT;
-	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN)) {
-		/*
-		 * An aring_do_n chain: while an earlier link runs, the last
-		 * SQE waits on the link and no cancel finds it. Cancel the
-		 * earlier links (they share one user_data); the kernel then
-		 * fails the rest of the chain with -ECANCELED. Once they are
-		 * all done, the last SQE is the one to cancel.
-		 */
-		ret = submit_cmd(loop, CMD_CANCEL, aring__op_ud(target, ARING__TAG_CHAIN),
-				 IORING_ASYNC_CANCEL_ALL, NULL, opt);
-		if (ret != -ENOENT)
-			return ret > 0 ? 0 : ret;
-		target = aring__id_find(loop, id);  /* we suspended: look again */
-		if (!target)
-			return -ENOENT;
-	}
+	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))
+		return cancel_chain(loop, id, opt);
 	return submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "aring.h"
 #include "core/abi.h"
@@ -56,6 +57,7 @@ enum aring__task_state {
 	ARING__TASK_RUNNING,
 	ARING__TASK_BLOCKED,
 	ARING__TASK_DONE,
+	ARING__TASK_FREED,      /* joined (or detached and returned); stack back in the pool */
 };
 
 struct aring_task {
@@ -102,9 +104,12 @@ static inline aring_task *aring__taskq_pop(struct aring__taskq *q)
 /* ---------------------------------------------------------------- ops */
 
 /*
- * user_data of every SQE the core submits: the address of the aring__op on
- * the task's stack, with a tag in the low bits telling which of the op's SQEs
- * the CQE belongs to.
+ * user_data of every SQE the core submits: ARING_UD_TAG in the top 16 bits
+ * (the range aring.h reserves), the address of the aring__op on the task's
+ * stack in bits 3..47 (x86_64 user addresses are below 2^47), and in the low
+ * bits which of the op's SQEs the CQE belongs to. A CQE without the tag was
+ * not made by aring (aring_msg_ring from another ring, a raw SQE submitted
+ * through aring_ring()): it is counted and ignored, never dereferenced.
  */
 enum {
 	ARING__TAG_MAIN = 0,    /* the op (or the last SQE of an aring_do_n chain) */
@@ -113,11 +118,14 @@ enum {
 	ARING__TAG_MASK = 3,
 };
 
+#define ARING__UD_PTR_MASK ((((uint64_t)1 << ARING_UD_TAG_SHIFT) - 1) & ~(uint64_t)ARING__TAG_MASK)
+
 enum {
 	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
 	ARING__OP_ID = 1u << 1,         /* is in the id registry */
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
 	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
+	ARING__OP_DISCARD = 1u << 4,    /* loop->discard: CQEs of SQEs aring threw away */
 };
 
 struct aring__op {
@@ -134,11 +142,20 @@ struct aring__op {
 	void *ms_arg;
 	struct __kernel_timespec ts;          /* the linked timeout's time */
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
+	int *results;           /* aring_do_chain: every member's result, or NULL */
+	uint32_t chain_idx;     /* the member the next chain CQE belongs to */
+	int32_t chain_prev_res; /* the previous member's res ... */
+	bool chain_prev_skip;   /* ... which skipped its CQE and was reported as 0 */
 } __attribute__((aligned(8)));
 
 static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
 {
-	return (uint64_t)(uintptr_t)op | tag;
+	return ARING_UD_TAG | (uint64_t)(uintptr_t)op | tag;
+}
+
+static inline struct aring__op *aring__ud_op(uint64_t ud)
+{
+	return (struct aring__op *)(uintptr_t)(ud & ARING__UD_PTR_MASK);
 }
 
 /*
@@ -148,9 +165,16 @@ static inline uint64_t aring__op_ud(struct aring__op *op, unsigned tag)
  */
 int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		    struct io_uring_sqe **sqes, unsigned nsqes);
-/* Finish setting up the SQEs (user_data, flags, timeout), suspend, return the result. */
+/*
+ * Finish setting up the SQEs (user_data, flags, timeout), suspend, return the
+ * result. A chain (nsqes > 1) stores every member's result in op->results
+ * unless it is NULL.
+ */
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
+/* Give up SQEs taken by aring__op_begin: they become NOPs whose CQEs are ignored. */
+void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
+		       unsigned nsqes);
 
 /* ---------------------------------------------------------------- loop */
 
@@ -173,6 +197,8 @@ struct aring_loop {
 	struct aring__op *ids[ARING__ID_BUCKETS]; /* ops with an id in flight, by id */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
+	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
+	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
 };
 
 /* Suspend the running task until someone makes it ready (core/task.c). */
@@ -187,10 +213,28 @@ static inline void aring__task_wake(aring_loop *loop, aring_task *task)
 	aring__taskq_push(&loop->ready, task);
 }
 
+/* Zero an SQE of the uring backend (64 bytes, 128 on an IORING_SETUP_SQE128 ring). */
+static inline void aring__uring_zero_sqe(const struct io_uring *ring, struct io_uring_sqe *sqe)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	if (ARING_UNLIKELY(ring->flags & IORING_SETUP_SQE128))
+		memset(sqe + 1, 0, sizeof(*sqe));
+}
+
+/*
+ * A zeroed SQE (every backend's contract, core/backend.h), or NULL when the
+ * SQ is full. liburing 2.6 and later prep helpers no longer clear every
+ * field, and a custom prep sets only what it needs.
+ */
 static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 {
-	if (ARING_LIKELY(loop->ring != NULL))
-		return io_uring_get_sqe(loop->ring);
+	if (ARING_LIKELY(loop->ring != NULL)) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(loop->ring);
+
+		if (ARING_LIKELY(sqe != NULL))
+			aring__uring_zero_sqe(loop->ring, sqe);
+		return sqe;
+	}
 	return loop->be->ops->get_sqe(loop->be);
 }
 

@@ -10,6 +10,7 @@
 ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opts)
 {
 	static const struct aring_loop_opts defaults;
+	struct aring_loop_opts o;
 	aring_loop *loop;
 	int ret;
 
@@ -22,20 +23,27 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 		return -EINVAL;
 	if (opts->entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
-	if (opts->stack_size && opts->stack_size < 16 * 1024)
+	if (opts->stack_size &&
+	    (opts->stack_size < 16 * 1024 || opts->stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return -ENOMEM;
 	loop->kind = opts->backend;
+	loop->discard.flags = ARING__OP_DISCARD;
 	ret = aring__stack_pool_new(opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE,
 				    &loop->stacks);
 	if (ret < 0)
 		goto fail;
-	if (opts->backend == ARING_BACKEND_URING)
-		ret = aring__uring_new(opts, &loop->be);
+	/* An op with a timeout takes two SQ entries; an op never fails for
+	 * want of room (DESIGN.md), so a ring has at least two. */
+	o = *opts;
+	if (o.entries == 1)
+		o.entries = 2;
+	if (o.backend == ARING_BACKEND_URING)
+		ret = aring__uring_new(&o, &loop->be);
 	else
-		ret = aring__sim_new(opts, &loop->be);
+		ret = aring__sim_new(&o, &loop->be);
 	if (ret < 0)
 		goto fail;
 	loop->ring = loop->be->ops->ring(loop->be);
@@ -63,7 +71,7 @@ static void drain(aring_loop *loop)
 	while (!(sqe = be->ops->get_sqe(be)))
 		be->ops->submit(be, 0);
 	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
-	sqe->user_data = 0;  /* ignored by the reaper */
+	sqe->user_data = aring__op_ud(&loop->discard, ARING__TAG_MAIN);
 	while (loop->inflight) {
 		int ret = be->ops->submit(be, 1);
 
@@ -92,6 +100,11 @@ ARING_API uint64_t aring_now_ns(aring_loop *loop)
 ARING_API struct io_uring *aring_ring(aring_loop *loop)
 {
 	return loop->be->ops->ring(loop->be);
+}
+
+ARING_API uint64_t aring_foreign_cqes(aring_loop *loop)
+{
+	return loop->foreign_cqes;
 }
 
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop)

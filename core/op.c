@@ -20,6 +20,9 @@
 
 #include "core/internal.h"
 
+/* Marks in op->results before a chain's CQEs come (chain_result). */
+enum { CHAIN_SKIP = 1, CHAIN_HARD = 2 };
+
 #define ALLOWED_SQE_FLAGS (IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_ASYNC | IOSQE_BUFFER_SELECT)
 
 /* Make room in the SQ for n SQEs, submitting (and reaping if the CQ is full). */
@@ -101,14 +104,35 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	struct io_uring_sqe *last = sqes[nsqes - 1];
 	unsigned i;
 
+	/*
+	 * A chain's members post one CQE each: aring clears the
+	 * IOSQE_CQE_SKIP_SUCCESS they may carry and reports 0 for them itself
+	 * (chain_result). With the kernel's skip, how many CQEs a chain posts
+	 * depends on REQ_F_FAIL, which user space cannot see: a short read
+	 * fails a link with res >= 0, and a failed member that skips posts its
+	 * CQE while the rest then post none (req_set_fail in io_uring.h,
+	 * io_fail_links in timeout.c). The core would not know when the last
+	 * CQE has come, and would hang or resume the task too early.
+	 */
 	for (i = 0; i + 1 < nsqes; i++) {
+		uint8_t f = sqes[i]->flags;
+
+		if (op->results)
+			op->results[i] = (f & IOSQE_CQE_SKIP_SUCCESS ? CHAIN_SKIP : 0) |
+					 (f & IOSQE_IO_HARDLINK ? CHAIN_HARD : 0);
+		f &= (uint8_t)~IOSQE_CQE_SKIP_SUCCESS;
+		if (!(f & IOSQE_IO_HARDLINK))
+			f |= IOSQE_IO_LINK;
+		sqes[i]->flags = f;
 		sqes[i]->user_data = aring__op_ud(op, ARING__TAG_CHAIN);
-		sqes[i]->flags &= (uint8_t)~IOSQE_CQE_SKIP_SUCCESS;
-		if (!(sqes[i]->flags & IOSQE_IO_HARDLINK))
-			sqes[i]->flags |= IOSQE_IO_LINK;
 	}
-	if (nsqes > 1)
+	if (nsqes > 1) {
 		op->flags |= ARING__OP_CHAIN;
+		op->chain_idx = 0;
+		op->chain_prev_skip = false;
+		if (op->results)
+			op->results[nsqes - 1] = 0;
+	}
 	last->user_data = aring__op_ud(op, ARING__TAG_MAIN);
 	last->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
 	op->pending = nsqes;
@@ -140,6 +164,44 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	return op->res;
 }
 
+void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
+		       unsigned nsqes)
+{
+	unsigned i;
+
+	for (i = 0; i <= nsqes; i++) {
+		struct io_uring_sqe *sqe = i < nsqes ? sqes[i] : op->tsqe;
+
+		if (i == nsqes && !(op->flags & ARING__OP_TIMEOUT))
+			break;
+		memset(sqe, 0, sizeof(*sqe));
+		io_uring_prep_nop(sqe);
+		sqe->user_data = aring__op_ud(&loop->discard, ARING__TAG_MAIN);
+	}
+}
+
+/*
+ * A CQE of a chain member (aring_do_chain). They come in member order: the
+ * kernel starts a link only once the one before it has completed, and fails
+ * the rest of a chain in order (io_fail_links).
+ */
+static void chain_result(struct aring__op *op, int res)
+{
+	int *r = op->results;
+	unsigned i = op->chain_idx++;
+	int marker = r[i];
+	bool skip = (marker & CHAIN_SKIP) && res >= 0;
+
+	/* The kernel fails a link on a short transfer too (res >= 0), and then
+	 * posts the CQE of even a member that skips (req_set_fail): a member
+	 * cancelled right after one that skipped tells that one failed. */
+	if (res == -ECANCELED && op->chain_prev_skip)
+		r[i - 1] = op->chain_prev_res;
+	op->chain_prev_skip = skip && !(marker & CHAIN_HARD);
+	op->chain_prev_res = res;
+	r[i] = skip ? 0 : res;
+}
+
 /*
  * A CQE other than the plain single one: a linked timeout's, an earlier
  * link's, a multishot's, a zero-copy notification. Returns true when the
@@ -148,10 +210,14 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 			  const struct io_uring_cqe *cqe)
 {
+	if (op->flags & ARING__OP_DISCARD)
+		return true;
 	if (tag == ARING__TAG_TIMEOUT) {
 		op->timeout_res = cqe->res;
 		return false;
 	}
+	if ((op->flags & ARING__OP_CHAIN) && op->results)
+		chain_result(op, cqe->res);
 	if (tag != ARING__TAG_MAIN)
 		return false;
 	if (op->flags & ARING__OP_MULTISHOT) {
@@ -179,12 +245,14 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 {
 	uint64_t ud = cqe->user_data;
-	struct aring__op *op = (struct aring__op *)(uintptr_t)(ud & ~(uint64_t)ARING__TAG_MASK);
+	struct aring__op *op = aring__ud_op(ud);
 	unsigned tag = (unsigned)(ud & ARING__TAG_MASK);
 
-	/* 0 and ~0 are never ours (liburing's internal timeout uses ~0). */
-	if (ARING_UNLIKELY(ud + 1 <= 1))
+	/* Not made by aring (see internal.h): never dereference it. */
+	if (ARING_UNLIKELY(!ARING_UD_RESERVED(ud))) {
+		loop->foreign_cqes++;
 		return;
+	}
 	if (ARING_LIKELY(tag == ARING__TAG_MAIN && !op->flags &&
 			 !(cqe->flags & (IORING_CQE_F_MORE | IORING_CQE_F_NOTIF)))) {
 		op->res = cqe->res;

@@ -17,6 +17,7 @@
 #ifndef ARING_CORE_OPDEF_H
 #define ARING_CORE_OPDEF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/abi.h"
@@ -30,10 +31,23 @@ enum {
 	ARING__OPF_FILE    = 1u << 5,  /* sqe->fd names its file (kernel def->needs_file) */
 	ARING__OPF_IOPRIO  = 1u << 6,  /* reads sqe->ioprio (kernel def->ioprio); else it must be 0 */
 	ARING__OPF_BUFSEL  = 1u << 7,  /* IOSQE_BUFFER_SELECT allowed (kernel def->buffer_select) */
-	ARING__OPF_MULTI   = 1u << 8,  /* may post several CQEs (multishot, zero-copy notif) */
+	ARING__OPF_MULTI   = 1u << 8,  /* always posts several CQEs (zero-copy sends post a
+	                                  notification; recv_zc, read_multishot); other ops
+	                                  do when their multishot bit is set (ms_field) */
 	ARING__OPF_RING    = 1u << 9,  /* run by the soft ring itself, never by an executor */
 	ARING__OPF_SIM     = 1u << 10, /* the simulator models it (else -EOPNOTSUPP) */
 };
+
+/* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */
+enum aring__ms_field {
+	ARING__MS_NONE = 0,
+	ARING__MS_IOPRIO,     /* sqe->ioprio: accept, recv, recvmsg */
+	ARING__MS_LEN,        /* sqe->len: poll_add */
+	ARING__MS_OP_FLAGS,   /* sqe->timeout_flags / uring_cmd_flags (one union) */
+};
+
+/* sqe->uring_cmd_flags (Linux 6.17), absent from older headers. */
+#define ARING__URING_CMD_MULTISHOT (1u << 1)
 
 struct aring__opdef {
 	const char *name;       /* "read", "timeout", ...: io_uring_prep_ name */
@@ -47,9 +61,42 @@ struct aring__opdef {
 	int (*prep)(const struct io_uring_sqe *sqe);
 	/* Errors the op can really return (fault injection), 0-terminated; NULL: none. */
 	const int16_t *errors;
+	uint8_t ms_field;       /* enum aring__ms_field */
+	uint32_t ms_mask;       /* bits of that field that make it multishot */
 };
 
 extern const struct aring__opdef aring__opdefs[ARING_OP_LAST];
+
+/*
+ * Whether this SQE may post more than one CQE: a zero-copy send (result and
+ * notification), or a multishot request (IORING_CQE_F_MORE until its last).
+ * An unknown opcode posts one CQE (-EINVAL).
+ */
+static inline bool aring__sqe_multi_cqe(const struct io_uring_sqe *sqe)
+{
+	const struct aring__opdef *d;
+	uint32_t v;
+
+	if (sqe->opcode >= ARING_OP_LAST)
+		return false;
+	d = &aring__opdefs[sqe->opcode];
+	if (d->flags & ARING__OPF_MULTI)
+		return true;
+	switch (d->ms_field) {
+	case ARING__MS_IOPRIO:
+		v = sqe->ioprio;
+		break;
+	case ARING__MS_LEN:
+		v = sqe->len;
+		break;
+	case ARING__MS_OP_FLAGS:
+		v = sqe->timeout_flags;
+		break;
+	default:
+		return false;
+	}
+	return (v & d->ms_mask) != 0;
+}
 
 static inline const char *aring__op_name(unsigned opcode)
 {

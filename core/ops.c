@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "core/opdef.h"
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 #include <valgrind/memcheck.h>
 #endif
@@ -212,9 +214,18 @@ OP(aring_futex_wake, (aring_loop *loop, uint32_t *futex, uint64_t val, uint64_t 
 OP(aring_futex_waitv, (aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
 		       unsigned flags, const struct aring_opt *opt),
    aring__prep_futex_waitv(sqe, futex, nr_futex, flags))
-OP(aring_msg_ring, (aring_loop *loop, int fd, unsigned len, uint64_t data, unsigned flags,
-		    const struct aring_opt *opt),
+OP_(static, msg_ring, (aring_loop *loop, int fd, unsigned len, uint64_t data, unsigned flags,
+		      const struct aring_opt *opt),
    io_uring_prep_msg_ring(sqe, fd, len, data, flags))
+
+/* aring's own user_data cannot be forged through aring's API. */
+ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
+			     unsigned flags, const struct aring_opt *opt)
+{
+	if (ARING_UD_RESERVED(data))
+		return -EINVAL;
+	return msg_ring(loop, fd, len, data, flags, opt);
+}
 OP(aring_files_update, (aring_loop *loop, int *fds, unsigned nr_fds, int offset,
 			const struct aring_opt *opt),
    io_uring_prep_files_update(sqe, fds, nr_fds, offset))
@@ -232,6 +243,17 @@ OP(aring_timeout, (aring_loop *loop, struct __kernel_timespec *ts, unsigned coun
 
 /* ---------------------------------------------------------------- sockets */
 
+/*
+ * A size_t length into the SQE's 32-bit len: clamped to what one read or
+ * write may move (the kernel clamps to MAX_RW_COUNT in import_ubuf and
+ * rw_verify_area), never truncated (4 GiB would become 0, which a recv
+ * returns like an EOF).
+ */
+static inline unsigned rw_len(size_t len)
+{
+	return len > ARING_MAX_RW_COUNT ? ARING_MAX_RW_COUNT : (unsigned)len;
+}
+
 OP(aring_socket, (aring_loop *loop, int domain, int type, int protocol, unsigned flags,
 		  const struct aring_opt *opt),
    io_uring_prep_socket(sqe, domain, type, protocol, flags))
@@ -244,10 +266,10 @@ OP(aring_connect, (aring_loop *loop, int fd, const struct sockaddr *addr, sockle
    io_uring_prep_connect(sqe, fd, addr, addrlen))
 OP(aring_send, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 		const struct aring_opt *opt),
-   io_uring_prep_send(sqe, fd, buf, len, flags))
+   io_uring_prep_send(sqe, fd, buf, rw_len(len), flags))
 OP_IN(aring_recv, (aring_loop *loop, int fd, void *buf, size_t len, int flags,
 		const struct aring_opt *opt),
-   io_uring_prep_recv(sqe, fd, buf, len, flags),
+   io_uring_prep_recv(sqe, fd, buf, rw_len(len), flags),
    filled(buf, ret))
 OP(aring_sendmsg, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
 		   const struct aring_opt *opt),
@@ -258,7 +280,7 @@ OP_IN(aring_recvmsg, (aring_loop *loop, int fd, struct msghdr *msg, unsigned fla
    filled_msg(msg, ret))
 OP(aring_send_zc, (aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 		   unsigned zc_flags, const struct aring_opt *opt),
-   io_uring_prep_send_zc(sqe, fd, buf, len, flags, zc_flags))
+   io_uring_prep_send_zc(sqe, fd, buf, rw_len(len), flags, zc_flags))
 OP(aring_sendmsg_zc, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
 		      const struct aring_opt *opt),
    io_uring_prep_sendmsg_zc(sqe, fd, msg, flags))
@@ -341,33 +363,74 @@ ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const st
 	sqe = aring__op_sqe(loop, &op, opt, &ret);
 	if (!sqe)
 		return ret;
-	memset(sqe, 0, sizeof(*sqe));
-	prep(sqe, ctx);
+	prep(sqe, ctx);  /* on a zeroed SQE: the backend's contract */
 	/* A link would reach another task's SQE; a skipped CQE would never wake us. */
 	sqe->flags &= (uint8_t)~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
 	return aring__op_run(loop, &op, opt, sqe);
 }
 
-#define DO_N_MAX 64
+/* Chains of up to this many SQEs keep their SQE pointers on the task's stack. */
+#define CHAIN_STACK_SQES 64
+
+/* aring_do_chain and aring_do_n (results NULL). */
+static int chain(aring_loop *loop, unsigned nsqes,
+		 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx, int *results,
+		 const struct aring_opt *opt)
+{
+	struct io_uring_sqe *stack_sqes[CHAIN_STACK_SQES], **sqes = stack_sqes;
+	struct aring__op op;
+	unsigned i;
+	int ret;
+
+	if (!prep || nsqes == 0 || nsqes > loop->be->sq_entries)
+		return -EINVAL;
+	if (nsqes > CHAIN_STACK_SQES) {
+		sqes = malloc(nsqes * sizeof(*sqes));
+		if (!sqes)
+			return -ENOMEM;
+	}
+	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
+	if (ret < 0)
+		goto out;
+	prep(sqes, ctx);
+	/*
+	 * A member that posts several CQEs would throw off the count of the
+	 * chain's CQEs; a user's link timeout may complete before its target,
+	 * so the order of the CQEs would no longer tell whose result is whose.
+	 */
+	for (i = 0; i < nsqes; i++)
+		if (aring__sqe_multi_cqe(sqes[i]) ||
+		    (results && sqes[i]->opcode == IORING_OP_LINK_TIMEOUT))
+			break;
+	if (i < nsqes) {
+		aring__op_discard(loop, &op, sqes, nsqes);
+		ret = -EINVAL;
+		goto out;
+	}
+	op.results = results;
+	ret = aring__op_wait(loop, &op, opt, sqes, nsqes);
+	if (results)
+		results[nsqes - 1] = ret;
+out:
+	if (sqes != stack_sqes)
+		free(sqes);
+	return ret;
+}
+
+ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
+			     void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			     int *results, const struct aring_opt *opt)
+{
+	if (!results)
+		return -EFAULT;
+	return chain(loop, nsqes, prep, ctx, results, opt);
+}
 
 ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
 			 const struct aring_opt *opt)
 {
-	struct io_uring_sqe *sqes[DO_N_MAX];
-	struct aring__op op;
-	unsigned i;
-	int ret;
-
-	if (!prep || nsqes == 0 || nsqes > DO_N_MAX)
-		return -EINVAL;
-	ret = aring__op_begin(loop, &op, opt, sqes, nsqes);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < nsqes; i++)
-		memset(sqes[i], 0, sizeof(*sqes[i]));
-	prep(sqes, ctx);
-	return aring__op_wait(loop, &op, opt, sqes, nsqes);
+	return chain(loop, nsqes, prep, ctx, NULL, opt);
 }
 
 /* ---------------------------------------------------------------- multishot */

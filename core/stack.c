@@ -8,7 +8,10 @@
  *
  * Free stacks of the pool's size go on a LIFO free list (the most recently
  * used, still-resident stack is reused first); a spawn with a warm pool makes
- * no system call. Stacks of other sizes are mapped one at a time.
+ * no system call. Stacks of other sizes are mapped one at a time, and kept
+ * (their memory below the top page released) for the next spawn of that size.
+ * Every stack stays mapped until the loop is freed: a freed task's struct,
+ * at the top of its stack, stays readable (core/task.c).
  *
  * Pooled stacks are coloured: slots are multiples of 64 KiB apart, so their
  * tops (where the task struct and the hot frames live) would all fall in the
@@ -53,6 +56,8 @@ struct slab {
 	size_t len;
 	size_t slot_bytes;          /* guard + usable */
 	size_t guard_bytes;
+	bool single;                /* one stack of a size other than the pool's */
+	bool idle;                  /* single, and its task was freed */
 };
 
 struct free_stack {
@@ -82,6 +87,7 @@ static size_t page_size(void)
 	return ps;
 }
 
+/* n is at most ARING_MAX_STACK_SIZE (checked at loop_new and spawn): no overflow. */
 static size_t round_up(size_t n, size_t to)
 {
 	return (n + to - 1) / to * to;
@@ -332,13 +338,21 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 		*pooled = true;
 		return top;
 	}
-	/* Another size: a slab of one, freed when the task is. */
+	/* Another size: a slab of one, kept for the next spawn of that size. */
 	size = round_up(size, page_size());
-	s = slab_new(size, 1);
-	if (!s)
-		return NULL;
-	s->next = p->slabs;
-	p->slabs = s;
+	for (s = p->slabs; s; s = s->next)
+		if (s->idle && s->slot_bytes - s->guard_bytes == size)
+			break;
+	if (s) {
+		s->idle = false;
+	} else {
+		s = slab_new(size, 1);
+		if (!s)
+			return NULL;
+		s->single = true;
+		s->next = p->slabs;
+		p->slabs = s;
+	}
 	*usable = size;
 	*pooled = false;
 	return s->base + s->len;
@@ -346,7 +360,7 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 
 void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable, bool pooled)
 {
-	struct slab **pp, *s;
+	struct slab *s;
 
 	if (pooled) {
 		struct free_stack *f = (struct free_stack *)top - 1;
@@ -355,10 +369,18 @@ void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable, boo
 		p->free = f;
 		return;
 	}
-	for (pp = &p->slabs; (s = *pp); pp = &s->next) {
-		if ((char *)top == s->base + s->len && s->slot_bytes - s->guard_bytes == usable) {
-			*pp = s->next;
-			slab_free(s);
+	/*
+	 * Stacks of other sizes stay mapped until the pool is freed, like the
+	 * pooled ones, so that a stale task handle still reads a freed task
+	 * (core/task.c); their memory below the top page goes back to the
+	 * kernel.
+	 */
+	for (s = p->slabs; s; s = s->next) {
+		if (s->single && (char *)top == s->base + s->len &&
+		    s->slot_bytes - s->guard_bytes == usable) {
+			assert(!s->idle);
+			s->idle = true;
+			madvise(s->base + s->guard_bytes, usable - page_size(), MADV_DONTNEED);
 			return;
 		}
 	}

@@ -21,14 +21,32 @@
 #include "core/internal.h"
 #include "core/context.h"
 
+/*
+ * Give a finished task's stack back. The task struct sits at the top of that
+ * stack, which stays mapped (the pool keeps every stack until the loop is
+ * freed) and whose free-list link lies above the struct's state: a stale
+ * handle reads ARING__TASK_FREED until a new spawn reuses the stack, so a
+ * second join gets -ESRCH instead of putting the stack on the free list
+ * twice (two tasks would then share it).
+ */
+static void task_free(aring_loop *loop, aring_task *t)
+{
+	assert(t->state == ARING__TASK_DONE);
+	t->state = ARING__TASK_FREED;
+	aring__ctx_unregister_stack(&t->ctx);
+	aring__stack_put(loop->stacks, t->stack_top, t->stack_size, t->pooled_stack);
+}
+
+_Static_assert(offsetof(struct aring_task, state) + 1 + sizeof(void *) <= sizeof(struct aring_task),
+	       "the pool's free-list link (the top 8 bytes of a stack) never covers the state");
+
 static void reap_zombie(aring_loop *loop)
 {
 	aring_task *z = loop->zombie;
 
 	if (z) {
 		loop->zombie = NULL;
-		aring__ctx_unregister_stack(&z->ctx);
-		aring__stack_put(loop->stacks, z->stack_top, z->stack_size, z->pooled_stack);
+		task_free(loop, z);
 	}
 }
 
@@ -121,11 +139,13 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
 
 	if (!loop || !fn)
 		return -EINVAL;
-	if (stack_size && stack_size < 16 * 1024)
+	if (stack_size && (stack_size < 16 * 1024 || stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
 	top = aring__stack_get(loop->stacks, stack_size, &usable, &pooled);
 	if (!top)
 		return -ENOMEM;
+	/* Ops live on this stack; their addresses must fit user_data (internal.h). */
+	assert(((uintptr_t)top - 1) >> ARING_UD_TAG_SHIFT == 0);
 	/* The task struct sits at the top of its stack, cache-line aligned. */
 	t = (aring_task *)(((uintptr_t)top - sizeof(*t)) & ~(uintptr_t)63);
 	memset(t, 0, sizeof(*t));
@@ -169,12 +189,6 @@ ARING_API void aring_yield(aring_loop *loop)
 	switch_next(loop, self, false);
 }
 
-static void task_free(aring_loop *loop, aring_task *t)
-{
-	aring__ctx_unregister_stack(&t->ctx);
-	aring__stack_put(loop->stacks, t->stack_top, t->stack_size, t->pooled_stack);
-}
-
 /* The scheduler loop, defined below (aring_join from outside a task runs it). */
 int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until);
 
@@ -182,7 +196,11 @@ ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result)
 {
 	aring_task *self = loop->current;
 
-	if (!task || task->detached)
+	if (!task)
+		return -EINVAL;
+	if (task->state == ARING__TASK_FREED)
+		return -ESRCH;
+	if (task->detached)
 		return -EINVAL;
 	if (task == self)
 		return -EDEADLK;

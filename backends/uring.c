@@ -32,7 +32,12 @@ static inline struct uring *to_uring(struct aring__backend *be)
 
 static struct io_uring_sqe *uring_get_sqe(struct aring__backend *be)
 {
-	return io_uring_get_sqe(&to_uring(be)->ring);
+	struct io_uring *ring = &to_uring(be)->ring;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (sqe)
+		aring__uring_zero_sqe(ring, sqe);
+	return sqe;
 }
 
 static unsigned uring_sq_space(struct aring__backend *be)

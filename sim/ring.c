@@ -78,6 +78,7 @@ void aring__sim_exec(struct sim *s, struct sim_req *r)
 	enum sim_exec e;
 
 	assert(r->state == SIM_REQ_EXEC);
+	aring__soft_rekey(s->ring, &r->sr); /* poll_remove may have changed its user_data */
 	if (!r->started) {
 		r->started = true;
 		if (aring__sim_fault_inject(s, r)) {

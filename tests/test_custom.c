@@ -94,7 +94,7 @@ static int do_task(aring_loop *loop, void *arg)
 	/* A custom op takes a linked timeout like any other. */
 	CU_ASSERT_EQUAL(aring_pipe(loop, fds, 0, NULL), 0);
 	CU_ASSERT_EQUAL(aring_do(loop, prep_read, &fds[0], &(struct aring_opt){ .timeout_ns = MS }), -ETIME);
-	/* ... and an id to cancel it by is covered in test_zig; here the chain limits. */
+	/* ... and an id to cancel it by is covered in test_zig, chains in test_chain; here the limits. */
 	n = 1;
 	CU_ASSERT_EQUAL(aring_do_n(loop, 1, prep_nops, &n, NULL), 0);
 	n = 7;
@@ -115,56 +115,6 @@ static int do_task(aring_loop *loop, void *arg)
 static void test_do_and_limits(void)
 {
 	CU_ASSERT_EQUAL(th_run(do_task, NULL, 8), 0);
-}
-
-struct cancel_chain {
-	int fds[2];
-	char buf[4];
-	uint64_t id;
-	int res;
-};
-
-/* A read that blocks (the pipe is empty), then a nop linked after it. */
-static void prep_read_nop(struct io_uring_sqe **sqes, void *arg)
-{
-	struct cancel_chain *c = arg;
-
-	io_uring_prep_read(sqes[0], c->fds[0], c->buf, sizeof(c->buf), 0);
-	io_uring_prep_nop(sqes[1]);
-}
-
-static int chain_waiter(aring_loop *loop, void *arg)
-{
-	struct cancel_chain *c = arg;
-
-	c->res = aring_do_n(loop, 2, prep_read_nop, c, &(struct aring_opt){ .id = &c->id });
-	return 0;
-}
-
-static int cancel_chain_task(aring_loop *loop, void *arg)
-{
-	struct cancel_chain c = { .res = 1 };
-	aring_task *t;
-	int ret;
-
-	CU_ASSERT_EQUAL(aring_pipe(loop, c.fds, 0, NULL), 0);
-	t = th_spawn(loop, chain_waiter, &c);
-	aring_sleep(loop, MS);
-	CU_ASSERT(c.id != 0);
-	/* The chain is in flight (its read is blocked): cancelling its id must find it. */
-	ret = aring_cancel(loop, c.id, 0, NULL);
-	CU_ASSERT_EQUAL(ret, 0);
-	if (ret != 0)  /* unblock it so that the test ends */
-		aring_write(loop, c.fds[1], "data", 4, 0, NULL);
-	th_join(loop, t);
-	CU_ASSERT_EQUAL(c.res, -ECANCELED);
-	th_close_pair(loop, c.fds);
-	return 0;
-}
-
-static void test_cancel_chain(void)
-{
-	CU_ASSERT_EQUAL(th_run(cancel_chain_task, NULL, 0), 0);
 }
 
 /* A prep that sets link / skip flags: aring_do clears them. */
@@ -202,7 +152,6 @@ static CU_TestInfo tests[] = {
 	{ "aring_do clears link and skip flags set by prep", test_do_clears_link_and_skip },
 	{ "aring_do_n: linked chains, failure cancels the rest, hard links", test_do_n_chains },
 	{ "aring_do and aring_do_n: timeouts and limits", test_do_and_limits },
-	{ "aring_cancel of an aring_do_n chain in flight", test_cancel_chain },
 	CU_TEST_INFO_NULL,
 };
 

@@ -705,6 +705,63 @@ static void test_soft_timeouts(void)
 	close_ring();
 }
 
+/* Drain, as Linux 6.18 orders it (io_drain_req(), io_queue_deferred()). */
+static void drain_case(const uint64_t *uds, const unsigned *flags, unsigned nr,
+		       unsigned bad, unsigned nbefore, const unsigned *after, unsigned nafter)
+{
+	struct sim *sim = sim_of(be);
+	char buf[4];
+	unsigned k;
+
+	reset();
+	/* A read of stdin, fed from outside the ring (as write(2) on a pipe
+	 * would: a write through the ring would wait behind the drain). */
+	io_uring_prep_read(sqe_new(uds[0]), 0, buf, 1, 0);
+	for (k = 1; k < nr; k++) {
+		struct io_uring_sqe *q = sqe_new(uds[k]);
+
+		io_uring_prep_nop(q);
+		q->flags = (uint8_t)flags[k];
+		if (k == bad)
+			q->rw_flags = 1 << 9; /* unknown nop flag: -EINVAL at submit */
+	}
+	CU_ASSERT(be->ops->submit(be, 0) >= 0);
+	reap();
+	CU_ASSERT_EQUAL(norder, nbefore);
+	norder = 0;
+	CU_ASSERT_EQUAL(aring__sim_pipe_put(sim->std_in, "x", 1), 1);
+	aring__sim_wake(sim, &sim->std_in->wq);
+	run_all();
+	CU_ASSERT_EQUAL(norder, nafter);
+	for (k = 0; k < nafter && k < norder; k++)
+		CU_ASSERT_EQUAL(order[k], after[k]);
+}
+
+static void test_soft_drain(void)
+{
+	static const uint64_t a[] = { 1, 2, 3 }, b[] = { 4, 5, 6, 7 }, c[] = { 8, 9, 10 },
+		d[] = { 11, 12, 13, 14, 15 };
+	static const unsigned fa[] = { 0, IOSQE_IO_DRAIN, 0 },
+		fb[] = { 0, IOSQE_IO_LINK, IOSQE_IO_DRAIN, 0 },
+		fc[] = { 0, IOSQE_IO_DRAIN | IOSQE_IO_LINK, 0 },
+		fd[] = { 0, IOSQE_IO_DRAIN, 0, IOSQE_IO_DRAIN, 0 };
+	static const unsigned aa[] = { 1, 2, 3 }, ab[] = { 4, 5, 6, 7 }, ac[] = { 8 },
+		ad[] = { 11, 12, 13, 14, 15 };
+
+	open_ring(16, 0);
+	/* Everything after a drain waits, the plain request after it too. */
+	drain_case(a, fa, 3, 0, 0, aa, 3);
+	/* A drain in the middle of a link drains the whole link. */
+	drain_case(b, fb, 4, 0, 0, ab, 4);
+	/* A bad member fails its drained chain at once (io_submit_fail_init()). */
+	drain_case(c, fc, 3, 2, 2, ac, 1);
+	CU_ASSERT_EQUAL(res[9], -ECANCELED);
+	CU_ASSERT_EQUAL(res[10], -EINVAL);
+	/* Two drains in a row. */
+	drain_case(d, fd, 5, 0, 0, ad, 5);
+	close_ring();
+}
+
 /* 100,000 timers and busy nops: the ring walks no list per completion. */
 static void test_soft_many_timers(void)
 {
@@ -780,6 +837,7 @@ static CU_TestInfo tests[] = {
 	{ "soft ring: cancel ALL/ANY/len/USERDATA/FD, CQE order", test_soft_cancel },
 	{ "soft ring: zero-interval multishot, skip on link timeouts, remove flags",
 	  test_soft_timeouts },
+	{ "soft ring: drain", test_soft_drain },
 	{ "soft ring: 100,000 timers and a million nops", test_soft_many_timers },
 	CU_TEST_INFO_NULL,
 };

@@ -65,7 +65,7 @@ static void grow(struct aring__soft *s)
 			last = r;
 		for (r = last; r; r = nx) {
 			nx = r->hprev;
-			bucket_add(&h[hash_ud(r->sqe.user_data) & (n - 1)], r);
+			bucket_add(&h[hash_ud(r->hkey) & (n - 1)], r);
 		}
 	}
 	free(s->hash);
@@ -78,7 +78,8 @@ void aring__soft_hash_add(struct aring__soft *s, struct aring__soft_req *r)
 	assert(!(r->flags & SOFT_F_HASHED));
 	if (s->nhashed > s->hash_mask)
 		grow(s);
-	bucket_add(&s->hash[hash_ud(r->sqe.user_data) & s->hash_mask], r);
+	r->hkey = r->sqe.user_data;
+	bucket_add(&s->hash[hash_ud(r->hkey) & s->hash_mask], r);
 	r->fprev = NULL;
 	r->fnext = s->flight;
 	if (s->flight)
@@ -95,7 +96,7 @@ void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r)
 	if (r->hprev)
 		r->hprev->hnext = r->hnext;
 	else
-		s->hash[hash_ud(r->sqe.user_data) & s->hash_mask] = r->hnext;
+		s->hash[hash_ud(r->hkey) & s->hash_mask] = r->hnext;
 	if (r->hnext)
 		r->hnext->hprev = r->hprev;
 	if (r->fprev)
@@ -109,13 +110,21 @@ void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r)
 	s->nhashed--;
 }
 
+void aring__soft_rekey(struct aring__soft *s, struct aring__soft_req *r)
+{
+	if ((r->flags & SOFT_F_HASHED) && r->hkey != r->sqe.user_data) {
+		aring__soft_hash_del(s, r);
+		aring__soft_hash_add(s, r);
+	}
+}
+
 struct aring__soft_req *aring__soft_find(struct aring__soft *s, uint64_t user_data, int opcode)
 {
 	struct aring__soft_req *r = s->hash[hash_ud(user_data) & s->hash_mask], *found = NULL;
 
 	/* Chains are newest first: the last match is the oldest. */
 	for (; r; r = r->hnext)
-		if (r->sqe.user_data == user_data && (opcode < 0 || r->opcode == opcode))
+		if (r->hkey == user_data && (opcode < 0 || r->opcode == opcode))
 			found = r;
 	return found;
 }
@@ -214,7 +223,7 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 			struct aring__soft_req *oldest = NULL;
 
 			for (r = s->hash[hash_ud(cd.data) & s->hash_mask]; r; r = r->hnext)
-				if (r->sqe.user_data == cd.data && match(&cd, r))
+				if (r->hkey == cd.data && match(&cd, r))
 					oldest = r;
 			if (oldest)
 				ret = aring__soft_cancel_req(s, oldest, -ECANCELED);

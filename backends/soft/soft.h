@@ -107,6 +107,7 @@ struct aring__soft_req {
 	struct aring__soft_req *next;   /* batch, task-work, defer or free list */
 	/* In flight (with the executor, or an armed timeout): user_data hash and list. */
 	struct aring__soft_req *hnext, *hprev;
+	uint64_t hkey;                  /* the user_data it is hashed under */
 	struct aring__soft_req *fnext, *fprev;
 	/* Timeouts (timeout.c). */
 	struct aring__soft_req *lt_head; /* linked timeout: the request it guards */
@@ -212,6 +213,11 @@ void aring__soft_req_set_fail(struct aring__soft_req *req);
  */
 struct aring__soft_req *aring__soft_find(struct aring__soft *ring, uint64_t user_data,
 					 int opcode);
+/*
+ * req's user_data changed (a poll update with IORING_POLL_UPDATE_USER_DATA):
+ * file it under the new one, as the kernel's re-arm does.
+ */
+void aring__soft_rekey(struct aring__soft *ring, struct aring__soft_req *req);
 /* Cancel a started request as async cancel does: 0 or -EALREADY. */
 int aring__soft_cancel_req(struct aring__soft *ring, struct aring__soft_req *req, int32_t res);
 /* Requests accepted and not yet freed. */

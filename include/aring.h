@@ -57,7 +57,8 @@ struct aring_sim_opts;
 
 struct aring_loop_opts {
 	enum aring_backend backend;        /* default ARING_BACKEND_URING */
-	unsigned entries;                  /* SQ entries; 0 = default (256) */
+	unsigned entries;                  /* SQ entries; 0 = default (256); 1 is made 2
+	                                      (an op and its linked timeout) */
 	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
 	size_t stack_size;                 /* default task stack; 0 = default (128 KiB) */
 	const struct aring_sim_opts *sim;  /* sim backend settings; NULL = defaults */
@@ -66,11 +67,14 @@ struct aring_loop_opts {
 #define ARING_DEFAULT_ENTRIES 256u
 #define ARING_DEFAULT_STACK_SIZE (128u * 1024u)
 #define ARING_MAX_ENTRIES 32768u
+/* The largest task stack (aring_loop_opts.stack_size, aring_spawn_stack). */
+#define ARING_MAX_STACK_SIZE ((size_t)1 << 30)
 
 /*
  * Make a loop. opts may be NULL (uring backend, defaults).
  * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
- * size under 16 KiB), -ENOMEM, or what io_uring_queue_init returned.
+ * size under 16 KiB or over ARING_MAX_STACK_SIZE), -ENOMEM, or what
+ * io_uring_queue_init returned.
  */
 ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);
 
@@ -93,6 +97,22 @@ ARING_API uint64_t aring_now_ns(aring_loop *loop);
 
 /* The raw ring, for io_uring_register_*(); NULL on the sim backend. */
 ARING_API struct io_uring *aring_ring(aring_loop *loop);
+
+/*
+ * user_data values aring reserves: those whose top 16 bits are
+ * ARING_UD_TAG >> ARING_UD_TAG_SHIFT. Every SQE aring submits carries one;
+ * a CQE whose user_data is outside the range (an aring_msg_ring from another
+ * loop, a raw SQE submitted through aring_ring(), liburing's own) is not
+ * aring's: the loop counts it (aring_foreign_cqes) and otherwise ignores it.
+ * Never submit a raw SQE with a user_data inside the range: aring would take
+ * its CQE for one of its own ops. aring_msg_ring refuses such data (-EINVAL).
+ */
+#define ARING_UD_TAG_SHIFT 48
+#define ARING_UD_TAG ((uint64_t)0xA71Au << ARING_UD_TAG_SHIFT)
+#define ARING_UD_RESERVED(ud) (((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
+
+/* CQEs this loop received whose user_data aring did not make (see above). */
+ARING_API uint64_t aring_foreign_cqes(aring_loop *loop);
 
 /* The backend the loop runs on. */
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
@@ -119,7 +139,11 @@ typedef int (*aring_fn)(aring_loop *loop, void *arg);
  */
 ARING_API int aring_spawn(aring_loop *loop, aring_fn fn, void *arg, aring_task **task);
 
-/* As aring_spawn, with a stack of stack_size bytes (0 = the loop's default). */
+/*
+ * As aring_spawn, with a stack of stack_size bytes (0 = the loop's default;
+ * rounded up to pages). Returns 0, -EINVAL (fn NULL, stack_size under 16 KiB
+ * or over ARING_MAX_STACK_SIZE), -ENOMEM (the stack cannot be mapped).
+ */
 ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size,
 				aring_task **task);
 
@@ -127,8 +151,12 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
  * Wait until task returns, store its return value in *result (may be NULL)
  * and free it. From a task it suspends; from outside any task it runs the
  * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
- * -EDEADLK (a task joining itself, or the loop cannot finish it), -EBUSY
- * (another task is already joining it).
+ * -ESRCH (already joined), -EDEADLK (a task joining itself, or the loop
+ * cannot finish it), -EBUSY (another task is already joining it).
+ * A joined task's handle stays safe to pass (its stack stays mapped until
+ * the loop is freed, and a second join gives -ESRCH, never a second free)
+ * until a later aring_spawn reuses that stack: the handle then names the
+ * new task, as a reused pthread_t would. Do not join a handle twice.
  */
 ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result);
 
@@ -288,7 +316,13 @@ ARING_API int aring_futex_wake(aring_loop *loop, uint32_t *futex, uint64_t val, 
 			       uint32_t futex_flags, unsigned flags, const struct aring_opt *opt);
 ARING_API int aring_futex_waitv(aring_loop *loop, struct futex_waitv *futex, uint32_t nr_futex,
 				unsigned flags, const struct aring_opt *opt);
-/* Post a CQE with res = len and user_data = data on the ring behind fd. */
+/*
+ * Post a CQE with res = len and user_data = data on the ring behind fd. If
+ * that ring is an aring loop's, the CQE is foreign to it and ignored (counted
+ * in aring_foreign_cqes). Returns 0 or -errno: -EINVAL if data is in aring's
+ * reserved range (ARING_UD_RESERVED), else the kernel's result (-EBADFD: fd
+ * is not a ring, -EOVERFLOW: its CQ is full, ...).
+ */
 ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
 			     unsigned flags, const struct aring_opt *opt);
 ARING_API int aring_files_update(aring_loop *loop, int *fds, unsigned nr_fds, int offset,
@@ -313,6 +347,14 @@ ARING_API int aring_accept(aring_loop *loop, int fd, struct sockaddr *addr, sock
 			   int flags, const struct aring_opt *opt);
 ARING_API int aring_connect(aring_loop *loop, int fd, const struct sockaddr *addr,
 			    socklen_t addrlen, const struct aring_opt *opt);
+/*
+ * The most one read, write, send or recv moves: INT_MAX rounded down to a
+ * page, the kernel's MAX_RW_COUNT. aring_send, aring_recv and aring_send_zc
+ * clamp a larger len to it (the SQE's len has 32 bits) and return the bytes
+ * moved, as read(2) does; loop (aring_send_all) to move more.
+ */
+#define ARING_MAX_RW_COUNT 0x7ffff000u
+
 ARING_API int aring_send(aring_loop *loop, int fd, const void *buf, size_t len, int flags,
 			 const struct aring_opt *opt);
 ARING_API int aring_recv(aring_loop *loop, int fd, void *buf, size_t len, int flags,
@@ -346,15 +388,46 @@ typedef void (*aring_prep_fn)(struct io_uring_sqe *sqe, void *ctx);
 ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const struct aring_opt *opt);
 
 /*
- * A linked chain of nsqes SQEs (1 <= nsqes <= the ring size less one for a
- * timeout): prep fills sqes[0..nsqes-1], zeroed, and the library links them
- * (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK). Returns the result of the
- * last SQE; opt->timeout_ns applies to the last SQE, opt->cqe_flags receives
- * the last CQE's flags. -EINVAL if nsqes is 0 or too large.
+ * A linked chain of nsqes SQEs: prep fills sqes[0..nsqes-1], zeroed, and the
+ * library links them (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK), so
+ * each starts once the one before it completed, and a failure cancels the
+ * rest (-ECANCELED) unless hard-linked. nsqes may be the ring's SQ size, or
+ * that less one with opt->timeout_ns (the timeout takes an SQ entry); chains
+ * of more than 64 SQEs allocate their table of SQE pointers. opt->timeout_ns
+ * applies to the last SQE, opt->id cancels the chain (aring_cancel),
+ * opt->cqe_flags receives the last CQE's flags. Members other than the last
+ * may carry IOSQE_CQE_SKIP_SUCCESS (see aring_do_chain); the library clears
+ * it on the last, with IO_LINK and HARDLINK.
+ * Returns the result of the last SQE (-ETIME if its timeout fired), or,
+ * with nothing submitted: -EINVAL (prep NULL, nsqes 0 or too large, a member
+ * that posts several CQEs: IORING_OP_SEND_ZC, SENDMSG_ZC, READ_MULTISHOT,
+ * RECV_ZC, or multishot accept, recv, recvmsg, poll_add, timeout, uring_cmd;
+ * the SQEs prep filled are then replaced by NOPs whose CQEs are ignored),
+ * -ENOMEM, -EPERM (outside a task).
  */
 ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 			 void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
 			 const struct aring_opt *opt);
+
+/*
+ * As aring_do_n, and results[i] (an array of nsqes ints the caller owns)
+ * receives SQE i's result: -ECANCELED for a member that a failed link
+ * cancelled; 0 for a member that succeeded with IOSQE_CQE_SKIP_SUCCESS.
+ * A member carrying IOSQE_CQE_SKIP_SUCCESS reports its own result instead
+ * when it failed (res < 0), or when the member after it was cancelled: the
+ * kernel fails a link on a short transfer (res >= 0) and then posts the
+ * skipping member's CQE too. On the kernel's ring the chain's members post
+ * every CQE (aring counts on it, and reports the skip itself), so a skip in
+ * a chain does not disable IOSQE_IO_DRAIN on the ring as the kernel's does.
+ * Returns the last SQE's result, also in results[nsqes - 1] (-ETIME if the
+ * timeout fired). Errors as aring_do_n, and -EFAULT (results NULL), -EINVAL
+ * (a member is an IORING_OP_LINK_TIMEOUT: it may complete before its target,
+ * and the results could not be told apart; use opt->timeout_ns). results
+ * is written while the chain runs: keep it valid and unshared until return.
+ */
+ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
+			     void (*prep)(struct io_uring_sqe **sqes, void *ctx), void *ctx,
+			     int *results, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Multishot ops                                                        */

@@ -517,6 +517,9 @@ static void timer_fired(struct sim *s, struct sim_req *r)
 		if (r->count)
 			r->count--;
 		post(s, r, -ETIME, IORING_CQE_F_MORE);
+		/* hrtimer_forward(): the interval is at least hrtimer_resolution (1 ns). */
+		if (!r->timeout_ns)
+			r->timeout_ns = 1;
 		arm_timer(s, r);
 		return;
 	}

@@ -534,8 +534,8 @@ static int prep_ts(struct sim_req *r, uint64_t addr)
 {
 	const struct __kernel_timespec *ts = (const struct __kernel_timespec *)(uintptr_t)addr;
 
-	if (!ts)
-		return -EFAULT;
+	if (!sim_user_ptr_ok(ts, sizeof(*ts)))
+		return -EFAULT; /* kernel get_timespec64(): copy_from_user() */
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)NSEC_PER_SEC)
 		return -EINVAL;
 	r->timeout_ns = ts_to_ns(ts);

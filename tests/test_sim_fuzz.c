@@ -84,6 +84,7 @@ static uint64_t next_id;
 static int fds[NFDS];
 static unsigned nfds;
 static uint16_t listen_port;
+static int pipe_rd = -1;
 static uint64_t total_sqes, total_cqes, total_episodes;
 static uint64_t op_ok[256], op_err[256]; /* ARING_FUZZ_STATS=1 prints them */
 static bool failed;
@@ -206,7 +207,7 @@ static uint64_t path(void)
 static uint64_t timespec_ptr(void)
 {
 	struct __kernel_timespec *t = &A->ts[below(NTS)];
-	static const int64_t secs[] = { 0, 0, 0, 1, 2, 1000000, 1ll << 40, -1 };
+	static const int64_t secs[] = { 0, 0, 0, 1, 1, 2, 5, 1000000, 1ll << 40, -1 };
 	static const int64_t nsecs[] = { 0, 1, 1000, 1000000, 999999999, 1000000000, -1 };
 
 	if (chance(5))
@@ -298,16 +299,21 @@ static void add_fd(int fd)
 		fds[below(NFDS)] = fd;
 }
 
-/* Ids of recent SQEs that may still wait (timeouts, polls, accepts, reads...). */
-static uint64_t waiting[16];
+/* Ids of recent SQEs that may still wait: any kind, timeouts, polls. */
+static uint64_t waiting[3][16], latest[3];
+
+static uint64_t old_id_of(unsigned kind)
+{
+	uint64_t w = chance(50) ? latest[kind] : waiting[kind][below(16)];
+
+	if (w && chance(70))
+		return w;
+	return next_id > 1 && chance(90) ? 1 + below(next_id - 1) : rnd();
+}
 
 static uint64_t old_id(void)
 {
-	uint64_t w = waiting[below(16)];
-
-	if (w && chance(60))
-		return w;
-	return next_id > 1 && chance(90) ? 1 + below(next_id - 1) : rnd();
+	return old_id_of(0);
 }
 
 /* ---------------------------------------------------------------- SQEs */
@@ -353,7 +359,15 @@ static void fill(struct io_uring_sqe *q, unsigned op)
 		q->len = chance(90) ? 1 : (uint32_t)wild();
 		q->off = chance(60) ? 0 : below(4);
 		q->timeout_flags = chance(50) ? 0 : (uint32_t)(rnd() & 0x7f);
-		if (chance(5)) {
+		if (op == IORING_OP_TIMEOUT && chance(25)) {
+			/* A valid timeout that stays a while (for remove and update). */
+			A->ts[1].tv_sec = 1 + (int64_t)below(5);
+			A->ts[1].tv_nsec = 0;
+			q->addr = ptr_of(&A->ts[1]);
+			q->len = 1;
+			q->off = below(2) * below(20);
+			q->timeout_flags = chance(70) ? 0 : IORING_TIMEOUT_ETIME_SUCCESS;
+		} else if (chance(5)) {
 			/* A valid multishot timeout, often with a zero interval. */
 			A->ts[0].tv_sec = 0;
 			A->ts[0].tv_nsec = chance(50) ? 0 : (long long)below(1000);
@@ -363,9 +377,9 @@ static void fill(struct io_uring_sqe *q, unsigned op)
 		}
 		break;
 	case IORING_OP_TIMEOUT_REMOVE:
-		q->addr = old_id();
+		q->addr = old_id_of(1);
 		q->addr2 = timespec_ptr();
-		q->timeout_flags = chance(40) ? 0 : (uint32_t)(rnd() & 0x3f);
+		q->timeout_flags = chance(50) ? 0 : chance(50) ? IORING_TIMEOUT_UPDATE : (uint32_t)(rnd() & 0x3f);
 		break;
 	case IORING_OP_ASYNC_CANCEL:
 		q->addr = old_id();
@@ -375,9 +389,15 @@ static void fill(struct io_uring_sqe *q, unsigned op)
 	case IORING_OP_POLL_ADD:
 		q->poll32_events = chance(80) ? (uint32_t)(rnd() & (POLLIN | POLLOUT | POLLPRI | POLLRDHUP | POLLERR | POLLHUP)) : (uint32_t)rnd();
 		q->len = chance(60) ? 0 : (uint32_t)(rnd() & 3);
+		if (chance(30)) {
+			/* A poll that waits (for remove and update). */
+			q->fd = pipe_rd;
+			q->poll32_events = chance(70) ? POLLPRI : POLLIN;
+			q->len = chance(50) ? 0 : IORING_POLL_ADD_MULTI;
+		}
 		break;
 	case IORING_OP_POLL_REMOVE:
-		q->addr = old_id();
+		q->addr = old_id_of(2);
 		q->len = chance(50) ? 0 : (uint32_t)(rnd() & 7);
 		q->poll32_events = (uint32_t)(rnd() & (POLLIN | POLLOUT | POLLPRI));
 		if (q->len & IORING_POLL_UPDATE_USER_DATA) {
@@ -719,6 +739,7 @@ static void setup_world(void)
 	setup_op(p_symlink, "/tmp/a");
 	setup_op(p_loop, "/tmp/loop");
 	if (setup_op(p_pipe, p) == 0) {
+		pipe_rd = p[0];
 		add_fd(p[0]);
 		add_fd(p[1]);
 	}
@@ -819,6 +840,7 @@ static void episode(uint64_t seed, uint64_t nsqes)
 	next_id = 0;
 	nfds = 0;
 	memset(waiting, 0, sizeof(waiting));
+	memset(latest, 0, sizeof(latest));
 	alarm(120);
 	setup_world();
 	if (chance(30)) {
@@ -842,7 +864,11 @@ static void episode(uint64_t seed, uint64_t nsqes)
 		idop[id] = q->opcode;
 		idflags[id] = q->flags;
 		if (op < ARING_OP_LAST && (aring__opdefs[op].flags & ARING__OPF_BLOCKS))
-			waiting[below(16)] = id;
+			waiting[0][below(16)] = latest[0] = id;
+		if (op == IORING_OP_TIMEOUT)
+			waiting[1][below(16)] = latest[1] = id;
+		if (op == IORING_OP_POLL_ADD)
+			waiting[2][below(16)] = latest[2] = id;
 		/* May end without a CQE: it or an earlier member of its chain skips success. */
 		if ((q->flags & IOSQE_CQE_SKIP_SUCCESS) || (in_chain && chain_skip))
 			idst[id] |= ID_SILENT_OK;

@@ -257,6 +257,10 @@ static int accept_task(aring_loop *loop, void *arg)
 	CU_ASSERT_FATAL(l >= 0);
 	/* The fd the next new file gets. */
 	probe = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	/* move_addr_to_kernel(): a length of 0 copies nothing, then the address is too short. */
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, NULL, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, NULL, sizeof(pa), NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, (struct sockaddr *)&pa, 129, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(aring_close(loop, probe, NULL), 0);
 	c = connect_to(loop, port);
 	/* An address but no length: -EFAULT, the connection is closed, no fd left behind. */

@@ -656,8 +656,11 @@ static void tree_free(struct sim *s, struct sim_inode *d)
 		if (sim_list_empty(&cur->ents)) {
 			struct sim_inode *up = cur == d ? NULL : cur->parent;
 
-			if (cur != d)
-				inode_maybe_free(s, cur); /* nlink was cleared on the way down */
+			/* nlink was cleared on the way down; free it alone (up is still being emptied) */
+			if (cur != d && inode_unused(cur)) {
+				set_parent(cur, NULL);
+				inode_free(s, cur);
+			}
 			cur = up;
 			continue;
 		}
@@ -665,7 +668,8 @@ static void tree_free(struct sim *s, struct sim_inode *d)
 		i = e->inode;
 		dirent_drop(s, e);
 		if (i->type == SIM_I_DIR) {
-			cur->nlink--;
+			if (cur->nlink)
+				cur->nlink--; /* (a directory on the way down is dead already) */
 			i->nlink = 0;
 			cur = i; /* empty it, then come back up */
 		} else {

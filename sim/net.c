@@ -190,8 +190,8 @@ static int addr_in(const struct sim_sock *k, const void *uaddr, uint64_t len, ui
 
 	if (len > 128)
 		return -EINVAL;
-	if (!sim_user_ptr_ok(sa, len ? len : 1))
-		return -EFAULT;
+	if (!sim_user_ptr_ok(sa, len))
+		return -EFAULT; /* (a length of 0 copies nothing) */
 	if (len < sizeof(sa->sa_family))
 		return -EINVAL;
 	if (sa->sa_family != k->family)

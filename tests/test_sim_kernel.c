@@ -257,6 +257,10 @@ static int accept_task(aring_loop *loop, void *arg)
 	CU_ASSERT_FATAL(l >= 0);
 	/* The fd the next new file gets. */
 	probe = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	/* move_addr_to_kernel(): a length of 0 copies nothing, then the address is too short. */
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, NULL, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, NULL, sizeof(pa), NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_connect(loop, probe, (struct sockaddr *)&pa, 129, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(aring_close(loop, probe, NULL), 0);
 	c = connect_to(loop, port);
 	/* An address but no length: -EFAULT, the connection is closed, no fd left behind. */
@@ -418,6 +422,51 @@ static void test_symlinks(void)
 	CU_ASSERT_EQUAL(th_run(symlink_task, NULL, 0), 0);
 }
 
+/* Pipe, socket and file I/O of 8 KiB each, from a task with a 16 KiB stack. */
+static int small_stack_body(aring_loop *loop, void *arg)
+{
+	static char out[8192], in[8192];
+	struct dir *d = arg;
+	int p[2], c, s, fd;
+
+	memset(out, 'x', sizeof(out));
+	CU_ASSERT_EQUAL_FATAL(aring_pipe(loop, p, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_write(loop, p[1], out, sizeof(out), 0, NULL), (int)sizeof(out));
+	CU_ASSERT_EQUAL(aring_read(loop, p[0], in, sizeof(in), 0, NULL), (int)sizeof(in));
+	th_close_pair(loop, p);
+	CU_ASSERT_EQUAL_FATAL(th_tcp_pair(loop, &c, &s), 0);
+	CU_ASSERT_EQUAL(aring_send(loop, c, out, sizeof(out), 0, NULL), (int)sizeof(out));
+	CU_ASSERT_EQUAL(aring_recv(loop, s, in, sizeof(in), MSG_WAITALL, NULL), (int)sizeof(in));
+	aring_close(loop, c, NULL);
+	aring_close(loop, s, NULL);
+	fd = th_file(loop, d->path, "big", "");
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(aring_write(loop, fd, out, sizeof(out), 0, NULL), (int)sizeof(out));
+	CU_ASSERT_EQUAL(aring_read(loop, fd, in, sizeof(in), 0, NULL), (int)sizeof(in));
+	aring_close(loop, fd, NULL);
+	return memcmp(in, out, sizeof(in)) != 0;
+}
+
+static int small_stack_task(aring_loop *loop, void *arg)
+{
+	struct dir d;
+	aring_task *t;
+	int ret = -1;
+
+	(void)arg;
+	if (th_tmpdir(loop, d.path, sizeof(d.path)) < 0)
+		return -1;
+	CU_ASSERT_EQUAL_FATAL(aring_spawn_stack(loop, small_stack_body, &d, 16 * 1024, &t), 0);
+	CU_ASSERT_EQUAL(aring_join(loop, t, &ret), 0);
+	th_tmpdir_remove(loop, d.path);
+	return ret;
+}
+
+static void test_small_stack(void)
+{
+	CU_ASSERT_EQUAL(th_run(small_stack_task, NULL, 0), 0);
+}
+
 /* Sim only: latencies that would overflow virtual time are refused at loop creation. */
 static void test_latency_bounds(void)
 {
@@ -474,6 +523,7 @@ static CU_TestInfo tests[] = {
 	{ "accept with an address and no length", test_accept },
 	{ "directories removed while open", test_dead_dir },
 	{ "40 symlinks on a 16 KiB stack, ELOOP at 41", test_symlinks },
+	{ "pipe, socket and file I/O on a 16 KiB stack", test_small_stack },
 	{ "sim latency bounds refused", test_latency_bounds },
 	{ "sim latency at the bound", test_latency_max },
 	CU_TEST_INFO_NULL,

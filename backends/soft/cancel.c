@@ -264,6 +264,19 @@ done:
 	aring__soft_done(s, c, ret);
 }
 
+unsigned aring__soft_cancel_all(struct aring__soft *s)
+{
+	struct aring__soft_req *r, *n;
+	unsigned nr = 0;
+
+	for (r = s->flight; r; r = n) {
+		n = r->fnext; /* a cancel takes r (only r) off the list */
+		if (aring__soft_cancel_req(s, r, -ECANCELED) == 0)
+			nr++;
+	}
+	return nr;
+}
+
 /* ---------------------------------------------------------------- nop */
 
 /* kernel nop.c io_nop() */

@@ -123,6 +123,16 @@ struct aring__soft_req {
 
 #define SOFT_NO_HEAP UINT32_MAX
 
+/*
+ * User memory the soft ring may read (a timespec), as the kernel sees it on
+ * x86-64: nothing is mapped below vm.mmap_min_addr (64 KiB), and access_ok()
+ * refuses a range past the user address limit; else -EFAULT.
+ */
+static inline bool aring__soft_user_ok(uint64_t addr, uint64_t len)
+{
+	return addr >= 0x10000ull && len <= 0x7ffffffff000ull && addr <= 0x7ffffffff000ull - len;
+}
+
 /* ---------------------------------------------------------------- executor */
 
 struct aring__soft_exec {
@@ -220,6 +230,12 @@ struct aring__soft_req *aring__soft_find(struct aring__soft *ring, uint64_t user
 void aring__soft_rekey(struct aring__soft *ring, struct aring__soft_req *req);
 /* Cancel a started request as async cancel does: 0 or -EALREADY. */
 int aring__soft_cancel_req(struct aring__soft *ring, struct aring__soft_req *req, int32_t res);
+/*
+ * Cancel every request in flight that can be stopped, as the kernel's ring
+ * exit does (io_uring_try_cancel_requests()): armed timeouts, and started
+ * requests the executor can stop. Returns how many.
+ */
+unsigned aring__soft_cancel_all(struct aring__soft *ring);
 /* Requests accepted and not yet freed. */
 uint64_t aring__soft_live(const struct aring__soft *ring);
 const struct aring__soft_stats *aring__soft_stats(const struct aring__soft *ring);

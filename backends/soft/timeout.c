@@ -175,8 +175,8 @@ static int read_ts(uint64_t addr, uint64_t *ns)
 	const struct __kernel_timespec *ts = (const struct __kernel_timespec *)(uintptr_t)addr;
 	uint64_t sec;
 
-	if (!ts)
-		return -EFAULT;
+	if (!aring__soft_user_ok(addr, sizeof(*ts)))
+		return -EFAULT; /* copy_from_user() */
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0)
 		return -EINVAL;
 	sec = (uint64_t)ts->tv_sec;

@@ -88,6 +88,29 @@ static int prep_cancel(const struct io_uring_sqe *sqe)
 	return 0;
 }
 
+/*
+ * kernel rw.c io_prep_rw() -> block/ioprio.c ioprio_check_cap(): the class
+ * and level of a nonzero ioprio. (Class RT also needs CAP_SYS_NICE; the
+ * soft ring does not know the caller's capabilities and lets it through.)
+ */
+static int prep_rw(const struct io_uring_sqe *sqe)
+{
+	unsigned class = (sqe->ioprio >> 13) & 7u, level = sqe->ioprio & 7u;
+
+	if (!sqe->ioprio)
+		return 0;
+	switch (class) {
+	case 1: /* IOPRIO_CLASS_RT */
+	case 2: /* IOPRIO_CLASS_BE: level < IOPRIO_NR_LEVELS, always true of 3 bits */
+	case 3: /* IOPRIO_CLASS_IDLE */
+		return 0;
+	case 0: /* IOPRIO_CLASS_NONE */
+		return level ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static const int16_t err_read[] = { -EIO, -ECONNRESET, -ETIMEDOUT, 0 };
@@ -111,11 +134,12 @@ static const int16_t err_pipe[] = { -EMFILE, -ENFILE, 0 };
 const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_NOP]             = OP("nop", NOF | RING | SIM, .prep = prep_nop),
 	[IORING_OP_READV]           = OP("readv", RW | BLK | FILE_ | PRIO | BSEL | SIM,
-					 .errors = err_read),
-	[IORING_OP_WRITEV]          = OP("writev", RW | BLK | FILE_ | PRIO | SIM, .errors = err_write),
+					 .errors = err_read, .prep = prep_rw),
+	[IORING_OP_WRITEV]          = OP("writev", RW | BLK | FILE_ | PRIO | SIM,
+					 .errors = err_write, .prep = prep_rw),
 	[IORING_OP_FSYNC]           = OP("fsync", FS | FILE_ | SIM, .errors = err_sync),
-	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO),
-	[IORING_OP_WRITE_FIXED]     = OP("write_fixed", RW | BLK | FILE_ | PRIO),
+	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[IORING_OP_WRITE_FIXED]     = OP("write_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
 	[IORING_OP_POLL_ADD]        = OP("poll_add", BLK | FILE_ | SIM, .ms_field = ARING__MS_LEN,
 					 .ms_mask = IORING_POLL_ADD_MULTI),
 	[IORING_OP_POLL_REMOVE]     = OP("poll_remove", NOF | SIM),
@@ -140,8 +164,10 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_CLOSE]           = OP("close", SIM),
 	[IORING_OP_FILES_UPDATE]    = OP("files_update", 0),
 	[IORING_OP_STATX]           = OP("statx", FS | SIM, .errors = err_nomem),
-	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM, .errors = err_read),
-	[IORING_OP_WRITE]           = OP("write", RW | BLK | FILE_ | PRIO | SIM, .errors = err_write),
+	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM,
+					 .errors = err_read, .prep = prep_rw),
+	[IORING_OP_WRITE]           = OP("write", RW | BLK | FILE_ | PRIO | SIM,
+					 .errors = err_write, .prep = prep_rw),
 	[IORING_OP_FADVISE]         = OP("fadvise", FS | FILE_ | SIM),
 	[IORING_OP_MADVISE]         = OP("madvise", SIM),
 	[IORING_OP_SEND]            = OP("send", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
@@ -184,8 +210,8 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[ARING_OP_LISTEN]           = OP("listen", NET | FILE_ | SIM),
 	[ARING_OP_RECV_ZC]          = OP("recv_zc", RW | NET | BLK | FILE_ | PRIO | MULTI),
 	[ARING_OP_EPOLL_WAIT]       = OP("epoll_wait", BLK | FILE_),
-	[ARING_OP_READV_FIXED]      = OP("readv_fixed", RW | BLK | FILE_ | PRIO),
-	[ARING_OP_WRITEV_FIXED]     = OP("writev_fixed", RW | BLK | FILE_ | PRIO),
+	[ARING_OP_READV_FIXED]      = OP("readv_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[ARING_OP_WRITEV_FIXED]     = OP("writev_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
 	[ARING_OP_PIPE]             = OP("pipe", SIM, .errors = err_pipe),
 };
 

@@ -594,9 +594,9 @@ static int do_submit(struct aring__soft *s, unsigned wait_nr)
 {
 	unsigned n = 0;
 
+	/* The kernel takes SQEs while CQEs overflow (io_submit_sqes() does not
+	 * look at the overflow list); waiting flushes it first (io_cqring_wait()). */
 	flush_overflow(s);
-	if (s->ovf_len)
-		return -EBUSY; /* kernel io_cqring_wait()/__io_cqring_overflow_flush() */
 	while (s->sq_head != s->sq_tail) {
 		submit_sqe(s, &s->sq[s->sq_head & (s->sq_entries - 1)]);
 		s->sq_head++;

@@ -1,0 +1,2038 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The conformance cases. Each states the CQEs the kernel posts and cites
+ * what decides them: a kernel function (a file of io_uring/, Linux 6.18) and/or a
+ * liburing test program. ex() = ordered after everything before it;
+ * ex_set() = any order with the CQE stated just before (see conform.h).
+ * Every expectation here was checked on the uring backend (Linux 6.18).
+ *
+ * Timing: real timeouts are 1-20 ms where they must fire and 10 s where
+ * they must not; which happens is decided by construction (a read of an
+ * empty pipe nobody writes never completes; a nop completes at issue).
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+
+#include "tests/conform.h"
+
+#define LINK IOSQE_IO_LINK
+#define HARD IOSQE_IO_HARDLINK
+#define DRAIN IOSQE_IO_DRAIN
+#define SKIP IOSQE_CQE_SKIP_SUCCESS
+
+/* A read of an empty pipe: pends until written or cancelled. */
+static struct io_uring_sqe *pend(struct cx *c, uint64_t ud, unsigned flags, int fd)
+{
+	return rd(c, ud, flags, fd, cbuf(c), 8, 0);
+}
+
+/* ================================================================ links */
+
+/* liburing test/link.c test_single_link: members run in order. */
+static void link_nops(struct cx *c)
+{
+	nop(c, 1, LINK);
+	nop(c, 2, LINK);
+	nop(c, 3, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * A failing member cancels the rest: io_uring.c io_fail_links() posts
+ * -ECANCELED for every later member after the failed one's CQE
+ * (liburing test/link.c test_early_fail_and_wait, test/skip-cqe.c).
+ */
+static void link_fail_cancels_rest(struct cx *c)
+{
+	nop(c, 1, LINK);
+	bad(c, 2, LINK);
+	nop(c, 3, LINK);
+	nop(c, 4, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 4, -ECANCELED, 0);
+	run(c);
+}
+
+/* The head fails at issue (io_assign_file: -EBADF): the rest is cancelled. */
+static void link_head_fails(struct cx *c)
+{
+	bad(c, 1, LINK);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* close(2) of a closed fd fails the same way (openclose.c: io_close -EBADF). */
+static void link_close_bad_fd(struct cx *c)
+{
+	closeop(c, 1, LINK, 999);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A short read breaks a link: rw.c __io_complete_rw_common()/kiocb_done()
+ * call req_set_fail() when res != the asked length (test/link.c).
+ */
+static void link_short_read_pipe(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "abc", 3, 0);
+	ex(c, 1, 3, 0);
+	run(c);
+	rd(c, 2, LINK, p[0], cbuf(c), 8, 0);
+	nop(c, 3, 0);
+	ex(c, 2, 3, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* Same on a regular file at EOF (rw.c: the short count sets REQ_F_FAIL). */
+static void link_short_read_file(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, LINK, fd, cbuf(c), 8, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 3, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* A full read does not break it. */
+static void link_full_read_file(struct cx *c)
+{
+	int fd = mkfile(c, "abcdef", 6);
+
+	rd(c, 1, LINK, fd, cbuf(c), 6, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 6, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* The chain waits for its pending head; a write later lets it go. */
+static void link_waits_for_head(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	nop(c, 2, 0);
+	run(c);  /* nothing yet */
+	wr(c, 3, 0, p[1], "xy", 2, 0);
+	/* the write completes at issue; the read via task work after it */
+	ex(c, 3, 2, 0);
+	ex(c, 1, 2, 0);  /* 2 of 8: short, breaks the link */
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * Cancel a pending head: cancel.c io_async_cancel posts its own CQE at
+ * issue; the read is cancelled through task work (io_poll_cancel ->
+ * io_req_task_queue_fail) and io_fail_links cancels the rest.
+ */
+static void link_cancel_head(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	nop(c, 2, LINK);
+	nop(c, 3, 0);
+	run(c);
+	cnl(c, 4, 0, 1, 0, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * Two chains in one submit are independent (link.c test_double_link).
+ * The failed chain's rest is cancelled from task work (io_fail_links via
+ * io_req_task_queue) while the second chain completes at issue: on 6.18
+ * the kernel posts 1, 3, 2, 4; only each chain's own order is promised.
+ */
+static void link_two_chains(struct cx *c)
+{
+	bad(c, 1, LINK);
+	nop(c, 2, 0);
+	nop(c, 3, LINK);
+	nop(c, 4, 0);
+	ex_group(c);
+	ex_in(c, 1, 1, -EBADF, 0);
+	ex_in(c, 1, 2, -ECANCELED, 0);
+	ex_in(c, 2, 3, 0, 0);
+	ex_in(c, 2, 4, 0, 0);
+	run(c);
+}
+
+/* A link flag on the last SQE of a submit: the chain ends with the batch. */
+static void link_open_at_batch_end(struct cx *c)
+{
+	nop(c, 1, LINK);
+	nop(c, 2, LINK);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* ================================================================ hard links */
+
+/* liburing test/hardlink.c: a failure does not break a hard link. */
+static void hardlink_fail_goes_on(struct cx *c)
+{
+	bad(c, 1, HARD);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* test/hardlink.c: a timeout that expires in a hard link, the next still runs. */
+static void hardlink_timeout(struct cx *c)
+{
+	tmo(c, 1, HARD, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A hard link then a soft one: the soft member's failure cancels the rest. */
+static void hardlink_then_link_fail(struct cx *c)
+{
+	nop(c, 1, HARD);
+	bad(c, 2, LINK);
+	nop(c, 3, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* A short read in a hard link does not break it. */
+static void hardlink_short_read(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, HARD, fd, cbuf(c), 8, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* Every member of a hard chain fails, every next one still runs. */
+static void hardlink_all_fail(struct cx *c)
+{
+	bad(c, 1, HARD);
+	closeop(c, 2, HARD, 999);
+	bad(c, 3, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -EBADF, 0);
+	run(c);
+}
+
+/* ================================================================ drain */
+
+/*
+ * io_uring.c io_drain_req/io_queue_deferred: a drained request waits for
+ * every request before it; requests after it wait for it (liburing
+ * test/defer.c, test/link_drain.c). Since 6.16 the wait is on every
+ * request allocated (ctx->nr_req_allocated != ctx->nr_drained), and once
+ * a drain is active every later SQE is deferred too (io_init_req sets
+ * REQ_F_FORCE_ASYNC): so what the drain waits for must end by itself (a
+ * timeout); a write submitted to end a pending read would itself wait.
+ */
+static void drain_waits_for_pending(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN);
+	nop(c, 3, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* Submitted later, behind an active drain: waits too (io_drain_req for every SQE while drain_active). */
+static void drain_later_submit_waits(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 5), 0, 0);
+	nop(c, 2, DRAIN);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * A drain waits for requests submitted before it that are still pending,
+ * even one that could complete only after it: a read of a pipe whose
+ * writer is deferred behind the drain never completes (the kernel's
+ * deadlock, faithfully): the write, the drained nop and the read all wait.
+ * A cancel issued later is deferred as well; only the ring's end frees them.
+ */
+static void drain_blocks_later_writer(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	nop(c, 2, DRAIN);
+	wr(c, 3, 0, p[1], "ab", 2, 0);
+	run(c);
+}
+
+/* Nothing pending before it: a drained nop runs at once. */
+static void drain_nothing_before(struct cx *c)
+{
+	nop(c, 1, DRAIN);
+	nop(c, 2, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A drained request waits for a timeout before it. */
+static void drain_after_timeout(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* test/link_drain.c: a drained chain waits for what is before it, and after. */
+static void drain_chain(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN | LINK);
+	nop(c, 3, 0);
+	nop(c, 4, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/* Two drains in a row: each waits for the one before. */
+static void drain_two(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN);
+	tmo(c, 3, 0, ms(c, 2), 0, 0);
+	nop(c, 4, DRAIN);
+	nop(c, 5, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ETIME, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 5, 0, 0);
+	run(c);
+}
+
+/*
+ * An invalid member is not held behind a drain: io_submit_fail_init fails
+ * it (and its chain) at once through io_queue_sqe_fallback ->
+ * io_req_defer_failed, never io_drain_req.
+ */
+static void drain_invalid_not_held(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	nop(c, 2, DRAIN | C_SQE_UNKNOWN_FLAG);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "abcdefgh", 8, 0);
+	ex(c, 3, 8, 0);
+	ex(c, 1, 8, 0);
+	run(c);
+}
+
+/*
+ * The same for a drained chain with an invalid member: it fails at
+ * submit, before the 50 ms timeout it would otherwise wait for.
+ */
+static void drain_invalid_chain_not_held(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 50), 0, 0);
+	nop(c, 2, DRAIN | LINK);
+	nop(c, 3, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 4, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -ECANCELED, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* ================================================================ SQ order */
+
+/*
+ * io_submit_sqes issues each SQE inline in SQ order: a read that
+ * completes at issue is gone before the cancel behind it is issued.
+ */
+static void order_cancel_after_inline_read(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "abc", 3, 0);
+	ex(c, 1, 3, 0);
+	run(c);
+	rd(c, 2, 0, p[0], cbuf(c), 3, 0);
+	cnl(c, 3, 0, 2, 0, 0);
+	ex(c, 2, 3, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* A nop before the cancel completed at its issue: -ENOENT. */
+static void order_cancel_after_nop(struct cx *c)
+{
+	nop(c, 1, 0);
+	cnl(c, 2, 0, 1, 0, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -ENOENT, 0);
+	run(c);
+}
+
+/* A cancel before its target finds nothing yet. */
+static void order_cancel_before_target(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	cnl(c, 1, 0, 2, 0, 0);
+	pend(c, 2, 0, p[0]);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "ab", 2, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 2, 2, 0);
+	run(c);
+}
+
+/* A pending read before the cancel in the same submit is found. */
+static void order_cancel_pending_same_submit(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A write then a read in one submit: the read sees the data at issue. */
+static void order_write_then_read(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "hello", 5, 0);
+	rd(c, 2, 0, p[0], cbuf(c), 5, 0);
+	ex(c, 1, 5, 0);
+	ex(c, 2, 5, 0);
+	run(c);
+}
+
+/* ================================================================ validation */
+
+/* io_init_req: an unknown IOSQE_* bit -> -EINVAL. */
+static void val_unknown_sqe_flag(struct cx *c)
+{
+	nop(c, 1, C_SQE_UNKNOWN_FLAG);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* io_init_req: opcode >= IORING_OP_LAST -> -EINVAL. */
+static void val_unknown_opcode(struct cx *c)
+{
+	sqe(c, 250, 1, 0);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* io_init_req: ioprio on an op without def->ioprio -> -EINVAL. */
+static void val_ioprio_nop(struct cx *c)
+{
+	nop(c, 1, 0)->ioprio = 1;
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* rw.c io_prep_rw -> ioprio_check_cap: an invalid class -> -EINVAL. */
+static void val_ioprio_read_bad_class(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, 0, fd, cbuf(c), 3, 0)->ioprio = (uint16_t)(7u << 13);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* A middle member invalid: io_submit_fail_init fails the whole chain at once. */
+static void val_invalid_mid_chain(struct cx *c)
+{
+	nop(c, 1, LINK);
+	nop(c, 2, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* The invalid member is last: the head is cancelled, nothing ran. */
+static void val_invalid_last_of_chain(struct cx *c)
+{
+	nop(c, 1, LINK);
+	nop(c, 2, LINK);
+	sqe(c, 250, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+}
+
+/* Even a hard link fails as a whole at submit (io_queue_sqe_fallback). */
+static void val_invalid_in_hardlink(struct cx *c)
+{
+	nop(c, 1, HARD);
+	nop(c, 2, HARD)->ioprio = 1;
+	nop(c, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* rw.c io_prep_rwv: a NULL iovec array -> -EFAULT at prep, the chain fails. */
+static void val_null_iovec(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	nop(c, 1, LINK);
+	rdv(c, 2, LINK, fd, NULL, 1, 0);
+	nop(c, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EFAULT, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* timeout.c __io_timeout_prep: len != 1 -> -EINVAL. */
+static void val_timeout_len(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 10), 0, 0)->len = 2;
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* timeout.c __io_timeout_prep: splice_fd_in/buf_index reserved -> -EINVAL. */
+static void val_timeout_reserved(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 10), 0, 0)->splice_fd_in = 1;
+	tmo(c, 2, 0, ms(c, 10), 0, 0)->buf_index = 1;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel_prep: off or splice_fd_in set -> -EINVAL. */
+static void val_cancel_reserved(struct cx *c)
+{
+	cnl(c, 1, 0, 99, 0, 0)->off = 1;
+	cnl(c, 2, 0, 99, 0, 0)->splice_fd_in = 1;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel_prep: an unknown cancel flag -> -EINVAL. */
+static void val_cancel_unknown_flag(struct cx *c)
+{
+	cnl(c, 1, 0, 99, 1u << 12, 0);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* poll.c io_poll_add_prep: addr/off reserved, flags other than ADD_MULTI -> -EINVAL. */
+static void val_poll_add_reserved(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0)->addr = 1;
+	padd(c, 2, 0, p[0], POLLIN, 0)->off = 1;
+	padd(c, 3, 0, p[0], POLLIN, 1u << 5);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+}
+
+/* timeout.c io_timeout_remove_prep: len reserved -> -EINVAL. */
+static void val_timeout_remove_reserved(struct cx *c)
+{
+	trm(c, 1, 0, 99, 0)->len = 1;
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* ================================================================ CQE skip */
+
+/* test/skip-cqe.c test_link_success: a skipped success posts nothing. */
+static void skip_success(struct cx *c)
+{
+	nop(c, 1, SKIP);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A failure is posted despite the skip flag (io_req_complete_post: REQ_F_CQE_SKIP cleared by req_set_fail). */
+static void skip_failure_posted(struct cx *c)
+{
+	bad(c, 1, SKIP);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* test/skip-cqe.c test_link_success: only the last member of a skipped chain posts. */
+static void skip_chain_success(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	nop(c, 2, LINK | SKIP);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * test/skip-cqe.c test_link_fail: a skipping member fails -> req_set_fail
+ * turns its skip into REQ_F_SKIP_LINK_CQES, and io_fail_links posts
+ * nothing for the cancelled rest, not even the last member's.
+ */
+static void skip_chain_fail(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	bad(c, 2, LINK | SKIP);
+	nop(c, 3, LINK | SKIP);
+	nop(c, 4, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
+/* The failing member does not skip: the cancelled members post -ECANCELED even with the skip flag (io_fail_links clears it). */
+static void skip_chain_fail_noskip(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	bad(c, 2, LINK);
+	nop(c, 3, LINK | SKIP);
+	nop(c, 4, SKIP);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 4, -ECANCELED, 0);
+	run(c);
+}
+
+/* test/skip-cqe.c test_hardlink: hard chain with skips, a failure in the middle. */
+static void skip_hardlink_fail(struct cx *c)
+{
+	nop(c, 1, HARD | SKIP);
+	bad(c, 2, HARD | SKIP);
+	nop(c, 3, HARD | SKIP);
+	nop(c, 4, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/*
+ * Once a ring saw IOSQE_CQE_SKIP_SUCCESS, drain is refused: io_init_req
+ * sets ctx->drain_disabled and fails any later IOSQE_IO_DRAIN with
+ * -EOPNOTSUPP (a failure: posted).
+ */
+static void skip_then_drain(struct cx *c)
+{
+	nop(c, 1, SKIP);
+	nop(c, 2, SKIP);
+	nop(c, 3, DRAIN);
+	nop(c, 4, 0);
+	ex(c, 3, -EOPNOTSUPP, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/* The same in a later submit. */
+static void skip_then_drain_later(struct cx *c)
+{
+	nop(c, 1, SKIP);
+	run(c);
+	nop(c, 2, DRAIN);
+	ex(c, 2, -EOPNOTSUPP, 0);
+	run(c);
+}
+
+/* Both flags on one SQE: drain_disabled is set first, the SQE gets -EOPNOTSUPP. */
+static void skip_drained(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 50), 0, 0);
+	nop(c, 2, DRAIN | SKIP);
+	nop(c, 3, 0);
+	ex(c, 2, -EOPNOTSUPP, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* ================================================================ linked timeouts */
+
+/*
+ * test/link-timeout.c: the linked timeout fires, the read is cancelled.
+ * timeout.c io_link_timeout_fn -> io_req_task_link_timeout: the timeout
+ * posts -ETIME, io_try_cancel cancels the read (-ECANCELED); the two
+ * come from separate task works, order not promised (the test accepts any).
+ */
+static void ltimeout_fires(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ms(c, 2), 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/* The op completes first: timeout.c io_disarm_next -> the timeout gets -ECANCELED after it. */
+static void ltimeout_disarmed(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* A linked timeout on the middle of a chain fires: the rest is cancelled. */
+static void ltimeout_mid_chain_fires(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	nop(c, 1, LINK);
+	pend(c, 2, LINK, p[0]);
+	ltmo(c, 3, LINK, ms(c, 2), 0);
+	nop(c, 4, 0);
+	ex(c, 1, 0, 0);
+	/* the chain's rest in order; the timeout's own CQE anywhere among it */
+	ex_group(c);
+	ex_in(c, 1, 2, -ECANCELED, 0);
+	ex_in(c, 1, 4, -ECANCELED, 0);
+	ex_in(c, 0, 3, -ETIME, 0);
+	run(c);
+}
+
+/* test/link-timeout.c test_single_link_no_timeout: disarmed, the chain goes on. */
+static void ltimeout_disarmed_chain_goes_on(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, LINK, ts(c, 10, 0), 0);
+	nop(c, 3, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* timeout.c __io_timeout_prep: a linked timeout with no link head -> -EINVAL. */
+static void ltimeout_alone(struct cx *c)
+{
+	ltmo(c, 1, 0, ms(c, 2), 0);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* Two linked timeouts in a row: the second is invalid, the chain fails at submit. */
+static void ltimeout_after_ltimeout(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, LINK, ms(c, 2), 0);
+	ltmo(c, 3, 0, ms(c, 2), 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+}
+
+/* The op fails: the linked timeout is cancelled after it. */
+static void ltimeout_op_fails(struct cx *c)
+{
+	bad(c, 1, LINK);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* test/skip-cqe.c test_ltimeout_fire: a skipping linked timeout that fired posts nothing. */
+static void ltimeout_skip_fired(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, SKIP, ms(c, 2), 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* test/skip-cqe.c test_ltimeout_cancel: a skipping linked timeout that was disarmed posts nothing. */
+static void ltimeout_skip_disarmed(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, SKIP, ts(c, 10, 0), 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* test/skip-cqe.c test_ltimeout_cancel: whole chain skipping with a linked timeout. */
+static void ltimeout_skip_chain(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	ltmo(c, 2, LINK | SKIP, ts(c, 10, 0), 0);
+	nop(c, 3, LINK | SKIP);
+	nop(c, 4, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/* timeout.c io_linked_timeout_update: LINK_TIMEOUT_UPDATE shortens it, it fires. */
+static void ltimeout_update(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	run(c);
+	tupd(c, 3, 0, 2, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/* io_linked_timeout_update of nothing -> -ENOENT. */
+static void ltimeout_update_missing(struct cx *c)
+{
+	tupd(c, 1, 0, 77, ms(c, 2), IORING_LINK_TIMEOUT_UPDATE);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* A plain TIMEOUT_REMOVE looks at ctx->timeout_list only: a linked timeout is not found. */
+static void ltimeout_not_removable(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	trm(c, 3, 0, 2, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* ================================================================ count timeouts */
+
+/*
+ * timeout.c io_timeout: a count timeout's target is off CQEs after the
+ * CQ tail at its issue (ctx->cached_cq_tail - ctx->cq_timeouts);
+ * io_flush_timeouts (from __io_commit_cqring_flush) completes it with 0
+ * through task work, after the CQE that met the count
+ * (liburing test/timeout.c test_single_timeout_many / _nr).
+ */
+static void tcount_one(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void tcount_two(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 2, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A nop issued before the timeout in the same submit: its CQE sits in the
+ * submit's completion batch, not yet in cached_cq_tail when the timeout
+ * takes its target, so it counts (io_submit_flush_completions posts it
+ * after io_timeout ran).
+ */
+static void tcount_inline_before(struct cx *c)
+{
+	nop(c, 1, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* Two nops before a count-2 timeout in the batch: both count. */
+static void tcount_inline_before_two(struct cx *c)
+{
+	nop(c, 1, 0);
+	nop(c, 2, 0);
+	tmo(c, 3, 0, ts(c, 10, 0), 2, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* The nop is in an earlier submit: its CQE is in the tail already and does not count. */
+static void tcount_earlier_submit(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A failed request's CQE counts too. */
+static void tcount_failure_counts(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	bad(c, 2, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* A fired timeout's CQE does not count (ctx->cq_timeouts is subtracted). */
+static void tcount_timeout_cqe_not_counted(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* A skipped CQE is never posted, so it does not count. */
+static void tcount_skipped_not_counted(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 2, SKIP);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* The count is not met in time: -ETIME (test/timeout.c test_single_timeout_nr). */
+static void tcount_expires(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 5, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* count 0: a pure timer, no CQE completes it. */
+static void tcount_zero(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	nop(c, 3, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* Two count timeouts with the same target: both complete after the CQE. */
+static void tcount_two_same_target(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 1, 0);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	ex_set(c, 2, 0, 0);
+	run(c);
+}
+
+/* ================================================================ timeouts, remove, update */
+
+/* timeout.c io_timeout_remove -> io_timeout_cancel: -ENOENT when not found. */
+static void trm_missing(struct cx *c)
+{
+	trm(c, 1, 0, 99, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* Removed: the remove posts 0 at issue, the timeout -ECANCELED from task work after it. */
+static void trm_pending(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* Already fired: -ENOENT. */
+static void trm_fired(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, -ENOENT, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: a plain remove takes no flags (ABS alone) -> -EINVAL. */
+static void trm_abs_flag(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	trm(c, 2, 0, 1, IORING_TIMEOUT_ABS);
+	trm(c, 3, 0, 1, IORING_TIMEOUT_ETIME_SUCCESS);
+	trm(c, 4, 0, 1, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* io_timeout_update: a new, shorter time; the timeout fires. */
+static void tupd_pending(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+static void tupd_missing(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: two clocks -> -EINVAL. */
+static void tupd_two_clocks(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2),
+	     IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: flags beyond UPDATE_MASK|ABS (a clock, ETIME_SUCCESS) -> -EINVAL. */
+static void tupd_bad_flags(struct cx *c)
+{
+	tupd(c, 1, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME);
+	tupd(c, 2, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ETIME_SUCCESS);
+	tupd(c, 3, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE | ARING_TIMEOUT_MULTISHOT);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+}
+
+/* Update with an absolute time in the past: fires at once. */
+static void tupd_abs_past(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, 1), IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* io_timeout_remove_prep: a negative time -> -EINVAL. */
+static void tupd_negative(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, -1), IORING_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* UPDATE|LINK_TIMEOUT_UPDATE looks among linked timeouts only: a plain one is not found. */
+static void tupd_link_flag_on_plain(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, -ENOENT, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_timeout_abs). */
+static void tmo_abs_past(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1), 0, IORING_TIMEOUT_ABS);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* timeout.c io_timeout_fn: -ETIME fails the link (req_set_fail)... */
+static void tmo_link_etime(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ...unless IORING_TIMEOUT_ETIME_SUCCESS: same -ETIME, the link goes on. */
+static void tmo_link_etime_success(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* ETIME_SUCCESS + CQE_SKIP: not a failure, so the -ETIME CQE is skipped. */
+static void tmo_etime_success_skip(struct cx *c)
+{
+	tmo(c, 1, SKIP, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
+	tmo(c, 2, 0, ms(c, 5), 0, 0);
+	ex(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/* A timeout with CQE_SKIP that fires: -ETIME is a failure, posted. */
+static void tmo_skip_fires(struct cx *c)
+{
+	tmo(c, 1, SKIP, ms(c, 2), 0, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * timeout.c io_timeout_fn, multishot: each expiry posts -ETIME with
+ * IORING_CQE_F_MORE, the last of count posts without it
+ * (liburing test/timeout.c test_multishot_timeout_nr).
+ */
+static void tmo_multishot(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 3, ARING_TIMEOUT_MULTISHOT);
+	ex(c, 1, -ETIME, IORING_CQE_F_MORE);
+	ex(c, 1, -ETIME, IORING_CQE_F_MORE);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* An endless multishot timeout, removed: -ECANCELED without F_MORE. */
+static void tmo_multishot_removed(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, ARING_TIMEOUT_MULTISHOT);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: multishot needs a relative time -> MULTISHOT|ABS -EINVAL. */
+static void tmo_multishot_abs(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, ARING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: unknown flags, two clocks -> -EINVAL. */
+static void tmo_bad_flags(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 1u << 12);
+	tmo(c, 2, 0, ms(c, 2), 0, IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* __io_timeout_prep: negative tv_sec or tv_nsec -> -EINVAL. */
+static void tmo_negative(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, -1, 0), 0, 0);
+	tmo(c, 2, 0, ts(c, 0, -1), 0, 0);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * tv_nsec >= 1e9 is accepted: __io_timeout_prep checks only for negative
+ * values and timespec64_to_ktime adds the nanoseconds as they are.
+ * {0, 1.5e9} is 1.5 s: still pending when removed.
+ */
+static void tmo_big_nsec_accepted(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1500000000LL), 0, 0);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* {0, 1e9 + 2 ms} fires after {1, 0}: it is 1.002 s, not a wrapped value. */
+static void tmo_big_nsec_duration(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 0, 1000000000LL + 20000000LL), 0, 0);
+	tmo(c, 2, 0, ts(c, 1, 0), 0, 0);
+	ex(c, 2, -ETIME, 0);
+	ex(c, 1, -ETIME, 0);
+	run(c);
+}
+
+/* A linked timeout with tv_nsec >= 1e9 is valid, and disarmed by the nop. */
+static void ltimeout_big_nsec(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, 0, ts(c, 0, 2000000000LL), 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* An update to tv_nsec >= 1e9 is valid (io_timeout_remove_prep checks < 0 only). */
+static void tupd_big_nsec(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 5), 0, 0);
+	tupd(c, 2, 0, 1, ts(c, 0, 3000000000LL), IORING_TIMEOUT_UPDATE);
+	trm(c, 3, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* ================================================================ async cancel */
+
+/* cancel.c __io_async_cancel: ALL with no match -> 0 (the count), not -ENOENT. */
+static void cancel_all_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 99, IORING_ASYNC_CANCEL_ALL, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* ANY with nothing in flight -> 0. */
+static void cancel_any_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_ANY, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* By user_data, no match -> -ENOENT. */
+static void cancel_nomatch(struct cx *c)
+{
+	cnl(c, 1, 0, 99, 0, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* ANY cancels everything (ANY implies all): the count, then each -ECANCELED. */
+static void cancel_any_two(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	cnl(c, 3, 0, 0, IORING_ASYNC_CANCEL_ANY, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ALL by user_data: every request with it, not others. */
+static void cancel_all_by_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 5, 0, p[0]);
+	pend(c, 6, 0, p[0]);
+	pend(c, 5, 0, p[0]);
+	cnl(c, 7, 0, 5, IORING_ASYNC_CANCEL_ALL, 0);
+	ex(c, 7, 2, 0);
+	ex(c, 5, -ECANCELED, 0);
+	ex_set(c, 5, -ECANCELED, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel_prep: len is read only with CANCEL_OP. */
+static void cancel_len_ignored(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, 0, 0)->len = 7;
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* ANY|USERDATA: ANY wins (io_cancel_req_match), the user_data is not compared. */
+static void cancel_any_userdata(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	cnl(c, 3, 0, 99, IORING_ASYNC_CANCEL_ANY | ARING_ASYNC_CANCEL_USERDATA, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* Explicit USERDATA is the default match. */
+static void cancel_userdata_flag(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, ARING_ASYNC_CANCEL_USERDATA, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_OP: matches the opcode (in len), here READ and not POLL_ADD. */
+static void cancel_op(struct cx *c)
+{
+	int p[2], q[2];
+
+	mkpipe(c, p);
+	mkpipe(c, q);
+	pend(c, 1, 0, p[0]);
+	padd(c, 2, 0, q[0], POLLIN, 0);
+	cnl(c, 3, 0, 0, ARING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ALL, 0)->len = IORING_OP_READ;
+	ex(c, 3, 1, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+	cnl(c, 4, 0, 0, ARING_ASYNC_CANCEL_OP, 0)->len = IORING_OP_POLL_ADD;
+	ex(c, 4, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_OP + USERDATA: both must match. */
+static void cancel_op_and_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	cnl(c, 2, 0, 1, ARING_ASYNC_CANCEL_OP | ARING_ASYNC_CANCEL_USERDATA, 0)->len =
+		IORING_OP_WRITE;
+	cnl(c, 3, 0, 1, ARING_ASYNC_CANCEL_OP | ARING_ASYNC_CANCEL_USERDATA, 0)->len =
+		IORING_OP_READ;
+	ex(c, 2, -ENOENT, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* io_async_cancel_prep: FD|ANY and OP|ANY -> -EINVAL. */
+static void cancel_any_with_fd_or_op(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_ANY | ARING_ASYNC_CANCEL_OP, 0)->len = IORING_OP_READ;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* CANCEL_FD|ALL: every request on that file, not on another (test/io-cancel.c). */
+static void cancel_fd_all(struct cx *c)
+{
+	int p[2], q[2];
+
+	mkpipe(c, p);
+	mkpipe(c, q);
+	pend(c, 1, 0, p[0]);
+	pend(c, 2, 0, p[0]);
+	pend(c, 3, 0, q[0]);
+	cnl(c, 4, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, p[0]);
+	ex(c, 4, 2, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+	cnl(c, 5, 0, 0, IORING_ASYNC_CANCEL_FD, q[0]);
+	ex(c, 5, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* CANCEL_FD on a file with nothing pending: -ENOENT, with ALL 0. */
+static void cancel_fd_nomatch(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, p[0]);
+	ex(c, 1, -ENOENT, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/* cancel.c io_async_cancel: CANCEL_FD with an fd that is not open -> -EBADF. */
+static void cancel_fd_bad(struct cx *c)
+{
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_FD, 999);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, 999);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
+/*
+ * CANCEL_FD matches by file (req->file == cd->file), not by number: the
+ * read's fd is closed and the number reused by another file; a cancel by
+ * that number does not find the read.
+ */
+static void cancel_fd_by_file(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	closeop(c, 2, 0, p[0]);
+	openat_op(c, 3, 0, mkpath(c), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ex(c, 2, 0, 0);
+	ex(c, 3, p[0], 0);  /* the lowest free fd: the number just closed */
+	run(c);
+	cnl(c, 4, 0, 0, IORING_ASYNC_CANCEL_FD, p[0]);
+	cnl(c, 5, 0, 1, 0, 0);
+	ex(c, 4, -ENOENT, 0);
+	ex(c, 5, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A pending timeout is cancelled by user_data (io_try_cancel -> io_timeout_cancel). */
+static void cancel_timeout(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	cnl(c, 2, 0, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A chain member not yet issued is nowhere io_try_cancel looks: -ENOENT. */
+static void cancel_unissued_member(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	nop(c, 2, 0);
+	cnl(c, 3, 0, 2, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/* A cancel is an ordinary request: a failing one breaks its link. */
+static void cancel_in_link(struct cx *c)
+{
+	cnl(c, 1, LINK, 99, 0, 0);
+	nop(c, 2, 0);
+	ex(c, 1, -ENOENT, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ================================================================ poll */
+
+/* poll.c: data already there, the poll completes at once with the mask. */
+static void poll_ready(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+}
+
+/* A pending poll completes after the write that wakes it (task work). */
+static void poll_wakes(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	run(c);
+	wr(c, 2, 0, p[1], "a", 1, 0);
+	ex(c, 2, 1, 0);
+	ex(c, 1, POLLIN, 0);
+	run(c);
+}
+
+/* test/poll-cancel.c: POLL_REMOVE of a pending poll: 0, the poll -ECANCELED. */
+static void poll_remove(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	prm(c, 2, 0, 1);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+static void poll_remove_missing(struct cx *c)
+{
+	prm(c, 1, 0, 99);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* poll.c io_poll_remove with IORING_POLL_UPDATE_USER_DATA: the poll posts under the new user_data. */
+static void poll_update_ud(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	pupd(c, 2, 0, 1, 7, 0, IORING_POLL_UPDATE_USER_DATA);
+	ex(c, 2, 0, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "a", 1, 0);
+	ex(c, 3, 1, 0);
+	ex(c, 7, POLLIN, 0);
+	run(c);
+}
+
+/* IORING_POLL_UPDATE_EVENTS: a new mask that is ready at once. */
+static void poll_update_events(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLPRI, 0);
+	ex(c, 1, 1, 0);
+	run(c);
+	pupd(c, 3, 0, 2, 0, POLLIN, IORING_POLL_UPDATE_EVENTS);
+	ex(c, 3, 0, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+}
+
+static void poll_update_missing(struct cx *c)
+{
+	pupd(c, 1, 0, 99, 7, 0, IORING_POLL_UPDATE_USER_DATA);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_poll_remove_prep: ADD_MULTI alone is meaningless -> -EINVAL; unknown flags too. */
+static void poll_remove_bad_flags(struct cx *c)
+{
+	pupd(c, 1, 0, 99, 0, 0, IORING_POLL_ADD_MULTI);
+	pupd(c, 2, 0, 99, 0, 0, 1u << 7);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* Multishot poll: a CQE with F_MORE per event; removed: -ECANCELED without it. */
+static void poll_multishot(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, IORING_POLL_ADD_MULTI);
+	run(c);
+	wr(c, 2, 0, p[1], "a", 1, 0);
+	ex(c, 2, 1, 0);
+	ex(c, 1, POLLIN, IORING_CQE_F_MORE);
+	run(c);
+	prm(c, 3, 0, 1);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/* A poll on an fd that is not open -> -EBADF. */
+static void poll_bad_fd(struct cx *c)
+{
+	padd(c, 1, 0, 999, POLLIN, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* ================================================================ NOP flags */
+
+/* nop.c io_nop_prep: IORING_NOP_INJECT_RESULT posts len as res. */
+static void nop_inject(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_INJECT_RESULT, 42, -1);
+	ex(c, 1, 42, 0);
+	run(c);
+}
+
+/* An injected negative result is a failure (req_set_fail): it breaks the link. */
+static void nop_inject_fails_link(struct cx *c)
+{
+	nopx(c, 1, LINK, C_NOP_INJECT_RESULT, (uint32_t)-EIO, -1);
+	nop(c, 2, 0);
+	ex(c, 1, -EIO, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* Injected success with CQE_SKIP is skipped; injected failure is posted. */
+static void nop_inject_skip(struct cx *c)
+{
+	nopx(c, 1, SKIP, C_NOP_INJECT_RESULT, 5, -1);
+	nopx(c, 2, SKIP, C_NOP_INJECT_RESULT, (uint32_t)-EIO, -1);
+	ex(c, 2, -EIO, 0);
+	run(c);
+}
+
+/* IORING_NOP_FILE: a valid fd, 0. */
+static void nop_file_ok(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	nopx(c, 1, 0, C_NOP_FILE, 0, p[0]);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* IORING_NOP_FILE with an fd that is not open: io_nop -> -EBADF. */
+static void nop_file_bad(struct cx *c)
+{
+	nopx(c, 1, LINK, C_NOP_FILE, 0, 999);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* NOP_FIXED_FILE with no registered files -> -EBADF. */
+static void nop_fixed_file_none(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/* IORING_NOP_TW completes through task work: after a plain nop behind it. */
+static void nop_tw(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_TW, 0, -1);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* io_nop_prep: an unknown nop flag -> -EINVAL. */
+static void nop_unknown_flag(struct cx *c)
+{
+	nopx(c, 1, 0, 1u << 12, 0, -1);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* NOP_CQE32 on a ring without IORING_SETUP_CQE32 -> -EINVAL. */
+static void nop_cqe32_plain_ring(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_CQE32, 0, -1);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/* ================================================================ linkat */
+
+/*
+ * fs.c io_linkat -> do_linkat: AT_EMPTY_PATH links the file an fd refers
+ * to (the opener's credentials, or CAP_DAC_READ_SEARCH: we are both).
+ */
+static void linkat_empty_path(struct cx *c)
+{
+	const char *op;
+	int fd = mkfile_named(c, "abc", 3, &op);
+	const char *np = mkpath(c);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, np, AT_EMPTY_PATH);
+	ex(c, 1, 0, 0);
+	run(c);
+	openat_op(c, 2, 0, np, O_RDONLY | O_CLOEXEC, 0);
+	ex(c, 2, fd + 1, 0);
+	run(c);
+	keep_fd(c, fd + 1);
+	rd(c, 3, 0, fd + 1, cbuf(c), 8, 0);
+	ex(c, 3, 3, 0);
+	run(c);
+}
+
+/* The file was unlinked (nlink 0): vfs_link refuses it -> -ENOENT. */
+static void linkat_empty_path_unlinked(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, mkpath(c), AT_EMPTY_PATH);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/* io_linkat_prep -> getname_uflags: an empty old path without AT_EMPTY_PATH -> -ENOENT. */
+static void linkat_empty_no_flag(struct cx *c)
+{
+	const char *op;
+	int fd = mkfile_named(c, "abc", 3, &op);
+
+	linkat_op(c, 1, 0, fd, "", AT_FDCWD, mkpath(c), 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * do_linkat: flags other than AT_SYMLINK_FOLLOW|AT_EMPTY_PATH -> -EINVAL
+ * (with a named old path; an empty one fails first in getname_uflags).
+ */
+static void linkat_bad_flags(struct cx *c)
+{
+	const char *op;
+
+	mkfile_named(c, "abc", 3, &op);
+	linkat_op(c, 1, 0, AT_FDCWD, op, AT_FDCWD, mkpath(c), 0x10000000);
+	linkat_op(c, 2, 0, AT_FDCWD, "", AT_FDCWD, mkpath(c), 0x10000000);
+	/* 2 fails at prep, 1 in do_linkat on io-wq (linkat never runs nonblocking) */
+	ex(c, 1, -EINVAL, 0);
+	ex_set(c, 2, -ENOENT, 0);
+	run(c);
+}
+
+/* By name, no flags: a second name for the file. */
+static void linkat_by_name(struct cx *c)
+{
+	const char *op;
+
+	mkfile_named(c, "abc", 3, &op);
+	linkat_op(c, 1, 0, AT_FDCWD, op, AT_FDCWD, mkpath(c), 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* ================================================================ CQ overflow */
+
+/*
+ * More CQEs than the CQ holds (4 SQ entries, 8 CQ entries, 20 nops
+ * submitted without reaping): with IORING_FEAT_NODROP the extra CQEs wait
+ * on the overflow list (io_cqring_event_overflow) and come out in order.
+ */
+static void overflow_nops(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+	int ret;
+
+	for (r = 0; r < 5; r++) {
+		for (i = 0; i < 4; i++)
+			nop(c, ud++, 0);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+	}
+	for (i = 1; i < ud; i++)
+		ex(c, i, 0, 0);
+	run(c);
+}
+
+/*
+ * Link flags across submits with the CQ overflowing. A chain still open
+ * at the end of a submit is queued as it is (io_submit_state_end ->
+ * io_queue_sqe_fallback -> io-wq): four chains, each in order, none lost;
+ * on 6.18 the last one (closed properly, run inline) posts first.
+ */
+static void overflow_chains(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+	int ret;
+
+	for (r = 0; r < 4; r++) {
+		for (i = 0; i < 4; i++, ud++)
+			nop(c, ud, r == 3 && i == 3 ? 0 : LINK);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+	}
+	ex_group(c);
+	for (i = 1; i < ud; i++)
+		ex_in(c, 1 + (i - 1) / 4, i, 0, 0);
+	run(c);
+}
+
+/* Overflow with failures and skips mixed in. */
+static void overflow_mixed(struct cx *c)
+{
+	unsigned r;
+	int ret;
+
+	for (r = 0; r < 4; r++) {
+		uint64_t b = 10 * (r + 1);
+
+		nop(c, b + 1, SKIP);
+		bad(c, b + 2, 0);
+		nopx(c, b + 3, 0, C_NOP_INJECT_RESULT, r, -1);
+		nop(c, b + 4, 0);
+		ret = csubmit(c);
+		if (ret != 4)
+			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+		ex(c, b + 2, -EBADF, 0);
+		ex(c, b + 3, (int32_t)r, 0);
+		ex(c, b + 4, 0, 0);
+	}
+	run(c);
+}
+
+/* ================================================================ table */
+
+#define C(fn) { #fn, fn, 0 }
+#define CE(fn, e) { #fn, fn, e }
+const struct c_case conform_cases[] = {
+	C(link_nops),
+	C(link_fail_cancels_rest),
+	C(link_head_fails),
+	C(link_close_bad_fd),
+	C(link_short_read_pipe),
+	C(link_short_read_file),
+	C(link_full_read_file),
+	C(link_waits_for_head),
+	C(link_cancel_head),
+	C(link_two_chains),
+	C(link_open_at_batch_end),
+	C(hardlink_fail_goes_on),
+	C(hardlink_timeout),
+	C(hardlink_then_link_fail),
+	C(hardlink_short_read),
+	C(hardlink_all_fail),
+	C(drain_waits_for_pending),
+	C(drain_later_submit_waits),
+	C(drain_blocks_later_writer),
+	C(drain_nothing_before),
+	C(drain_after_timeout),
+	C(drain_chain),
+	C(drain_two),
+	C(drain_invalid_not_held),
+	C(drain_invalid_chain_not_held),
+	C(order_cancel_after_inline_read),
+	C(order_cancel_after_nop),
+	C(order_cancel_before_target),
+	C(order_cancel_pending_same_submit),
+	C(order_write_then_read),
+	C(val_unknown_sqe_flag),
+	C(val_unknown_opcode),
+	C(val_ioprio_nop),
+	C(val_ioprio_read_bad_class),
+	C(val_invalid_mid_chain),
+	C(val_invalid_last_of_chain),
+	C(val_invalid_in_hardlink),
+	C(val_null_iovec),
+	C(val_timeout_len),
+	C(val_timeout_reserved),
+	C(val_cancel_reserved),
+	C(val_cancel_unknown_flag),
+	C(val_poll_add_reserved),
+	C(val_timeout_remove_reserved),
+	C(skip_success),
+	C(skip_failure_posted),
+	C(skip_chain_success),
+	C(skip_chain_fail),
+	C(skip_chain_fail_noskip),
+	C(skip_hardlink_fail),
+	C(skip_then_drain),
+	C(skip_then_drain_later),
+	C(skip_drained),
+	C(ltimeout_fires),
+	C(ltimeout_disarmed),
+	C(ltimeout_mid_chain_fires),
+	C(ltimeout_disarmed_chain_goes_on),
+	C(ltimeout_alone),
+	C(ltimeout_after_ltimeout),
+	C(ltimeout_op_fails),
+	C(ltimeout_skip_fired),
+	C(ltimeout_skip_disarmed),
+	C(ltimeout_skip_chain),
+	C(ltimeout_update),
+	C(ltimeout_update_missing),
+	C(ltimeout_not_removable),
+	C(tcount_one),
+	C(tcount_two),
+	C(tcount_inline_before),
+	C(tcount_inline_before_two),
+	C(tcount_earlier_submit),
+	C(tcount_failure_counts),
+	C(tcount_timeout_cqe_not_counted),
+	C(tcount_skipped_not_counted),
+	C(tcount_expires),
+	C(tcount_zero),
+	C(tcount_two_same_target),
+	C(trm_missing),
+	C(trm_pending),
+	C(trm_fired),
+	C(trm_abs_flag),
+	C(tupd_pending),
+	C(tupd_missing),
+	C(tupd_two_clocks),
+	C(tupd_bad_flags),
+	C(tupd_abs_past),
+	C(tupd_negative),
+	C(tupd_link_flag_on_plain),
+	C(tmo_abs_past),
+	C(tmo_link_etime),
+	C(tmo_link_etime_success),
+	C(tmo_etime_success_skip),
+	C(tmo_skip_fires),
+	C(tmo_multishot),
+	C(tmo_multishot_removed),
+	C(tmo_multishot_abs),
+	C(tmo_bad_flags),
+	C(tmo_negative),
+	C(tmo_big_nsec_accepted),
+	C(tmo_big_nsec_duration),
+	C(ltimeout_big_nsec),
+	C(tupd_big_nsec),
+	C(cancel_all_nomatch),
+	C(cancel_any_nomatch),
+	C(cancel_nomatch),
+	C(cancel_any_two),
+	C(cancel_all_by_ud),
+	C(cancel_len_ignored),
+	C(cancel_any_userdata),
+	C(cancel_userdata_flag),
+	C(cancel_op),
+	C(cancel_op_and_ud),
+	C(cancel_any_with_fd_or_op),
+	C(cancel_fd_all),
+	C(cancel_fd_nomatch),
+	C(cancel_fd_bad),
+	C(cancel_fd_by_file),
+	C(cancel_timeout),
+	C(cancel_unissued_member),
+	C(cancel_in_link),
+	C(poll_ready),
+	C(poll_wakes),
+	C(poll_remove),
+	C(poll_remove_missing),
+	C(poll_update_ud),
+	C(poll_update_events),
+	C(poll_update_missing),
+	C(poll_remove_bad_flags),
+	C(poll_multishot),
+	C(poll_bad_fd),
+	C(nop_inject),
+	C(nop_inject_fails_link),
+	C(nop_inject_skip),
+	C(nop_file_ok),
+	C(nop_file_bad),
+	C(nop_fixed_file_none),
+	C(nop_tw),
+	C(nop_unknown_flag),
+	C(nop_cqe32_plain_ring),
+	C(linkat_empty_path),
+	C(linkat_empty_path_unlinked),
+	C(linkat_empty_no_flag),
+	C(linkat_bad_flags),
+	C(linkat_by_name),
+	CE(overflow_nops, 4),
+	CE(overflow_chains, 4),
+	CE(overflow_mixed, 4),
+};
+const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

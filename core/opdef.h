@@ -5,14 +5,16 @@
  * (submit-time checks), the simulator (fault injection, what it models) and
  * the docs share.
  *
- * Adding an opcode end to end touches at most four files:
- *   core/abi.h    its number (if liburing 2.3 lacks it) and prep helper;
- *   core/opdef.c  its row here: name, flags, errors, submit-time checks;
- *   core/ops.c    its aring_ wrapper (plus its line in include/aring.h);
- *   sim/ops.c     the model's exec function in the sim's table (with the
- *                 model itself in the sim file of its concern), if the sim
- *                 models it (ARING__OPF_SIM).
- * The soft ring needs no change for an op the executor runs.
+ * Adding an opcode end to end:
+ *   core/opdef.c     its row here: name, flags, errors, submit-time checks;
+ *   core/ops.c       its aring_ wrapper;
+ *   include/aring.h  the wrapper's declaration;
+ *   core/abi.h       its number and prep helper, only if liburing 2.3 lacks them.
+ * That is three files (four with abi.h) for an op the soft ring hands to an
+ * executor: the soft ring itself needs no change. For the simulator to model
+ * it (ARING__OPF_SIM), three more: its exec function in the sim file of its
+ * concern (sim/fs.c, net.c, ...), its declaration in sim/sim.h and its row
+ * in sim/ops.c.
  */
 #ifndef ARING_CORE_OPDEF_H
 #define ARING_CORE_OPDEF_H

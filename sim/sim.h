@@ -327,7 +327,6 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	uint64_t nlive;               /* requests alive in the soft ring (stats) */
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;

@@ -970,7 +970,7 @@ static void test_multishot_zero(void)
 		be->ops->advance(be, n);
 	}
 	CU_ASSERT_EQUAL(final, 1);
-	CU_ASSERT_EQUAL(S->nlive, 0);
+	CU_ASSERT_EQUAL(aring__soft_live(S->ring), 0);
 	be->ops->destroy(be);
 	be = NULL;
 	S = NULL;

@@ -161,7 +161,8 @@ struct aring__soft_exec {
 	 * IO_WQ_CANCEL_RUNNING).
 	 */
 	int (*stop)(void *ex, struct aring__soft_req *req);
-	/* Release a started request at teardown (no CQE any more). */
+	/* Release a started request at teardown (no CQE any more). An executor
+	 * whose worker runs it waits for the worker before returning. */
 	void (*drop)(void *ex, struct aring__soft_req *req);
 	/*
 	 * The open file behind fd as an identity (CANCEL_FD matches the file,

@@ -1670,3 +1670,26 @@ out:
 	r->res = ret;
 	return SIM_DONE;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
+	[IORING_OP_READV]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITEV]          = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FSYNC]           = { .exec = aring__sim_op_fsync },
+	[IORING_OP_SYNC_FILE_RANGE] = { .exec = aring__sim_op_sync_file_range },
+	[IORING_OP_FALLOCATE]       = { .exec = aring__sim_op_fallocate },
+	[IORING_OP_OPENAT]          = { .exec = aring__sim_op_openat },
+	[IORING_OP_CLOSE]           = { .exec = aring__sim_op_close },
+	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
+	[IORING_OP_READ]            = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITE]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FADVISE]         = { .exec = aring__sim_op_fadvise },
+	[IORING_OP_MADVISE]         = { .exec = aring__sim_op_madvise },
+	[IORING_OP_OPENAT2]         = { .exec = aring__sim_op_openat },
+	[IORING_OP_RENAMEAT]        = { .exec = aring__sim_op_renameat },
+	[IORING_OP_UNLINKAT]        = { .exec = aring__sim_op_unlinkat },
+	[IORING_OP_MKDIRAT]         = { .exec = aring__sim_op_mkdirat },
+	[IORING_OP_SYMLINKAT]       = { .exec = aring__sim_op_symlinkat },
+	[IORING_OP_LINKAT]          = { .exec = aring__sim_op_linkat },
+	[ARING_OP_FTRUNCATE]        = { .exec = aring__sim_op_ftruncate },
+};

@@ -164,3 +164,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 	r->res = 0;
 	return SIM_DONE;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST] = {
+	[IORING_OP_POLL_ADD]        = { .prep = aring__sim_prep_poll_add,
+					.exec = aring__sim_op_poll_add },
+	[IORING_OP_POLL_REMOVE]     = { .prep = aring__sim_prep_poll_remove,
+					.exec = aring__sim_op_poll_remove, .instant = 1 },
+};

@@ -402,10 +402,14 @@ struct sim_opdef {
 	/* Run the op; NULL: not modelled (-EOPNOTSUPP). */
 	enum sim_exec (*exec)(struct sim *s, struct sim_req *r);
 	uint8_t instant; /* runs at once when issued, with no latency */
-	uint8_t off_val; /* sqe->off is a value (traced), not a pointer */
 };
 
-extern const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST];
+/* The table, indexed by opcode: the union of each concern's part. */
+extern const struct sim_opdef *const aring__sim_opdefs;
+extern const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 

@@ -994,7 +994,56 @@ static void test_multishot_zero(void)
 	S = NULL;
 }
 
+/* The fd table's and the port table's bitmap against a naive model, at full size. */
+static void test_bits(void)
+{
+	static const uint32_t sizes[] = { 64, 4096, 65536, SIM_MAX_FDS };
+	unsigned z, k;
+
+	rng_state = 42;
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		uint32_t n = sizes[z], i;
+		uint8_t *naive = calloc(n, 1);
+		struct sim_bits b;
+
+		CU_ASSERT_FATAL(naive != NULL);
+		CU_ASSERT_FATAL(aring__sim_bits_init(&b, n) == 0);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, 0), 0);
+		/* Fill every bit in order: each find gives the next one, then -1. */
+		for (i = 0; i < n; i++) {
+			CU_ASSERT_EQUAL_FATAL(aring__sim_bits_find(&b, 0), (int64_t)i);
+			aring__sim_bits_set(&b, i);
+			naive[i] = 1;
+		}
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, 0), -1);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, n - 1), -1);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, n), -1);
+		/* Random clears and sets; find from random starts agrees with a scan. */
+		for (k = 0; k < 20000; k++) {
+			uint32_t from = (uint32_t)below(n), x = (uint32_t)below(n);
+			int64_t want = -1;
+
+			if (chance(50)) {
+				aring__sim_bits_clear(&b, x);
+				naive[x] = 0;
+			} else {
+				aring__sim_bits_set(&b, x);
+				naive[x] = 1;
+			}
+			for (i = from; i < n; i++)
+				if (!naive[i]) {
+					want = i;
+					break;
+				}
+			CU_ASSERT_EQUAL_FATAL(aring__sim_bits_find(&b, from), want);
+		}
+		aring__sim_bits_free(&b);
+		free(naive);
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{ "bitmap of lowest free fds and ports", test_bits },
 	{ "multishot timeout with a zero interval", test_multishot_zero },
 	{ "random SQEs and chains on the sim", test_fuzz },
 	CU_TEST_INFO_NULL,

@@ -254,10 +254,15 @@ static uint64_t deadline(struct sim *s, uint64_t ns, unsigned flags)
 
 static void arm_timer(struct sim *s, struct sim_req *r)
 {
+	uint64_t when;
+
 	if (!sim_list_linked(&r->inflight))
 		sim_list_add_tail(&s->inflight, &r->inflight);
 	r->state = SIM_REQ_TIMER;
-	aring__sim_heap_push(s, r, deadline(s, r->timeout_ns, r->timeout_flags));
+	when = deadline(s, r->timeout_ns, r->timeout_flags);
+	/* Due at the end of virtual time (saturated): never fires, as at KTIME_MAX. */
+	if (when != UINT64_MAX)
+		aring__sim_heap_push(s, r, when);
 }
 
 static void issue(struct sim *s, struct sim_req *r)

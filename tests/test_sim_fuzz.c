@@ -994,6 +994,65 @@ static void test_multishot_zero(void)
 	S = NULL;
 }
 
+/*
+ * Regression (found by the fuzzer): once long timeouts carried virtual time
+ * to its end, a multishot timeout's next expiry saturated to the present and
+ * it fired forever at one instant (CQ overflow, abort). A timer due at the
+ * end of virtual time never fires, as one at the kernel's KTIME_MAX would not.
+ */
+static void test_end_of_time(void)
+{
+	struct aring_sim_opts so = { .seed = 1 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so, .entries = 8 };
+	struct __kernel_timespec far = { 18446744071ll, 0 }, tick = { 0, 100000000 };
+	struct io_uring_cqe *c[64];
+	struct io_uring_sqe *q;
+	unsigned k, n, ticks = 0, cancelled = 0;
+	int ret = 0;
+
+	CU_ASSERT_FATAL(aring__sim_new(&o, &be) == 0);
+	S = sim_of(be);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &far, 0, 0);
+	q->user_data = 1;
+	CU_ASSERT_FATAL(be->ops->submit(be, 1) >= 0);
+	CU_ASSERT(S->now_ns > UINT64_MAX - 2000000000ull);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &far, 0, 0);
+	q->user_data = 2; /* due past the end of time: never fires */
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &tick, 0, ARING_TIMEOUT_MULTISHOT);
+	q->user_data = 3;
+	for (k = 0; k < 100 && ret >= 0; k++) {
+		ret = be->ops->submit(be, 1);
+		while ((n = be->ops->peek(be, c, 64))) {
+			for (unsigned j = 0; j < n; j++)
+				ticks += c[j]->user_data == 3;
+			be->ops->advance(be, n);
+		}
+	}
+	CU_ASSERT_EQUAL(ret, -EDEADLK);
+	CU_ASSERT(ticks >= 1 && ticks < 20); /* every 100 ms until the end of time */
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+	q->user_data = 4;
+	CU_ASSERT_FATAL(be->ops->submit(be, 0) >= 0);
+	while ((n = be->ops->peek(be, c, 64))) {
+		for (k = 0; k < n; k++)
+			cancelled += c[k]->res == -ECANCELED;
+		be->ops->advance(be, n);
+	}
+	CU_ASSERT_EQUAL(cancelled, 2); /* the far timeout and the multishot one */
+	CU_ASSERT_EQUAL(S->nlive, 0);
+	be->ops->destroy(be);
+	be = NULL;
+	S = NULL;
+}
+
 /* The fd table's and the port table's bitmap against a naive model, at full size. */
 static void test_bits(void)
 {
@@ -1045,6 +1104,7 @@ static void test_bits(void)
 static CU_TestInfo tests[] = {
 	{ "bitmap of lowest free fds and ports", test_bits },
 	{ "multishot timeout with a zero interval", test_multishot_zero },
+	{ "multishot timeout at the end of virtual time", test_end_of_time },
 	{ "random SQEs and chains on the sim", test_fuzz },
 	CU_TEST_INFO_NULL,
 };

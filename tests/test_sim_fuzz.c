@@ -1053,6 +1053,50 @@ static void test_end_of_time(void)
 	S = NULL;
 }
 
+/*
+ * Regression (found by the fuzzer): poll_remove of a poll still in its
+ * latency on a regular file (running, not cancellable) asserted. It is
+ * -EALREADY, as io_poll_disarm() answers for a poll it cannot take.
+ */
+static void test_poll_remove_running(void)
+{
+	struct aring_sim_opts so = { .seed = 1, .latency_min_ns = 1000, .latency_max_ns = 1000 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so, .entries = 8 };
+	struct io_uring_cqe *c[8];
+	struct io_uring_sqe *q;
+	int res[3] = { 0, 0, 0 };
+	unsigned k, n;
+
+	CU_ASSERT_FATAL(aring__sim_new(&o, &be) == 0);
+	S = sim_of(be);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_openat(q, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644);
+	q->user_data = 0;
+	CU_ASSERT_FATAL(be->ops->submit(be, 1) >= 0);
+	CU_ASSERT_FATAL(be->ops->peek(be, c, 1) == 1 && c[0]->res == 3);
+	be->ops->advance(be, 1);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_poll_add(q, 3, POLLIN);
+	q->user_data = 1;
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_poll_remove(q, 1);
+	q->user_data = 2;
+	CU_ASSERT_FATAL(be->ops->submit(be, 2) >= 0);
+	while ((n = be->ops->peek(be, c, 8))) {
+		for (k = 0; k < n; k++)
+			res[c[k]->user_data] = c[k]->res;
+		be->ops->advance(be, n);
+	}
+	CU_ASSERT_EQUAL(res[2], -EALREADY);
+	CU_ASSERT_EQUAL(res[1], POLLIN);
+	be->ops->destroy(be);
+	be = NULL;
+	S = NULL;
+}
+
 /* The fd table's and the port table's bitmap against a naive model, at full size. */
 static void test_bits(void)
 {
@@ -1105,6 +1149,7 @@ static CU_TestInfo tests[] = {
 	{ "bitmap of lowest free fds and ports", test_bits },
 	{ "multishot timeout with a zero interval", test_multishot_zero },
 	{ "multishot timeout at the end of virtual time", test_end_of_time },
+	{ "poll_remove of a poll that is running", test_poll_remove_running },
 	{ "random SQEs and chains on the sim", test_fuzz },
 	CU_TEST_INFO_NULL,
 };

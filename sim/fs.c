@@ -58,6 +58,7 @@ int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
 	assert(n[2] <= 64);
 	b->nbits = nbits;
 	for (k = 0; k < 3; k++) {
+		b->nwords[k] = n[k];
 		b->l[k] = calloc(n[k], sizeof(uint64_t));
 		if (!b->l[k]) {
 			aring__sim_bits_free(b);
@@ -128,7 +129,9 @@ int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from)
 	idx[0] = from;
 	/* Climb until a level has a non-full word at or after the position. */
 	for (k = 0; k < 3; k++) {
-		x = clear_from(b->l[k][idx[k] / 64], (unsigned)(idx[k] % 64));
+		x = idx[k] / 64 < b->nwords[k]
+			    ? clear_from(b->l[k][idx[k] / 64], (unsigned)(idx[k] % 64))
+			    : 0;
 		if (x)
 			break;
 		if (k < 2)
@@ -136,7 +139,7 @@ int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from)
 	}
 	if (k == 3) {
 		/* Scan the top level's words (at most 64) after the last one looked at. */
-		uint64_t w, nw = ((uint64_t)b->nbits / 64 + 4095) / 4096;
+		uint64_t w, nw = b->nwords[2];
 
 		for (w = idx[2] / 64 + 1; w < nw; w++)
 			if (~b->l[2][w])

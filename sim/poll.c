@@ -145,6 +145,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	if (!(flags & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA))) {
+		/* kernel io_poll_disarm(): a poll being run cannot be taken (-EALREADY) */
+		if (!aring__sim_cancellable(t)) {
+			r->res = -EALREADY;
+			return SIM_DONE;
+		}
 		aring__sim_cancel_req(s, t, -ECANCELED);
 		r->res = 0;
 		return SIM_DONE;

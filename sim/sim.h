@@ -145,6 +145,7 @@ bool aring__sim_prng_ppm(struct sim_prng *p, uint32_t ppm);
  */
 struct sim_bits {
 	uint64_t *l[3];
+	uint32_t nwords[3];
 	uint32_t nbits;
 };
 

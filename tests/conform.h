@@ -102,6 +102,14 @@ void ex_group(struct cx *c);
 void ex_in(struct cx *c, unsigned lane, uint64_t ud, int32_t res, uint32_t flags);
 /* Submit, reap until every stated CQE came, compare; see above. */
 void run(struct cx *c);
+/*
+ * Submit and reap until want more CQEs came (3 s at most), then take any
+ * extra already there; returns the last submit's result.
+ */
+int c_wait(struct cx *c, unsigned want);
+/* A fresh backend for c (0 or -errno); cx_close drops it and what it held. */
+int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries);
+void cx_close(struct cx *c);
 /* Submit without reaping (wait_nr 0); returns what submit returned. */
 int csubmit(struct cx *c);
 /* Stop the case: a harness problem (SQ full, setup failed). */
@@ -175,6 +183,10 @@ extern const unsigned conform_ncases;
 /* The backends every case and program runs on (test_conform.c). */
 extern const struct c_backend conform_backends[];
 extern const unsigned conform_nbackends;
+/* Not switched off by ARING_CONFORM_BACKEND. */
+bool conform_backend_on(unsigned k);
+/* Is the case listed in known_sim_divergences[] for a backend that runs? */
+bool conform_listed(const char *name);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);

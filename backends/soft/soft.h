@@ -34,6 +34,11 @@
  *     Completions found by wait() are handed to aring__soft_complete() from
  *     the loop's thread, never from a worker.
  *
+ * Stack: the backend's submit runs on a 256 KiB stack of the soft ring's own
+ * (ring.c soft_submit()), whoever calls it (the core submits from a task's
+ * small stack when it makes room in a full SQ), and so do every executor
+ * call and every completion it makes from there.
+ *
  * Cost: nothing here walks every request in flight or every timer per
  * operation. Timers and count timeouts are heaps (O(log n)), lookup by
  * user_data is a hash (O(1)); only CANCEL_ANY/FD/OP walk the requests in
@@ -166,7 +171,9 @@ struct aring__soft_exec {
 	void (*drop)(void *ex, struct aring__soft_req *req);
 	/*
 	 * The open file behind fd as an identity (CANCEL_FD matches the file,
-	 * not the number: kernel cancel.c io_cancel_req_match()), or NULL.
+	 * not the number: kernel cancel.c io_cancel_req_match()), or NULL. The
+	 * executor sets req->file to the same identity in start(). (sim: its
+	 * struct sim_file; epoll: fds that kcmp(KCMP_FILE) finds equal share one.)
 	 */
 	const void *(*file_of_fd)(void *ex, int fd);
 	/* The clock: monotonic ns (virtual on the sim). */

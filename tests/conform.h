@@ -47,6 +47,8 @@ struct c_backend {
 	bool real_fds;  /* its fds are the process's (close them, pipe(2) fallback) */
 	uint64_t seed;  /* sim-like backends: a fixed seed, so a run never depends on
 			   ARING_SIM_SEED (the known divergences are per backend) */
+	unsigned setup_flags;  /* uring: IORING_SETUP_* (0 = aring's default) */
+	bool cases_only;       /* not in the differential */
 };
 
 struct c_cqe {
@@ -190,5 +192,7 @@ bool conform_listed(const char *name);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);
+/* Its checks catch a wrong result and a missing CQE: 0 if so. */
+int conform_diff_selftest(void);
 
 #endif /* ARING_TESTS_CONFORM_H */

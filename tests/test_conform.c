@@ -15,7 +15,11 @@
  * Environment: ARING_CONFORM_CASE=name runs one case;
  * ARING_CONFORM_BACKEND=name runs on that backend only (the differential
  * always runs uring too, its reference);
- * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS: see conform_diff.c.
+ * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS / ARING_CONFORM_FEATURES:
+ * see conform_diff.c.
+ *
+ * Adding a backend: one line in conform_backends[] (its constructor from
+ * core/backend.h); its known divergences go in the list with its name.
  */
 #include "config.h"
 #include <CUnit/Basic.h>
@@ -33,10 +37,17 @@
 #include <aring.h>
 #include <aring/sim.h>
 
-/* The backends: adding one is one line. */
+/* The backends: adding one is one line. uring first: the differential's reference. */
 const struct c_backend conform_backends[] = {
-	{ "uring", aring__uring_new, true, 0 },
-	{ "sim", aring__sim_new, false, 1 },
+	{ "uring", aring__uring_new, true, 0, 0, false },
+	{ "sim", aring__sim_new, false, 1, 0, false },
+	/* The kernel again, set up otherwise than aring's default (SUBMIT_ALL |
+	   COOP_TASKRUN | TASKRUN_FLAG): the expectations hold for the kernel,
+	   not for one configuration of it. CLAMP alone = none of those.
+	   Cases only: the differential compares backends with "uring". */
+	{ "uring-plain", aring__uring_new, true, 0, IORING_SETUP_CLAMP, true },
+	{ "uring-defer", aring__uring_new, true, 0,
+	  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL, true },
 };
 const unsigned conform_nbackends = sizeof(conform_backends) / sizeof(conform_backends[0]);
 
@@ -610,7 +621,7 @@ void cx_close(struct cx *c)
 int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries)
 {
 	struct aring_sim_opts so = { .seed = bd->seed };
-	struct aring_loop_opts o = { .entries = entries, .sim = &so };
+	struct aring_loop_opts o = { .entries = entries, .sim = &so, .setup_flags = bd->setup_flags };
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -735,6 +746,90 @@ static void test_cases(void)
 	CU_ASSERT_EQUAL(nfail, 0);
 }
 
+/* Expectations the kernel does not meet must be reported: value, extra, order, lane. */
+static void wrong_value(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 1, 0);
+	run(c);
+}
+
+static void extra_cqe(struct cx *c)
+{
+	nop(c, 1, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_lane_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex_group(c);
+	ex_in(c, 1, 2, 0, 0);
+	ex_in(c, 1, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_flags(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 0, IORING_CQE_F_MORE);
+	run(c);
+}
+
+/* Does the harness report a difference for this (wrong) case? */
+static bool reported(const struct c_case *cs, const struct c_backend *bd)
+{
+	static struct cx cx;
+
+	if (cx_open(&cx, bd, 16) < 0)
+		return false;
+	if (!setjmp(cx.bail)) {
+		cs->fn(&cx);
+		run(&cx);
+	}
+	cx_close(&cx);
+	free(cx.report);
+	return cx.mismatch;
+}
+
+static void test_harness(void)
+{
+	static const struct c_case wrong[] = {
+		{ "wrong_value", wrong_value, 0 },
+		{ "extra_cqe", extra_cqe, 0 },
+		{ "wrong_order", wrong_order, 0 },
+		{ "wrong_lane_order", wrong_lane_order, 0 },
+		{ "wrong_flags", wrong_flags, 0 },
+	};
+	unsigned i, b;
+
+	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+		for (b = 0; b < conform_nbackends; b++) {
+			bool found;
+
+			if (!conform_backend_on(b))
+				continue;
+			found = reported(&wrong[i], &conform_backends[b]);
+			if (!found)
+				printf("FAIL harness: %s on %s not reported\n", wrong[i].name,
+				       conform_backends[b].name);
+			CU_ASSERT(found);
+		}
+	CU_ASSERT_EQUAL(conform_diff_selftest(), 0);
+}
+
 static void test_diff(void)
 {
 	CU_ASSERT_EQUAL(conform_diff_run(), 0);
@@ -754,6 +849,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("conform", NULL, NULL);
+	CU_add_test(s, "harness", test_harness);
 	CU_add_test(s, "cases", test_cases);
 	CU_add_test(s, "differential", test_diff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -2,8 +2,9 @@
 /*
  * The backend boundary is the ring. The core fills struct io_uring_sqe and
  * reads struct io_uring_cqe; a backend is this small table of functions.
- * backends/uring.c forwards to liburing; sim/ interprets the SQEs with a
- * model of the kernel.
+ * backends/uring.c forwards to liburing; backends/soft/ (the soft ring) does
+ * io_uring's generic layer in user space and hands each request to an
+ * executor: sim/ (a simulated world) is one.
  */
 #ifndef ARING_CORE_BACKEND_H
 #define ARING_CORE_BACKEND_H

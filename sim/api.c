@@ -8,6 +8,17 @@
 
 _Static_assert(ARING_SIM_START_NS == SIM_START_NS, "one start time");
 
+int aring__sim_opts_check(const struct aring_sim_opts *o)
+{
+	if (o->timeout_ppm > 1000000 || o->cancel_ppm > 1000000 || o->short_ppm > 1000000 ||
+	    o->error_ppm > 1000000)
+		return -EINVAL;
+	/* A latency past the bound would push virtual time toward overflow. */
+	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
+		return -EINVAL;
+	return 0;
+}
+
 static struct sim *sim_from_loop(aring_loop *loop)
 {
 	if (!loop || loop->kind != ARING_BACKEND_SIM)
@@ -38,7 +49,7 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 	st->ops = s->stats.ops;
 	st->cqes = s->stats.cqes;
 	st->cq_overflows = s->stats.overflows;
-	st->inflight = s->nlive;
+	st->inflight = aring__soft_live(s->ring);
 	st->timeouts_injected = s->stats.timeouts_injected;
 	st->cancels_injected = s->stats.cancels_injected;
 	st->shorts_injected = s->stats.shorts_injected;

@@ -15,22 +15,12 @@
 
 #include "sim/sim.h"
 
-/* Errors an op can really return, by opcode and (for rw) the file kind. */
+/*
+ * Errors an op can really return: the op table's (core/opdef.c), except that
+ * read and write pick by the file kind (a regular file's or a socket's).
+ */
 static const int16_t err_file_read[] = { -EIO, 0 };
 static const int16_t err_file_write[] = { -EIO, -ENOSPC, -EDQUOT, 0 };
-static const int16_t err_sock_recv[] = { -ECONNRESET, -ETIMEDOUT, 0 };
-static const int16_t err_sock_send[] = { -ECONNRESET, -EPIPE, 0 };
-static const int16_t err_sync[] = { -EIO, 0 };
-static const int16_t err_alloc[] = { -ENOSPC, -EIO, 0 };
-static const int16_t err_open[] = { -EMFILE, -ENFILE, -ENOMEM, 0 };
-static const int16_t err_nomem[] = { -ENOMEM, 0 };
-static const int16_t err_dirop[] = { -EIO, -ENOSPC, -ENOMEM, 0 };
-static const int16_t err_unlink[] = { -EIO, -ENOMEM, 0 };
-static const int16_t err_accept[] = { -ECONNABORTED, -EMFILE, -ENOMEM, 0 };
-static const int16_t err_connect[] = { -ECONNREFUSED, -ETIMEDOUT, -ENETUNREACH, 0 };
-static const int16_t err_socket[] = { -EMFILE, -ENOBUFS, 0 };
-static const int16_t err_bind[] = { -EADDRINUSE, 0 };
-static const int16_t err_pipe[] = { -EMFILE, -ENFILE, 0 };
 
 static const int16_t *errors_for(const struct sim_req *r)
 {
@@ -39,48 +29,14 @@ static const int16_t *errors_for(const struct sim_req *r)
 	switch (r->opcode) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
-		return t == SIM_F_REG ? err_file_read : t == SIM_F_SOCK ? err_sock_recv : NULL;
+		return t == SIM_F_REG ? err_file_read :
+		       t == SIM_F_SOCK ? aring__opdefs[IORING_OP_RECV].errors : NULL;
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
-		return t == SIM_F_REG ? err_file_write : t == SIM_F_SOCK ? err_sock_send : NULL;
-	case IORING_OP_RECV:
-	case IORING_OP_RECVMSG:
-		return err_sock_recv;
-	case IORING_OP_SEND:
-	case IORING_OP_SENDMSG:
-	case IORING_OP_SEND_ZC:
-	case IORING_OP_SENDMSG_ZC:
-		return err_sock_send;
-	case IORING_OP_FSYNC:
-	case IORING_OP_SYNC_FILE_RANGE:
-	case ARING_OP_FTRUNCATE:
-		return err_sync;
-	case IORING_OP_FALLOCATE:
-		return err_alloc;
-	case IORING_OP_OPENAT:
-	case IORING_OP_OPENAT2:
-		return err_open;
-	case IORING_OP_STATX:
-		return err_nomem;
-	case IORING_OP_RENAMEAT:
-	case IORING_OP_MKDIRAT:
-	case IORING_OP_SYMLINKAT:
-	case IORING_OP_LINKAT:
-		return err_dirop;
-	case IORING_OP_UNLINKAT:
-		return err_unlink;
-	case IORING_OP_ACCEPT:
-		return err_accept;
-	case IORING_OP_CONNECT:
-		return err_connect;
-	case IORING_OP_SOCKET:
-		return err_socket;
-	case ARING_OP_BIND:
-		return err_bind;
-	case ARING_OP_PIPE:
-		return err_pipe;
+		return t == SIM_F_REG ? err_file_write :
+		       t == SIM_F_SOCK ? aring__opdefs[IORING_OP_SEND].errors : NULL;
 	default:
-		return NULL; /* close, shutdown, listen, poll, advice: nothing to inject */
+		return aring__opdefs[r->opcode].errors;
 	}
 }
 

@@ -146,9 +146,9 @@ bool aring__sim_step(struct sim *s)
 
 uint64_t aring__sim_latency(struct sim *s)
 {
-	uint64_t lo = s->opts.latency_min_ns, hi = s->opts.latency_max_ns;
+	uint64_t lo = s->opts.latency_min_ns, hi = s->opts.latency_max_ns, lat;
 
-	if (hi <= lo)
-		return lo;
-	return aring__sim_prng_range(&s->rng_sched, lo, hi);
+	lat = hi <= lo ? lo : aring__sim_prng_range(&s->rng_sched, lo, hi);
+	/* Virtual time saturates (long timeouts can carry it near UINT64_MAX). */
+	return lat > UINT64_MAX - s->now_ns ? UINT64_MAX - s->now_ns : lat;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulated ring's private header: its state and internal API.
+ * The simulator's private header: its state and internal API.
  *
  * Files, one concern each:
- *   backend.c  the backend ops table; SQ, CQ (with overflow list), submit loop
+ *   backend.c  aring__sim_new(): a world on a soft ring (backends/soft/, which
+ *              owns SQ, CQ, links, drain, timeouts, cancel and every ring rule)
  *   sched.c    virtual clock and the event heap keyed by (time, tiebreak, seq)
- *   ring.c     SQE interpretation: links, drain, CQE skip, linked timeouts,
- *              timeouts, cancellation, issue and completion of requests
- *   ops.c      the op table indexed by opcode; -EOPNOTSUPP for the rest
+ *   ring.c     the executor: start, stop, wait (virtual time), completion
+ *   ops.c      the model's op table indexed by opcode; -EOPNOTSUPP for the rest
  *   fs.c       the in-memory file system and file ops
  *   pipe.c     pipes (and fds 0, 1, 2)
  *   net.c      stream sockets on simulated addresses
@@ -29,15 +29,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "backends/soft/soft.h"
 #include "core/backend.h"
 #include "core/opdef.h"
 #include <aring/sim.h>
 
 /* Virtual time starts here (so that an absolute deadline 0 is in the past). */
 #define SIM_START_NS 1000000000ull
-#define SIM_MAX_FDS 4096u           /* fd table size (-EMFILE beyond) */
+#define SIM_MAX_FDS (1u << 20)      /* fds per loop (-EMFILE beyond), the kernel's nr_open */
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
-#define SIM_MAX_OVERFLOW (1u << 20) /* CQEs kept while the CQ is full */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
 #define SIM_SOCK_BUF (256u * 1024u) /* per-socket receive buffer */
@@ -45,6 +45,34 @@
 #define SIM_MAX_FS_BYTES (512ull << 20) /* total file data: -ENOSPC beyond */
 #define SIM_PAGE 4096u
 #define SIM_MAX_LISTEN_BACKLOG 4096u
+#define SIM_UIO_MAXIOV 1024u        /* UIO_MAXIOV */
+
+/*
+ * User memory as the kernel sees it (x86-64): nothing is ever mapped below
+ * vm.mmap_min_addr (64 KiB), and access_ok() refuses a range that reaches
+ * past the user address limit. The sim gives -EFAULT where the kernel would:
+ * for a range that fails access_ok() at import, and for one that lies below
+ * 64 KiB when it copies. Any other address must be valid memory.
+ */
+#define SIM_USER_MIN 0x10000ull
+#define SIM_USER_MAX 0x7ffffffff000ull
+
+/* kernel access_ok(): the range fits below the user address limit. */
+static inline bool sim_access_ok(uint64_t addr, uint64_t len)
+{
+	return len <= SIM_USER_MAX && addr <= SIM_USER_MAX - len;
+}
+
+/* The sim may read or write len bytes at addr (else the kernel would fault). */
+static inline bool sim_user_ok(uint64_t addr, uint64_t len)
+{
+	return len == 0 || (addr >= SIM_USER_MIN && sim_access_ok(addr, len));
+}
+
+static inline bool sim_user_ptr_ok(const void *p, uint64_t len)
+{
+	return sim_user_ok((uint64_t)(uintptr_t)p, len);
+}
 
 /* ---------------------------------------------------------------- lists */
 
@@ -108,6 +136,26 @@ uint64_t aring__sim_prng_range(struct sim_prng *p, uint64_t lo, uint64_t hi);
 /* True with probability ppm / 1e6 (never draws when ppm is 0). */
 bool aring__sim_prng_ppm(struct sim_prng *p, uint32_t ppm);
 
+/* ---------------------------------------------------------------- bitmaps */
+
+/*
+ * A bitmap with two summary levels (bit i of level k+1: word i of level k is
+ * all ones), so the lowest clear bit from a start is found in O(1) words per
+ * level: the fd table's lowest free fd, the next free ephemeral port.
+ */
+struct sim_bits {
+	uint64_t *l[3];
+	uint32_t nwords[3];
+	uint32_t nbits;
+};
+
+int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits);
+void aring__sim_bits_free(struct sim_bits *b);
+void aring__sim_bits_set(struct sim_bits *b, uint32_t i);
+void aring__sim_bits_clear(struct sim_bits *b, uint32_t i);
+/* The lowest clear bit >= from, or -1. */
+int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from);
+
 /* ---------------------------------------------------------------- files */
 
 struct sim;
@@ -119,9 +167,14 @@ struct sim_waitq {
 
 enum sim_itype { SIM_I_REG = 1, SIM_I_DIR, SIM_I_LNK };
 
+/* A name in a directory; every dirent is in the fs-wide hash keyed by (dir, name). */
 struct sim_dirent {
 	char *name;
+	uint64_t hash;
 	struct sim_inode *inode;
+	struct sim_inode *dir;
+	struct sim_dirent *hnext;      /* hash chain */
+	struct sim_list in_dir;        /* dir->ents */
 };
 
 struct sim_inode {
@@ -137,9 +190,10 @@ struct sim_inode {
 	uint64_t npages_cap;
 	uint64_t npages_alloc;
 	/* SIM_I_DIR */
-	struct sim_dirent *ents;
-	uint32_t nents, ents_cap;
-	struct sim_inode *parent; /* ".." (the root is its own parent) */
+	struct sim_list ents;     /* sim_dirent.in_dir */
+	uint32_t nents;
+	uint32_t kids;            /* directories whose ".." this is (dead ones too) */
+	struct sim_inode *parent; /* ".." (the root is its own parent); holds a kids ref */
 	/* SIM_I_LNK */
 	char *target;
 };
@@ -175,13 +229,23 @@ struct sim_sock {
 	int err;                       /* pending sk_err (positive errno), 0 = none */
 	uint8_t *rx;                   /* receive buffer (ring) */
 	uint32_t rx_head, rx_len;
-	/* listener */
+	uint32_t rx_cap;               /* grows up to SIM_SOCK_BUF */
+	/* listener: a ring of queued connections */
 	struct sim_sock **acceptq;
-	uint32_t acceptq_len, backlog;
+	uint32_t acceptq_head, acceptq_len, backlog;
 	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
 	struct sim_file *file;         /* the file that holds it (NULL while queued) */
 	struct sim_waitq wq;
 	struct sim_list all;           /* sim->socks */
+	struct sim_list in_port;       /* its port's socks while bound */
+	struct sim_list in_listen;     /* its port's listeners while listening */
+};
+
+/* Sockets bound to one port (kernel inet_bind_bucket). */
+struct sim_port {
+	struct sim_list socks;         /* sim_sock.in_port */
+	struct sim_list listeners;     /* sim_sock.in_listen */
+	uint32_t nsocks;
 };
 
 enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK };
@@ -200,51 +264,40 @@ struct sim_file {
 /* ---------------------------------------------------------------- requests */
 
 enum sim_req_state {
-	SIM_REQ_FREE = 0,
-	SIM_REQ_LINKED,      /* waiting for its link predecessor */
-	SIM_REQ_DEFERRED,    /* waiting for a drain (the head of a deferred chain) */
-	SIM_REQ_EXEC,        /* issued: its execution event is in the heap */
-	SIM_REQ_BLOCKED,     /* issued: waiting on a waitq */
-	SIM_REQ_TIMER,       /* issued: a timer (timeout, link timeout) in the heap */
-	SIM_REQ_STALLED,     /* issued: held by timeout_ppm until its linked timeout */
-	SIM_REQ_IDLE,        /* an armed multishot timeout/poll between events */
+	SIM_REQ_FREE = 0,    /* not with the sim (not started, or completed) */
+	SIM_REQ_EXEC,        /* started: its execution event is in the heap */
+	SIM_REQ_BLOCKED,     /* started: waiting on a waitq */
+	SIM_REQ_STALLED,     /* started: held by timeout_ppm until its linked timeout */
+	SIM_REQ_IDLE,        /* an armed multishot between events */
 };
 
+/*
+ * The sim's request: the soft ring's request (backends/soft/soft.h), whose
+ * first member is the SQE, then the model's state. The union lets the
+ * world's code read the SQE as r->sqe.
+ */
 struct sim_req {
-	struct io_uring_sqe sqe;      /* a copy: the SQ slot is reused */
-	uint64_t seq;                 /* acceptance number (traced instead of user_data) */
+	union {
+		struct aring__soft_req sr;    /* the soft ring's part */
+		struct io_uring_sqe sqe;      /* sr.sqe */
+	};
+	uint64_t seq;                 /* sr.seq: submission number (traced instead of user_data) */
 	uint8_t opcode;
-	uint8_t state;
-	bool prep_failed;             /* fails at issue with res */
-	bool fail;                    /* REQ_F_FAIL */
-	bool skip_link_cqes;          /* REQ_F_SKIP_LINK_CQES */
-	bool no_fail;                 /* -ETIME with IORING_TIMEOUT_ETIME_SUCCESS */
+	uint8_t state;                /* enum sim_req_state */
+	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
 	bool started;                 /* executed once (faults are drawn once) */
-	bool drain;                   /* REQ_F_IO_DRAIN on a chain head */
-	bool is_ltimeout;
 	bool multishot;
 	int32_t res;
 	uint32_t cflags;
-	struct sim_req *link;         /* next in its chain */
-	struct sim_req *ltimeout;     /* its linked timeout (armed or still to arm) */
-	struct sim_req *lt_target;    /* for a link timeout: the request it guards */
-	struct sim_list inflight;     /* sim->inflight while issued */
 	struct sim_list wait;         /* a waitq while blocked */
-	struct sim_list tlist;        /* sim->timeouts for IORING_OP_TIMEOUT */
-	struct sim_list defer;        /* sim->defer for a deferred chain head */
-	struct sim_file *file;        /* ref taken at issue */
+	struct sim_file *file;        /* ref taken at start */
 	uint64_t event_ns;            /* heap key */
 	uint64_t tiebreak;
 	uint32_t heap_idx;            /* SIM_NO_HEAP when not in the heap */
 	/* op state */
 	uint64_t done_bytes;          /* progress of a blocking write / MSG_WAITALL */
 	uint64_t short_limit;         /* injected: move at most this many bytes (0 = none) */
-	uint64_t timeout_ns;          /* relative or absolute, per timeout_flags */
-	uint64_t target_cq;           /* count timeouts: complete when cq_count reaches it */
-	uint32_t count;
-	uint32_t timeout_flags;
 	uint32_t poll_events;
-	struct sim_req *free_next;
 };
 
 #define SIM_NO_HEAP UINT32_MAX
@@ -264,44 +317,33 @@ struct sim_stats_priv {
 		shorts_injected, errors_injected;
 };
 
+/*
+ * The simulated world: an executor of the soft ring (backends/soft/), which
+ * owns the SQ, CQ and every io_uring rule. The core holds the soft ring's
+ * backend; sim_of() finds the sim behind it.
+ */
 struct sim {
-	struct aring__backend be;     /* first: the core sees this */
+	struct aring__soft *ring;
 	struct aring_sim_opts opts;
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	/* SQ */
-	struct io_uring_sqe *sq;
-	unsigned sq_entries, sq_head, sq_tail;
-	/* CQ */
-	struct io_uring_cqe *cq;
-	unsigned cq_entries, cq_head, cq_tail;
-	struct io_uring_cqe *ovf;     /* overflow ring */
-	unsigned ovf_cap, ovf_head, ovf_len;
-	/* requests */
-	struct sim_req *free_reqs;
-	uint64_t nreqs;               /* allocated and not free */
-	uint64_t next_seq;
-	struct sim_list inflight;     /* issued, not completed */
-	struct sim_list timeouts;     /* IORING_OP_TIMEOUT requests */
-	struct sim_list defer;        /* chains waiting for a drain */
-	uint64_t nlive;               /* accepted, not completed */
-	uint64_t ndeferred;           /* in deferred chains */
-	bool drain_active;
-	bool drain_disabled;          /* IOSQE_CQE_SKIP_SUCCESS was used */
-	struct sim_req *link_head, *link_last; /* the chain being submitted */
-	uint64_t cq_count;            /* CQEs posted, timeouts' excepted */
-	bool flushing;
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
 	/* world */
 	struct sim_file **fds;
+	uint32_t fds_cap;             /* grows by doubling up to SIM_MAX_FDS */
+	struct sim_bits fd_used;      /* fds in use: the lowest free one in O(1) */
 	struct sim_inode *root, *tmp;
 	uint64_t next_ino;
 	uint64_t fs_bytes;
+	struct sim_dirent **dh;       /* dirents hashed by (dir, name) */
+	uint64_t dh_mask, dh_count;
 	struct sim_pipe *std_in, *std_out, *std_err; /* the sim's ends */
 	struct sim_list socks;
+	struct sim_port **ports;      /* by port number, allocated on first bind */
+	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
 	/* trace */
 	uint64_t hash;
@@ -311,7 +353,7 @@ struct sim {
 
 static inline struct sim *sim_of(struct aring__backend *be)
 {
-	return (struct sim *)be;
+	return (struct sim *)aring__soft_executor(be);
 }
 
 /* ---------------------------------------------------------------- sched.c */
@@ -329,57 +371,48 @@ uint64_t aring__sim_latency(struct sim *s);
 
 /* ---------------------------------------------------------------- ring.c */
 
-struct sim_req *aring__sim_req_alloc(struct sim *s);
-void aring__sim_req_free(struct sim *s, struct sim_req *r);
-/* Accept one SQE (copy, prep, link, drain, issue). */
-void aring__sim_accept(struct sim *s, const struct io_uring_sqe *sqe);
-/* End of a submission batch: an open chain is queued as it is. */
-void aring__sim_accept_end(struct sim *s);
+/* The executor's table for the soft ring. */
+extern const struct aring__soft_exec aring__sim_exec_ops;
 /* An event of r is due. */
 void aring__sim_event(struct sim *s, struct sim_req *r);
 /* Run r's model (first time or after a wake-up). */
 void aring__sim_exec(struct sim *s, struct sim_req *r);
-/* Complete an issued request (links, linked timeout, CQE, timeouts). */
+/* Complete a started request (the soft ring does links, CQE, timeouts). */
 void aring__sim_complete(struct sim *s, struct sim_req *r, int32_t res, uint32_t cflags);
 /* Block r on wq until a wake-up. */
 void aring__sim_wait(struct sim *s, struct sim_req *r, struct sim_waitq *wq);
 /* Wake every request waiting on wq (they run again at the current instant). */
 void aring__sim_wake(struct sim *s, struct sim_waitq *wq);
-void aring__sim_post_cqe(struct sim *s, struct sim_req *r, int32_t res, uint32_t flags);
 void aring__sim_waitq_init(struct sim_waitq *wq);
-/* Cancel every request (teardown). */
-void aring__sim_ring_destroy(struct sim *s);
-
-/* ops from ring.c (ring control) */
-int aring__sim_prep_timeout(struct sim *s, struct sim_req *r);
-int aring__sim_prep_link_timeout(struct sim *s, struct sim_req *r);
-int aring__sim_prep_timeout_remove(struct sim *s, struct sim_req *r);
-int aring__sim_prep_cancel(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_timeout(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_timeout_remove(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_cancel(struct sim *s, struct sim_req *r);
-enum sim_exec aring__sim_op_nop(struct sim *s, struct sim_req *r);
-/* Find an issued request by user_data with the given opcode (0: any). */
+/* A started request by user_data with the given opcode (0: any). */
 struct sim_req *aring__sim_find(struct sim *s, uint64_t user_data, int opcode);
-/* Can r be cancelled now (else it is "running": -EALREADY)? */
+/* Can r be stopped now (else it is "running": -EALREADY)? */
 bool aring__sim_cancellable(struct sim_req *r);
-/* Cancel r with res (r is issued and cancellable). */
+/* Cancel r with res, as async cancel does. */
 void aring__sim_cancel_req(struct sim *s, struct sim_req *r, int32_t res);
 
 /* ---------------------------------------------------------------- ops.c */
 
+/*
+ * The sim's op table: how the model runs each op it models (the generic
+ * facts, and ARING__OPF_SIM, are core/opdef.c's).
+ */
 struct sim_opdef {
-	/* Validate the SQE at submit time (kernel io_*_prep); NULL: nothing to check. */
+	/* Submit-time checks of the model (kernel io_*_prep); NULL: none. */
 	int (*prep)(struct sim *s, struct sim_req *r);
 	/* Run the op; NULL: not modelled (-EOPNOTSUPP). */
 	enum sim_exec (*exec)(struct sim *s, struct sim_req *r);
-	uint8_t file;    /* sqe->fd names the file it works on (resolved at issue) */
-	uint8_t instant; /* ring control: runs at submit, in SQ order, no latency */
-	uint8_t off_val; /* sqe->off is a value (traced), not a pointer */
+	uint8_t instant; /* runs at once when issued, with no latency */
 };
 
-extern const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST];
+/* The table, indexed by opcode: the union of each concern's part. */
+extern const struct sim_opdef *const aring__sim_opdefs;
+extern const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
 bool aring__sim_has_op(unsigned opcode);
+bool aring__sim_opdefs_agree(void);
 
 /* ---------------------------------------------------------------- fault.c */
 
@@ -402,18 +435,32 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f);
 struct sim_file *aring__sim_fd_get(struct sim *s, int fd);
 /* Install f at the lowest free fd (takes over the caller's ref): fd or -EMFILE. */
 int aring__sim_fd_install(struct sim *s, struct sim_file *f);
+/* Take fd out of the table and return its file (the table's ref is the caller's), or NULL. */
+struct sim_file *aring__sim_fd_remove(struct sim *s, int fd);
 /* Bytes from an iovec array or a plain buffer (for read/write families). */
 struct sim_iov {
 	const struct iovec *iov;
 	unsigned nr;
+	uint64_t len;                  /* total, capped at MAX_RW_COUNT as the kernel does */
 	struct iovec one;
 };
+/* kernel lib/iov_iter.c import_ubuf(): -EFAULT if the range fails access_ok(). */
+int aring__sim_iov_ubuf(struct sim_iov *v, uint64_t addr, uint64_t len);
+/*
+ * kernel lib/iov_iter.c __import_iovec(): nr > UIO_MAXIOV -EINVAL, an array
+ * the sim cannot read -EFAULT, a negative length -EINVAL, a segment failing
+ * access_ok() -EFAULT.
+ */
+int aring__sim_iov_import(struct sim_iov *v, const struct iovec *iov, uint64_t nr);
 int aring__sim_iov_from_req(struct sim_req *r, struct sim_iov *v, bool vectored);
 uint64_t aring__sim_iov_len(const struct sim_iov *v);
-void aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n);
-void aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
+/* Copy n bytes at byte offset off of the iovec: 0, or -EFAULT (nothing copied). */
+int aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n);
+int aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
 
 enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r);  /* read/write/v/fixed */
+/* Submit-time checks of read/write/readv/writev: the buffer or iovec import. */
+int aring__sim_prep_rw(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r);
@@ -445,11 +492,13 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
 uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+/* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);
 
 /* net.c */
-void aring__sim_net_init(struct sim *s);
+int aring__sim_net_init(struct sim *s);
+/* After aring__sim_fs_destroy (which closes every fd). */
 void aring__sim_net_destroy(struct sim *s);
 void aring__sim_sock_closed(struct sim *s, struct sim_sock *k);
 enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
@@ -463,6 +512,8 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r);
+/* Submit-time checks of sendmsg/recvmsg: the msghdr and its iovec. */
+int aring__sim_prep_msg(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r);
 int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen_t *addrlen,
 			   bool peer);
@@ -477,15 +528,16 @@ int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 
+/* ---------------------------------------------------------------- api.c */
+
+/* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
+int aring__sim_opts_check(const struct aring_sim_opts *o);
+
 /* ---------------------------------------------------------------- trace.c */
 
 void aring__sim_trace_init(struct sim *s);
 void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r);
 void aring__sim_trace_cqe(struct sim *s, const struct sim_req *r, int32_t res, uint32_t flags);
 void aring__sim_trace_note(struct sim *s, const char *what, uint64_t a, uint64_t b);
-
-/* ---------------------------------------------------------------- backend.c */
-
-bool aring__sim_cq_full(struct sim *s);
 
 #endif /* ARING_SIM_SIM_H */

@@ -65,83 +65,11 @@ bool conform_backend_on(unsigned k)
 static const struct {
 	const char *name, *backend, *why;
 } known_sim_divergences[] = {
-	/* sim: ring control acts at submit, other ops complete after the batch */
-	{ "link_cancel_head", "sim", "the cancelled chain posts before the cancel's own CQE" },
-	{ "order_cancel_pending_same_submit", "sim", "the cancelled read posts before the cancel's CQE" },
-	{ "order_cancel_after_inline_read", "sim", "cancel issued before the read's inline completion" },
-	{ "order_cancel_after_nop", "sim", "cancel finds the nop still in flight (-EALREADY)" },
-	{ "drain_nothing_before", "sim", "the nop after a drained nop posts before it" },
-	/* sim: submit-time validation */
-	{ "drain_invalid_not_held", "sim", "an invalid drained SQE is held behind the drain" },
-	{ "drain_invalid_chain_not_held", "sim", "a drained chain with an invalid member waits for the drain" },
-	{ "skip_drained", "sim", "DRAIN|CQE_SKIP SQE failed after the drain instead of at submit" },
-	{ "val_ioprio_nop", "sim", "ioprio on an op without ioprio support is not rejected" },
-	{ "val_ioprio_read_bad_class", "sim", "an invalid ioprio class is not rejected" },
-	{ "val_invalid_in_hardlink", "sim", "an invalid member of a hard chain does not fail the chain" },
-	{ "val_null_iovec", "sim", "NULL iovec fails at issue: the head already ran" },
 	{ "poll_remove_fields_without_update", "sim", "new user_data or events without their update flag: accepted, the kernel -EINVAL" },
-	{ "val_invalid_chain_head_ltimeout", "sim", "the skipping head's linked timeout in a chain failed at submit posts nothing" },
-	/* sim: linked timeouts */
-	{ "ltimeout_skip_fired", "sim", "a fired CQE_SKIP linked timeout posts -ETIME" },
-	{ "ltimeout_skip_disarmed", "sim", "a disarmed CQE_SKIP linked timeout posts -ECANCELED" },
-	{ "ltimeout_skip_chain", "sim", "a disarmed CQE_SKIP linked timeout posts -ECANCELED" },
-	{ "ltimeout_big_nsec", "sim", "tv_nsec >= 1e9 rejected with -EINVAL" },
-	/* sim: zero-latency ops of one submit complete in a seed-chosen order, not SQ order */
-	{ "tcount_inline_before_two", "sim", "two inline nops post out of SQ order" },
-	/* sim: the cancelled/removed request posts before the canceller's CQE
-	   (kernel: the canceller's CQE is flushed with the submit's batch, the
-	   target completes from task work after it) */
-	{ "trm_pending", "sim", "removed timeout posts before the remove" },
-	{ "trm_abs_flag", "sim", "removed timeout posts before the remove" },
-	{ "tupd_negative", "sim", "removed timeout posts before the remove" },
-	{ "tupd_link_flag_on_plain", "sim", "removed timeout posts before the remove" },
-	{ "tmo_multishot_removed", "sim", "removed timeout posts before the remove" },
-	{ "cancel_any_two", "sim", "cancelled reads post before the cancel" },
-	{ "cancel_all_by_ud", "sim", "cancelled reads post before the cancel" },
-	{ "cancel_userdata_flag", "sim", "cancelled read posts before the cancel" },
-	{ "cancel_op", "sim", "cancelled read posts before the cancel" },
-	{ "cancel_op_and_ud", "sim", "cancelled read posts before the cancel" },
-	{ "cancel_fd_all", "sim", "cancelled reads post before the cancel" },
-	{ "cancel_timeout", "sim", "cancelled timeout posts before the cancel" },
-	{ "cancel_unissued_then_head", "sim", "cancelled read posts before the cancel" },
-	{ "tcount_removed", "sim", "removed timeout posts before the remove" },
-	{ "ltimeout_op_cancelled", "sim", "cancelled read posts before the cancel" },
-	{ "cancel_fd_poll", "sim", "cancelled poll posts before the cancel" },
-	{ "hardlink_cancelled_head", "sim", "cancelled read posts before the cancel" },
-	{ "order_remove_before_timeout", "sim", "removed timeout posts before the remove" },
-	{ "order_poll_remove_before_poll", "sim", "removed poll posts before the remove" },
-	{ "order_timeout_update_same_submit", "sim", "removed timeout posts before the remove" },
-	{ "val_invalid_chain_nothing_ran", "sim", "removed poll posts before the remove" },
-	{ "cancel_multishot_poll", "sim", "cancelled poll posts before the cancel" },
-	{ "cancel_mixed_submit_4495", "sim", "cancel of a member waiting behind a blocked head: -EALREADY, the kernel -ENOENT" },
-	{ "poll_remove", "sim", "removed poll posts before the remove" },
-	{ "poll_multishot", "sim", "removed multishot poll posts before the remove" },
-	/* sim: timespecs */
-	{ "tmo_big_nsec_accepted", "sim", "tv_nsec >= 1e9 rejected with -EINVAL" },
-	{ "tmo_big_nsec_duration", "sim", "tv_nsec >= 1e9 rejected with -EINVAL" },
-	{ "tupd_big_nsec", "sim", "tv_nsec >= 1e9 rejected with -EINVAL" },
-	/* sim: async cancel flags */
-	{ "cancel_all_nomatch", "sim", "ALL with no match gives -ENOENT, the kernel 0" },
-	{ "cancel_any_nomatch", "sim", "ANY with no match gives -ENOENT, the kernel 0" },
-	{ "cancel_fd_nomatch", "sim", "FD|ALL with no match gives -ENOENT, the kernel 0" },
-	{ "cancel_len_ignored", "sim", "len checked without CANCEL_OP (-EINVAL)" },
-	{ "cancel_any_userdata", "sim", "ANY|USERDATA rejected (-EINVAL)" },
-	{ "cancel_fd_bad", "sim", "CANCEL_FD with a closed fd gives -ENOENT, the kernel -EBADF" },
-	{ "cancel_fd_by_file", "sim", "openat after close does not get the lowest free fd" },
-	/* sim: NOP flags, linkat */
-	{ "nop_file_ok", "sim", "IORING_NOP_FILE not modelled (-EINVAL)" },
-	{ "nop_file_bad", "sim", "IORING_NOP_FILE not modelled (-EINVAL)" },
-	{ "nop_fixed_file_none", "sim", "IORING_NOP_FIXED_FILE not modelled (-EINVAL)" },
-	{ "nop_tw", "sim", "IORING_NOP_TW not modelled (-EINVAL)" },
-	{ "nop_fixed_buffer_none", "sim", "IORING_NOP_FIXED_BUFFER not modelled (-EINVAL)" },
+	/* sim: linkat (the world's model, sim/fs.c) */
 	{ "linkat_empty_path", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
 	{ "linkat_empty_path_unlinked", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
 	{ "linkat_bad_flags", "sim", "empty old path without AT_EMPTY_PATH: -EINVAL, the kernel -ENOENT" },
-	/* sim: CQ overflow */
-	{ "overflow_nops", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
-	{ "overflow_chains", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
-	{ "overflow_mixed", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
-	{ "overflow_long", "sim", "submit returns -EBUSY while CQEs overflow; the kernel takes SQEs" },
 	{ NULL, NULL, NULL },
 };
 

@@ -23,19 +23,48 @@ struct aring_sim_opts {
 };
 
 /*
+ * aring_loop_new() refuses (-EINVAL) sim options with a ppm above 1000000,
+ * latency_min_ns > latency_max_ns, or latency_max_ns above this bound (one
+ * day of virtual time per op), so virtual time can never overflow.
+ */
+#define ARING_SIM_MAX_LATENCY_NS (86400ull * 1000000000ull)
+
+/*
  * The simulator in brief (details in the sim/ sources):
  * - Virtual time starts at ARING_SIM_START_NS and moves only when every task
  *   is blocked, straight to the next event. aring_now_ns() reads it.
- * - Each op completes after a latency drawn in [latency_min_ns,
- *   latency_max_ns] (both 0 by default: at once). Ops due at the same instant
- *   complete in a seed-chosen order. Timers fire exactly on time. Ring
- *   control (cancel, timeout, timeout_remove/update, poll_remove) acts at
- *   submit, in SQ order.
+ * - io_uring's own rules (SQ-order issue, links, drain, CQE skip, timeouts,
+ *   cancel, the CQ) are the soft ring's, as the kernel's: nop, timeout,
+ *   link_timeout, timeout_remove/update and cancel complete inline with no
+ *   latency, as in the kernel. Every other op completes after a latency
+ *   drawn in [latency_min_ns, latency_max_ns] (both 0 by default: inline, in
+ *   SQ order). Ops due at the same later instant complete in a seed-chosen
+ *   order. Timers fire exactly on time.
  * - seed 0 takes ARING_SIM_SEED from the environment (decimal or 0x hex),
  *   else 1. ARING_SIM_TRACE=1 prints every SQE and CQE to stderr.
  * - The CQ holds twice the SQ entries; CQEs beyond go to an overflow list and
- *   are never lost (IORING_FEAT_NODROP); submit then returns -EBUSY until the
- *   core reaps.
+ *   are never lost (IORING_FEAT_NODROP); submit still takes SQEs meanwhile,
+ *   as the kernel's does.
+ * - The world has the kernel's limits and answers: up to 1,048,576 fds per
+ *   loop (nr_open; lowest free first, -EMFILE beyond); any number of files,
+ *   sockets and names, looked up by hash; ephemeral ports 32768-60999 (at
+ *   most 28,232 sockets hold one at a time, -EADDRINUSE beyond).
+ * - User memory: an address below 64 KiB (vm.mmap_min_addr) or a range past
+ *   the x86-64 user limit gives -EFAULT where the kernel's copy would fault
+ *   (iovecs, msghdrs, paths, timespecs, socket addresses, statx buffers,
+ *   pipe fds); any other address must be valid memory. iovecs and msghdrs
+ *   are checked at submit as the kernel's prep does (UIO_MAXIOV 1024:
+ *   readv/writev -EINVAL, sendmsg/recvmsg -EMSGSIZE; a negative length
+ *   -EINVAL); a copy that faults leaves pipe and socket data unread.
+ * - Files: a directory removed while open stays usable as a dfd (its ".."
+ *   too) and refuses new names with -ENOENT; a lookup follows at most 40
+ *   symlinks (-ELOOP beyond) without recursion, so a 16 KiB task stack is
+ *   enough. poll on a regular file or directory completes at once with the
+ *   ready bits asked for (POLLIN/POLLOUT), -EINVAL if none or with
+ *   IORING_POLL_ADD_LEVEL, as the kernel answers for a file with no wait
+ *   queue.
+ * - Virtual time saturates at UINT64_MAX; a zero-interval multishot timeout
+ *   repeats every 1 ns (hrtimer resolution).
  * - Not modelled (complete with -EOPNOTSUPP): read/write_fixed and their
  *   vectored forms, files_update, epoll, splice, tee, provided buffers,
  *   msg_ring, xattrs, uring_cmd, read_multishot, waitid, futexes,

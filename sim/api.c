@@ -16,7 +16,9 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	/* A latency past the bound would push virtual time toward overflow. */
 	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
-	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 ||
+	if (o->flags & ~ARING_SIM_FLAGS_ALL)
+		return -EINVAL;
+	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 || o->shuffle_ppm > 1000000 ||
 	    o->net_latency_min_ns > o->net_latency_max_ns ||
 	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
 	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
@@ -153,4 +155,14 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig)
 		return -EINVAL;
 	aring__sim_trace_note(s, "signal", (uint64_t)sig, 0);
 	return aring__signal_raise(node, sig);
+}
+
+ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
+				aring_sim_dirent_fn fn, void *arg)
+{
+	struct sim *s = sim_from_loop(loop);
+
+	if (!s || !fn)
+		return -EINVAL;
+	return aring__sim_readdir(s, dfd, path, fn, arg);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "sim/sim.h"
 
 void aring__sim_destroy(void *ex);
@@ -31,6 +32,7 @@ void aring__sim_destroy(void *ex)
 	aring__sim_fs_destroy(s);
 	aring__sim_net_destroy(s);
 	free(s->heap);
+	free(s->shuffle_buf);
 	free(s);
 }
 
@@ -70,12 +72,14 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->opts = *so;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
+	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);
 	aring__sim_prng_seed(&s->rng_cancel, s->seed, SIM_STREAM_CANCEL);
 	aring__sim_prng_seed(&s->rng_short, s->seed, SIM_STREAM_SHORT);
 	aring__sim_prng_seed(&s->rng_error, s->seed, SIM_STREAM_ERROR);
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
+	aring__sim_prng_seed(&s->rng_shuffle, s->seed, SIM_STREAM_SHUFFLE);
 	aring__sim_trace_init(s);
 	ret = aring__sim_net_init(s);
 	if (ret == 0)
@@ -90,4 +94,12 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	}
 	*out = aring__soft_backend(s->ring);
 	return 0;
+}
+
+void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop)
+{
+	struct sim *s = sim_of(be);
+
+	s->loop = loop;
+	loop->shuffle = aring__sim_shuffle;
 }

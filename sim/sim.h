@@ -40,6 +40,7 @@
 /* Virtual time starts here (so that an absolute deadline 0 is in the past). */
 #define SIM_START_NS 1000000000ull
 #define SIM_MAX_FDS (1u << 20)      /* fds per loop (-EMFILE beyond), the kernel's nr_open */
+
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
@@ -131,6 +132,7 @@ enum sim_stream {
 	SIM_STREAM_NET,       /* ephemeral ports */
 	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
 	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
+	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
 };
 
 uint64_t aring__sim_splitmix64(uint64_t *state);
@@ -358,11 +360,15 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
+	struct sim_prng rng_shuffle;
+	void **shuffle_buf;           /* scratch for aring__sim_shuffle */
+	uint32_t shuffle_cap;
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
 	/* world */
 	struct sim_file **fds;
+	uint32_t fd_base;             /* the number of slot 3 (sim_fd_number) */
 	uint32_t fds_cap;             /* grows by doubling up to SIM_MAX_FDS */
 	struct sim_bits fd_used;      /* fds in use: the lowest free one in O(1) */
 	struct sim_inode *root, *tmp;
@@ -391,6 +397,28 @@ static inline struct sim *sim_of(struct aring__backend *be)
 	return (struct sim *)aring__soft_executor(be);
 }
 
+/*
+ * fd numbers: 0, 1, 2 are themselves; table slot i >= 3 is fd
+ * s->fd_base + i - 3: 3 (plain), or with ARING_SIM_HIGH_FDS
+ * ARING_SIM_FD_BASE, a number no real fd can have (the kernel's fs.nr_open
+ * default is 1 << 20), so a real system call made on a sim fd by mistake
+ * fails with EBADF instead of touching a real file.
+ */
+static inline int sim_fd_number(const struct sim *s, uint32_t i)
+{
+	return i < 3 ? (int)i : (int)(s->fd_base + i - 3);
+}
+
+/* The table slot of fd, or -1. */
+static inline int64_t sim_fd_index(const struct sim *s, int fd)
+{
+	if (fd >= 0 && fd < 3)
+		return fd;
+	if (fd >= (int)s->fd_base && (uint64_t)fd - s->fd_base + 3 < SIM_MAX_FDS)
+		return (int64_t)fd - s->fd_base + 3;
+	return -1;
+}
+
 /* ---------------------------------------------------------------- sched.c */
 
 void aring__sim_heap_push(struct sim *s, struct sim_req *r, uint64_t when_ns);
@@ -403,6 +431,9 @@ void aring__sim_run_due(struct sim *s);
 bool aring__sim_step(struct sim *s);
 /* A latency drawn for an op of this opcode. */
 uint64_t aring__sim_latency(struct sim *s);
+struct aring__taskq;
+/* The scheduling shuffle: maybe put a batch of ready tasks in a seed-chosen order. */
+void aring__sim_shuffle(aring_loop *loop, struct aring__taskq *batch);
 
 /* ---------------------------------------------------------------- ring.c */
 
@@ -510,6 +541,9 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
+
+int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn,
+		       void *arg);
 
 /* Regular file I/O used by rw. */
 int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_iov *v,

@@ -26,6 +26,12 @@ struct aring_sim_opts {
 	 * time_limit_ns (the clock stops there). 0 = no limit.
 	 */
 	uint64_t time_limit_ns;
+	uint32_t flags;            /* ARING_SIM_HIGH_FDS; others -EINVAL */
+	/*
+	 * Scheduling shuffle: per batch of ready tasks, with this probability
+	 * the batch runs in a seed-chosen order instead of FIFO (sim loops only).
+	 */
+	uint32_t shuffle_ppm;
 	/*
 	 * The network between nodes of a world (sim/netsim.c). Each directed
 	 * link (a -> b) gets one latency drawn from the seed in
@@ -93,6 +99,19 @@ struct aring_sim_opts {
  */
 #define ARING_SIM_START_NS 1000000000ull
 
+/*
+ * With ARING_SIM_HIGH_FDS in aring_sim_opts.flags (always on for the nodes
+ * of a world), simulated fds other than 0, 1 and 2 are numbered from
+ * ARING_SIM_FD_BASE (lowest free first, as the kernel does, counted from
+ * there): no real fd can have such a number (the kernel's fs.nr_open is
+ * 1 << 20 unless raised), so a real system call made on a sim fd by mistake
+ * fails with EBADF instead of reaching some real file. Without it a lone
+ * sim loop numbers them 3, 4, ... as the kernel would.
+ */
+#define ARING_SIM_FD_BASE (1u << 20)
+#define ARING_SIM_HIGH_FDS (1u << 0)
+#define ARING_SIM_FLAGS_ALL ARING_SIM_HIGH_FDS
+
 /* Digest of every SQE accepted and CQE posted so far (no pointers). 0 on uring. */
 ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop);
 
@@ -148,6 +167,21 @@ ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *a
  * Returns 0, -EINVAL (not a sim loop; sig not in 1..64, SIGKILL, SIGSTOP).
  */
 ARING_API int aring_sim_signal(aring_loop *node, int sig);
+
+/*
+ * List a directory of a sim loop's file system (there is no getdents op in
+ * io_uring): fn(arg, name, d_type) for each name in path (relative to dfd
+ * as openat resolves it, following symlinks), in the order the names were
+ * made, without "." and ".."; d_type is DT_REG, DT_DIR or DT_LNK. fn must
+ * not change the directory; a non-zero return from fn stops the listing
+ * and is returned. Not an op: no SQE, no virtual time, no fault.
+ * Returns the number of names, fn's non-zero value, or -ENOENT, -ENOTDIR,
+ * -EACCES (no read permission), -EBADF (dfd), -EFAULT (path),
+ * -ENAMETOOLONG, -ELOOP, -EINVAL (not a sim loop, fn NULL).
+ */
+typedef int (*aring_sim_dirent_fn)(void *arg, const char *name, unsigned char d_type);
+ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
+				aring_sim_dirent_fn fn, void *arg);
 
 /* ---------------------------------------------------------------- worlds */
 

@@ -18,6 +18,8 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 		return -EINVAL;
 	if (o->flags & ~ARING_SIM_FLAGS_ALL)
 		return -EINVAL;
+	if (o->cancel_race_ppm > 1000000 || o->sq_full_ppm > 1000000 || o->cq_pressure_ppm > 1000000)
+		return -EINVAL;
 	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 || o->shuffle_ppm > 1000000 ||
 	    o->net_latency_min_ns > o->net_latency_max_ns ||
 	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
@@ -63,6 +65,9 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 	st->cancels_injected = s->stats.cancels_injected;
 	st->shorts_injected = s->stats.shorts_injected;
 	st->errors_injected = s->stats.errors_injected;
+	st->cancel_races = s->stats.cancel_races;
+	st->sq_full_injected = s->stats.sq_full_injected;
+	st->cq_pressure_injected = s->stats.cq_pressure_injected;
 	return 0;
 }
 

@@ -133,6 +133,7 @@ enum sim_stream {
 	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
 	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
 	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
+	SIM_STREAM_RING,      /* faults of the ring: cancel races, SQ full, CQ pressure */
 };
 
 uint64_t aring__sim_splitmix64(uint64_t *state);
@@ -347,6 +348,7 @@ enum sim_exec {
 struct sim_stats_priv {
 	uint64_t ops, cqes, overflows, timeouts_injected, cancels_injected,
 		shorts_injected, errors_injected;
+	uint64_t cancel_races, sq_full_injected, cq_pressure_injected;
 };
 
 /*
@@ -360,7 +362,10 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	struct sim_prng rng_shuffle;
+	struct sim_prng rng_shuffle, rng_ring;
+	struct aring__backend_ops be_ops; /* the soft ring's, with submit wrapped (ring faults) */
+	int (*soft_submit)(struct aring__backend *be, unsigned wait_nr);
+	uint32_t sq_stuck;            /* submissions still to refuse (sq_full_ppm) */
 	void **shuffle_buf;           /* scratch for aring__sim_shuffle */
 	uint32_t shuffle_cap;
 	/* events */
@@ -488,6 +493,8 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r);
 bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
 /* Bytes r may move now (applies an injected short transfer to want). */
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
+/* ring faults (backend.c): does this cancel of r lose the race with its completion? */
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- files */
 

@@ -33,6 +33,25 @@ struct aring_sim_opts {
 	 */
 	uint32_t shuffle_ppm;
 	/*
+	 * Faults of the ring itself (sim/fault.c's ring part, sim/backend.c):
+	 * - cancel_race_ppm: a cancel (async cancel, a linked timeout, a task
+	 *   cancel) of an op still in its issue latency loses the race with its
+	 *   completion: the cancel gets -EALREADY (kernel io_uring/cancel.c, an
+	 *   io-wq request already running) and the op completes at once with
+	 *   its own result.
+	 * - sq_full_ppm: per submission, the SQ stays full for the next 1 to 16
+	 *   submissions: each takes no SQE and returns -EAGAIN, as
+	 *   io_uring_enter(2) does when it lacks the resources to take them
+	 *   ("wait for some completions and try again").
+	 * - cq_pressure_ppm: per submission, the CQ behaves as if it had only 1
+	 *   to 8 entries (a ring set up with a small
+	 *   IORING_SETUP_CQSIZE): the rest of the CQEs wait in the overflow
+	 *   list (IORING_FEAT_NODROP), never lost, in order.
+	 */
+	uint32_t cancel_race_ppm;
+	uint32_t sq_full_ppm;
+	uint32_t cq_pressure_ppm;
+	/*
 	 * The network between nodes of a world (sim/netsim.c). Each directed
 	 * link (a -> b) gets one latency drawn from the seed in
 	 * [net_latency_min_ns, net_latency_max_ns] the first time it carries
@@ -128,6 +147,9 @@ struct aring_sim_stats {
 	uint64_t cancels_injected;  /* ops ended with -ECANCELED / -EINTR */
 	uint64_t shorts_injected;   /* short transfers */
 	uint64_t errors_injected;   /* injected errnos */
+	uint64_t cancel_races;      /* cancels answered -EALREADY by cancel_race_ppm */
+	uint64_t sq_full_injected;  /* submissions refused with -EAGAIN by sq_full_ppm */
+	uint64_t cq_pressure_injected; /* submissions run with a shrunken CQ */
 };
 
 /* Fill *stats. 0, or -EINVAL (not a sim loop, stats NULL). */

@@ -131,7 +131,10 @@ struct aring_sim_opts {
 #define ARING_SIM_HIGH_FDS (1u << 0)
 #define ARING_SIM_FLAGS_ALL ARING_SIM_HIGH_FDS
 
-/* Digest of every SQE accepted and CQE posted so far (no pointers). 0 on uring. */
+/*
+ * Digest of every SQE accepted and CQE posted so far (no pointers). 0 on
+ * uring. On a node of a world: the whole world's (aring_sim_world_trace_hash).
+ */
 ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop);
 
 /* The seed the loop runs with (after the ARING_SIM_SEED fallback). 0 on uring. */

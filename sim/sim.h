@@ -320,6 +320,7 @@ struct sim_req {
 	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
 	bool started;                 /* executed once (faults are drawn once) */
 	bool multishot;
+	bool syn_answered;            /* connect across nodes: its round trip is done */
 	int32_t res;
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
@@ -638,6 +639,8 @@ void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o);
 int aring__sim_net_send(struct sim_net *n, struct sim *from, struct sim_sock *p, uint32_t len);
 /* Forget p's segments (a reset, a close, teardown). */
 void aring__sim_net_forget(struct sim_sock *p);
+/* A round trip between nodes a and b (the two link latencies). */
+uint64_t aring__sim_net_rtt(struct sim_net *n, uint32_t a, uint32_t b);
 /* Is the link from node a to node b cut? */
 bool aring__sim_net_cut(struct sim_net *n, uint32_t a, uint32_t b);
 int aring__sim_net_partition(struct sim_net *n, uint32_t a, uint32_t b, unsigned flags);

@@ -229,6 +229,9 @@ ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
  * world's network (latency, partitions, resets, clogging); connections
  * within a node are instant, as on loopback.
  *
+ * A connect to another node takes a round trip (the SYN there, the SYN-ACK
+ * or RST back: both link latencies) before it completes or is refused.
+ *
  * TCP timeouts (kernel defaults):
  * - connect to a node across a partition: the SYN is retransmitted after
  *   1, 2, 4, ..., 64 s (net.ipv4.tcp_syn_retries = 6); a heal is noticed at

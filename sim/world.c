@@ -211,9 +211,12 @@ static uint64_t world_next(aring_sim_world *w)
 		struct sim *s = w->nodes[i].s;
 		struct sim_req *top = aring__sim_heap_top(s);
 
+		/* A node with no task left is not run again (its aring_run returns at once). */
+		if (!w->nodes[i].loop->nlive)
+			continue;
 		if (top && top->event_ns < next)
 			next = top->event_ns;
-		if (w->nodes[i].loop->nlive && s->park_deadline_ns < next)
+		if (s->park_deadline_ns < next)
 			next = s->park_deadline_ns;
 	}
 	return next;

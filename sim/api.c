@@ -16,6 +16,15 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	/* A latency past the bound would push virtual time toward overflow. */
 	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
+	if (o->flags & ~ARING_SIM_FLAGS_ALL)
+		return -EINVAL;
+	if (o->cancel_race_ppm > 1000000 || o->sq_full_ppm > 1000000 || o->cq_pressure_ppm > 1000000)
+		return -EINVAL;
+	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 || o->shuffle_ppm > 1000000 ||
+	    o->net_latency_min_ns > o->net_latency_max_ns ||
+	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
+	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
+		return -EINVAL;
 	return 0;
 }
 
@@ -30,6 +39,8 @@ ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop)
 {
 	struct sim *s = sim_from_loop(loop);
 
+	if (s && s->world)
+		return aring_sim_world_trace_hash(s->world); /* the whole world */
 	return s ? s->hash : 0;
 }
 
@@ -54,6 +65,9 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 	st->cancels_injected = s->stats.cancels_injected;
 	st->shorts_injected = s->stats.shorts_injected;
 	st->errors_injected = s->stats.errors_injected;
+	st->cancel_races = s->stats.cancel_races;
+	st->sq_full_injected = s->stats.sq_full_injected;
+	st->cq_pressure_injected = s->stats.cq_pressure_injected;
 	return 0;
 }
 
@@ -146,4 +160,14 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig)
 		return -EINVAL;
 	aring__sim_trace_note(s, "signal", (uint64_t)sig, 0);
 	return aring__signal_raise(node, sig);
+}
+
+ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
+				aring_sim_dirent_fn fn, void *arg)
+{
+	struct sim *s = sim_from_loop(loop);
+
+	if (!s || !fn)
+		return -EINVAL;
+	return aring__sim_readdir(s, dfd, path, fn, arg);
 }

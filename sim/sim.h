@@ -16,6 +16,9 @@
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
  *   api.c      public aring_sim_* functions
+ *   world.c    worlds of nodes: one clock, the world's run loop, names, addresses
+ *   netsim.c   the network between nodes: links, latency, partitions,
+ *              segments in flight, resets, clogging, TCP timeouts
  *
  * Never a pointer or a user_data in the trace, never wall-clock time: one
  * seed gives one run.
@@ -37,6 +40,7 @@
 /* Virtual time starts here (so that an absolute deadline 0 is in the past). */
 #define SIM_START_NS 1000000000ull
 #define SIM_MAX_FDS (1u << 20)      /* fds per loop (-EMFILE beyond), the kernel's nr_open */
+
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
@@ -126,6 +130,10 @@ enum sim_stream {
 	SIM_STREAM_SHORT,
 	SIM_STREAM_ERROR,
 	SIM_STREAM_NET,       /* ephemeral ports */
+	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
+	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
+	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
+	SIM_STREAM_RING,      /* faults of the ring: cancel races, SQ full, CQ pressure */
 };
 
 uint64_t aring__sim_splitmix64(uint64_t *state);
@@ -234,12 +242,36 @@ struct sim_sock {
 	struct sim_sock **acceptq;
 	uint32_t acceptq_head, acceptq_len, backlog;
 	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
+	/* A connection between nodes of a world (sim/netsim.c): bytes at the
+	   tail of rx are in flight until their segment is delivered. */
+	struct sim *owner;             /* the node it lives on */
+	uint32_t peer_node;            /* the sending node of what arrives here */
+	bool cross;                    /* its peer is on another node */
+	uint32_t rx_flight;            /* bytes of rx not yet delivered */
+	struct sim_seg *segs;          /* a ring of segments in flight to it */
+	uint32_t seg_head, seg_len, seg_cap;
+	uint64_t last_due_ns;          /* segments are due in order */
+	struct sim_list in_flight;     /* world->flight while seg_len > 0 */
 	struct sim_file *file;         /* the file that holds it (NULL while queued) */
 	struct sim_waitq wq;
 	struct sim_list all;           /* sim->socks */
 	struct sim_list in_port;       /* its port's socks while bound */
 	struct sim_list in_listen;     /* its port's listeners while listening */
 };
+
+/* Bytes in flight to a socket, delivered at due_ns unless held. */
+struct sim_seg {
+	uint32_t len;
+	bool held;                     /* met a partition at held_ns */
+	bool clogged;                  /* was clogged once (never twice) */
+	uint64_t due_ns, held_ns;
+};
+
+/* Bytes of k's receive buffer a recv may take. */
+static inline uint32_t sim_rx_ready(const struct sim_sock *k)
+{
+	return k->rx_len - k->rx_flight;
+}
 
 /* Sockets bound to one port (kernel inet_bind_bucket). */
 struct sim_port {
@@ -282,11 +314,13 @@ struct sim_req {
 		struct io_uring_sqe sqe;      /* sr.sqe */
 	};
 	uint64_t seq;                 /* sr.seq: submission number (traced instead of user_data) */
+	struct sim *sim;              /* the node it runs on (a wake-up from another node finds it) */
 	uint8_t opcode;
 	uint8_t state;                /* enum sim_req_state */
 	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
 	bool started;                 /* executed once (faults are drawn once) */
 	bool multishot;
+	bool syn_answered;            /* connect across nodes: its round trip is done */
 	int32_t res;
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
@@ -315,6 +349,7 @@ enum sim_exec {
 struct sim_stats_priv {
 	uint64_t ops, cqes, overflows, timeouts_injected, cancels_injected,
 		shorts_injected, errors_injected;
+	uint64_t cancel_races, sq_full_injected, cq_pressure_injected;
 };
 
 /*
@@ -328,11 +363,18 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
+	struct sim_prng rng_shuffle, rng_ring;
+	struct aring__backend_ops be_ops; /* the soft ring's, with submit wrapped (ring faults) */
+	int (*soft_submit)(struct aring__backend *be, unsigned wait_nr);
+	uint32_t sq_stuck;            /* submissions still to refuse (sq_full_ppm) */
+	void **shuffle_buf;           /* scratch for aring__sim_shuffle */
+	uint32_t shuffle_cap;
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
 	/* world */
 	struct sim_file **fds;
+	uint32_t fd_base;             /* the number of slot 3 (sim_fd_number) */
 	uint32_t fds_cap;             /* grows by doubling up to SIM_MAX_FDS */
 	struct sim_bits fd_used;      /* fds in use: the lowest free one in O(1) */
 	struct sim_inode *root, *tmp;
@@ -345,6 +387,11 @@ struct sim {
 	struct sim_port **ports;      /* by port number, allocated on first bind */
 	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
+	/* world (sim/world.c): NULL for a lone loop, a world of its own */
+	struct aring_sim_world *world;
+	aring_loop *loop;
+	uint32_t node;                /* index in the world; address 10.0.0.(node+1) */
+	uint64_t park_deadline_ns;    /* the soft ring's next timer when it last parked */
 	/* trace */
 	uint64_t hash;
 	bool trace;
@@ -354,6 +401,28 @@ struct sim {
 static inline struct sim *sim_of(struct aring__backend *be)
 {
 	return (struct sim *)aring__soft_executor(be);
+}
+
+/*
+ * fd numbers: 0, 1, 2 are themselves; table slot i >= 3 is fd
+ * s->fd_base + i - 3: 3 (plain), or with ARING_SIM_HIGH_FDS
+ * ARING_SIM_FD_BASE, a number no real fd can have (the kernel's fs.nr_open
+ * default is 1 << 20), so a real system call made on a sim fd by mistake
+ * fails with EBADF instead of touching a real file.
+ */
+static inline int sim_fd_number(const struct sim *s, uint32_t i)
+{
+	return i < 3 ? (int)i : (int)(s->fd_base + i - 3);
+}
+
+/* The table slot of fd, or -1. */
+static inline int64_t sim_fd_index(const struct sim *s, int fd)
+{
+	if (fd >= 0 && fd < 3)
+		return fd;
+	if (fd >= (int)s->fd_base && (uint64_t)fd - s->fd_base + 3 < SIM_MAX_FDS)
+		return (int64_t)fd - s->fd_base + 3;
+	return -1;
 }
 
 /* ---------------------------------------------------------------- sched.c */
@@ -368,6 +437,9 @@ void aring__sim_run_due(struct sim *s);
 bool aring__sim_step(struct sim *s);
 /* A latency drawn for an op of this opcode. */
 uint64_t aring__sim_latency(struct sim *s);
+struct aring__taskq;
+/* The scheduling shuffle: maybe put a batch of ready tasks in a seed-chosen order. */
+void aring__sim_shuffle(aring_loop *loop, struct aring__taskq *batch);
 
 /* ---------------------------------------------------------------- ring.c */
 
@@ -422,6 +494,8 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r);
 bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
 /* Bytes r may move now (applies an injected short transfer to want). */
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
+/* ring faults (backend.c): does this cancel of r lose the race with its completion? */
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- files */
 
@@ -475,6 +549,9 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
+
+int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn,
+		       void *arg);
 
 /* Regular file I/O used by rw. */
 int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_iov *v,
@@ -530,8 +607,53 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- api.c */
 
+/* backend.c: ARING_SIM_SEED (decimal or 0x hex), else 1. */
+uint64_t aring__sim_seed_from_env(void);
 /* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
 int aring__sim_opts_check(const struct aring_sim_opts *o);
+
+/* ---------------------------------------------------------------- world.c */
+
+/*
+ * The executor's wait() on a node of a world: run what is due now (1);
+ * 0 if deadline_ns is now; otherwise park (-EDEADLK: aring_run returns, and
+ * the world moves the clock, then runs the node again).
+ */
+int aring__sim_world_wait(struct sim *s, uint64_t deadline_ns);
+/* The sim of node i of s's world, or NULL. */
+struct sim *aring__sim_world_node(struct sim *s, uint32_t i);
+/* Node address, host order. */
+static inline uint32_t sim_node_ip(uint32_t node)
+{
+	return (10u << 24) | (node + 1u);
+}
+
+/* ---------------------------------------------------------------- netsim.c */
+
+struct sim_net;
+int aring__sim_net_world_new(struct sim_net **out, uint64_t seed);
+void aring__sim_net_world_free(struct sim_net *n);
+/* Apply the net_* fields of opts. */
+void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o);
+/* Queue len bytes just put at the tail of p's rx, sent from node `from`. */
+int aring__sim_net_send(struct sim_net *n, struct sim *from, struct sim_sock *p, uint32_t len);
+/* Forget p's segments (a reset, a close, teardown). */
+void aring__sim_net_forget(struct sim_sock *p);
+/* A round trip between nodes a and b (the two link latencies). */
+uint64_t aring__sim_net_rtt(struct sim_net *n, uint32_t a, uint32_t b);
+/* Is the link from node a to node b cut? */
+bool aring__sim_net_cut(struct sim_net *n, uint32_t a, uint32_t b);
+int aring__sim_net_partition(struct sim_net *n, uint32_t a, uint32_t b, unsigned flags);
+void aring__sim_net_heal(struct sim_net *n, uint32_t a, uint32_t b);
+/* The next instant something of the network happens, or UINT64_MAX. */
+uint64_t aring__sim_net_next(struct sim_net *n, uint64_t now_ns);
+/* Deliver (or hold, clog, reset, time out) what is due at now: true if anything changed. */
+bool aring__sim_net_run_due(struct sim_net *n, uint64_t now_ns);
+/* The world's network of s (NULL for a lone loop). */
+struct sim_net *aring__sim_world_net(struct sim *s);
+
+/* net.c: end a connection's end k with err (ECONNRESET, ETIMEDOUT): its peer link is cut. */
+void aring__sim_sock_abort(struct sim_sock *k, int err);
 
 /* ---------------------------------------------------------------- trace.c */
 

@@ -337,9 +337,16 @@ bool aring__sim_fault_stall(struct sim *s, struct sim_req *r)
 {
 	if (aring__opdefs[r->opcode].flags & ARING__OPF_NOFAULT)
 		return false;
-	if (!aring__sim_fault_decide(s, &s->rng_timeout, s->opts.timeout_ppm,
-				     ARING_SIM_FAULT_TIMEOUT, r->opcode))
+	if (!aring__sim_prng_ppm(&s->rng_timeout, s->opts.timeout_ppm))
 		return false;
+	if (!aring__sim_fault_record(s, ARING_SIM_FAULT_TIMEOUT, r->opcode, 0)) {
+		/*
+		 * Suppressed: the op runs, but a stalled op never ran, so it
+		 * draws no cancel, error or short either (as if already drawn).
+		 */
+		r->started = true;
+		return false;
+	}
 	s->stats.timeouts_injected++;
 	return true;
 }
@@ -373,4 +380,26 @@ ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf,
 	return snprintf(buf, len, "fault %" PRIu64 ": %.24s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
 			f->seq, f->node, aring__op_name(f->opcode), f->time_ns / 1000000000u,
 			f->time_ns % 1000000000u, what);
+}
+
+ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep)
+{
+	if (nkeep && !keep)
+		return -EINVAL;
+	aring__sim_faults_begin(keep, nkeep, false, true);
+	return 0;
+}
+
+ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max)
+{
+	size_t n;
+
+	if (!out && max)
+		return -EINVAL;
+	pthread_mutex_lock(&g.mu);
+	n = g.len;
+	if (max)
+		memcpy(out, g.log, (n < max ? n : max) * sizeof(*out));
+	pthread_mutex_unlock(&g.mu);
+	return (long)n;
 }

@@ -700,10 +700,141 @@ static void test_plant(void)
 	free(res);
 }
 
+/* ---------------------------------------------------------------- the decisions */
+
+#define DECISIONS_MAX 4096
+#define IO_ROUNDS 150
+
+/* Writes and reads at fixed offsets, each with a timeout: no result changes what comes next. */
+static int io_rounds(aring_loop *loop, void *arg)
+{
+	static const struct aring_opt tmo = { .timeout_ns = MS };
+	uint8_t buf[64];
+	unsigned i;
+	int fd;
+
+	(void)arg;
+	fd = aring_openat(loop, AT_FDCWD, "/tmp/d", O_CREAT | O_RDWR, 0644, NULL);
+	if (fd < 0)
+		return fd;
+	memset(buf, 'x', sizeof(buf));
+	for (i = 0; i < IO_ROUNDS; i++) {
+		aring_write(loop, fd, buf, sizeof(buf), i * sizeof(buf), &tmo);
+		aring_read(loop, fd, buf, sizeof(buf), i * sizeof(buf), &tmo);
+	}
+	return aring_close(loop, fd, NULL);
+}
+
+/* One run of io_rounds on a faulty loop with only keep (NULL: all): the decisions taken. */
+static long decisions(const uint64_t *keep, size_t nkeep, struct aring_sim_fault *out,
+		      struct aring_sim_stats *st)
+{
+	struct aring_sim_opts so = { .seed = 77, .timeout_ppm = 30000, .cancel_ppm = 30000,
+				     .short_ppm = 100000, .error_ppm = 30000 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so };
+	aring_loop *loop;
+	long n;
+
+	CU_ASSERT_EQUAL_FATAL(aring_sim_faults_begin(keep, nkeep), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_loop_new(&loop, &o), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, io_rounds, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	aring_sim_stats(loop, st);
+	aring_loop_free(loop);
+	n = aring_sim_faults_taken(out, DECISIONS_MAX);
+	CU_ASSERT(n >= 0 && n <= DECISIONS_MAX);
+	return n;
+}
+
+static bool same_decision(const struct aring_sim_fault *a, const struct aring_sim_fault *b)
+{
+	return a->seq == b->seq && a->kind == b->kind && a->opcode == b->opcode &&
+	       a->detail == b->detail && !strcmp(a->node, b->node);
+}
+
+/*
+ * Suppressing one decision leaves every other one as it was (same number,
+ * kind, op, errno; same virtual time up to the suppressed one): for one
+ * decision of each kind. Keeping none injects nothing.
+ */
+static void test_suppress_one(void)
+{
+	static struct aring_sim_fault all[DECISIONS_MAX], got[DECISIONS_MAX];
+	static uint64_t keep[DECISIONS_MAX];
+	struct aring_sim_stats st;
+	unsigned kind, seen = 0;
+	long n, m, i, j, k;
+
+	if (replaying())
+		return;
+	n = decisions(NULL, 0, all, &st);
+	CU_ASSERT_EQUAL(st.timeouts_injected + st.cancels_injected + st.shorts_injected +
+				st.errors_injected, (uint64_t)n);
+	for (kind = ARING_SIM_FAULT_TIMEOUT; kind <= ARING_SIM_FAULT_ERROR; kind++) {
+		for (i = n / 2; i < n && all[i].kind != kind; i++)
+			;
+		if (i == n)
+			continue;
+		seen++;
+		for (j = k = 0; j < n; j++)
+			if (j != i)
+				keep[k++] = all[j].seq;
+		m = decisions(keep, (size_t)k, got, &st);
+		CU_ASSERT_EQUAL(m, n - 1);
+		for (j = 0; j < m && j < n - 1; j++) {
+			const struct aring_sim_fault *want = &all[j < i ? j : j + 1];
+
+			CU_ASSERT(same_decision(&got[j], want));
+			if (j < i)
+				CU_ASSERT_EQUAL(got[j].time_ns, want->time_ns);
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 4); /* the run has every kind past its middle */
+	m = decisions(keep, 0, got, &st);
+	CU_ASSERT_EQUAL(m, 0);
+	CU_ASSERT_EQUAL(st.timeouts_injected + st.cancels_injected + st.shorts_injected +
+				st.errors_injected, 0);
+}
+
+/* ---------------------------------------------------------------- crashes and hangs */
+
+static int crashes_or_hangs(uint64_t seed, void *arg)
+{
+	(void)arg;
+	if (seed == 3)
+		abort();
+	if (seed == 5)
+		for (;;)
+			pause();
+	return seed == 6;
+}
+
+/* A crash, a hang and a failure are three failing seeds; the rest pass. */
+static void test_crash_hang(void)
+{
+	struct aring_sim_swarm_result res;
+	struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = 8, .jobs = 2,
+					  .watchdog_ms = 300, .result = &res };
+
+	if (replaying() || getenv("ARING_SIM_SEEDS"))
+		return;
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 3);
+	CU_ASSERT_EQUAL(res.seeds_run, 8);
+	CU_ASSERT_EQUAL(res.first_failed_seed, 3);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 0, 300), 0);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 5, NULL, 0, 300), 1);
+	o.seeds = 0;
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_swarm(NULL, NULL, &o), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 1, 0), -EINVAL);
+}
+
 static CU_TestInfo tests[] = {
 	{ "echo pair and file writer under seeded faults", test_swarm },
 	{ "the same seed gives the same trace hash", test_determinism },
 	{ "the planted short write is found and shrunk", test_plant },
+	{ "suppressing one fault leaves the others as they were", test_suppress_one },
+	{ "a crash, a hang and a failure are failing seeds", test_crash_hang },
 	CU_TEST_INFO_NULL,
 };
 

@@ -175,6 +175,24 @@ ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
  */
 ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf, size_t len);
 
+/*
+ * Begin a new run of fault decisions in this process: numbering from 1,
+ * the decisions that take effect recorded (up to 262,144), and only those
+ * numbered in keep[0..nkeep-1] taking effect (keep NULL: every one; keep
+ * with nkeep 0: none). aring_sim_swarm does this in each child; a test may
+ * call it between runs of its loops. Returns 0, or -EINVAL (nkeep > 0 with
+ * keep NULL).
+ */
+ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep);
+
+/*
+ * Copy up to max of the decisions that took effect since
+ * aring_sim_faults_begin (in order) to out; returns how many were recorded
+ * (0 if aring_sim_faults_begin was not called), or -EINVAL (out NULL with
+ * max > 0).
+ */
+ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
+
 /* ---------------------------------------------------------------- the swarm */
 
 /*

@@ -136,7 +136,10 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig);
  * run (1, 2, ... in the order they are drawn, across every loop of the
  * process), recorded, and then takes effect unless the run suppresses its
  * number. A suppressed decision draws every random number it would have
- * drawn, so the other decisions of the run stay the same.
+ * drawn, so the other decisions of the run stay the same as long as the
+ * program does the same ops (each fault kind has its own random stream; the
+ * latencies and same-instant orders share one stream for every op, so an op
+ * a suppressed fault lets run can change those that follow it).
  *
  * Which decisions take effect (read from the environment when the first sim
  * loop is made, and set by aring_sim_swarm in its children):

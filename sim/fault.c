@@ -372,9 +372,8 @@ ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf,
 	if (!f || (!buf && len))
 		return -EINVAL;
 	if (f->kind == ARING_SIM_FAULT_ERROR || f->kind == ARING_SIM_FAULT_CANCEL)
-		snprintf(what, sizeof(what), "%s %s (%" PRId64 ")", aring_sim_fault_kind_name(f->kind),
-			 strerrorname_np((int)-f->detail) ? strerrorname_np((int)-f->detail) : "?",
-			 f->detail);
+		snprintf(what, sizeof(what), "%s %" PRId64 " (%s)", aring_sim_fault_kind_name(f->kind),
+			 f->detail, strerror((int)-f->detail));
 	else
 		snprintf(what, sizeof(what), "%s", aring_sim_fault_kind_name(f->kind));
 	return snprintf(buf, len, "fault %" PRIu64 ": %.24s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",

@@ -244,6 +244,7 @@ struct child {
 	double deadline_s;
 	char *buf;
 	size_t len, cap;
+	bool lost;               /* out of memory: the decisions logged are dropped */
 	/* when done */
 	enum outcome outcome;
 	int code;                /* ret, signal, or exit status */
@@ -333,25 +334,31 @@ static int child_start(struct child *c, scenario_fn scenario, void *arg, uint64_
 static bool child_read(struct child *c)
 {
 	for (;;) {
+
+		char scratch[4096];
 		ssize_t n;
 
-		if (c->len == c->cap) {
+		if (c->len == c->cap && !c->lost) {
 			size_t cap = c->cap ? 2 * c->cap : 4096;
 			char *b = realloc(c->buf, cap);
 
-			if (!b)
-				return true; /* what came is all we take */
-			c->buf = b;
-			c->cap = cap;
+			if (b) {
+				c->buf = b;
+				c->cap = cap;
+			} else {
+				c->lost = true; /* read on, so the child is never stuck writing */
+			}
 		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (c->lost)
+			n = read(c->fd, scratch, sizeof(scratch));
+		else
+			n = read(c->fd, c->buf + c->len, c->cap - c->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n == 0 || errno != EAGAIN;
-		c->len += (size_t)n;
-		if (c->len < c->cap)
-			return false; /* poll again */
+		if (!c->lost)
+			c->len += (size_t)n;
 	}
 }
 
@@ -367,7 +374,8 @@ static void child_finish(struct child *c, bool hung)
 	c->fd = -1;
 	if (c->len >= sizeof(c->rep))
 		memcpy(&c->rep, c->buf, sizeof(c->rep));
-	if (c->rep.nlog && c->len >= sizeof(c->rep) + c->rep.nlog * sizeof(struct aring_sim_fault))
+	if (c->rep.nlog && !c->lost &&
+	    c->len >= sizeof(c->rep) + c->rep.nlog * sizeof(struct aring_sim_fault))
 		c->log = (const struct aring_sim_fault *)(void *)(c->buf + sizeof(c->rep));
 	else
 		c->rep.nlog = 0;

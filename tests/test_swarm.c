@@ -823,6 +823,17 @@ static void test_crash_hang(void)
 	CU_ASSERT_EQUAL(res.first_failed_seed, 3);
 	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 0, 300), 0);
 	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 5, NULL, 0, 300), 1);
+	/* ARING_SIM_SEEDS overrides the seeds: a range, or a count from first_seed. */
+	setenv("ARING_SIM_SEEDS", "6..8", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 1);
+	CU_ASSERT_EQUAL(res.seeds_run, 3);
+	CU_ASSERT_EQUAL(res.first_failed_seed, 6);
+	setenv("ARING_SIM_SEEDS", "2", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 0);
+	CU_ASSERT_EQUAL(res.seeds_run, 2);
+	setenv("ARING_SIM_SEEDS", "0..3", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
+	unsetenv("ARING_SIM_SEEDS");
 	o.seeds = 0;
 	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
 	CU_ASSERT_EQUAL(aring_sim_swarm(NULL, NULL, &o), -EINVAL);

@@ -461,8 +461,11 @@ static int run_one(struct child *c, scenario_fn scenario, void *arg, uint64_t se
 {
 	int ret = child_start(c, scenario, arg, seed, keep, nkeep, log, quiet, watchdog_ms);
 
-	if (ret == 0)
-		ret = children_wait(c, 1);
+	if (ret < 0)
+		return ret;
+	ret = children_wait(c, 1);
+	if (ret < 0)
+		child_finish(c, true); /* poll failed: end it, reap it */
 	return ret < 0 ? ret : 0;
 }
 
@@ -483,7 +486,7 @@ ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *
 	struct child c;
 	int ret;
 
-	if (!scenario || (nkeep && !keep))
+	if (!scenario || !seed || (nkeep && !keep))
 		return -EINVAL;
 	watchdog_ms = watchdog_of(watchdog_ms);
 	ret = run_one(&c, scenario, arg, seed, keep, keep ? nkeep : 0, false, false, watchdog_ms);

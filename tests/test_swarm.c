@@ -838,6 +838,7 @@ static void test_crash_hang(void)
 	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
 	CU_ASSERT_EQUAL(aring_sim_swarm(NULL, NULL, &o), -EINVAL);
 	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 0, NULL, 0, 0), -EINVAL);
 }
 
 static CU_TestInfo tests[] = {

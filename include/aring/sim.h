@@ -263,7 +263,7 @@ ARING_API int aring_sim_swarm(int (*scenario)(uint64_t seed, void *arg), void *a
  * fault decisions numbered in keep[0..nkeep-1] taking effect (keep NULL:
  * every decision). Returns 0 when it passed, 1 when it failed (non-zero
  * return, crash or hang past watchdog_ms; 0 = the default), or -EINVAL
- * (scenario NULL, nkeep > 0 with keep NULL), -ENOMEM, -errno of fork/pipe.
+ * (scenario NULL, seed 0, nkeep > 0 with keep NULL), -ENOMEM, -errno of fork/pipe.
  */
 ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *arg,
 			       uint64_t seed, const uint64_t *keep, size_t nkeep,

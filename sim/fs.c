@@ -1518,19 +1518,39 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = r->sqe.hardlink_flags;
+	const char *oldp = (const char *)(uintptr_t)r->sqe.addr;
+	bool empty = sim_user_ptr_ok(oldp, 1) && !*oldp;
 	struct lookup o, n;
 	int ret;
 
+	/* io_linkat_prep() -> getname_uflags(): "" without AT_EMPTY_PATH. */
+	if (empty && !(flags & AT_EMPTY_PATH)) {
+		r->res = -ENOENT;
+		return SIM_DONE;
+	}
 	if (r->sqe.rw_flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) || r->sqe.buf_index ||
 	    r->sqe.splice_fd_in) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (flags & AT_EMPTY_PATH) {
-		r->res = -EOPNOTSUPP; /* linking an open fd is not modelled */
-		return SIM_DONE;
+	if (empty) {
+		/* do_linkat() with LOOKUP_EMPTY: the file open at sqe->fd. */
+		struct sim_file *f = r->sqe.fd == AT_FDCWD ? NULL : aring__sim_fd_get(s, r->sqe.fd);
+
+		memset(&o, 0, sizeof(o));
+		if (r->sqe.fd == AT_FDCWD || (f && f->type == SIM_F_DIR))
+			ret = -EPERM; /* vfs_link(): a directory */
+		else if (!f)
+			ret = -EBADF;
+		else if (f->type != SIM_F_REG)
+			ret = -EXDEV; /* a pipe's or socket's inode is on another mount */
+		else if (!f->inode->nlink)
+			ret = -ENOENT; /* vfs_link(): an unlinked file */
+		else
+			ret = 0, o.ino = f->inode;
+	} else {
+		ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	}
-	ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	if (!ret && !o.ino)
 		ret = -ENOENT;
 	if (!ret && o.ino->type == SIM_I_DIR)

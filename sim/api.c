@@ -16,6 +16,11 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	/* A latency past the bound would push virtual time toward overflow. */
 	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
+	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 ||
+	    o->net_latency_min_ns > o->net_latency_max_ns ||
+	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
+	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
+		return -EINVAL;
 	return 0;
 }
 
@@ -30,6 +35,8 @@ ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop)
 {
 	struct sim *s = sim_from_loop(loop);
 
+	if (s && s->world)
+		return aring_sim_world_trace_hash(s->world); /* the whole world */
 	return s ? s->hash : 0;
 }
 

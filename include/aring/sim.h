@@ -175,8 +175,14 @@ enum aring_sim_fault_kind {
 	ARING_SIM_FAULT_CANCEL,      /* cancel_ppm: ended with -ECANCELED / -EINTR */
 	ARING_SIM_FAULT_SHORT,       /* short_ppm: moves fewer bytes than asked */
 	ARING_SIM_FAULT_ERROR,       /* error_ppm: failed with detail (-errno) */
+	ARING_SIM_FAULT_NET_RESET,   /* net_reset_ppm: a connection reset; detail: the
+	                                sending node's index, the node is the receiver */
+	ARING_SIM_FAULT_NET_CLOG,    /* net_clog_ppm: a segment held; detail: ns held */
 	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
 };
+
+/* The opcode of a fault that hit no op (the network's, a disk's). */
+#define ARING_SIM_FAULT_NO_OP 0xffffffffu
 
 /* One recorded fault decision. */
 struct aring_sim_fault {
@@ -185,8 +191,8 @@ struct aring_sim_fault {
 	uint32_t kind;     /* enum aring_sim_fault_kind */
 	uint32_t opcode;   /* the op it hit (IORING_OP_*) */
 	int64_t detail;    /* ERROR: the -errno injected; otherwise 0 */
-	char node[24];     /* the node's name; "loop<n>" for the n-th loop made
-	                      in the process (from 0) outside a world */
+	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
+	                      the n-th loop made in the process (from 0) */
 };
 
 /* "timeout", "cancel", "short", "error"; "unknown" for any other value. */

@@ -72,6 +72,19 @@ ARING_API int aring_sim_swarm_opts_for(uint64_t seed, struct aring_sim_opts *so)
 		so->short_ppm = rate(&st, 100, 500000);
 	if (draw(&st, 2))
 		so->error_ppm = rate(&st, 100, 100000);
+	/* The network of a world (a lone loop has none). Drawn after the rest, so
+	 * each field above keeps its value when a new one is added here. */
+	if (draw(&st, 2)) {
+		so->net_latency_min_ns = draw(&st, 1000000);
+		so->net_latency_max_ns = so->net_latency_min_ns + draw(&st, 5000000);
+	}
+	if (draw(&st, 2))
+		so->net_reset_ppm = rate(&st, 10, 10000);
+	if (draw(&st, 2)) {
+		so->net_clog_ppm = rate(&st, 100, 100000);
+		so->net_clog_min_ns = draw(&st, 10000000);
+		so->net_clog_max_ns = so->net_clog_min_ns + draw(&st, 100000000);
+	}
 	return 0;
 }
 

@@ -302,7 +302,9 @@ ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *
  * for 1 seed in 8 no faults at all; otherwise each of timeout, cancel,
  * short and error is on with probability 1/2 at a rate drawn between 0.01%
  * and 10% (log-uniform; short up to 50%), and per-op latency is 0 or a
- * seed-drawn range up to 2 ms. A scenario builds its loops from it (and may
+ * seed-drawn range up to 2 ms; for a world's network, each with probability
+ * 1/2: link latency in a range up to 6 ms, resets at 0.001%..1%, clogs at
+ * 0.01%..10% holding up to 110 ms. A scenario builds its loops from it (and may
  * change fields after), so a replay of the seed gets the same rates.
  * Returns 0, or -EINVAL (so NULL, seed 0).
  */

@@ -21,6 +21,7 @@ void aring__sim_destroy(void *ex)
 
 	if (!s)
 		return;
+	aring__sim_fault_loop_end(s);
 	/* The sim's ends of fds 0, 1, 2. */
 	if (s->std_in)
 		aring__sim_pipe_end_closed(s, s->std_in, false);
@@ -119,6 +120,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
 	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
+	aring__sim_fault_loop_new(s);
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);
 	aring__sim_prng_seed(&s->rng_cancel, s->seed, SIM_STREAM_CANCEL);

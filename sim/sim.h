@@ -396,6 +396,7 @@ struct sim {
 	uint64_t hash;
 	bool trace;
 	struct sim_stats_priv stats;
+	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)
@@ -496,6 +497,31 @@ bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
 /* ring faults (backend.c): does this cancel of r lose the race with its completion? */
 bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
+
+/*
+ * The one mechanism of every fault source: number a fault decision that was
+ * drawn (a hit), record it, and say whether it takes effect (false: the run
+ * suppresses it). The caller draws the same random numbers either way.
+ */
+bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail);
+/* Draw a hit with probability ppm from rng, then aring__sim_fault_record(). */
+bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
+			     unsigned opcode);
+/* A loop is made / freed (its name; the filter from the environment; virtual time). */
+void aring__sim_fault_loop_new(struct sim *s);
+void aring__sim_fault_loop_end(struct sim *s);
+/*
+ * A run begins (swarm.c): numbering from 1, and the filter: from the
+ * environment (from_env), else keep[0..nkeep-1] only, or keep NULL: all;
+ * log: record each decision that takes effect.
+ */
+void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, bool log);
+/* The decisions logged in this run. */
+size_t aring__sim_faults_log(const struct aring_sim_fault **log);
+/* Decisions numbered in this run (suppressed ones too). */
+uint64_t aring__sim_faults_count(void);
+/* Virtual time of this run's loops that ended. */
+uint64_t aring__sim_faults_virtual_ns(void);
 
 /* ---------------------------------------------------------------- files */
 

@@ -131,6 +131,11 @@ int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r)
 		return -EINVAL;
 	if (flags == IORING_POLL_ADD_MULTI)
 		return -EINVAL;
+	/* A new user_data or mask without its update flag is refused. */
+	if (!(flags & IORING_POLL_UPDATE_USER_DATA) && r->sqe.off)
+		return -EINVAL;
+	if (!(flags & IORING_POLL_UPDATE_EVENTS) && r->sqe.poll32_events)
+		return -EINVAL;
 	return 0;
 }
 

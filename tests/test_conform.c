@@ -65,7 +65,6 @@ bool conform_backend_on(unsigned k)
 static const struct {
 	const char *name, *backend, *why;
 } known_sim_divergences[] = {
-	{ "poll_remove_fields_without_update", "sim", "new user_data or events without their update flag: accepted, the kernel -EINVAL" },
 	/* sim: linkat (the world's model, sim/fs.c) */
 	{ "linkat_empty_path", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
 	{ "linkat_empty_path_unlinked", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },

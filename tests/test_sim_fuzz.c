@@ -488,7 +488,8 @@ static void fill(struct io_uring_sqe *q, unsigned op)
 		break;
 	case IORING_OP_FALLOCATE:
 		q->off = chance(80) ? below(1 << 20) : wild();
-		q->addr = chance(80) ? below(1 << 18) : wild(); /* the length */
+		/* The length: small, or past the 4 GiB file limit (not 512 MiB of pages). */
+		q->addr = chance(80) ? below(1 << 18) : (1ull << 32) + (wild() & (1ull << 63));
 		q->len = chance(60) ? 0 : (uint32_t)(rnd() & 0x1f);
 		break;
 	case ARING_OP_FTRUNCATE:

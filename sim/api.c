@@ -16,6 +16,11 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	/* A latency past the bound would push virtual time toward overflow. */
 	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
+	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 ||
+	    o->net_latency_min_ns > o->net_latency_max_ns ||
+	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
+	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
+		return -EINVAL;
 	if (o->disk_read_error_ppm > 1000000 || o->disk_fsync_error_ppm > 1000000 ||
 	    o->disk_nospace_ppm > 1000000)
 		return -EINVAL;
@@ -33,6 +38,8 @@ ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop)
 {
 	struct sim *s = sim_from_loop(loop);
 
+	if (s && s->world)
+		return aring_sim_world_trace_hash(s->world); /* the whole world */
 	return s ? s->hash : 0;
 }
 
@@ -188,6 +195,7 @@ static void ring_drop_all(struct sim *s, aring_loop *loop)
 ARING_API int aring_sim_crash(aring_loop *node)
 {
 	struct sim *s = sim_from_loop(node);
+	struct sim_list *l;
 	unsigned fd;
 
 	if (!s || !aring__loop_crash)
@@ -200,7 +208,14 @@ ARING_API int aring_sim_crash(aring_loop *node)
 	aring__sim_trace_note(s, "crash", 0, 0);
 	ring_drop_all(s, node);
 	aring__loop_crash(node);
-	/* The process's fds: files, pipes (0, 1, 2 too), sockets (peers see the close). */
+	/* Its connections to other nodes: their ends are reset (the machine is gone). */
+	for (l = s->socks.next; l != &s->socks; l = l->next) {
+		struct sim_sock *k = sim_container_of(l, struct sim_sock, all);
+
+		if (k->peer && k->peer->owner != s)
+			aring__sim_sock_abort(k->peer, ECONNRESET);
+	}
+	/* The process's fds: files, pipes (0, 1, 2 too), sockets (a peer on the node sees the close). */
 	aring__sim_stdio_close(s);
 	for (fd = 0; fd < s->fds_cap; fd++) {
 		struct sim_file *f = aring__sim_fd_remove(s, (int)fd);

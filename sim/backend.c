@@ -28,7 +28,7 @@ void aring__sim_destroy(void *ex)
 	free(s);
 }
 
-static uint64_t seed_from_env(void)
+uint64_t aring__sim_seed_from_env(void)
 {
 	const char *e = getenv("ARING_SIM_SEED");
 	char *end;
@@ -62,7 +62,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	if (!s)
 		return -ENOMEM;
 	s->opts = *so;
-	s->seed = so->seed ? so->seed : seed_from_env();
+	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);

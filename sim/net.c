@@ -105,6 +105,8 @@ static struct sim_sock *sock_new(struct sim *s, int family)
 		return NULL;
 	k->family = family;
 	k->state = SIM_SOCK_NEW;
+	k->owner = s;
+	sim_list_init(&k->in_flight);
 	aring__sim_waitq_init(&k->wq);
 	sim_list_init(&k->in_port);
 	sim_list_init(&k->in_listen);
@@ -115,6 +117,8 @@ static struct sim_sock *sock_new(struct sim *s, int family)
 static void sock_free(struct sim *s, struct sim_sock *k)
 {
 	assert(sim_list_empty(&k->wq.head));
+	assert(k->owner == s);
+	aring__sim_net_forget(k);
 	port_del(s, k);
 	sim_list_del(&k->all);
 	free(k->rx);
@@ -313,6 +317,17 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 }
 
 /* kernel io_uring/net.c io_bind_prep()/io_bind() */
+/* In a world, a node binds only to INADDR_ANY, 127/8 and its own address. */
+static bool own_addr(struct sim *s, const struct sim_sock *k, const uint8_t *a)
+{
+	uint32_t ip;
+
+	if (!s->world || k->family != AF_INET)
+		return true;
+	ip = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
+	return ip == 0 || (ip >> 24) == 127 || ip == sim_node_ip(s->node);
+}
+
 enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r);
@@ -328,6 +343,8 @@ enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
 		;
 	else if (k->bound || k->state != SIM_SOCK_NEW)
 		r->res = -EINVAL;
+	else if (!own_addr(s, k, a))
+		r->res = -EADDRNOTAVAIL; /* kernel inet_bind(): not a local address */
 	else
 		r->res = do_bind(s, k, a);
 	return SIM_DONE;
@@ -401,11 +418,34 @@ static void loopback(uint8_t *a, int family)
 		((struct sockaddr_in6 *)a)->sin6_addr = in6addr_loopback;
 }
 
+/*
+ * The node an address names (include/aring/sim.h "worlds"): a lone loop
+ * owns every address; in a world 127/8 and the node's own address are
+ * itself, 10.0.0.(i+1) node i, anything else unreachable.
+ */
+static int route(struct sim *s, const struct sim_sock *k, const uint8_t *a, struct sim **t)
+{
+	uint32_t ip;
+
+	*t = s;
+	if (!s->world || k->family != AF_INET)
+		return 0;
+	ip = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
+	if ((ip >> 24) == 127)
+		return 0;
+	if ((ip & 0xffffff00u) == (10u << 24) && (ip & 0xffu) >= 1)
+		*t = aring__sim_world_node(s, (ip & 0xffu) - 1);
+	else
+		*t = NULL;
+	return *t ? 0 : -ENETUNREACH;
+}
+
 /* kernel io_uring/net.c io_connect(); tcp_v4_connect() and the 3-way handshake */
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r), *l, *srv;
 	uint8_t a[28] __attribute__((aligned(8))), local[28] __attribute__((aligned(8)));
+	struct sim *t = s;
 	int ret;
 
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in) {
@@ -427,7 +467,29 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	}
 	if (ip_any(a, k->family))
 		loopback(a, k->family);
-	l = find_listener(s, k->family, a);
+	ret = route(s, k, a, &t);
+	if (ret) {
+		r->res = ret;
+		return SIM_DONE;
+	}
+	if (t != s) {
+		struct sim_net *net = aring__sim_world_net(s);
+
+		if (aring__sim_net_cut(net, s->node, t->node) || aring__sim_net_cut(net, t->node, s->node)) {
+			/*
+			 * kernel tcp_retransmit_timer(): the SYN is sent again after
+			 * 1, 2, 4, ... 64 s (tcp_syn_retries 6), then -ETIMEDOUT.
+			 */
+			if (r->done_bytes == 7) {
+				r->res = -ETIMEDOUT;
+				return SIM_DONE;
+			}
+			aring__sim_heap_push(s, r, s->now_ns + (1000000000ull << r->done_bytes));
+			r->done_bytes++;
+			return SIM_BLOCK;
+		}
+	}
+	l = find_listener(t, k->family, a);
 	if (!l) {
 		r->res = -ECONNREFUSED;
 		return SIM_DONE;
@@ -440,13 +502,15 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	if (!k->bound) {
 		memcpy(local, a, 28);
 		addr_set_port(local, k->family, 0);
+		if (t != s) /* the source address is the node's own */
+			((struct sockaddr_in *)local)->sin_addr.s_addr = htonl(sim_node_ip(s->node));
 		ret = do_bind(s, k, local);
 		if (ret) {
 			r->res = ret;
 			return SIM_DONE;
 		}
 	}
-	srv = sock_new(s, k->family);
+	srv = sock_new(t, k->family);
 	if (!srv) {
 		r->res = -ENOMEM;
 		return SIM_DONE;
@@ -454,8 +518,8 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	memcpy(srv->local, a, 28);
 	srv->local_len = addr_len(k->family);
 	srv->port = l->port;
-	if (port_add(s, srv)) {
-		sock_free(s, srv);
+	if (port_add(t, srv)) {
+		sock_free(t, srv);
 		r->res = -ENOMEM;
 		return SIM_DONE;
 	}
@@ -468,8 +532,13 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	srv->peer = k;
 	k->peer = srv;
 	srv->listener = l;
+	if (t != s) {
+		srv->cross = k->cross = true;
+		srv->peer_node = s->node;
+		k->peer_node = t->node;
+	}
 	l->acceptq[(l->acceptq_head + l->acceptq_len++) % SIM_MAX_LISTEN_BACKLOG] = srv;
-	aring__sim_wake(s, &l->wq);
+	aring__sim_wake(t, &l->wq);
 	r->res = 0;
 	return SIM_DONE;
 }
@@ -633,13 +702,13 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 		r->res = 0;
 		return SIM_DONE;
 	}
-	while (k->rx_len && r->done_bytes < n) {
+	while (sim_rx_ready(k) && r->done_bytes < n) {
 		uint32_t c = n - r->done_bytes < sizeof(tmp) ? (uint32_t)(n - r->done_bytes)
 							       : (uint32_t)sizeof(tmp);
 		uint32_t at = k->rx_head, got = 0;
 
-		if (c > k->rx_len)
-			c = k->rx_len;
+		if (c > sim_rx_ready(k))
+			c = sim_rx_ready(k);
 		while (got < c) {
 			uint32_t run = k->rx_cap - at < c - got ? k->rx_cap - at : c - got;
 
@@ -666,7 +735,7 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	if (r->done_bytes && !(flags & MSG_PEEK))
 		conn_wake(s, k); /* room for the peer's sends */
 	if (r->done_bytes >= n || (r->done_bytes && !(flags & MSG_WAITALL)) ||
-	    (r->done_bytes && (flags & MSG_PEEK)) || (r->done_bytes && k->rx_len)) {
+	    (r->done_bytes && (flags & MSG_PEEK)) || (r->done_bytes && sim_rx_ready(k))) {
 		r->res = (int32_t)r->done_bytes;
 		return SIM_DONE;
 	}
@@ -675,7 +744,8 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 		k->err = 0;
 		return SIM_DONE;
 	}
-	if (k->rd_eof || k->state == SIM_SOCK_CLOSED || k->err) {
+	/* Bytes still in flight come before the FIN (sim/netsim.c). */
+	if ((k->rd_eof || k->state == SIM_SOCK_CLOSED || k->err) && !k->rx_flight) {
 		r->res = (int32_t)r->done_bytes;
 		return SIM_DONE;
 	}
@@ -757,7 +827,14 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 				done += run;
 			}
 			r->done_bytes += c;
-			aring__sim_wake(s, &p->wq);
+			if (!p->cross)
+				aring__sim_wake(s, &p->wq);
+			else if (aring__sim_net_send(aring__sim_world_net(s), s, p, c)) {
+				p->rx_len -= c; /* not sent after all */
+				r->done_bytes -= c;
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -ENOMEM;
+				return SIM_DONE;
+			}
 		}
 	}
 	r->res = (int32_t)r->done_bytes;
@@ -937,12 +1014,22 @@ enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
 
 static void reset_peer(struct sim *s, struct sim_sock *p)
 {
+	aring__sim_net_forget(p);
 	p->err = ECONNRESET;
 	p->rd_eof = p->wr_shut = true;
 	p->state = SIM_SOCK_CLOSED;
 	p->peer = NULL;
 	p->peer_gone = false;
 	aring__sim_wake(s, &p->wq);
+}
+
+void aring__sim_sock_abort(struct sim_sock *k, int err)
+{
+	if (k->peer)
+		k->peer->peer = NULL;
+	k->peer = NULL;
+	reset_peer(k->owner, k);
+	k->err = err;
 }
 
 static void sock_release(struct sim *s, struct sim_sock *k)

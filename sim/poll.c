@@ -43,7 +43,7 @@ uint32_t aring__sim_poll_mask(struct sim_file *f)
 			return k->acceptq_len ? IN_BITS : 0;
 		if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND)
 			return OUT_BITS | POLLHUP;
-		if (k->rx_len || k->rd_eof)
+		if (sim_rx_ready(k) || (k->rd_eof && !k->rx_flight))
 			m |= IN_BITS;
 		if (k->rd_eof)
 			m |= POLLRDHUP;

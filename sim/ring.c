@@ -45,7 +45,8 @@ void aring__sim_wake(struct sim *s, struct sim_waitq *wq)
 
 		sim_list_del(&r->wait);
 		r->state = SIM_REQ_EXEC;
-		aring__sim_heap_push(s, r, s->now_ns);
+		/* A waiter of another node of the world runs on its own node. */
+		aring__sim_heap_push(r->sim ? r->sim : s, r, s->now_ns);
 	}
 }
 
@@ -93,7 +94,9 @@ void aring__sim_exec(struct sim *s, struct sim_req *r)
 		aring__sim_complete(s, r, r->res, r->cflags);
 		break;
 	case SIM_BLOCK:
-		assert(r->state == SIM_REQ_BLOCKED || r->state == SIM_REQ_IDLE);
+		/* waiting, or due again later (a connect's SYN retransmission) */
+		assert(r->state == SIM_REQ_BLOCKED || r->state == SIM_REQ_IDLE ||
+		       (r->state == SIM_REQ_EXEC && r->heap_idx != SIM_NO_HEAP));
 		break;
 	case SIM_MORE:
 		/* Multishot: post, then wait (the model blocked) or go on at once. */
@@ -158,6 +161,7 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 
 	r->opcode = sr->opcode;
 	r->seq = sr->seq;
+	r->sim = s;
 	r->heap_idx = SIM_NO_HEAP;
 	sim_list_init(&r->wait);
 	if (!aring__sim_has_op(sr->opcode))
@@ -232,7 +236,19 @@ static int sim_wait_until(void *ex, uint64_t deadline_ns)
 {
 	struct sim *s = ex;
 	struct sim_req *top = aring__sim_heap_top(s);
+	uint64_t limit = s->opts.time_limit_ns ? SIM_START_NS + s->opts.time_limit_ns : UINT64_MAX;
 
+	if (s->world)
+		return aring__sim_world_wait(s, deadline_ns);
+	if (limit < SIM_START_NS)
+		limit = UINT64_MAX;
+	/* time_limit_ns: the clock never passes the limit (aring_run: -ETIMEDOUT). */
+	if ((top || deadline_ns != UINT64_MAX) &&
+	    (top ? top->event_ns : deadline_ns) > limit && deadline_ns > limit) {
+		if (limit > s->now_ns)
+			s->now_ns = limit;
+		return -ETIMEDOUT;
+	}
 	if (top && top->event_ns <= deadline_ns) {
 		if (top->event_ns > s->now_ns)
 			s->now_ns = top->event_ns;

@@ -17,6 +17,9 @@
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
  *   api.c      public aring_sim_* functions
+ *   world.c    worlds of nodes: one clock, the world's run loop, names, addresses
+ *   netsim.c   the network between nodes: links, latency, partitions,
+ *              segments in flight, resets, clogging, TCP timeouts
  *
  * Never a pointer or a user_data in the trace, never wall-clock time: one
  * seed gives one run.
@@ -127,6 +130,8 @@ enum sim_stream {
 	SIM_STREAM_SHORT,
 	SIM_STREAM_ERROR,
 	SIM_STREAM_NET,       /* ephemeral ports */
+	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
+	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
 	SIM_STREAM_DISK = 32, /* disk faults, crash outcomes (sim/disk.c) */
 };
 
@@ -256,12 +261,36 @@ struct sim_sock {
 	struct sim_sock **acceptq;
 	uint32_t acceptq_head, acceptq_len, backlog;
 	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
+	/* A connection between nodes of a world (sim/netsim.c): bytes at the
+	   tail of rx are in flight until their segment is delivered. */
+	struct sim *owner;             /* the node it lives on */
+	uint32_t peer_node;            /* the sending node of what arrives here */
+	bool cross;                    /* its peer is on another node */
+	uint32_t rx_flight;            /* bytes of rx not yet delivered */
+	struct sim_seg *segs;          /* a ring of segments in flight to it */
+	uint32_t seg_head, seg_len, seg_cap;
+	uint64_t last_due_ns;          /* segments are due in order */
+	struct sim_list in_flight;     /* world->flight while seg_len > 0 */
 	struct sim_file *file;         /* the file that holds it (NULL while queued) */
 	struct sim_waitq wq;
 	struct sim_list all;           /* sim->socks */
 	struct sim_list in_port;       /* its port's socks while bound */
 	struct sim_list in_listen;     /* its port's listeners while listening */
 };
+
+/* Bytes in flight to a socket, delivered at due_ns unless held. */
+struct sim_seg {
+	uint32_t len;
+	bool held;                     /* met a partition at held_ns */
+	bool clogged;                  /* was clogged once (never twice) */
+	uint64_t due_ns, held_ns;
+};
+
+/* Bytes of k's receive buffer a recv may take. */
+static inline uint32_t sim_rx_ready(const struct sim_sock *k)
+{
+	return k->rx_len - k->rx_flight;
+}
 
 /* Sockets bound to one port (kernel inet_bind_bucket). */
 struct sim_port {
@@ -304,6 +333,7 @@ struct sim_req {
 		struct io_uring_sqe sqe;      /* sr.sqe */
 	};
 	uint64_t seq;                 /* sr.seq: submission number (traced instead of user_data) */
+	struct sim *sim;              /* the node it runs on (a wake-up from another node finds it) */
 	uint8_t opcode;
 	uint8_t state;                /* enum sim_req_state */
 	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
@@ -367,6 +397,11 @@ struct sim {
 	struct sim_port **ports;      /* by port number, allocated on first bind */
 	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
+	/* world (sim/world.c): NULL for a lone loop, a world of its own */
+	struct aring_sim_world *world;
+	aring_loop *loop;
+	uint32_t node;                /* index in the world; address 10.0.0.(node+1) */
+	uint64_t park_deadline_ns;    /* the soft ring's next timer when it last parked */
 	/* durability (sim/disk.c) */
 	struct sim_list inodes;       /* every inode alive */
 	struct sim_nsop *nsops, **nsops_tail; /* namespace changes not yet durable, oldest first */
@@ -603,8 +638,51 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- api.c */
 
+/* backend.c: ARING_SIM_SEED (decimal or 0x hex), else 1. */
+uint64_t aring__sim_seed_from_env(void);
 /* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
 int aring__sim_opts_check(const struct aring_sim_opts *o);
+
+/* ---------------------------------------------------------------- world.c */
+
+/*
+ * The executor's wait() on a node of a world: run what is due now (1);
+ * 0 if deadline_ns is now; otherwise park (-EDEADLK: aring_run returns, and
+ * the world moves the clock, then runs the node again).
+ */
+int aring__sim_world_wait(struct sim *s, uint64_t deadline_ns);
+/* The sim of node i of s's world, or NULL. */
+struct sim *aring__sim_world_node(struct sim *s, uint32_t i);
+/* Node address, host order. */
+static inline uint32_t sim_node_ip(uint32_t node)
+{
+	return (10u << 24) | (node + 1u);
+}
+
+/* ---------------------------------------------------------------- netsim.c */
+
+struct sim_net;
+int aring__sim_net_world_new(struct sim_net **out, uint64_t seed);
+void aring__sim_net_world_free(struct sim_net *n);
+/* Apply the net_* fields of opts. */
+void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o);
+/* Queue len bytes just put at the tail of p's rx, sent from node `from`. */
+int aring__sim_net_send(struct sim_net *n, struct sim *from, struct sim_sock *p, uint32_t len);
+/* Forget p's segments (a reset, a close, teardown). */
+void aring__sim_net_forget(struct sim_sock *p);
+/* Is the link from node a to node b cut? */
+bool aring__sim_net_cut(struct sim_net *n, uint32_t a, uint32_t b);
+int aring__sim_net_partition(struct sim_net *n, uint32_t a, uint32_t b, unsigned flags);
+void aring__sim_net_heal(struct sim_net *n, uint32_t a, uint32_t b);
+/* The next instant something of the network happens, or UINT64_MAX. */
+uint64_t aring__sim_net_next(struct sim_net *n, uint64_t now_ns);
+/* Deliver (or hold, clog, reset, time out) what is due at now: true if anything changed. */
+bool aring__sim_net_run_due(struct sim_net *n, uint64_t now_ns);
+/* The world's network of s (NULL for a lone loop). */
+struct sim_net *aring__sim_world_net(struct sim *s);
+
+/* net.c: end a connection's end k with err (ECONNRESET, ETIMEDOUT): its peer link is cut. */
+void aring__sim_sock_abort(struct sim_sock *k, int err);
 
 /* ---------------------------------------------------------------- trace.c */
 

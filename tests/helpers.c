@@ -378,3 +378,24 @@ void th_expect_abort(void (*child)(void *arg), void *arg, const char *msg)
 		fprintf(stderr, "expected \"%s\" on stderr, got \"%s\"\n", msg, out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, msg));
 }
+
+aring_sim_world *th_world_new(const struct aring_sim_opts *o)
+{
+	struct aring_sim_opts d;
+	aring_sim_world *w = NULL;
+
+	memset(&d, 0, sizeof(d));
+	if (o)
+		d = *o;
+	d.seed = th_cfg->seed;
+	CU_ASSERT_FATAL(aring_sim_world_new(&w, &d) == 0);
+	return w;
+}
+
+aring_loop *th_node_new(aring_sim_world *w, const char *name)
+{
+	aring_loop *n = NULL;
+
+	CU_ASSERT_FATAL(aring_sim_node_new(w, name, NULL, &n) == 0);
+	return n;
+}

@@ -47,6 +47,13 @@ static inline bool th_is_sim(void)
 	return th_cfg && th_cfg->backend == ARING_BACKEND_SIM;
 }
 
+/*
+ * A sim world with the current configuration's seed and o's other fields
+ * (o NULL: defaults), and a node of it; both fail the test on error.
+ */
+aring_sim_world *th_world_new(const struct aring_sim_opts *o);
+aring_loop *th_node_new(aring_sim_world *w, const char *name);
+
 /* A socket address 127.0.0.1:port (port 0 = ephemeral). */
 struct sockaddr_in th_addr(uint16_t port);
 

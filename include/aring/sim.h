@@ -21,6 +21,27 @@ struct aring_sim_opts {
 	uint32_t error_ppm;        /* fail it with an errno that op can really return */
 	uint64_t latency_min_ns, latency_max_ns;  /* per-op virtual latency */
 	/*
+	 * Ends aring_run (a lone sim loop) and aring_sim_world_run with
+	 * -ETIMEDOUT once virtual time would pass ARING_SIM_START_NS +
+	 * time_limit_ns (the clock stops there). 0 = no limit.
+	 */
+	uint64_t time_limit_ns;
+	/*
+	 * The network between nodes of a world (sim/netsim.c). Each directed
+	 * link (a -> b) gets one latency drawn from the seed in
+	 * [net_latency_min_ns, net_latency_max_ns] the first time it carries
+	 * data. At each segment's delivery: with net_reset_ppm the connection
+	 * is reset (both ends see -ECONNRESET, the data in flight is lost);
+	 * with net_clog_ppm the segment, and everything behind it on that
+	 * connection, is held for a while drawn in [net_clog_min_ns,
+	 * net_clog_max_ns]. Within a connection nothing is ever delivered twice
+	 * or out of order.
+	 */
+	uint64_t net_latency_min_ns, net_latency_max_ns;
+	uint32_t net_reset_ppm;
+	uint32_t net_clog_ppm;
+	uint64_t net_clog_min_ns, net_clog_max_ns;
+	/*
 	 * Disk faults (each 0 by default; ppm at most 1000000, else
 	 * aring_loop_new gives -EINVAL):
 	 * - disk_read_error_ppm: per read of a regular file, one 512-byte
@@ -148,6 +169,143 @@ ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *a
  */
 ARING_API int aring_sim_signal(aring_loop *node, int sig);
 
+/* ---------------------------------------------------------------- worlds */
+
+/*
+ * A world: several nodes (each an aring loop: a process on its own machine,
+ * with its own fd table, file system and IPv4 address), one virtual clock
+ * and one network. A loop made with ARING_BACKEND_SIM alone is a world of
+ * one node of its own, and behaves exactly as before.
+ *
+ * Time: virtual time moves only when every task of every node is blocked,
+ * and jumps to the next event of any node (an op's latency, a timer, a
+ * segment's delivery). Every node reads the same clock (aring_now_ns).
+ *
+ * Addresses: node i (from 0, in creation order) is 10.0.0.(i+1) (AF_INET;
+ * nothing leaves the process). A node reaches another by connecting to that
+ * address (aring_sim_node_addr, aring_sim_resolve) and a port the other
+ * listens on; 127.0.0.0/8 and INADDR_ANY are the node itself. Any other
+ * address gives -ENETUNREACH at connect. AF_INET6 sockets stay on their
+ * own node (::1, ::). Connections between nodes carry their data over the
+ * world's network (latency, partitions, resets, clogging); connections
+ * within a node are instant, as on loopback.
+ *
+ * TCP timeouts (kernel defaults):
+ * - connect to a node across a partition: the SYN is retransmitted after
+ *   1, 2, 4, ..., 64 s (net.ipv4.tcp_syn_retries = 6); a heal is noticed at
+ *   the next retransmission; after ARING_SIM_CONNECT_TIMEOUT_NS (127 s) the
+ *   connect fails with -ETIMEDOUT.
+ * - data of an established connection that meets a partition is held (not
+ *   lost) until the link heals; if it is still held after
+ *   ARING_SIM_RETRANSMIT_TIMEOUT_NS (924.6 s: net.ipv4.tcp_retries2 = 15
+ *   with TCP_RTO_MIN 200 ms), the sender's connection ends: its next op gets
+ *   -ETIMEDOUT, the data in flight is dropped, and the receiver's next send
+ *   draws a reset.
+ * - Not modelled: FIN and RST cross the network at once, whatever the
+ *   partition or the latency (a receiver still reads every byte sent before
+ *   the FIN first).
+ */
+#define ARING_SIM_CONNECT_TIMEOUT_NS (127ull * 1000000000ull)
+#define ARING_SIM_RETRANSMIT_TIMEOUT_NS (924600ull * 1000000ull)
+#define ARING_SIM_MAX_NODES 254u
+
+typedef struct aring_sim_world aring_sim_world;
+
+/*
+ * A new empty world. opts (NULL: all defaults) gives the seed (0: take
+ * ARING_SIM_SEED, else 1), time_limit_ns and the network fields; its other
+ * fields are every node's default sim options.
+ * Returns 0, -EINVAL (world NULL; opts refused as aring_loop_new would),
+ * -ENOMEM.
+ */
+ARING_API int aring_sim_world_new(aring_sim_world **world, const struct aring_sim_opts *opts);
+
+/* Free the world and every node's loop (tasks still blocked are dropped). NULL is a no-op. */
+ARING_API void aring_sim_world_free(aring_sim_world *world);
+
+/*
+ * A new node named name (1 to 63 bytes, unique in the world): an aring loop
+ * on the simulated backend, stored in *node, owned by the world (free it
+ * with aring_sim_world_free, never aring_loop_free). opts may be NULL;
+ * opts->backend is ignored (a node is always a sim loop); opts->sim,
+ * if set, replaces the world's fault rates and latencies for this node,
+ * but the seed and the time limit are always the world's (each node draws
+ * from its own stream of the world's seed). Returns 0, -EINVAL (NULL
+ * argument, bad name, bad opts), -EEXIST (name taken), -ENOSPC (already
+ * ARING_SIM_MAX_NODES nodes), -EBUSY (called while the world runs from a
+ * task: spawn tasks on existing nodes instead), -ENOMEM.
+ */
+ARING_API int aring_sim_node_new(aring_sim_world *world, const char *name,
+				 const struct aring_loop_opts *opts, aring_loop **node);
+
+/*
+ * Run every node until all their tasks returned (0), nothing can ever run
+ * again (-EDEADLK: every task blocked, no event pending anywhere), or
+ * virtual time would pass time_limit_ns (-ETIMEDOUT). Tasks still blocked
+ * stay so: tasks may be spawned and the world run again. Another error of a
+ * node's loop (-ENOMEM) is returned as it is. -EINVAL (world NULL), -EBUSY
+ * (already running).
+ *
+ * aring_run on a node of a world runs only what that node can do without
+ * virtual time passing, then returns -EDEADLK: the world's clock moves
+ * only in aring_sim_world_run.
+ */
+ARING_API int aring_sim_world_run(aring_sim_world *world);
+
+/* The world a node belongs to; NULL for a lone sim loop, a uring loop or NULL. */
+ARING_API aring_sim_world *aring_sim_world_of(aring_loop *node);
+
+/* Virtual time of the world (aring_now_ns of any of its nodes). */
+ARING_API uint64_t aring_sim_world_now_ns(aring_sim_world *world);
+
+/*
+ * Digest of the whole world: every SQE and CQE of every node, with its
+ * virtual time, in node order. aring_sim_trace_hash() of a node of a world
+ * returns this same digest. 0 for NULL.
+ */
+ARING_API uint64_t aring_sim_world_trace_hash(aring_sim_world *world);
+
+/*
+ * The node's address: a struct sockaddr_in, 10.0.0.(i+1) port 0 (a lone
+ * sim loop is 10.0.0.1). Copies up to *addrlen bytes, sets *addrlen to the
+ * full size. Returns 0, -EINVAL (not a sim loop; NULL argument).
+ */
+ARING_API int aring_sim_node_addr(aring_loop *node, struct sockaddr *addr, socklen_t *addrlen);
+
+/*
+ * Resolve a node's name in the world of `node` (any node of it, or a lone
+ * sim loop, whose only name is "localhost"): its address as
+ * aring_sim_node_addr gives it. "localhost" is always 127.0.0.1.
+ * aring_getaddrinfo on a sim loop resolves through this.
+ * Returns 0, -ENOENT (no such node), -EINVAL (NULL argument, not a sim loop).
+ */
+ARING_API int aring_sim_resolve(aring_loop *node, const char *name, struct sockaddr *addr,
+				socklen_t *addrlen);
+
+#define ARING_SIM_ONE_WAY 1u
+
+/*
+ * Cut the network between nodes a and b of one world: both ways, or with
+ * ARING_SIM_ONE_WAY only from a to b. Traffic is held, not lost (see the TCP
+ * timeouts above), until aring_sim_heal. Partitioning a cut link again is a
+ * no-op. Callable from a task of any node or between runs.
+ * Returns 0, -EINVAL (not nodes of one world, a == b, unknown flags).
+ */
+ARING_API int aring_sim_partition(aring_loop *a, aring_loop *b, unsigned flags);
+
+/* Restore both directions between a and b. Returns 0, -EINVAL as aring_sim_partition. */
+ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b);
+
+/*
+ * Change fault rates and latencies while running: from opts, every field
+ * but seed and time_limit_ns is applied to the loop (a node or a lone sim
+ * loop) from its next op on; the net_* fields apply to the node's world.
+ * Returns 0, -EINVAL (not a sim loop, opts NULL or refused as by
+ * aring_loop_new).
+ */
+ARING_API int aring_sim_set_faults(aring_loop *loop, const struct aring_sim_opts *opts);
+/* The same for every node of a world, and its network. 0 or -EINVAL. */
+ARING_API int aring_sim_world_set_faults(aring_sim_world *world, const struct aring_sim_opts *opts);
 /* ---------------------------------------------------------------- crashes */
 
 /*
@@ -181,9 +339,11 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig);
  * - Every request of its ring is dropped (no CQE reaches anyone); an SQE
  *   queued and not yet submitted is issued first, so a write the program
  *   handed over may land in the page cache before the power goes.
- * - Every fd is closed: sockets as by close (the peer reads EOF, or gets
- *   -ECONNRESET on its next send), pipes (fds 0, 1, 2 too: what the
- *   program wrote to stdout and did not get read is gone).
+ * - Every fd is closed. A connection to another node is reset: that
+ *   node's end gets -ECONNRESET at its next op (what was in flight is
+ *   lost). A connection within the node ends as by close. Pipes go too
+ *   (fds 0, 1, 2: what the program wrote to stdout and was not read is
+ *   gone).
  * - Its disk keeps what was durable plus a seed-chosen part of the rest.
  * - Then the node is down with a fresh fd table (0, 1, 2 new pipes): its
  *   disk can still be inspected by ops on the loop (a controller's), and

@@ -20,6 +20,7 @@ void aring__sim_destroy(void *ex)
 
 	if (!s)
 		return;
+	aring__sim_fault_loop_end(s);
 	/* The sim's ends of fds 0, 1, 2. */
 	aring__sim_stdio_close(s);
 	aring__sim_fs_destroy(s);
@@ -64,6 +65,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->opts = *so;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
+	aring__sim_fault_loop_new(s);
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);
 	aring__sim_prng_seed(&s->rng_cancel, s->seed, SIM_STREAM_CANCEL);

@@ -36,8 +36,13 @@
  * source name is gone) is undone. What is then unreachable from "/" is
  * gone.
  *
- * Faults (struct aring_sim_opts, ppm; every decision goes through
- * aring__sim_disk_fault()):
+ * Faults (struct aring_sim_opts, ppm): each is drawn from the disk's own
+ * stream of the seed and goes through the sim's one fault mechanism
+ * (aring__sim_fault_record(), sim/fault.c), so the swarm records, replays
+ * and shrinks them like every other fault (kinds ARING_SIM_FAULT_DISK_*).
+ * The crash's own choices (what each unsynced change becomes) are drawn
+ * from the same stream but are not fault decisions: a crash is the
+ * scenario's act, and shrinking removes faults, not crash outcomes.
  *   disk_read_error_ppm   per read of a regular file: one sector of the
  *                         range goes bad; a read reaching a bad sector ends
  *                         short before it, or fails with -EIO if it starts
@@ -102,15 +107,27 @@ static void dref_put(struct sim_inode *i)
 
 /* ---------------------------------------------------------------- faults */
 
-bool aring__sim_disk_fault(struct sim *s, enum sim_disk_fault kind, uint32_t ppm)
+/* A drawn disk fault goes through the sim's one fault mechanism (sim/fault.c). */
+static bool disk_fault_record(struct sim *s, enum sim_disk_fault kind, unsigned opcode)
 {
-	bool hit = aring__sim_prng_ppm(&s->rng_disk, ppm);
+	static const unsigned public_kind[] = {
+		[SIM_DISK_READ_EIO] = ARING_SIM_FAULT_DISK_READ,
+		[SIM_DISK_FSYNC_EIO] = ARING_SIM_FAULT_DISK_FSYNC,
+		[SIM_DISK_NOSPC] = ARING_SIM_FAULT_DISK_NOSPACE,
+	};
 
-	if (hit) {
-		s->stats.errors_injected++;
-		aring__sim_trace_note(s, "disk_fault", (uint64_t)kind, 0);
-	}
-	return hit;
+	if (!aring__sim_fault_record(s, public_kind[kind], opcode,
+				     kind == SIM_DISK_NOSPC ? -ENOSPC : -EIO))
+		return false;
+	s->stats.errors_injected++;
+	return true;
+}
+
+bool aring__sim_disk_fault(struct sim *s, enum sim_disk_fault kind, uint32_t ppm, unsigned opcode)
+{
+	if (!aring__sim_prng_ppm(&s->rng_disk, ppm))
+		return false;
+	return disk_fault_record(s, kind, opcode);
 }
 
 uint64_t aring__sim_disk_capacity(const struct sim *s)
@@ -120,8 +137,8 @@ uint64_t aring__sim_disk_capacity(const struct sim *s)
 
 int aring__sim_disk_nospace(struct sim *s, struct sim_req *r)
 {
-	(void)r;
-	return aring__sim_disk_fault(s, SIM_DISK_NOSPC, s->opts.disk_nospace_ppm) ? -ENOSPC : 0;
+	return aring__sim_disk_fault(s, SIM_DISK_NOSPC, s->opts.disk_nospace_ppm, r->opcode) ? -ENOSPC
+											     : 0;
 }
 
 static void bad_heal(struct sim_inode *i, uint64_t off, uint64_t len)
@@ -143,10 +160,13 @@ uint64_t aring__sim_disk_read_ok(struct sim *s, struct sim_inode *i, uint64_t of
 	uint64_t first = UINT64_MAX;
 	uint32_t k;
 
-	if (n && aring__sim_disk_fault(s, SIM_DISK_READ_EIO, s->opts.disk_read_error_ppm)) {
+	/* The sector is drawn whether or not the run suppresses the fault. */
+	if (n && aring__sim_prng_ppm(&s->rng_disk, s->opts.disk_read_error_ppm)) {
 		uint64_t sec = aring__sim_prng_range(&s->rng_disk, off / SECTOR, (off + n - 1) / SECTOR);
 
-		if (i->nbad == i->bad_cap) {
+		if (!disk_fault_record(s, SIM_DISK_READ_EIO, IORING_OP_READ))
+			sec = UINT64_MAX;
+		if (sec != UINT64_MAX && i->nbad == i->bad_cap) {
 			uint32_t cap = i->bad_cap ? i->bad_cap * 2 : 4;
 			uint64_t *b = realloc(i->bad, cap * sizeof(*b));
 
@@ -155,7 +175,7 @@ uint64_t aring__sim_disk_read_ok(struct sim *s, struct sim_inode *i, uint64_t of
 				i->bad_cap = cap;
 			}
 		}
-		if (i->nbad < i->bad_cap)
+		if (sec != UINT64_MAX && i->nbad < i->bad_cap)
 			i->bad[i->nbad++] = sec;
 	}
 	for (k = 0; k < i->nbad; k++) {
@@ -560,7 +580,8 @@ int aring__sim_disk_fsync(struct sim *s, struct sim_inode *i)
 	if (i->type != SIM_I_REG)
 		return 0;
 	if (!i->fsync_failed &&
-	    aring__sim_disk_fault(s, SIM_DISK_FSYNC_EIO, s->opts.disk_fsync_error_ppm)) {
+	    aring__sim_disk_fault(s, SIM_DISK_FSYNC_EIO, s->opts.disk_fsync_error_ppm,
+				  IORING_OP_FSYNC)) {
 		/* Linux: the dirty pages were dropped (mapping_set_error); reported once. */
 		i->fsync_failed = true;
 		recs_free(i);

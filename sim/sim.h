@@ -412,6 +412,7 @@ struct sim {
 	uint64_t hash;
 	bool trace;
 	struct sim_stats_priv stats;
+	char node_name[24];           /* in fault records (fault.c): "loop<n>" */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)
@@ -485,6 +486,30 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r);
 bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
 /* Bytes r may move now (applies an injected short transfer to want). */
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
+/*
+ * The one mechanism of every fault source: number a fault decision that was
+ * drawn (a hit), record it, and say whether it takes effect (false: the run
+ * suppresses it). The caller draws the same random numbers either way.
+ */
+bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail);
+/* Draw a hit with probability ppm from rng, then aring__sim_fault_record(). */
+bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
+			     unsigned opcode);
+/* A loop is made / freed (its name; the filter from the environment; virtual time). */
+void aring__sim_fault_loop_new(struct sim *s);
+void aring__sim_fault_loop_end(struct sim *s);
+/*
+ * A run begins (swarm.c): numbering from 1, and the filter: from the
+ * environment (from_env), else keep[0..nkeep-1] only, or keep NULL: all;
+ * log: record each decision that takes effect.
+ */
+void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, bool log);
+/* The decisions logged in this run. */
+size_t aring__sim_faults_log(const struct aring_sim_fault **log);
+/* Decisions numbered in this run (suppressed ones too). */
+uint64_t aring__sim_faults_count(void);
+/* Virtual time of this run's loops that ended. */
+uint64_t aring__sim_faults_virtual_ns(void);
 
 /* ---------------------------------------------------------------- files */
 
@@ -580,9 +605,9 @@ int aring__sim_disk_nospace(struct sim *s, struct sim_req *r);
 uint64_t aring__sim_disk_capacity(const struct sim *s);
 /* The crash: what each file and directory keeps (fds are already closed). */
 void aring__sim_disk_crash(struct sim *s);
-/* The one place a disk fault is decided (the swarm records and replays these). */
+/* A disk fault drawn with ppm, through aring__sim_fault_record(): true if it takes effect. */
 enum sim_disk_fault { SIM_DISK_READ_EIO = 1, SIM_DISK_FSYNC_EIO, SIM_DISK_NOSPC };
-bool aring__sim_disk_fault(struct sim *s, enum sim_disk_fault kind, uint32_t ppm);
+bool aring__sim_disk_fault(struct sim *s, enum sim_disk_fault kind, uint32_t ppm, unsigned opcode);
 /* The durable tree := the live one (at start, after a crash). */
 void aring__sim_disk_durable_from_live(struct sim *s);
 /* fs.c: the live tree := the durable one; what is unreachable is freed. */

@@ -69,6 +69,10 @@ int th_tcp_pair(aring_loop *loop, int *client, int *server);
  * Run the tests of one file over the configurations in `backends`.
  * Exit status: 0 all passed, 1 a failure, 77 (skip) only when `skip_why` is
  * set by the caller before calling (the running kernel lacks a feature).
+ * The sim runs seeds 1, 2 and 0x5eed; ARING_SIM_SEED=<n> only seed n;
+ * ARING_SIM_SEEDS=<n> or <a>..<b> those seeds through aring_sim_swarm (each
+ * in its own process, a crash or hang a failing seed, each failing seed
+ * printed with its replay command).
  */
 int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsigned backends);
 

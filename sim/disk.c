@@ -97,11 +97,13 @@ static void dref_get(struct sim_inode *i)
 		i->dref++;
 }
 
-static void dref_put(struct sim_inode *i)
+/* The last durable reference gone: the inode may be freed (unless fs-wide work is under way). */
+static void dref_put(struct sim *s, struct sim_inode *i)
 {
 	if (i) {
 		assert(i->dref > 0);
-		i->dref--;
+		if (--i->dref == 0 && !s->disk_batch)
+			aring__sim_inode_maybe_free(s, i);
 	}
 }
 
@@ -342,7 +344,7 @@ static void recs_free(struct sim_inode *i)
 	i->recs_tail = &i->recs;
 }
 
-void aring__sim_disk_inode_free(struct sim_inode *i)
+void aring__sim_disk_inode_free(struct sim *s, struct sim_inode *i)
 {
 	uint64_t pg;
 
@@ -358,7 +360,7 @@ void aring__sim_disk_inode_free(struct sim_inode *i)
 		struct sim_dent *d = i->dents;
 
 		i->dents = d->next;
-		dref_put(d->inode);
+		dref_put(s, d->inode);
 		free(d);
 	}
 }
@@ -439,17 +441,17 @@ static struct sim_dent **dent_find(struct sim_inode *dir, const char *name)
 }
 
 /* Make name in dir durably name inode (NULL: no entry). */
-static void dent_set(struct sim_inode *dir, const char *name, struct sim_inode *inode)
+static void dent_set(struct sim *s, struct sim_inode *dir, const char *name, struct sim_inode *inode)
 {
 	struct sim_dent **pp = dent_find(dir, name), *d = *pp;
 
 	if (d && inode) {
 		dref_get(inode);
-		dref_put(d->inode);
+		dref_put(s, d->inode);
 		d->inode = inode;
 	} else if (d) {
 		*pp = d->next;
-		dref_put(d->inode);
+		dref_put(s, d->inode);
 		free(d);
 	} else if (inode) {
 		size_t n = strlen(name) + 1;
@@ -482,24 +484,24 @@ static bool nsop_applies(const struct sim_nsop *op)
 	return true;
 }
 
-static void nsop_apply(struct sim_nsop *op)
+static void nsop_apply(struct sim *s, struct sim_nsop *op)
 {
 	unsigned k;
 
 	if (!nsop_applies(op))
 		return;
 	for (k = 0; k < op->n; k++)
-		dent_set(op->act[k].dir, op->act[k].name, op->act[k].inode);
+		dent_set(s, op->act[k].dir, op->act[k].name, op->act[k].inode);
 }
 
-static void nsop_free(struct sim_nsop *op)
+static void nsop_free(struct sim *s, struct sim_nsop *op)
 {
 	unsigned k;
 
 	for (k = 0; k < op->n; k++) {
-		dref_put(op->act[k].dir);
-		dref_put(op->act[k].inode);
-		dref_put(op->act[k].expect);
+		dref_put(s, op->act[k].dir);
+		dref_put(s, op->act[k].inode);
+		dref_put(s, op->act[k].expect);
 		free(op->act[k].name);
 	}
 	free(op);
@@ -558,8 +560,8 @@ static void dir_sync(struct sim *s, struct sim_inode *dir)
 	for (;;) {
 		op = s->nsops;
 		s->nsops = op->next;
-		nsop_apply(op);
-		nsop_free(op);
+		nsop_apply(s, op);
+		nsop_free(s, op);
 		if (op == last)
 			break;
 	}
@@ -680,14 +682,16 @@ void aring__sim_disk_durable_from_live(struct sim *s)
 {
 	struct sim_inode *i;
 	struct sim_list *l;
+	bool batch = s->disk_batch;
 
+	s->disk_batch = true; /* nothing is freed while the list is walked */
 	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
 		i = sim_container_of(l, struct sim_inode, all);
 		while (i->dents) {
 			struct sim_dent *d = i->dents;
 
 			i->dents = d->next;
-			dref_put(d->inode);
+			dref_put(s, d->inode);
 			free(d);
 		}
 	}
@@ -699,10 +703,11 @@ void aring__sim_disk_durable_from_live(struct sim *s)
 			for (e = i->ents.next; e != &i->ents; e = e->next) {
 				struct sim_dirent *de = sim_container_of(e, struct sim_dirent, in_dir);
 
-				dent_set(i, de->name, de->inode);
+				dent_set(s, i, de->name, de->inode);
 			}
 		}
 	}
+	s->disk_batch = batch;
 }
 
 void aring__sim_disk_init(struct sim *s)
@@ -719,7 +724,7 @@ void aring__sim_disk_destroy(struct sim *s)
 		struct sim_nsop *op = s->nsops;
 
 		s->nsops = op->next;
-		nsop_free(op);
+		nsop_free(s, op);
 	}
 	s->nsops_tail = &s->nsops;
 }
@@ -729,14 +734,15 @@ void aring__sim_disk_crash(struct sim *s)
 	struct sim_list *l;
 	uint64_t kept = 0, lost = 0, torn = 0;
 
+	s->disk_batch = true; /* fs.c's rebuild frees what is left unreachable */
 	/* Namespace changes, in order: each kept or undone. */
 	while (s->nsops) {
 		struct sim_nsop *op = s->nsops;
 
 		s->nsops = op->next;
 		if (aring__sim_prng_next(&s->rng_disk) & 1)
-			nsop_apply(op);
-		nsop_free(op);
+			nsop_apply(s, op);
+		nsop_free(s, op);
 	}
 	s->nsops_tail = &s->nsops;
 	/* File data: the durable image plus each change lost, kept or torn. */
@@ -766,4 +772,5 @@ void aring__sim_disk_crash(struct sim *s)
 	}
 	aring__sim_trace_note(s, "crash_disk", kept, lost * 65536 + torn);
 	aring__sim_fs_rebuild(s);
+	s->disk_batch = false;
 }

@@ -200,7 +200,7 @@ static void inode_free(struct sim *s, struct sim_inode *i)
 {
 	assert(sim_list_empty(&i->ents) && !i->kids && !i->dref);
 	sim_list_del(&i->all);
-	aring__sim_disk_inode_free(i);
+	aring__sim_disk_inode_free(s, i);
 	pages_free(s, i, 0);
 	free(i->pages);
 	free(i->target);
@@ -227,6 +227,11 @@ static void inode_maybe_free(struct sim *s, struct sim_inode *i)
 		inode_free(s, i);
 		i = up;
 	}
+}
+
+void aring__sim_inode_maybe_free(struct sim *s, struct sim_inode *i)
+{
+	inode_maybe_free(s, i);
 }
 
 static void set_parent(struct sim_inode *d, struct sim_inode *parent)
@@ -743,9 +748,10 @@ void aring__sim_fs_destroy(struct sim *s)
 		struct sim_list *l;
 
 		/* Every inode goes, whatever still names it (live or durable). */
+		s->disk_batch = true;
 		aring__sim_disk_destroy(s);
 		for (l = s->inodes.next; l != &s->inodes; l = l->next)
-			aring__sim_disk_inode_free(sim_container_of(l, struct sim_inode, all));
+			aring__sim_disk_inode_free(s, sim_container_of(l, struct sim_inode, all));
 		live_tree_clear(s);
 		while (!sim_list_empty(&s->inodes)) {
 			struct sim_inode *i = sim_container_of(s->inodes.next, struct sim_inode, all);

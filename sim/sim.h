@@ -408,6 +408,7 @@ struct sim {
 	struct sim_prng rng_disk;     /* disk faults and crash outcomes */
 	bool crashing;                /* aring_sim_crash: every request can be stopped */
 	bool down;                    /* crashed and not restarted */
+	bool disk_batch;              /* fs-wide durability work: inodes are freed after it */
 	/* trace */
 	uint64_t hash;
 	bool trace;
@@ -578,7 +579,9 @@ void aring__sim_disk_init(struct sim *s);
 /* Free every durability record (before the inodes go). */
 void aring__sim_disk_destroy(struct sim *s);
 /* Free i's durable image, records and bad sectors. */
-void aring__sim_disk_inode_free(struct sim_inode *i);
+void aring__sim_disk_inode_free(struct sim *s, struct sim_inode *i);
+/* fs.c: free i if nothing (name, fd, child, durable reference) refers to it any more. */
+void aring__sim_inode_maybe_free(struct sim *s, struct sim_inode *i);
 /* Unsynced changes of a regular file, after the live file changed. */
 int aring__sim_disk_note_write(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t len);
 int aring__sim_disk_note_zero(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t len);

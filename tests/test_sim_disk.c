@@ -568,6 +568,45 @@ static void test_nospace(void)
 	crash_round(&rate, seed_of(0), nospace_rate_task, NULL, NULL);
 }
 
+/* Replaced files are freed once no durable name needs them: the disk does not fill up. */
+static int replace_task(aring_loop *loop, void *arg)
+{
+	static char buf[32768];
+	int k, fd;
+
+	(void)arg;
+	for (k = 0; k < 20; k++) {
+		memset(buf, 'a' + k, sizeof(buf));
+		fd = aring_openat(loop, AT_FDCWD, "/tmp/name.tmp", O_CREAT | O_EXCL | O_WRONLY, 0644,
+				  NULL);
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL(aring_write(loop, fd, buf, sizeof(buf), 0, NULL), (int)sizeof(buf));
+		CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
+		CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+		CU_ASSERT_EQUAL(aring_renameat(loop, AT_FDCWD, "/tmp/name.tmp", AT_FDCWD, "/tmp/name",
+					       0, NULL), 0);
+		CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	}
+	return 0;
+}
+
+static int replace_check(aring_loop *loop, void *arg)
+{
+	static char buf[32768];
+
+	(void)arg;
+	CU_ASSERT_EQUAL(slurp(loop, "/tmp/name", buf, sizeof(buf)), (int)sizeof(buf));
+	CU_ASSERT_EQUAL(buf[0], 'a' + 19);
+	return 0;
+}
+
+static void test_replaced_files_freed(void)
+{
+	struct aring_sim_opts so = { .disk_size_bytes = 128 * 1024 };
+
+	crash_round(&so, seed_of(0), replace_task, replace_check, NULL);
+}
+
 /* ---------------------------------------------------------------- crash and restart */
 
 static int idle_task(aring_loop *loop, void *arg)
@@ -899,6 +938,7 @@ static CU_TestInfo tests[] = {
 	{ "fsync_eio", test_fsync_eio },
 	{ "read_eio", test_read_eio },
 	{ "nospace", test_nospace },
+	{ "replaced_files_freed", test_replaced_files_freed },
 	{ "crash_restart_api", test_crash_restart_api },
 	{ "crash_from_controller", test_crash_from_controller },
 	{ "crash_deterministic", test_crash_deterministic },

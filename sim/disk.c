@@ -10,7 +10,9 @@
  * that extends). What counts as a sync:
  *   - fsync and fdatasync (IORING_OP_FSYNC, with or without
  *     IORING_FSYNC_DATASYNC) of any fd of the file make every change
- *     durable: data and size;
+ *     durable: data and size; so does a write that completes on an fd
+ *     opened O_DSYNC or O_SYNC, or with RWF_DSYNC or RWF_SYNC (as if an
+ *     fdatasync followed it: its -EIO fault is the write's result);
  *   - sync_file_range with SYNC_FILE_RANGE_WRITE and
  *     SYNC_FILE_RANGE_WAIT_AFTER makes the data of the range [off, off+len)
  *     (len 0: to the end of the file) durable, but not the size (Linux

@@ -1060,6 +1060,16 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		else
 			ret = wr ? aring__sim_reg_write(s, f, &v, n, off)
 				 : aring__sim_reg_read(s, f, &v, n, off);
+		/* O_DSYNC / O_SYNC / RWF_DSYNC / RWF_SYNC: durable once it completes, as if
+		 * fdatasync followed (kernel generic_write_sync()); its writeback error is the
+		 * write's result. */
+		if (wr && ret > 0 && ((f->flags & O_DSYNC) ||
+				      ((unsigned)r->sqe.rw_flags & (RWF_DSYNC | RWF_SYNC)))) {
+			int err = aring__sim_disk_fsync(s, f->inode);
+
+			if (err)
+				ret = err;
+		}
 		if (ret > 0 && (r->sqe.off == UINT64_MAX || (wr && (f->flags & O_APPEND))))
 			f->pos = off + (uint64_t)ret;
 		r->res = (int32_t)ret;
@@ -1321,7 +1331,8 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 		}
 	}
 	f = aring__sim_file_new(s, i->type == SIM_I_DIR ? SIM_F_DIR : SIM_F_REG,
-				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH)));
+				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | O_SYNC |
+					       O_DSYNC)));
 	if (!f)
 		return -ENOMEM;
 	f->inode = i;

@@ -305,7 +305,7 @@ enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOC
 struct sim_file {
 	enum sim_ftype type;
 	uint32_t refs;
-	int flags;                     /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH */
+	int flags;                     /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | O_SYNC | O_DSYNC */
 	uint64_t pos;
 	struct sim_inode *inode;
 	struct sim_pipe *pipe;

@@ -226,6 +226,46 @@ static void test_unsynced_append(void)
 	CU_ASSERT(sizes[4] > 0); /* kept (or torn with the last sector kept) */
 }
 
+/* A write on an O_DSYNC fd is durable when it completes. */
+static int dsync_setup(aring_loop *loop, void *arg)
+{
+	char buf[4096];
+	int fd;
+
+	(void)arg;
+	memset(buf, 'a', sizeof(buf));
+	fd = put(loop, "/tmp/f", 0, buf, sizeof(buf), 0);
+	CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
+	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_WRONLY | O_DSYNC, 0, NULL);
+	memset(buf, 'b', sizeof(buf));
+	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, sizeof(buf), 0, NULL), 4096);
+	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, 100, 4096, NULL), 100);
+	return 0;
+}
+
+static int dsync_check(aring_loop *loop, void *arg)
+{
+	char buf[8192];
+	int k;
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(slurp(loop, "/tmp/f", buf, sizeof(buf)), 4196);
+	for (k = 0; k < 4196; k++)
+		if (buf[k] != 'b')
+			break;
+	CU_ASSERT_EQUAL(k, 4196);
+	return 0;
+}
+
+static void test_dsync_write(void)
+{
+	unsigned k;
+
+	for (k = 0; k < SEEDS; k++)
+		crash_round(NULL, seed_of(k), dsync_setup, dsync_check, NULL);
+}
+
 /* ---------------------------------------------------------------- names */
 
 struct names {
@@ -931,6 +971,7 @@ static CU_TestInfo tests[] = {
 	{ "synced_survives", test_synced_survives },
 	{ "unsynced_lost_kept_torn", test_unsynced_lost_kept_torn },
 	{ "unsynced_append", test_unsynced_append },
+	{ "dsync_write", test_dsync_write },
 	{ "create_needs_dir_fsync", test_create_needs_dir_fsync },
 	{ "mkdir_unlink", test_mkdir_unlink },
 	{ "rename_atomic", test_rename_atomic },

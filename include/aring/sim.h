@@ -311,7 +311,9 @@ ARING_API int aring_sim_world_set_faults(aring_sim_world *world, const struct ar
 /*
  * Durability, as a crash sees it (details in sim/disk.c):
  * - A write (or a truncate, or a fallocate) to a regular file is durable
- *   once an fsync or fdatasync of the file completed after it. A
+ *   once an fsync or fdatasync of the file completed after it; a write on
+ *   an fd opened O_DSYNC or O_SYNC (or with RWF_DSYNC, RWF_SYNC) is
+ *   durable when it completes. A
  *   sync_file_range with SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
  *   makes the data of writes within its range (len 0: to the end) durable,
  *   but not the file's size (Linux writes no metadata for it).

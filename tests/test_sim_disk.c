@@ -75,6 +75,19 @@ static int slurp(aring_loop *loop, const char *path, void *buf, unsigned len)
 	return n;
 }
 
+/* /tmp/f made durable (data, size and name) with len bytes of 'a': its fd. */
+static int durable_file(aring_loop *loop, unsigned len)
+{
+	static char buf[8192];
+	int fd;
+
+	memset(buf, 'a', sizeof(buf));
+	fd = put(loop, "/tmp/f", 0, buf, len, 0);
+	CU_ASSERT_EQUAL(aring_fsync(loop, fd, IORING_FSYNC_DATASYNC, NULL), 0);
+	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	return fd;
+}
+
 /* ---------------------------------------------------------------- synced data survives */
 
 static int synced_setup(aring_loop *loop, void *arg)
@@ -83,10 +96,7 @@ static int synced_setup(aring_loop *loop, void *arg)
 	int fd;
 
 	(void)arg;
-	memset(buf, 'a', sizeof(buf));
-	fd = put(loop, "/tmp/f", 0, buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(aring_fsync(loop, fd, IORING_FSYNC_DATASYNC, NULL), 0);
-	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = durable_file(loop, sizeof(buf));
 	/* unsynced: an append, a second file, a truncate-free overwrite elsewhere */
 	memset(buf, 'b', sizeof(buf));
 	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, sizeof(buf), 3000, NULL), 3000);
@@ -129,10 +139,7 @@ static int overwrite_setup(aring_loop *loop, void *arg)
 	char buf[8192];
 	int fd;
 
-	memset(buf, 'a', sizeof(buf));
-	fd = put(loop, "/tmp/f", 0, buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
-	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = durable_file(loop, sizeof(buf));
 	memset(buf, 'b', sizeof(buf));
 	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, (unsigned)o->len, o->off, NULL), (int)o->len);
 	return 0;
@@ -192,10 +199,7 @@ static int append_setup(aring_loop *loop, void *arg)
 	int fd;
 
 	(void)arg;
-	memset(buf, 'a', sizeof(buf));
-	fd = put(loop, "/tmp/f", 0, buf, 1024, 0);
-	CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
-	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = durable_file(loop, 1024);
 	memset(buf, 'b', sizeof(buf));
 	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, 2048, 1024, NULL), 2048);
 	return 0;
@@ -233,10 +237,7 @@ static int dsync_setup(aring_loop *loop, void *arg)
 	int fd;
 
 	(void)arg;
-	memset(buf, 'a', sizeof(buf));
-	fd = put(loop, "/tmp/f", 0, buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
-	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = durable_file(loop, sizeof(buf));
 	fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_WRONLY | O_DSYNC, 0, NULL);
 	memset(buf, 'b', sizeof(buf));
 	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, sizeof(buf), 0, NULL), 4096);
@@ -416,10 +417,7 @@ static int sfr_setup(aring_loop *loop, void *arg)
 	int fd;
 
 	(void)arg;
-	memset(buf, 'a', sizeof(buf));
-	fd = put(loop, "/tmp/f", 0, buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(aring_fsync(loop, fd, 0, NULL), 0);
-	CU_ASSERT_EQUAL(fsync_path(loop, "/tmp"), 0);
+	fd = durable_file(loop, sizeof(buf));
 	memset(buf, 'b', sizeof(buf));
 	CU_ASSERT_EQUAL(aring_write(loop, fd, buf, sizeof(buf), 0, NULL), 4096);
 	/* [1024, 3072) of it made durable; the rest may go */

@@ -56,5 +56,8 @@ struct aring__backend {
 
 int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out);
 int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out);
+/* The sim learns its loop (node identity, the scheduling shuffle). */
+struct aring_loop;
+void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop);
 
 #endif /* ARING_CORE_BACKEND_H */

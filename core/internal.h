@@ -295,6 +295,8 @@ struct aring_loop {
 	unsigned batch_handoffs;         /* waiters woken into this batch (core/wait.c) */
 	uint64_t sig_pending;            /* sim: signals raised and not yet waited for (bit sig-1) */
 	struct aring__waitq sigq;        /* sim: tasks in aring_signal_wait */
+	/* sim: reorders each new batch (aring_sim_opts.shuffle_ppm); NULL elsewhere */
+	void (*shuffle)(aring_loop *loop, struct aring__taskq *batch);
 	aring_task *tasks;               /* every task not yet freed (aring__loop_crash) */
 };
 

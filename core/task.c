@@ -80,6 +80,8 @@ static aring_task *next_batch(aring_loop *loop)
 		loop->batch = loop->ready;
 		loop->ready.head = loop->ready.tail = NULL;
 		loop->batch_handoffs = 0;
+		if (ARING_UNLIKELY(loop->shuffle != NULL))
+			loop->shuffle(loop, &loop->batch);
 		next = aring__taskq_pop(&loop->batch);
 	} while (!next);
 	return next;
@@ -306,6 +308,8 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 			loop->batch = loop->ready;
 			loop->ready.head = loop->ready.tail = NULL;
 			loop->batch_handoffs = 0;
+			if (ARING_UNLIKELY(loop->shuffle != NULL))
+				loop->shuffle(loop, &loop->batch);
 			continue;
 		}
 		next = aring__taskq_pop(&loop->batch);

@@ -16,7 +16,11 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	/* A latency past the bound would push virtual time toward overflow. */
 	if (o->latency_min_ns > o->latency_max_ns || o->latency_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
-	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 ||
+	if (o->flags & ~ARING_SIM_FLAGS_ALL)
+		return -EINVAL;
+	if (o->cancel_race_ppm > 1000000 || o->sq_full_ppm > 1000000 || o->cq_pressure_ppm > 1000000)
+		return -EINVAL;
+	if (o->net_reset_ppm > 1000000 || o->net_clog_ppm > 1000000 || o->shuffle_ppm > 1000000 ||
 	    o->net_latency_min_ns > o->net_latency_max_ns ||
 	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
 	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
@@ -64,6 +68,9 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 	st->cancels_injected = s->stats.cancels_injected;
 	st->shorts_injected = s->stats.shorts_injected;
 	st->errors_injected = s->stats.errors_injected;
+	st->cancel_races = s->stats.cancel_races;
+	st->sq_full_injected = s->stats.sq_full_injected;
+	st->cq_pressure_injected = s->stats.cq_pressure_injected;
 	return 0;
 }
 
@@ -218,7 +225,7 @@ ARING_API int aring_sim_crash(aring_loop *node)
 	/* The process's fds: files, pipes (0, 1, 2 too), sockets (a peer on the node sees the close). */
 	aring__sim_stdio_close(s);
 	for (fd = 0; fd < s->fds_cap; fd++) {
-		struct sim_file *f = aring__sim_fd_remove(s, (int)fd);
+		struct sim_file *f = aring__sim_fd_remove(s, sim_fd_number(s, fd));
 
 		if (f)
 			aring__sim_file_put(s, f);
@@ -245,4 +252,14 @@ ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg)
 	aring__sim_trace_note(s, "restart", 0, 0);
 	s->down = false;
 	return 0;
+}
+
+ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
+				aring_sim_dirent_fn fn, void *arg)
+{
+	struct sim *s = sim_from_loop(loop);
+
+	if (!s || !fn)
+		return -EINVAL;
+	return aring__sim_readdir(s, dfd, path, fn, arg);
 }

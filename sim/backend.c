@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "sim/sim.h"
 
 void aring__sim_destroy(void *ex);
@@ -26,6 +27,7 @@ void aring__sim_destroy(void *ex)
 	aring__sim_fs_destroy(s);
 	aring__sim_net_destroy(s);
 	free(s->heap);
+	free(s->shuffle_buf);
 	free(s);
 }
 
@@ -42,6 +44,52 @@ uint64_t aring__sim_seed_from_env(void)
 	if (errno || *end || v == 0)
 		return 1;
 	return v;
+}
+
+/*
+ * The ring's own faults at submit (include/aring/sim.h): an SQ that stays
+ * full (io_uring_enter(2) -EAGAIN, nothing taken) and CQ overflow pressure
+ * (a CQ that holds only a few CQEs: the soft ring's overflow list takes the
+ * rest).
+ */
+static int sim_submit(struct aring__backend *be, unsigned wait_nr)
+{
+	struct sim *s = sim_of(be);
+
+	if (!s->sq_stuck && be->ops->sq_ready(be) &&
+	    aring__sim_prng_ppm(&s->rng_ring, s->opts.sq_full_ppm)) {
+		s->sq_stuck = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
+		aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+	}
+	if (s->sq_stuck) {
+		s->sq_stuck--;
+		s->stats.sq_full_injected++;
+		return -EAGAIN;
+	}
+	if (s->opts.cq_pressure_ppm) {
+		unsigned limit = 0;
+
+		if (aring__sim_prng_ppm(&s->rng_ring, s->opts.cq_pressure_ppm)) {
+			limit = (unsigned)aring__sim_prng_range(&s->rng_ring, 1, 8);
+			s->stats.cq_pressure_injected++;
+			aring__sim_trace_note(s, "cq_pressure", limit, 0);
+		}
+		aring__soft_set_cq_limit(s->ring, limit);
+	}
+	return s->soft_submit(be, wait_nr);
+}
+
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r)
+{
+	if (r->state != SIM_REQ_EXEC || r->heap_idx == SIM_NO_HEAP ||
+	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm))
+		return false;
+	/* It was completing: it runs now, with its own result. */
+	aring__sim_heap_remove(s, r);
+	aring__sim_heap_push(s, r, s->now_ns);
+	s->stats.cancel_races++;
+	aring__sim_trace_note(s, "cancel_race", r->seq, 0);
+	return true;
 }
 
 int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out)
@@ -65,6 +113,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->opts = *so;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
+	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
 	aring__sim_fault_loop_new(s);
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);
@@ -72,6 +121,8 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	aring__sim_prng_seed(&s->rng_short, s->seed, SIM_STREAM_SHORT);
 	aring__sim_prng_seed(&s->rng_error, s->seed, SIM_STREAM_ERROR);
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
+	aring__sim_prng_seed(&s->rng_shuffle, s->seed, SIM_STREAM_SHUFFLE);
+	aring__sim_prng_seed(&s->rng_ring, s->seed, SIM_STREAM_RING);
 	aring__sim_trace_init(s);
 	ret = aring__sim_net_init(s);
 	if (ret == 0)
@@ -85,5 +136,18 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 		return ret;
 	}
 	*out = aring__soft_backend(s->ring);
+	/* The ring's own faults wrap the soft ring's submit. */
+	s->be_ops = *(*out)->ops;
+	s->soft_submit = s->be_ops.submit;
+	s->be_ops.submit = sim_submit;
+	(*out)->ops = &s->be_ops;
 	return 0;
+}
+
+void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop)
+{
+	struct sim *s = sim_of(be);
+
+	s->loop = loop;
+	loop->shuffle = aring__sim_shuffle;
 }

@@ -25,6 +25,7 @@
  * up to SIM_MAX_FDS; the lowest free one is found in a summarised bitmap.
  */
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -586,9 +587,11 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 
 struct sim_file *aring__sim_fd_get(struct sim *s, int fd)
 {
-	if (fd < 0 || (unsigned)fd >= s->fds_cap)
+	int64_t i = sim_fd_index(s, fd);
+
+	if (i < 0 || (uint64_t)i >= s->fds_cap)
 		return NULL;
-	return s->fds[fd];
+	return s->fds[i];
 }
 
 int aring__sim_fd_install(struct sim *s, struct sim_file *f)
@@ -609,7 +612,7 @@ int aring__sim_fd_install(struct sim *s, struct sim_file *f)
 	}
 	s->fds[fd] = f;
 	aring__sim_bits_set(&s->fd_used, (uint32_t)fd);
-	return (int)fd;
+	return sim_fd_number(s, (uint32_t)fd);
 }
 
 /* Take fd out of the table without closing the file (the caller's ref). */
@@ -618,8 +621,10 @@ struct sim_file *aring__sim_fd_remove(struct sim *s, int fd)
 	struct sim_file *f = aring__sim_fd_get(s, fd);
 
 	if (f) {
-		s->fds[fd] = NULL;
-		aring__sim_bits_clear(&s->fd_used, (uint32_t)fd);
+		uint32_t i = (uint32_t)sim_fd_index(s, fd);
+
+		s->fds[i] = NULL;
+		aring__sim_bits_clear(&s->fd_used, i);
 	}
 	return f;
 }
@@ -740,7 +745,7 @@ void aring__sim_fs_destroy(struct sim *s)
 	if (s->fds) {
 		for (fd = 0; fd < s->fds_cap; fd++)
 			if (s->fds[fd])
-				fd_close(s, (int)fd);
+				fd_close(s, sim_fd_number(s, fd));
 		free(s->fds);
 		s->fds = NULL;
 	}
@@ -1623,19 +1628,39 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = r->sqe.hardlink_flags;
+	const char *oldp = (const char *)(uintptr_t)r->sqe.addr;
+	bool empty = sim_user_ptr_ok(oldp, 1) && !*oldp;
 	struct lookup o, n;
 	int ret;
 
+	/* io_linkat_prep() -> getname_uflags(): "" without AT_EMPTY_PATH. */
+	if (empty && !(flags & AT_EMPTY_PATH)) {
+		r->res = -ENOENT;
+		return SIM_DONE;
+	}
 	if (r->sqe.rw_flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) || r->sqe.buf_index ||
 	    r->sqe.splice_fd_in) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (flags & AT_EMPTY_PATH) {
-		r->res = -EOPNOTSUPP; /* linking an open fd is not modelled */
-		return SIM_DONE;
+	if (empty) {
+		/* do_linkat() with LOOKUP_EMPTY: the file open at sqe->fd. */
+		struct sim_file *f = r->sqe.fd == AT_FDCWD ? NULL : aring__sim_fd_get(s, r->sqe.fd);
+
+		memset(&o, 0, sizeof(o));
+		if (r->sqe.fd == AT_FDCWD || (f && f->type == SIM_F_DIR))
+			ret = -EPERM; /* vfs_link(): a directory */
+		else if (!f)
+			ret = -EBADF;
+		else if (f->type != SIM_F_REG)
+			ret = -EXDEV; /* a pipe's or socket's inode is on another mount */
+		else if (!f->inode->nlink)
+			ret = -ENOENT; /* vfs_link(): an unlinked file */
+		else
+			ret = 0, o.ino = f->inode;
+	} else {
+		ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	}
-	ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	if (!ret && !o.ino)
 		ret = -ENOENT;
 	if (!ret && o.ino->type == SIM_I_DIR)
@@ -1809,3 +1834,36 @@ const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
 	[IORING_OP_LINKAT]          = { .exec = aring__sim_op_linkat },
 	[ARING_OP_FTRUNCATE]        = { .exec = aring__sim_op_ftruncate },
 };
+
+/*
+ * aring_sim_readdir (include/aring/sim.h): the names of a directory, in the
+ * order they were made, without "." and "..". Read permission is needed, as
+ * for getdents64 on a directory opened O_RDONLY (kernel fs/namei.c
+ * may_open()).
+ */
+int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn, void *arg)
+{
+	struct lookup l;
+	struct sim_list *p;
+	int ret = lookup(s, dfd, (uint64_t)(uintptr_t)path, true, &l), n = 0;
+
+	if (ret)
+		return ret;
+	if (!l.ino)
+		return -ENOENT;
+	if (l.ino->type != SIM_I_DIR)
+		return -ENOTDIR;
+	if (!may(l.ino, MAY_R))
+		return -EACCES;
+	for (p = l.ino->ents.next; p != &l.ino->ents; p = p->next) {
+		struct sim_dirent *de = sim_container_of(p, struct sim_dirent, in_dir);
+		unsigned char type = de->inode->type == SIM_I_DIR ? DT_DIR
+				     : de->inode->type == SIM_I_LNK ? DT_LNK : DT_REG;
+
+		ret = fn(arg, de->name, type);
+		if (ret)
+			return ret;
+		n++;
+	}
+	return n;
+}

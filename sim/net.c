@@ -486,7 +486,18 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 			}
 			aring__sim_heap_push(s, r, s->now_ns + (1000000000ull << r->done_bytes));
 			r->done_bytes++;
+			r->syn_answered = false;
 			return SIM_BLOCK;
+		}
+		/* The SYN goes out and its answer (SYN-ACK or RST) comes back. */
+		if (!r->syn_answered) {
+			uint64_t rtt = aring__sim_net_rtt(net, s->node, t->node);
+
+			r->syn_answered = true;
+			if (rtt) {
+				aring__sim_heap_push(s, r, s->now_ns + rtt);
+				return SIM_BLOCK;
+			}
 		}
 	}
 	l = find_listener(t, k->family, a);

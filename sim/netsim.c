@@ -102,6 +102,11 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+uint64_t aring__sim_net_rtt(struct sim_net *n, uint32_t a, uint32_t b)
+{
+	return add_sat(link_latency(n, a, b), link_latency(n, b, a));
+}
+
 int aring__sim_net_send(struct sim_net *n, struct sim *from, struct sim_sock *p, uint32_t len)
 {
 	struct sim_seg *g;

@@ -210,7 +210,7 @@ static int sim_stop(void *ex, struct aring__soft_req *sr)
 	struct sim_req *r = req_of(sr);
 
 	/* A crash stops everything: the node's process is gone (sim/api.c). */
-	if (!s->crashing && !aring__sim_cancellable(r))
+	if (!s->crashing && (!aring__sim_cancellable(r) || aring__sim_fault_cancel_race(ex, r)))
 		return -EALREADY;
 	detach(ex, r);
 	return 0;

@@ -41,6 +41,7 @@
 /* Virtual time starts here (so that an absolute deadline 0 is in the past). */
 #define SIM_START_NS 1000000000ull
 #define SIM_MAX_FDS (1u << 20)      /* fds per loop (-EMFILE beyond), the kernel's nr_open */
+
 #define SIM_MAX_REQS (1u << 20)     /* requests in flight (-EAGAIN beyond: never seen) */
 #define SIM_PIPE_CAP (64u * 1024u)  /* like the kernel's default 16 pages */
 #define SIM_STDIO_CAP (1u << 20)    /* stdin/stdout/stderr pipes */
@@ -133,6 +134,8 @@ enum sim_stream {
 	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
 	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
 	SIM_STREAM_DISK = 32, /* disk faults, crash outcomes (sim/disk.c) */
+	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
+	SIM_STREAM_RING,      /* faults of the ring: cancel races, SQ full, CQ pressure */
 };
 
 uint64_t aring__sim_splitmix64(uint64_t *state);
@@ -339,6 +342,7 @@ struct sim_req {
 	bool fail;                    /* the model asks for REQ_F_FAIL (short transfer) */
 	bool started;                 /* executed once (faults are drawn once) */
 	bool multishot;
+	bool syn_answered;            /* connect across nodes: its round trip is done */
 	int32_t res;
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
@@ -367,6 +371,7 @@ enum sim_exec {
 struct sim_stats_priv {
 	uint64_t ops, cqes, overflows, timeouts_injected, cancels_injected,
 		shorts_injected, errors_injected;
+	uint64_t cancel_races, sq_full_injected, cq_pressure_injected;
 };
 
 /*
@@ -380,11 +385,18 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
+	struct sim_prng rng_shuffle, rng_ring;
+	struct aring__backend_ops be_ops; /* the soft ring's, with submit wrapped (ring faults) */
+	int (*soft_submit)(struct aring__backend *be, unsigned wait_nr);
+	uint32_t sq_stuck;            /* submissions still to refuse (sq_full_ppm) */
+	void **shuffle_buf;           /* scratch for aring__sim_shuffle */
+	uint32_t shuffle_cap;
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
 	/* world */
 	struct sim_file **fds;
+	uint32_t fd_base;             /* the number of slot 3 (sim_fd_number) */
 	uint32_t fds_cap;             /* grows by doubling up to SIM_MAX_FDS */
 	struct sim_bits fd_used;      /* fds in use: the lowest free one in O(1) */
 	struct sim_inode *root, *tmp;
@@ -421,6 +433,28 @@ static inline struct sim *sim_of(struct aring__backend *be)
 	return (struct sim *)aring__soft_executor(be);
 }
 
+/*
+ * fd numbers: 0, 1, 2 are themselves; table slot i >= 3 is fd
+ * s->fd_base + i - 3: 3 (plain), or with ARING_SIM_HIGH_FDS
+ * ARING_SIM_FD_BASE, a number no real fd can have (the kernel's fs.nr_open
+ * default is 1 << 20), so a real system call made on a sim fd by mistake
+ * fails with EBADF instead of touching a real file.
+ */
+static inline int sim_fd_number(const struct sim *s, uint32_t i)
+{
+	return i < 3 ? (int)i : (int)(s->fd_base + i - 3);
+}
+
+/* The table slot of fd, or -1. */
+static inline int64_t sim_fd_index(const struct sim *s, int fd)
+{
+	if (fd >= 0 && fd < 3)
+		return fd;
+	if (fd >= (int)s->fd_base && (uint64_t)fd - s->fd_base + 3 < SIM_MAX_FDS)
+		return (int64_t)fd - s->fd_base + 3;
+	return -1;
+}
+
 /* ---------------------------------------------------------------- sched.c */
 
 void aring__sim_heap_push(struct sim *s, struct sim_req *r, uint64_t when_ns);
@@ -433,6 +467,9 @@ void aring__sim_run_due(struct sim *s);
 bool aring__sim_step(struct sim *s);
 /* A latency drawn for an op of this opcode. */
 uint64_t aring__sim_latency(struct sim *s);
+struct aring__taskq;
+/* The scheduling shuffle: maybe put a batch of ready tasks in a seed-chosen order. */
+void aring__sim_shuffle(aring_loop *loop, struct aring__taskq *batch);
 
 /* ---------------------------------------------------------------- ring.c */
 
@@ -511,6 +548,8 @@ size_t aring__sim_faults_log(const struct aring_sim_fault **log);
 uint64_t aring__sim_faults_count(void);
 /* Virtual time of this run's loops that ended. */
 uint64_t aring__sim_faults_virtual_ns(void);
+/* ring faults (backend.c): does this cancel of r lose the race with its completion? */
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- files */
 
@@ -564,6 +603,9 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
+
+int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn,
+		       void *arg);
 
 /* Regular file I/O used by rw. */
 int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_iov *v,
@@ -698,6 +740,8 @@ void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o);
 int aring__sim_net_send(struct sim_net *n, struct sim *from, struct sim_sock *p, uint32_t len);
 /* Forget p's segments (a reset, a close, teardown). */
 void aring__sim_net_forget(struct sim_sock *p);
+/* A round trip between nodes a and b (the two link latencies). */
+uint64_t aring__sim_net_rtt(struct sim_net *n, uint32_t a, uint32_t b);
 /* Is the link from node a to node b cut? */
 bool aring__sim_net_cut(struct sim_net *n, uint32_t a, uint32_t b);
 int aring__sim_net_partition(struct sim_net *n, uint32_t a, uint32_t b, unsigned flags);

@@ -140,6 +140,7 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 	if (!so.seed)
 		so.seed = 1;
 	so.time_limit_ns = 0; /* the world's */
+	so.flags |= ARING_SIM_HIGH_FDS;
 	lo = *opts;
 	lo.backend = ARING_BACKEND_SIM;
 	lo.sim = &so;
@@ -149,7 +150,6 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 		return ret;
 	wn->s = sim_from_loop(wn->loop);
 	wn->s->world = w;
-	wn->s->loop = wn->loop;
 	wn->s->node = w->n;
 	wn->s->now_ns = w->now_ns;
 	wn->s->park_deadline_ns = UINT64_MAX;

@@ -65,10 +65,6 @@ bool conform_backend_on(unsigned k)
 static const struct {
 	const char *name, *backend, *why;
 } known_sim_divergences[] = {
-	/* sim: linkat (the world's model, sim/fs.c) */
-	{ "linkat_empty_path", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
-	{ "linkat_empty_path_unlinked", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
-	{ "linkat_bad_flags", "sim", "empty old path without AT_EMPTY_PATH: -EINVAL, the kernel -ENOENT" },
 	{ NULL, NULL, NULL },
 };
 

@@ -922,6 +922,17 @@ static int client_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+/* The restarted server node: its log, and its port free again (the crash closed every fd). */
+static int server_again(aring_loop *loop, void *arg)
+{
+	struct wcrash *wc = arg;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	int l = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+
+	CU_ASSERT_EQUAL(aring_bind(loop, l, (struct sockaddr *)&sa, sizeof(sa), NULL), 0);
+	return log_check(loop, &wc->lg);
+}
+
 static int world_controller(aring_loop *loop, void *arg)
 {
 	struct wcrash *wc = arg;
@@ -934,7 +945,7 @@ static int world_controller(aring_loop *loop, void *arg)
 	aring_sleep(loop, 1000000);
 	CU_ASSERT_EQUAL(wc->lg.steps, wc->lg.steps_at_crash);
 	CU_ASSERT_EQUAL(wc->client_res, -ECONNRESET);
-	CU_ASSERT_EQUAL(aring_sim_restart(wc->a, log_check, &wc->lg), 0);
+	CU_ASSERT_EQUAL(aring_sim_restart(wc->a, server_again, wc), 0);
 	wc->restarted = true;
 	return 0;
 }

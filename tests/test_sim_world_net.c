@@ -107,6 +107,7 @@ static int run_ab(uint64_t latency_ns, uint32_t reset_ppm, aring_fn server, arin
 struct echo {
 	aring_loop *srv, *cli;
 	uint64_t t_reply;       /* when the client got its reply */
+	uint64_t t_connected;   /* when its connect completed */
 	struct sockaddr_in peer; /* as accept saw the client */
 	int cli_res, srv_res;
 };
@@ -137,6 +138,7 @@ static int echo_client(aring_loop *loop, void *arg)
 
 	fd = dial_late(loop, "server");
 	t0 = aring_now_ns(loop);
+	e->t_connected = t0;
 	CU_ASSERT_EQUAL(aring_send(loop, fd, "hello", 5, 0, NULL), 5);
 	CU_ASSERT_EQUAL(aring_recv(loop, fd, buf, 5, MSG_WAITALL, NULL), 5);
 	e->t_reply = aring_now_ns(loop) - t0;
@@ -160,8 +162,9 @@ static void test_echo_latency(void)
 	aring_spawn(e.srv, echo_server, &e, NULL);
 	aring_spawn(e.cli, echo_client, &e, NULL);
 	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
-	/* there and back: two link latencies, exactly */
+	/* there and back: two link latencies, exactly; the connect took as long */
 	CU_ASSERT_EQUAL(e.t_reply, 14 * MS);
+	CU_ASSERT_EQUAL(e.t_connected, ARING_SIM_START_NS + MS + 14 * MS);
 	CU_ASSERT_EQUAL(e.srv_res, 0); /* EOF after the client closed */
 	CU_ASSERT_EQUAL(ntohl(e.peer.sin_addr.s_addr), 0x0a000002u); /* the client's node */
 	aring_sim_world_free(w);
@@ -398,8 +401,9 @@ static void test_partition_holds_data(void)
 
 	memset(&h, 0, sizeof(h));
 	CU_ASSERT_EQUAL(run_ab(2 * MS, 0, held_server, held_client, &h, h.ab), 0);
-	/* connected at 1 ms; the ping is held from 3 ms, healed at 1 ms + 30 s, one latency more */
-	CU_ASSERT_EQUAL(h.t_recv, ARING_SIM_START_NS + MS + 30 * SEC + 2 * MS);
+	/* connected at 1 + 4 ms (a round trip); the ping is held from 7 ms, healed
+	 * at 5 ms + 30 s, delivered one latency later */
+	CU_ASSERT_EQUAL(h.t_recv, ARING_SIM_START_NS + 5 * MS + 30 * SEC + 2 * MS);
 	CU_ASSERT_EQUAL(h.one_way_reply, 4);
 }
 
@@ -438,7 +442,8 @@ static void test_retransmit_timeout(void)
 	memset(&h, 0, sizeof(h));
 	CU_ASSERT_EQUAL(run_ab(2 * MS, 0, rto_server, rto_client, &h, h.ab), 0);
 	CU_ASSERT_EQUAL(h.rto_res, -ETIMEDOUT);
-	CU_ASSERT_EQUAL(h.t_rto, ARING_SIM_START_NS + MS + 2 * MS + ARING_SIM_RETRANSMIT_TIMEOUT_NS);
+	/* sent at 5 ms (after the connect's round trip), held from 7 ms */
+	CU_ASSERT_EQUAL(h.t_rto, ARING_SIM_START_NS + 7 * MS + ARING_SIM_RETRANSMIT_TIMEOUT_NS);
 }
 
 /* ---------------------------------------------------------------- resets, routes */

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 
 #include "tests/helpers.h"
@@ -240,6 +241,82 @@ static void test_same_seed_same_world(void)
 	CU_ASSERT_NOT_EQUAL(world_hash(th_cfg->seed + 1), h);
 }
 
+/* ---------------------------------------------------------------- across nodes */
+
+/*
+ * Waits ended from another node's task: a channel, a task cancel, a signal.
+ * The node whose task is woken is parked (its aring_run returned); the
+ * world runs it again at once, at the same virtual time.
+ */
+struct across {
+	aring_loop *a, *b;
+	aring_chan *ch;
+	aring_task *sleeper;
+	int got, sleep_res, sig;
+	uint64_t t_got, t_cancel, t_sig;
+};
+
+static int b_recv(aring_loop *loop, void *arg)
+{
+	struct across *x = arg;
+	sigset_t set;
+
+	CU_ASSERT_EQUAL(aring_chan_recv(loop, x->ch, &x->got, NULL), 0);
+	x->t_got = aring_now_ns(loop);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	x->sig = aring_signal_wait(loop, &set, NULL);
+	x->t_sig = aring_now_ns(loop);
+	return 0;
+}
+
+static int b_sleep(aring_loop *loop, void *arg)
+{
+	struct across *x = arg;
+
+	x->sleep_res = aring_sleep(loop, 1000 * SEC);
+	x->t_cancel = aring_now_ns(loop);
+	return 0;
+}
+
+static int a_drive(aring_loop *loop, void *arg)
+{
+	struct across *x = arg;
+	int v = 42;
+
+	aring_sleep(loop, SEC);
+	CU_ASSERT_EQUAL(aring_chan_send(loop, x->ch, &v, NULL), 0);
+	aring_sleep(loop, SEC);
+	CU_ASSERT_EQUAL(aring_task_cancel(x->b, x->sleeper), 0);
+	aring_sleep(loop, SEC);
+	CU_ASSERT_EQUAL(aring_sim_signal(x->b, SIGUSR1), 0);
+	return 0;
+}
+
+static void test_across_nodes(void)
+{
+	aring_sim_world *w = world_new(NULL);
+	struct across x;
+
+	memset(&x, 0, sizeof(x));
+	x.a = node_new(w, "a");
+	x.b = node_new(w, "b");
+	CU_ASSERT_FATAL(aring_chan_new(x.b, sizeof(int), 0, &x.ch) == 0);
+	aring_spawn(x.b, b_recv, &x, NULL);
+	aring_spawn(x.b, b_sleep, &x, &x.sleeper);
+	aring_spawn(x.a, a_drive, &x, NULL);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
+	CU_ASSERT_EQUAL(x.got, 42);
+	CU_ASSERT_EQUAL(x.t_got, ARING_SIM_START_NS + SEC);
+	CU_ASSERT_EQUAL(x.sleep_res, -ECANCELED);
+	CU_ASSERT_EQUAL(x.t_cancel, ARING_SIM_START_NS + 2 * SEC);
+	CU_ASSERT_EQUAL(x.sig, SIGUSR1);
+	CU_ASSERT_EQUAL(x.t_sig, ARING_SIM_START_NS + 3 * SEC);
+	CU_ASSERT_EQUAL(aring_join(x.b, x.sleeper, NULL), 0);
+	aring_chan_free(x.ch);
+	aring_sim_world_free(w);
+}
+
 static CU_TestInfo tests[] = {
 	{ "three nodes on one clock", test_one_clock },
 	{ "names, addresses, bad arguments", test_names },
@@ -248,6 +325,7 @@ static CU_TestInfo tests[] = {
 	{ "time_limit_ns: -ETIMEDOUT at the limit", test_time_limit },
 	{ "time_limit_ns on a lone sim loop", test_time_limit_lone_loop },
 	{ "same seed, same world trace hash", test_same_seed_same_world },
+	{ "a channel, a task cancel, a signal from another node", test_across_nodes },
 	CU_TEST_INFO_NULL,
 };
 

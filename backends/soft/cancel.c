@@ -290,7 +290,8 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 	 * The requests to look at: by user_data or by file from their hash
 	 * chain; for ANY or OP alone, every request in flight. Each list is
 	 * newest first. The matches are collected first (stopping changes the
-	 * lists); without ALL only the oldest is cancelled.
+	 * lists); ALL and ANY cancel every match, oldest first, and count
+	 * them; otherwise only the oldest is cancelled.
 	 */
 	if (cd.flags & IORING_ASYNC_CANCEL_ANY)
 		r = s->flight, which = 2;

@@ -90,7 +90,7 @@ static unsigned cq_ready(const struct aring__soft *s)
 
 static bool cq_full(const struct aring__soft *s)
 {
-	return cq_ready(s) >= s->cq_entries;
+	return cq_ready(s) >= (s->cq_limit ? s->cq_limit : s->cq_entries);
 }
 
 static void flush_overflow(struct aring__soft *s)
@@ -798,6 +798,11 @@ struct aring__backend *aring__soft_backend(struct aring__soft *s)
 void *aring__soft_executor(struct aring__backend *be)
 {
 	return soft_of(be)->ex;
+}
+
+void aring__soft_set_cq_limit(struct aring__soft *s, unsigned n)
+{
+	s->cq_limit = n < s->cq_entries ? n : 0;
 }
 
 uint64_t aring__soft_live(const struct aring__soft *s)

@@ -26,6 +26,7 @@ struct aring__soft {
 	/* CQ and its overflow ring (IORING_FEAT_NODROP) */
 	struct io_uring_cqe *cq;
 	unsigned cq_entries, cq_head, cq_tail;
+	unsigned cq_limit;               /* aring__soft_set_cq_limit(); 0 = cq_entries */
 	struct io_uring_cqe *ovf;
 	unsigned ovf_cap, ovf_head, ovf_len;
 	/* requests */

@@ -218,6 +218,12 @@ void aring__soft_free(struct aring__soft *ring);
 struct aring__backend *aring__soft_backend(struct aring__soft *ring);
 /* The executor behind a soft ring's backend. */
 void *aring__soft_executor(struct aring__backend *be);
+/*
+ * From now on the CQ takes at most n CQEs (0 or >= its size: all of it);
+ * the rest wait in the overflow list, as in a ring set up with a CQ of n
+ * entries (the sim's CQ overflow pressure). Nothing posted is lost.
+ */
+void aring__soft_set_cq_limit(struct aring__soft *ring, unsigned n);
 
 /*
  * Complete a started request with res and CQE flags. With IORING_CQE_F_MORE

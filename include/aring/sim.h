@@ -26,6 +26,31 @@ struct aring_sim_opts {
 	 * time_limit_ns (the clock stops there). 0 = no limit.
 	 */
 	uint64_t time_limit_ns;
+	uint32_t flags;            /* ARING_SIM_HIGH_FDS; others -EINVAL */
+	/*
+	 * Scheduling shuffle: per batch of ready tasks, with this probability
+	 * the batch runs in a seed-chosen order instead of FIFO (sim loops only).
+	 */
+	uint32_t shuffle_ppm;
+	/*
+	 * Faults of the ring itself (sim/fault.c's ring part, sim/backend.c):
+	 * - cancel_race_ppm: a cancel (async cancel, a linked timeout, a task
+	 *   cancel) of an op still in its issue latency loses the race with its
+	 *   completion: the cancel gets -EALREADY (kernel io_uring/cancel.c, an
+	 *   io-wq request already running) and the op completes at once with
+	 *   its own result.
+	 * - sq_full_ppm: per submission, the SQ stays full for the next 1 to 16
+	 *   submissions: each takes no SQE and returns -EAGAIN, as
+	 *   io_uring_enter(2) does when it lacks the resources to take them
+	 *   ("wait for some completions and try again").
+	 * - cq_pressure_ppm: per submission, the CQ behaves as if it had only 1
+	 *   to 8 entries (a ring set up with a small
+	 *   IORING_SETUP_CQSIZE): the rest of the CQEs wait in the overflow
+	 *   list (IORING_FEAT_NODROP), never lost, in order.
+	 */
+	uint32_t cancel_race_ppm;
+	uint32_t sq_full_ppm;
+	uint32_t cq_pressure_ppm;
 	/*
 	 * The network between nodes of a world (sim/netsim.c). Each directed
 	 * link (a -> b) gets one latency drawn from the seed in
@@ -113,7 +138,23 @@ struct aring_sim_opts {
  */
 #define ARING_SIM_START_NS 1000000000ull
 
-/* Digest of every SQE accepted and CQE posted so far (no pointers). 0 on uring. */
+/*
+ * With ARING_SIM_HIGH_FDS in aring_sim_opts.flags (always on for the nodes
+ * of a world), simulated fds other than 0, 1 and 2 are numbered from
+ * ARING_SIM_FD_BASE (lowest free first, as the kernel does, counted from
+ * there): no real fd can have such a number (the kernel's fs.nr_open is
+ * 1 << 20 unless raised), so a real system call made on a sim fd by mistake
+ * fails with EBADF instead of reaching some real file. Without it a lone
+ * sim loop numbers them 3, 4, ... as the kernel would.
+ */
+#define ARING_SIM_FD_BASE (1u << 20)
+#define ARING_SIM_HIGH_FDS (1u << 0)
+#define ARING_SIM_FLAGS_ALL ARING_SIM_HIGH_FDS
+
+/*
+ * Digest of every SQE accepted and CQE posted so far (no pointers). 0 on
+ * uring. On a node of a world: the whole world's (aring_sim_world_trace_hash).
+ */
 ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop);
 
 /* The seed the loop runs with (after the ARING_SIM_SEED fallback). 0 on uring. */
@@ -129,6 +170,9 @@ struct aring_sim_stats {
 	uint64_t cancels_injected;  /* ops ended with -ECANCELED / -EINTR */
 	uint64_t shorts_injected;   /* short transfers */
 	uint64_t errors_injected;   /* injected errnos */
+	uint64_t cancel_races;      /* cancels answered -EALREADY by cancel_race_ppm */
+	uint64_t sq_full_injected;  /* submissions refused with -EAGAIN by sq_full_ppm */
+	uint64_t cq_pressure_injected; /* submissions run with a shrunken CQ */
 };
 
 /* Fill *stats. 0, or -EINVAL (not a sim loop, stats NULL). */
@@ -169,6 +213,21 @@ ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *a
  */
 ARING_API int aring_sim_signal(aring_loop *node, int sig);
 
+/*
+ * List a directory of a sim loop's file system (there is no getdents op in
+ * io_uring): fn(arg, name, d_type) for each name in path (relative to dfd
+ * as openat resolves it, following symlinks), in the order the names were
+ * made, without "." and ".."; d_type is DT_REG, DT_DIR or DT_LNK. fn must
+ * not change the directory; a non-zero return from fn stops the listing
+ * and is returned. Not an op: no SQE, no virtual time, no fault.
+ * Returns the number of names, fn's non-zero value, or -ENOENT, -ENOTDIR,
+ * -EACCES (no read permission), -EBADF (dfd), -EFAULT (path),
+ * -ENAMETOOLONG, -ELOOP, -EINVAL (not a sim loop, fn NULL).
+ */
+typedef int (*aring_sim_dirent_fn)(void *arg, const char *name, unsigned char d_type);
+ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
+				aring_sim_dirent_fn fn, void *arg);
+
 /* ---------------------------------------------------------------- worlds */
 
 /*
@@ -189,6 +248,9 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig);
  * own node (::1, ::). Connections between nodes carry their data over the
  * world's network (latency, partitions, resets, clogging); connections
  * within a node are instant, as on loopback.
+ *
+ * A connect to another node takes a round trip (the SYN there, the SYN-ACK
+ * or RST back: both link latencies) before it completes or is refused.
  *
  * TCP timeouts (kernel defaults):
  * - connect to a node across a partition: the SYN is retransmitted after

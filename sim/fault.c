@@ -186,7 +186,8 @@ void aring__sim_fault_loop_new(struct sim *s)
 void aring__sim_fault_loop_end(struct sim *s)
 {
 	pthread_mutex_lock(&g.mu);
-	g.virtual_ns += s->now_ns - SIM_START_NS;
+	if (s->node == 0) /* a lone loop, or a world's first node: its clock counted once */
+		g.virtual_ns += s->now_ns - SIM_START_NS;
 	pthread_mutex_unlock(&g.mu);
 }
 
@@ -235,7 +236,7 @@ bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int6
 	}
 	pthread_mutex_unlock(&g.mu);
 	if (s->trace) {
-		char line[160];
+		char line[200];
 
 		aring_sim_fault_format(&f, line, sizeof(line));
 		fprintf(stderr, "aring-sim %s%s\n", line, inject ? "" : " (suppressed)");
@@ -360,6 +361,8 @@ ARING_API const char *aring_sim_fault_kind_name(unsigned kind)
 		[ARING_SIM_FAULT_CANCEL] = "cancel",
 		[ARING_SIM_FAULT_SHORT] = "short",
 		[ARING_SIM_FAULT_ERROR] = "error",
+		[ARING_SIM_FAULT_NET_RESET] = "net-reset",
+		[ARING_SIM_FAULT_NET_CLOG] = "net-clog",
 		[ARING_SIM_FAULT_DISK_READ] = "disk-read-eio",
 		[ARING_SIM_FAULT_DISK_FSYNC] = "fsync-eio",
 		[ARING_SIM_FAULT_DISK_NOSPACE] = "enospc",
@@ -377,11 +380,18 @@ ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf,
 	if (f->kind == ARING_SIM_FAULT_ERROR || f->kind == ARING_SIM_FAULT_CANCEL)
 		snprintf(what, sizeof(what), "%s %" PRId64 " (%s)", aring_sim_fault_kind_name(f->kind),
 			 f->detail, strerror((int)-f->detail));
+	else if (f->kind == ARING_SIM_FAULT_NET_RESET)
+		snprintf(what, sizeof(what), "%s (from node %" PRId64 ")",
+			 aring_sim_fault_kind_name(f->kind), f->detail);
+	else if (f->kind == ARING_SIM_FAULT_NET_CLOG)
+		snprintf(what, sizeof(what), "%s (held %" PRId64 " ns)",
+			 aring_sim_fault_kind_name(f->kind), f->detail);
 	else
 		snprintf(what, sizeof(what), "%s", aring_sim_fault_kind_name(f->kind));
-	return snprintf(buf, len, "fault %" PRIu64 ": %.24s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
-			f->seq, f->node, aring__op_name(f->opcode), f->time_ns / 1000000000u,
-			f->time_ns % 1000000000u, what);
+	return snprintf(buf, len, "fault %" PRIu64 ": %.63s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
+			f->seq, f->node,
+			f->opcode == ARING_SIM_FAULT_NO_OP ? "-" : aring__op_name(f->opcode),
+			f->time_ns / 1000000000u, f->time_ns % 1000000000u, what);
 }
 
 ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep)

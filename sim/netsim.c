@@ -232,14 +232,21 @@ static bool run_head(struct sim_net *n, struct sim_sock *p, uint64_t now_ns)
 		aring__sim_trace_note(p->owner, "net_held", p->peer_node, g->len);
 		return true;
 	}
+	/* Faults go through sim/fault.c (numbered, recorded, maybe suppressed). */
 	if (aring__sim_prng_ppm(&n->rng, n->o.net_reset_ppm)) {
-		reset(p);
-		return true;
-	}
-	if (!g->clogged && aring__sim_prng_ppm(&n->rng, n->o.net_clog_ppm)) {
+		if (aring__sim_fault_record(p->owner, ARING_SIM_FAULT_NET_RESET, ARING_SIM_FAULT_NO_OP,
+					    p->peer_node)) {
+			reset(p);
+			return true;
+		}
+	} else if (!g->clogged && aring__sim_prng_ppm(&n->rng, n->o.net_clog_ppm)) {
 		uint64_t lo = n->o.net_clog_min_ns, hi = n->o.net_clog_max_ns;
+		uint64_t hold = hi <= lo ? lo : aring__sim_prng_range(&n->rng, lo, hi);
 
-		g->due_ns = add_sat(now_ns, hi <= lo ? lo : aring__sim_prng_range(&n->rng, lo, hi));
+		if (!aring__sim_fault_record(p->owner, ARING_SIM_FAULT_NET_CLOG,
+					     ARING_SIM_FAULT_NO_OP, (int64_t)hold))
+			hold = 0; /* suppressed: delivered now */
+		g->due_ns = add_sat(now_ns, hold);
 		aring__sim_trace_note(p->owner, "net_clog", p->peer_node, g->due_ns - now_ns);
 		g->clogged = true; /* delivered when its new time comes */
 		if (g->due_ns > now_ns)

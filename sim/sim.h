@@ -425,7 +425,7 @@ struct sim {
 	uint64_t hash;
 	bool trace;
 	struct sim_stats_priv stats;
-	char node_name[24];           /* in fault records (fault.c): "loop<n>" */
+	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)

@@ -72,6 +72,19 @@ ARING_API int aring_sim_swarm_opts_for(uint64_t seed, struct aring_sim_opts *so)
 		so->short_ppm = rate(&st, 100, 500000);
 	if (draw(&st, 2))
 		so->error_ppm = rate(&st, 100, 100000);
+	/* The network of a world (a lone loop has none). Drawn after the rest, so
+	 * each field above keeps its value when a new one is added here. */
+	if (draw(&st, 2)) {
+		so->net_latency_min_ns = draw(&st, 1000000);
+		so->net_latency_max_ns = so->net_latency_min_ns + draw(&st, 5000000);
+	}
+	if (draw(&st, 2))
+		so->net_reset_ppm = rate(&st, 10, 10000);
+	if (draw(&st, 2)) {
+		so->net_clog_ppm = rate(&st, 100, 100000);
+		so->net_clog_min_ns = draw(&st, 10000000);
+		so->net_clog_max_ns = so->net_clog_min_ns + draw(&st, 100000000);
+	}
 	return 0;
 }
 
@@ -461,8 +474,11 @@ static int run_one(struct child *c, scenario_fn scenario, void *arg, uint64_t se
 {
 	int ret = child_start(c, scenario, arg, seed, keep, nkeep, log, quiet, watchdog_ms);
 
-	if (ret == 0)
-		ret = children_wait(c, 1);
+	if (ret < 0)
+		return ret;
+	ret = children_wait(c, 1);
+	if (ret < 0)
+		child_finish(c, true); /* poll failed: end it, reap it */
 	return ret < 0 ? ret : 0;
 }
 
@@ -483,7 +499,7 @@ ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *
 	struct child c;
 	int ret;
 
-	if (!scenario || (nkeep && !keep))
+	if (!scenario || !seed || (nkeep && !keep))
 		return -EINVAL;
 	watchdog_ms = watchdog_of(watchdog_ms);
 	ret = run_one(&c, scenario, arg, seed, keep, keep ? nkeep : 0, false, false, watchdog_ms);

@@ -155,6 +155,8 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 	wn->s->park_deadline_ns = UINT64_MAX;
 	wn->kick = true;
 	memcpy(wn->name, name, len + 1);
+	_Static_assert(sizeof(wn->s->node_name) > NODE_NAME_MAX, "a node's name fits");
+	memcpy(wn->s->node_name, name, len + 1); /* its fault records (sim/fault.c) name it */
 	w->n++;
 	*node = wn->loop;
 	return 0;

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "examples/echo.h"
 #include "tests/helpers.h"
@@ -796,6 +798,114 @@ static void test_suppress_one(void)
 				st.errors_injected, 0);
 }
 
+/* ---------------------------------------------------------------- network faults */
+
+#define NET_PORT 7000
+#define NET_MSGS 200
+
+struct net_run {
+	uint64_t got;            /* bytes the server received */
+};
+
+static int net_server(aring_loop *loop, void *arg)
+{
+	struct net_run *nr = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NET_PORT) };
+	char buf[256];
+	int l = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), c, n;
+
+	if (l < 0 || aring_bind(loop, l, (struct sockaddr *)&a, sizeof(a), NULL) < 0 ||
+	    aring_listen(loop, l, 4, NULL) < 0)
+		return -1;
+	c = aring_accept(loop, l, NULL, NULL, 0, NULL);
+	while (c >= 0 && (n = aring_recv(loop, c, buf, sizeof(buf), 0, NULL)) > 0)
+		nr->got += (uint64_t)n;
+	if (c >= 0)
+		aring_close(loop, c, NULL);
+	aring_close(loop, l, NULL);
+	return 0;
+}
+
+static int net_client(aring_loop *loop, void *arg)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char msg[64];
+	int fd, i;
+
+	(void)arg;
+	memset(msg, 'n', sizeof(msg));
+	aring_sleep(loop, MS);
+	if (aring_sim_resolve(loop, "server", (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	a.sin_port = htons(NET_PORT);
+	fd = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	if (fd < 0 || aring_connect(loop, fd, (struct sockaddr *)&a, sizeof(a), NULL) < 0)
+		return -1;
+	for (i = 0; i < NET_MSGS; i++) {
+		if (aring_send(loop, fd, msg, sizeof(msg), 0, NULL) != (int)sizeof(msg))
+			break;
+		aring_sleep(loop, 100000);
+	}
+	aring_close(loop, fd, NULL);
+	return 0;
+}
+
+/* A world of "server" and "client" with network faults; the decisions taken. */
+static long net_decisions(const uint64_t *keep, size_t nkeep, struct aring_sim_fault *out,
+			  struct net_run *nr)
+{
+	struct aring_sim_opts o = { .seed = 11, .net_latency_min_ns = 10000,
+				    .net_latency_max_ns = MS, .net_reset_ppm = 3000,
+				    .net_clog_ppm = 100000, .net_clog_min_ns = MS,
+				    .net_clog_max_ns = 5 * MS };
+	aring_sim_world *w;
+	aring_loop *srv, *cli;
+
+	memset(nr, 0, sizeof(*nr));
+	CU_ASSERT_EQUAL_FATAL(aring_sim_faults_begin(keep, nkeep), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_world_new(&w, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_node_new(w, "server", NULL, &srv), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_node_new(w, "client", NULL, &cli), 0);
+	aring_spawn(srv, net_server, nr, NULL);
+	aring_spawn(cli, net_client, NULL, NULL);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
+	aring_sim_world_free(w);
+	return aring_sim_faults_taken(out, DECISIONS_MAX);
+}
+
+/*
+ * The network's resets and clogs are fault decisions too: recorded with the
+ * node's name, the same twice, and none with none kept (then every byte
+ * arrives).
+ */
+static void test_net_decisions(void)
+{
+	static struct aring_sim_fault a[DECISIONS_MAX], b[DECISIONS_MAX];
+	static const uint64_t none[1];
+	struct net_run nr;
+	long n, m, i, clogs = 0;
+
+	if (replaying())
+		return;
+	n = net_decisions(NULL, 0, a, &nr);
+	CU_ASSERT(n > 0);
+	for (i = 0; i < n && i < DECISIONS_MAX; i++) {
+		CU_ASSERT(a[i].kind == ARING_SIM_FAULT_NET_CLOG || a[i].kind == ARING_SIM_FAULT_NET_RESET);
+		CU_ASSERT(!strcmp(a[i].node, "server") || !strcmp(a[i].node, "client"));
+		CU_ASSERT_EQUAL(a[i].opcode, ARING_SIM_FAULT_NO_OP);
+		clogs += a[i].kind == ARING_SIM_FAULT_NET_CLOG;
+	}
+	CU_ASSERT(clogs > 0);
+	m = net_decisions(NULL, 0, b, &nr);
+	CU_ASSERT_EQUAL(m, n);
+	for (i = 0; i < n && i < m && i < DECISIONS_MAX; i++)
+		CU_ASSERT(same_decision(&a[i], &b[i]) && a[i].time_ns == b[i].time_ns);
+	m = net_decisions(none, 0, b, &nr);
+	CU_ASSERT_EQUAL(m, 0);
+	CU_ASSERT_EQUAL(nr.got, NET_MSGS * 64);
+}
+
 /* ---------------------------------------------------------------- crashes and hangs */
 
 static int crashes_or_hangs(uint64_t seed, void *arg)
@@ -838,6 +948,7 @@ static void test_crash_hang(void)
 	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
 	CU_ASSERT_EQUAL(aring_sim_swarm(NULL, NULL, &o), -EINVAL);
 	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 0, NULL, 0, 0), -EINVAL);
 }
 
 static CU_TestInfo tests[] = {
@@ -845,6 +956,7 @@ static CU_TestInfo tests[] = {
 	{ "the same seed gives the same trace hash", test_determinism },
 	{ "the planted short write is found and shrunk", test_plant },
 	{ "suppressing one fault leaves the others as they were", test_suppress_one },
+	{ "network resets and clogs are fault decisions", test_net_decisions },
 	{ "a crash, a hang and a failure are failing seeds", test_crash_hang },
 	CU_TEST_INFO_NULL,
 };

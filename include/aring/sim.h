@@ -228,6 +228,231 @@ typedef int (*aring_sim_dirent_fn)(void *arg, const char *name, unsigned char d_
 ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
 				aring_sim_dirent_fn fn, void *arg);
 
+/* ---------------------------------------------------------------- crashes */
+
+/*
+ * Durability, as a crash sees it (details in sim/disk.c):
+ * - A write (or a truncate, or a fallocate) to a regular file is durable
+ *   once an fsync or fdatasync of the file completed after it; a write on
+ *   an fd opened O_DSYNC or O_SYNC (or with RWF_DSYNC, RWF_SYNC) is
+ *   durable when it completes. A
+ *   sync_file_range with SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+ *   makes the data of writes within its range (len 0: to the end) durable,
+ *   but not the file's size (Linux writes no metadata for it).
+ * - A namespace change (create, mkdir, symlink, link, unlink, rmdir,
+ *   rename) is durable once an fsync of a directory it changed completed
+ *   after it (the strict rule: the new file's own fsync is not enough).
+ *   An fsync of a directory also makes every namespace change before its
+ *   last one durable (a journal commits in order). A rename is atomic.
+ * - At a crash, each change that is not durable is lost, kept, or (a
+ *   write) torn at 512-byte sector boundaries (each sector of it kept or
+ *   not), each with probability 1/3, replayed in order; each namespace
+ *   change is kept or undone (1/2 each). A name that was durable names
+ *   its old or its new file after a crash, never nothing. Files no longer
+ *   reachable from "/" are gone. All drawn from the seed.
+ */
+
+/*
+ * Crash a node (a lone sim loop is a node): its process dies.
+ * - Every task of the node ends where it stands: none of its code runs
+ *   again, its stack is freed; a handle to it is stale (aring_join gives
+ *   -ESRCH). Waits it was in are left; objects it shared with other nodes'
+ *   tasks (channels, locks) stay usable by them. Called from a task of the
+ *   node itself (a lone loop's controller), every other task ends and the
+ *   caller goes on, as a harness outside the process would.
+ * - Every request of its ring is dropped (no CQE reaches anyone); an SQE
+ *   queued and not yet submitted is issued first, so a write the program
+ *   handed over may land in the page cache before the power goes.
+ * - Every fd is closed. A connection to another node is reset: that
+ *   node's end gets -ECONNRESET at its next op (what was in flight is
+ *   lost). A connection within the node ends as by close. Pipes go too
+ *   (fds 0, 1, 2: what the program wrote to stdout and was not read is
+ *   gone).
+ * - Its disk keeps what was durable plus a seed-chosen part of the rest.
+ * - Then the node is down with a fresh fd table (0, 1, 2 new pipes): its
+ *   disk can still be inspected by ops on the loop (a controller's), and
+ *   aring_sim_restart starts its program again.
+ * Callable from a task of any node or between runs.
+ * Returns 0, -EINVAL (not a sim loop), -EALREADY (down: crashed and not
+ * restarted), -EBUSY (its scheduler is running below the caller: a run
+ * nested in one of its tasks), -ENOMEM (its new fds 0, 1, 2).
+ */
+ARING_API int aring_sim_crash(aring_loop *node);
+
+/*
+ * Start fn(node, arg) as a new detached task on a node that crashed, on the
+ * disk the crash left, and mark the node up again. It runs at the next
+ * aring_run / aring_sim_world_run. Callable from a task of any node or
+ * between runs.
+ * Returns 0, -EINVAL (not a sim loop; fn NULL), -EALREADY (the node is up:
+ * never crashed, or restarted already), -ENOMEM.
+ */
+ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg);
+/* ---------------------------------------------------------------- faults */
+
+/*
+ * Every injected fault is a decision, made through one mechanism (sim/fault.c)
+ * whatever its source: the decision is drawn from the seed, numbered in the
+ * run (1, 2, ... in the order they are drawn, across every loop of the
+ * process), recorded, and then takes effect unless the run suppresses its
+ * number. A suppressed decision draws every random number it would have
+ * drawn, so the other decisions of the run stay the same as long as the
+ * program does the same ops (each fault kind has its own random stream; the
+ * latencies and same-instant orders share one stream for every op, so an op
+ * a suppressed fault lets run can change those that follow it).
+ *
+ * Which decisions take effect (read from the environment when the first sim
+ * loop is made, and set by aring_sim_swarm in its children):
+ *   ARING_SIM_KEEP=3,7       only decisions 3 and 7; every other one is
+ *                            suppressed (ARING_SIM_KEEP= with no number: none)
+ *   ARING_SIM_SUPPRESS=1,5   every decision but 1 and 5
+ * Numbers are decimal, separated by commas; a bad list is ignored with a
+ * message on stderr.
+ */
+enum aring_sim_fault_kind {
+	ARING_SIM_FAULT_TIMEOUT = 1, /* timeout_ppm: held until its linked timeout fired */
+	ARING_SIM_FAULT_CANCEL,      /* cancel_ppm: ended with -ECANCELED / -EINTR */
+	ARING_SIM_FAULT_SHORT,       /* short_ppm: moves fewer bytes than asked */
+	ARING_SIM_FAULT_ERROR,       /* error_ppm: failed with detail (-errno) */
+	ARING_SIM_FAULT_NET_RESET,   /* net_reset_ppm: a connection reset; detail: the
+	                                sending node's index, the node is the receiver */
+	ARING_SIM_FAULT_NET_CLOG,    /* net_clog_ppm: a segment held; detail: ns held */
+	ARING_SIM_FAULT_DISK_READ,   /* disk_read_error_ppm: a sector of a file went bad;
+	                                detail -EIO */
+	ARING_SIM_FAULT_DISK_FSYNC,  /* disk_fsync_error_ppm: fsync -EIO, unsynced data dropped */
+	ARING_SIM_FAULT_DISK_NOSPACE,/* disk_nospace_ppm: a write or fallocate got -ENOSPC */
+	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
+};
+
+/* The opcode of a fault that hit no op (the network's, a disk's). */
+#define ARING_SIM_FAULT_NO_OP 0xffffffffu
+
+/* One recorded fault decision. */
+struct aring_sim_fault {
+	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP lists */
+	uint64_t time_ns;  /* virtual time of the decision */
+	uint32_t kind;     /* enum aring_sim_fault_kind */
+	uint32_t opcode;   /* the op it hit (IORING_OP_*) */
+	int64_t detail;    /* ERROR: the -errno injected; otherwise 0 */
+	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
+	                      the n-th loop made in the process (from 0) */
+};
+
+/* "timeout", "cancel", "short", "error"; "unknown" for any other value. */
+ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
+
+/*
+ * Format f as one line "node, op, virtual time, fault" (no newline), e.g.
+ * "fault 7: loop0, send, t=1.000213000 s, short". Returns the length
+ * snprintf would give, or -EINVAL (f NULL, buf NULL with len > 0).
+ */
+ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf, size_t len);
+
+/*
+ * Begin a new run of fault decisions in this process: numbering from 1,
+ * the decisions that take effect recorded (up to 262,144), and only those
+ * numbered in keep[0..nkeep-1] taking effect (keep NULL: every one; keep
+ * with nkeep 0: none). aring_sim_swarm does this in each child; a test may
+ * call it between runs of its loops. Returns 0, or -EINVAL (nkeep > 0 with
+ * keep NULL).
+ */
+ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep);
+
+/*
+ * Copy up to max of the decisions that took effect since
+ * aring_sim_faults_begin (in order) to out; returns how many were recorded
+ * (0 if aring_sim_faults_begin was not called), or -EINVAL (out NULL with
+ * max > 0).
+ */
+ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
+
+/* ---------------------------------------------------------------- the swarm */
+
+/*
+ * aring_sim_swarm runs scenario(seed, arg) for seeds first_seed ..
+ * first_seed + seeds - 1, each in a forked child process: scenario builds
+ * its loops (or a world) from the seed, runs them and returns 0 when its
+ * invariants held. A seed fails when scenario returns non-zero, when the
+ * child dies of a signal (a crash, an abort, a sanitizer report), or when it
+ * runs longer than watchdog_ms of real time (a hang: the child is killed).
+ * A failure never ends the run.
+ *
+ * Each failing seed is printed to stdout with the command that replays it:
+ * the environment variables ARING_* the process has, ARING_SIM_SEED=<seed>,
+ * and the process's argv. With shrink, the first failing seed is run again
+ * with the recorded fault decisions, and delta debugging (Zeller's ddmin)
+ * over them finds a 1-minimal set that still fails (removing any one of it
+ * passes); it is printed, one "node, op, virtual time, fault" line each, with
+ * the command that replays it (ARING_SIM_KEEP=<its numbers>).
+ *
+ * The environment overrides opts, so these work on any test binary that
+ * calls aring_sim_swarm:
+ *   ARING_SIM_SEED=<n>      run seed n only, in this process (no fork, so a
+ *                           debugger follows it), and print its faults
+ *   ARING_SIM_SEEDS=<n>     n seeds from first_seed; or <a>..<b> (or <a>-<b>):
+ *                           seeds a to b
+ *   ARING_SIM_SHRINK=1      shrink (0: do not)
+ *   ARING_SIM_JOBS=<n>      parallel children
+ *   ARING_SIM_WATCHDOG_MS=<n>  the per-seed watchdog
+ *   ARING_SIM_TRACE=1       every SQE and CQE of every loop to stderr
+ *   ARING_SIM_KEEP, ARING_SIM_SUPPRESS (above) with ARING_SIM_SEED
+ */
+#define ARING_SIM_SHRUNK_MAX 64
+#define ARING_SIM_WATCHDOG_MS_DEFAULT 60000u
+
+struct aring_sim_swarm_result {
+	uint64_t seeds_run, seeds_failed;
+	uint64_t first_failed_seed;  /* 0: none failed */
+	uint64_t virtual_ns;         /* virtual time of every loop of every seed, summed */
+	uint64_t faults_before;      /* shrink: fault decisions of the failing run */
+	uint32_t nshrunk;            /* shrink: the 1-minimal set's size (0: not shrunk,
+	                                or the seed fails with no fault at all) */
+	int shrunk_ok;               /* shrink ran and found the set (1), else 0 */
+	struct aring_sim_fault shrunk[ARING_SIM_SHRUNK_MAX];
+};
+
+struct aring_sim_swarm_opts {
+	uint64_t first_seed, seeds;   /* seeds to run (first_seed 0 is taken as 1) */
+	unsigned jobs;                /* parallel processes; 0 = one per CPU */
+	int shrink;                   /* on failure, find the smallest set of faults that still fails */
+	uint32_t watchdog_ms;         /* real time per seed; 0 = ARING_SIM_WATCHDOG_MS_DEFAULT */
+	int quiet;                    /* print failing seeds only, no summary line */
+	struct aring_sim_swarm_result *result; /* NULL, or filled before return */
+};
+
+/*
+ * Returns the number of failing seeds (0 when all passed), or -EINVAL
+ * (scenario or opts NULL, seeds 0, a seed range that wraps, a bad
+ * ARING_SIM_SEEDS), -ENOMEM, or the -errno of fork/pipe/poll (-EAGAIN ...).
+ */
+ARING_API int aring_sim_swarm(int (*scenario)(uint64_t seed, void *arg), void *arg,
+			      const struct aring_sim_swarm_opts *opts);
+
+/*
+ * Run scenario(seed, arg) once in a child, as the swarm does, with only the
+ * fault decisions numbered in keep[0..nkeep-1] taking effect (keep NULL:
+ * every decision). Returns 0 when it passed, 1 when it failed (non-zero
+ * return, crash or hang past watchdog_ms; 0 = the default), or -EINVAL
+ * (scenario NULL, seed 0, nkeep > 0 with keep NULL), -ENOMEM, -errno of fork/pipe.
+ */
+ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *arg,
+			       uint64_t seed, const uint64_t *keep, size_t nkeep,
+			       uint32_t watchdog_ms);
+
+/*
+ * Swarm testing: fault rates drawn from the seed, so that seeds differ in
+ * which kinds of faults they inject and how often. Fills *so: seed, and
+ * for 1 seed in 8 no faults at all; otherwise each of timeout, cancel,
+ * short and error is on with probability 1/2 at a rate drawn between 0.01%
+ * and 10% (log-uniform; short up to 50%), and per-op latency is 0 or a
+ * seed-drawn range up to 2 ms; for a world's network, each with probability
+ * 1/2: link latency in a range up to 6 ms, resets at 0.001%..1%, clogs at
+ * 0.01%..10% holding up to 110 ms. A scenario builds its loops from it (and may
+ * change fields after), so a replay of the seed gets the same rates.
+ * Returns 0, or -EINVAL (so NULL, seed 0).
+ */
+ARING_API int aring_sim_swarm_opts_for(uint64_t seed, struct aring_sim_opts *so);
+
 /* ---------------------------------------------------------------- worlds */
 
 /*
@@ -368,221 +593,6 @@ ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b);
 ARING_API int aring_sim_set_faults(aring_loop *loop, const struct aring_sim_opts *opts);
 /* The same for every node of a world, and its network. 0 or -EINVAL. */
 ARING_API int aring_sim_world_set_faults(aring_sim_world *world, const struct aring_sim_opts *opts);
-/* ---------------------------------------------------------------- crashes */
-
-/*
- * Durability, as a crash sees it (details in sim/disk.c):
- * - A write (or a truncate, or a fallocate) to a regular file is durable
- *   once an fsync or fdatasync of the file completed after it; a write on
- *   an fd opened O_DSYNC or O_SYNC (or with RWF_DSYNC, RWF_SYNC) is
- *   durable when it completes. A
- *   sync_file_range with SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
- *   makes the data of writes within its range (len 0: to the end) durable,
- *   but not the file's size (Linux writes no metadata for it).
- * - A namespace change (create, mkdir, symlink, link, unlink, rmdir,
- *   rename) is durable once an fsync of a directory it changed completed
- *   after it (the strict rule: the new file's own fsync is not enough).
- *   An fsync of a directory also makes every namespace change before its
- *   last one durable (a journal commits in order). A rename is atomic.
- * - At a crash, each change that is not durable is lost, kept, or (a
- *   write) torn at 512-byte sector boundaries (each sector of it kept or
- *   not), each with probability 1/3, replayed in order; each namespace
- *   change is kept or undone (1/2 each). A name that was durable names
- *   its old or its new file after a crash, never nothing. Files no longer
- *   reachable from "/" are gone. All drawn from the seed.
- */
-
-/*
- * Crash a node (a lone sim loop is a node): its process dies.
- * - Every task of the node ends where it stands: none of its code runs
- *   again, its stack is freed; a handle to it is stale (aring_join gives
- *   -ESRCH). Waits it was in are left; objects it shared with other nodes'
- *   tasks (channels, locks) stay usable by them. Called from a task of the
- *   node itself (a lone loop's controller), every other task ends and the
- *   caller goes on, as a harness outside the process would.
- * - Every request of its ring is dropped (no CQE reaches anyone); an SQE
- *   queued and not yet submitted is issued first, so a write the program
- *   handed over may land in the page cache before the power goes.
- * - Every fd is closed. A connection to another node is reset: that
- *   node's end gets -ECONNRESET at its next op (what was in flight is
- *   lost). A connection within the node ends as by close. Pipes go too
- *   (fds 0, 1, 2: what the program wrote to stdout and was not read is
- *   gone).
- * - Its disk keeps what was durable plus a seed-chosen part of the rest.
- * - Then the node is down with a fresh fd table (0, 1, 2 new pipes): its
- *   disk can still be inspected by ops on the loop (a controller's), and
- *   aring_sim_restart starts its program again.
- * Callable from a task of any node or between runs.
- * Returns 0, -EINVAL (not a sim loop), -EALREADY (down: crashed and not
- * restarted), -EBUSY (its scheduler is running below the caller: a run
- * nested in one of its tasks), -ENOMEM (its new fds 0, 1, 2).
- */
-ARING_API int aring_sim_crash(aring_loop *node);
-
-/*
- * Start fn(node, arg) as a new detached task on a node that crashed, on the
- * disk the crash left, and mark the node up again. It runs at the next
- * aring_run / aring_sim_world_run. Callable from a task of any node or
- * between runs.
- * Returns 0, -EINVAL (not a sim loop; fn NULL), -EALREADY (the node is up:
- * never crashed, or restarted already), -ENOMEM.
- */
-ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg);
-/* ---------------------------------------------------------------- faults */
-
-/*
- * Every injected fault is a decision, made through one mechanism (sim/fault.c)
- * whatever its source: the decision is drawn from the seed, numbered in the
- * run (1, 2, ... in the order they are drawn, across every loop of the
- * process), recorded, and then takes effect unless the run suppresses its
- * number. A suppressed decision draws every random number it would have
- * drawn, so the other decisions of the run stay the same as long as the
- * program does the same ops (each fault kind has its own random stream; the
- * latencies and same-instant orders share one stream for every op, so an op
- * a suppressed fault lets run can change those that follow it).
- *
- * Which decisions take effect (read from the environment when the first sim
- * loop is made, and set by aring_sim_swarm in its children):
- *   ARING_SIM_KEEP=3,7       only decisions 3 and 7; every other one is
- *                            suppressed (ARING_SIM_KEEP= with no number: none)
- *   ARING_SIM_SUPPRESS=1,5   every decision but 1 and 5
- * Numbers are decimal, separated by commas; a bad list is ignored with a
- * message on stderr.
- */
-enum aring_sim_fault_kind {
-	ARING_SIM_FAULT_TIMEOUT = 1, /* timeout_ppm: held until its linked timeout fired */
-	ARING_SIM_FAULT_CANCEL,      /* cancel_ppm: ended with -ECANCELED / -EINTR */
-	ARING_SIM_FAULT_SHORT,       /* short_ppm: moves fewer bytes than asked */
-	ARING_SIM_FAULT_ERROR,       /* error_ppm: failed with detail (-errno) */
-	ARING_SIM_FAULT_DISK_READ,   /* disk_read_error_ppm: a sector of a file went bad (-EIO) */
-	ARING_SIM_FAULT_DISK_FSYNC,  /* disk_fsync_error_ppm: fsync -EIO, unsynced data dropped */
-	ARING_SIM_FAULT_DISK_NOSPACE,/* disk_nospace_ppm: a write or fallocate got -ENOSPC */
-	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
-};
-
-/* One recorded fault decision. */
-struct aring_sim_fault {
-	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP lists */
-	uint64_t time_ns;  /* virtual time of the decision */
-	uint32_t kind;     /* enum aring_sim_fault_kind */
-	uint32_t opcode;   /* the op it hit (IORING_OP_*) */
-	int64_t detail;    /* ERROR: the -errno injected; otherwise 0 */
-	char node[24];     /* the node's name; "loop<n>" for the n-th loop made
-	                      in the process (from 0) outside a world */
-};
-
-/* "timeout", "cancel", "short", "error"; "unknown" for any other value. */
-ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
-
-/*
- * Format f as one line "node, op, virtual time, fault" (no newline), e.g.
- * "fault 7: loop0, send, t=1.000213000 s, short". Returns the length
- * snprintf would give, or -EINVAL (f NULL, buf NULL with len > 0).
- */
-ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf, size_t len);
-
-/*
- * Begin a new run of fault decisions in this process: numbering from 1,
- * the decisions that take effect recorded (up to 262,144), and only those
- * numbered in keep[0..nkeep-1] taking effect (keep NULL: every one; keep
- * with nkeep 0: none). aring_sim_swarm does this in each child; a test may
- * call it between runs of its loops. Returns 0, or -EINVAL (nkeep > 0 with
- * keep NULL).
- */
-ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep);
-
-/*
- * Copy up to max of the decisions that took effect since
- * aring_sim_faults_begin (in order) to out; returns how many were recorded
- * (0 if aring_sim_faults_begin was not called), or -EINVAL (out NULL with
- * max > 0).
- */
-ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
-
-/* ---------------------------------------------------------------- the swarm */
-
-/*
- * aring_sim_swarm runs scenario(seed, arg) for seeds first_seed ..
- * first_seed + seeds - 1, each in a forked child process: scenario builds
- * its loops (or a world) from the seed, runs them and returns 0 when its
- * invariants held. A seed fails when scenario returns non-zero, when the
- * child dies of a signal (a crash, an abort, a sanitizer report), or when it
- * runs longer than watchdog_ms of real time (a hang: the child is killed).
- * A failure never ends the run.
- *
- * Each failing seed is printed to stdout with the command that replays it:
- * the environment variables ARING_* the process has, ARING_SIM_SEED=<seed>,
- * and the process's argv. With shrink, the first failing seed is run again
- * with the recorded fault decisions, and delta debugging (Zeller's ddmin)
- * over them finds a 1-minimal set that still fails (removing any one of it
- * passes); it is printed, one "node, op, virtual time, fault" line each, with
- * the command that replays it (ARING_SIM_KEEP=<its numbers>).
- *
- * The environment overrides opts, so these work on any test binary that
- * calls aring_sim_swarm:
- *   ARING_SIM_SEED=<n>      run seed n only, in this process (no fork, so a
- *                           debugger follows it), and print its faults
- *   ARING_SIM_SEEDS=<n>     n seeds from first_seed; or <a>..<b> (or <a>-<b>):
- *                           seeds a to b
- *   ARING_SIM_SHRINK=1      shrink (0: do not)
- *   ARING_SIM_JOBS=<n>      parallel children
- *   ARING_SIM_WATCHDOG_MS=<n>  the per-seed watchdog
- *   ARING_SIM_TRACE=1       every SQE and CQE of every loop to stderr
- *   ARING_SIM_KEEP, ARING_SIM_SUPPRESS (above) with ARING_SIM_SEED
- */
-#define ARING_SIM_SHRUNK_MAX 64
-#define ARING_SIM_WATCHDOG_MS_DEFAULT 60000u
-
-struct aring_sim_swarm_result {
-	uint64_t seeds_run, seeds_failed;
-	uint64_t first_failed_seed;  /* 0: none failed */
-	uint64_t virtual_ns;         /* virtual time of every loop of every seed, summed */
-	uint64_t faults_before;      /* shrink: fault decisions of the failing run */
-	uint32_t nshrunk;            /* shrink: the 1-minimal set's size (0: not shrunk,
-	                                or the seed fails with no fault at all) */
-	int shrunk_ok;               /* shrink ran and found the set (1), else 0 */
-	struct aring_sim_fault shrunk[ARING_SIM_SHRUNK_MAX];
-};
-
-struct aring_sim_swarm_opts {
-	uint64_t first_seed, seeds;   /* seeds to run (first_seed 0 is taken as 1) */
-	unsigned jobs;                /* parallel processes; 0 = one per CPU */
-	int shrink;                   /* on failure, find the smallest set of faults that still fails */
-	uint32_t watchdog_ms;         /* real time per seed; 0 = ARING_SIM_WATCHDOG_MS_DEFAULT */
-	int quiet;                    /* print failing seeds only, no summary line */
-	struct aring_sim_swarm_result *result; /* NULL, or filled before return */
-};
-
-/*
- * Returns the number of failing seeds (0 when all passed), or -EINVAL
- * (scenario or opts NULL, seeds 0, a seed range that wraps, a bad
- * ARING_SIM_SEEDS), -ENOMEM, or the -errno of fork/pipe/poll (-EAGAIN ...).
- */
-ARING_API int aring_sim_swarm(int (*scenario)(uint64_t seed, void *arg), void *arg,
-			      const struct aring_sim_swarm_opts *opts);
-
-/*
- * Run scenario(seed, arg) once in a child, as the swarm does, with only the
- * fault decisions numbered in keep[0..nkeep-1] taking effect (keep NULL:
- * every decision). Returns 0 when it passed, 1 when it failed (non-zero
- * return, crash or hang past watchdog_ms; 0 = the default), or -EINVAL
- * (scenario NULL, nkeep > 0 with keep NULL), -ENOMEM, -errno of fork/pipe.
- */
-ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *arg,
-			       uint64_t seed, const uint64_t *keep, size_t nkeep,
-			       uint32_t watchdog_ms);
-
-/*
- * Swarm testing: fault rates drawn from the seed, so that seeds differ in
- * which kinds of faults they inject and how often. Fills *so: seed, and
- * for 1 seed in 8 no faults at all; otherwise each of timeout, cancel,
- * short and error is on with probability 1/2 at a rate drawn between 0.01%
- * and 10% (log-uniform; short up to 50%), and per-op latency is 0 or a
- * seed-drawn range up to 2 ms. A scenario builds its loops from it (and may
- * change fields after), so a replay of the seed gets the same rates.
- * Returns 0, or -EINVAL (so NULL, seed 0).
- */
-ARING_API int aring_sim_swarm_opts_for(uint64_t seed, struct aring_sim_opts *so);
 
 #ifdef __cplusplus
 }

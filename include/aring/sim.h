@@ -256,7 +256,8 @@ ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
  * Crash a node (a lone sim loop is a node): its process dies.
  * - Every task of the node ends where it stands: none of its code runs
  *   again, its stack is freed; a handle to it is stale (aring_join gives
- *   -ESRCH). Waits it was in are left; objects it shared with other nodes'
+ *   -ESRCH until a new task reuses the stack: drop such handles). Waits it
+ *   was in are left, with its group; objects it shared with other nodes'
  *   tasks (channels, locks) stay usable by them. Called from a task of the
  *   node itself (a lone loop's controller), every other task ends and the
  *   caller goes on, as a harness outside the process would.

@@ -5,7 +5,7 @@
  *
  * In flight means started with the executor, or a timeout or linked timeout
  * armed here. Each such request is in a hash by user_data (chained, grown
- * at load 1: O(1) lookup) and in one list, which only the keys that must
+ * at load 1/2: O(1) lookup) and in one list, which only the keys that must
  * look at every request (CANCEL_ANY, CANCEL_FD, CANCEL_OP) walk.
  */
 #include "config.h"
@@ -29,7 +29,11 @@ static uint64_t hash_ud(uint64_t ud)
 /*
  * Two chained hashes of the requests in flight, newest first in each chain:
  * by user_data (index 0: hnext/hprev, key hkey) and by file (index 1:
- * fhnext/fhprev, key file). Each doubles at load 1.
+ * fhnext/fhprev, key file). Each doubles at load 1/2: with 100 k requests
+ * in flight the buckets and requests are out of cache, and at load 1 half
+ * of the adds found a bucket in use and wrote its head's prev, a miss on an
+ * unrelated request (and the cancel walked it); at 1/2 that is a third of
+ * them, for 8 more bytes of buckets per request (bench_scale's cancel row).
  */
 struct index {
 	struct aring__soft_req ***b;
@@ -96,7 +100,7 @@ static void grow(const struct index *x)
 
 static void index_add(const struct index *x, struct aring__soft_req *r)
 {
-	if (*x->n > *x->mask)
+	if (2 * *x->n > *x->mask)
 		grow(x);
 	bucket_add(x, &(*x->b)[hash_ud(key_of(x, r)) & *x->mask], r);
 	(*x->n)++;

@@ -924,7 +924,11 @@ static void set_size(struct sim *s, struct sim_inode *i, uint64_t size)
 
 /* ---------------------------------------------------------------- rw ops */
 
-#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+#define SIM_RWF_NOAPPEND 0x20u  /* include/uapi/linux/fs.h (6.9) */
+#define SIM_RWF_NOSIGNAL 0x100u /* (6.17) */
+/* kernel fs.h kiocb_set_rw_flags(): RWF_ATOMIC/RWF_DONTCACHE need file support (-EOPNOTSUPP) */
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | SIM_RWF_NOAPPEND | \
+		   SIM_RWF_NOSIGNAL)
 
 /* kernel io_uring/rw.c io_prep_rw(): the buffer or iovec is imported at prep. */
 int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
@@ -953,6 +957,17 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		r->res = -EOPNOTSUPP;
 		return SIM_DONE;
 	}
+	/* kernel rw.c io_rw_init_file(): IOCB_HIPRI needs an IOPOLL ring */
+	if ((unsigned)r->sqe.rw_flags & RWF_HIPRI) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	/* kernel rw.c io_kiocb_update_pos() -> fs/read_write.c rw_verify_area():
+	   an offset below -1 is -EINVAL on every file, pipes and sockets too */
+	if (off != UINT64_MAX && (int64_t)off < 0) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
 	if ((f->flags & O_PATH) || (wr ? acc == O_RDONLY : acc == O_WRONLY)) {
 		r->res = -EBADF;
 		return SIM_DONE;
@@ -978,13 +993,10 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		break;
 	case SIM_F_REG:
 	default:
-		if (off != UINT64_MAX && (int64_t)off < 0) {
-			r->res = -EINVAL;
-			return SIM_DONE;
-		}
 		if (off == UINT64_MAX)
 			off = f->pos;
-		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)))
+		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)) &&
+		    !((unsigned)r->sqe.rw_flags & SIM_RWF_NOAPPEND))
 			off = f->inode->size;
 		n = aring__sim_fault_limit(s, r, want);
 		ret = wr ? aring__sim_reg_write(s, f, &v, n, off) : aring__sim_reg_read(s, f, &v, n, off);
@@ -1031,10 +1043,8 @@ enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if ((int64_t)r->sqe.off < 0)
 		r->res = -EINVAL;
-	else if (r->file->type == SIM_F_PIPE_R || r->file->type == SIM_F_PIPE_W)
-		r->res = -ESPIPE;
-	else
-		r->res = seekable(r->file) ? 0 : -EINVAL;
+	else /* kernel fs/sync.c sync_file_range(): not REG/BLK/DIR/LNK -> -ESPIPE */
+		r->res = seekable(r->file) ? 0 : -ESPIPE;
 	return SIM_DONE;
 }
 

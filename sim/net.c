@@ -39,6 +39,8 @@
 
 #define EPHEMERAL_LO 32768u
 #define EPHEMERAL_HI 60999u
+#define SIM_ACCEPT_DONTWAIT (1U << 1)   /* IORING_ACCEPT_DONTWAIT (uapi io_uring.h, 6.10) */
+#define SIM_ACCEPT_POLL_FIRST (1U << 2) /* IORING_ACCEPT_POLL_FIRST */
 
 int aring__sim_net_init(struct sim *s)
 {
@@ -523,7 +525,7 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.file_index ||
 	    (flags & ~(unsigned)(SOCK_NONBLOCK | SOCK_CLOEXEC)) ||
-	    (r->sqe.ioprio & ~IORING_ACCEPT_MULTISHOT)) {
+	    (r->sqe.ioprio & ~(IORING_ACCEPT_MULTISHOT | SIM_ACCEPT_DONTWAIT | SIM_ACCEPT_POLL_FIRST))) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
@@ -542,7 +544,9 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	if (!k->acceptq_len) {
-		if (r->file->flags & O_NONBLOCK) {
+		/* kernel io_accept(): an O_NONBLOCK listener still waits (poll
+		   armed); only IORING_ACCEPT_DONTWAIT sets REQ_F_NOWAIT */
+		if (r->sqe.ioprio & SIM_ACCEPT_DONTWAIT) {
 			r->res = -EAGAIN;
 			return SIM_DONE;
 		}
@@ -581,9 +585,15 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 
 /* ---------------------------------------------------------------- data */
 
+/*
+ * kernel io_uring/net.c io_send()/io_recv(): O_NONBLOCK on the socket does
+ * not make io_uring give -EAGAIN (it arms poll and retries); only
+ * MSG_DONTWAIT does (REQ_F_NOWAIT). Checked on Linux 6.18.
+ */
 static bool dontwait(const struct sim_file *f, unsigned flags)
 {
-	return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+	(void)f;
+	return flags & MSG_DONTWAIT;
 }
 
 /* Room for need bytes in k's receive ring (grown by doubling, linearised). */
@@ -687,7 +697,7 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	return SIM_BLOCK;
 }
 
-/* kernel net/ipv4/tcp.c tcp_sendmsg_locked(): blocking sends move every byte. */
+/* kernel net/ipv4/tcp.c tcp_sendmsg_locked() under io_send()'s MSG_DONTWAIT: what fits. */
 enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_file *f,
 				   const struct sim_iov *v, uint64_t n, unsigned flags)
 {
@@ -724,7 +734,10 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 		p = k->peer;
 		assert(p);
 		if (p->rx_len == SIM_SOCK_BUF) {
-			if (dontwait(f, flags)) {
+			/* kernel io_send(): min_ret is 0 without MSG_WAITALL, so a
+			   nonblocking tcp_sendmsg() that moved some bytes completes
+			   short (no io_net_retry()); it waits only while none fit */
+			if (dontwait(f, flags) || (r->done_bytes && !(flags & MSG_WAITALL))) {
 				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
 				return SIM_DONE;
 			}

@@ -3,11 +3,21 @@
  * Pipes (kernel fs/pipe.c): a bounded byte ring (64 KiB, like the kernel's
  * default 16 pages) shared by a read end and a write end.
  *
- * read:  data -> up to n bytes; empty with a writer -> wait (-EAGAIN if
- *        O_NONBLOCK or RWF_NOWAIT); empty with no writer -> 0 (EOF).
- * write: no reader -> -EPIPE (or the bytes written so far); otherwise write
- *        what fits and wait for room until all n bytes are in, as a blocking
- *        pipe_write() does (-EAGAIN if nothing fits and O_NONBLOCK).
+ * read:  data -> up to n bytes; empty with a writer -> wait (-EAGAIN only
+ *        with RWF_NOWAIT); empty with no writer -> 0 (EOF).
+ * write: no reader -> -EPIPE (or the bytes written so far); otherwise wait
+ *        until there is room (for all n bytes if n <= PIPE_BUF: such writes
+ *        are atomic), write what fits and complete with that count, short
+ *        or not (-EAGAIN instead of waiting only with RWF_NOWAIT).
+ *
+ * O_NONBLOCK on the pipe changes nothing for io_uring: io_read()/io_write()
+ * (kernel io_uring/rw.c) always try nonblocking first and, on -EAGAIN, arm
+ * poll and retry when ready, unless REQ_F_NOWAIT (RWF_NOWAIT) is set; a
+ * nonblocking pipe_write() that moved some bytes returns that short count,
+ * which io_write() completes as is (need_complete_io() is false for pipes).
+ * Checked on Linux 6.18: a 1 MiB write to an empty pipe completes with 65536,
+ * a read of an empty O_NONBLOCK pipe waits. (With IOSQE_ASYNC the kernel
+ * writes from io-wq, blocking, and may move more: not modelled.)
  *
  * fds 0, 1 and 2 are pipes too: the sim holds the other end, and tests feed
  * stdin and drain stdout/stderr through <aring/sim.h>.
@@ -19,6 +29,9 @@
 #include <string.h>
 
 #include "sim/sim.h"
+
+#define SIM_PIPE_BUF 4096u               /* PIPE_BUF: writes up to it are atomic */
+#define SIM_O_NOTIFICATION_PIPE O_EXCL  /* include/uapi/linux/watch_queue.h */
 
 struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
 {
@@ -97,7 +110,8 @@ void aring__sim_pipe_end_closed(struct sim *s, struct sim_pipe *p, bool reader)
 
 static bool nowait(const struct sim_req *r, const struct sim_file *f)
 {
-	return (f->flags & O_NONBLOCK) || ((unsigned)r->sqe.rw_flags & RWF_NOWAIT);
+	(void)f; /* O_NONBLOCK is not REQ_F_NOWAIT: see the top of this file */
+	return (unsigned)r->sqe.rw_flags & RWF_NOWAIT;
 }
 
 enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_file *f,
@@ -152,9 +166,10 @@ enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim
 			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
 			return SIM_DONE;
 		}
-		if (r->done_bytes >= n)
-			break;
-		if (p->len == p->cap) {
+		if (r->done_bytes >= n || (r->done_bytes && p->len == p->cap))
+			break; /* kernel io_write(): a short nonblocking write completes */
+		/* kernel fs/pipe.c pipe_write(): n <= PIPE_BUF goes in whole or waits */
+		if (p->len == p->cap || (n <= SIM_PIPE_BUF && p->cap - p->len < n)) {
 			if (nowait(r, f)) {
 				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
 				return SIM_DONE;
@@ -219,8 +234,14 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 	int ret, a, b;
 
 	if (r->sqe.fd || r->sqe.off || r->sqe.addr3 || r->sqe.len || r->sqe.buf_index ||
-	    (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))) {
+	    (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | SIM_O_NOTIFICATION_PIPE))) {
 		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	/* kernel fs/pipe.c create_pipe_files() -> watch_queue_init(): the sim is
+	   a kernel built with CONFIG_WATCH_QUEUE=n (as Linux 6.18 here is) */
+	if (flags & SIM_O_NOTIFICATION_PIPE) {
+		r->res = -ENOPKG;
 		return SIM_DONE;
 	}
 	if (r->sqe.file_index) {

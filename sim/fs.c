@@ -988,6 +988,11 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		e = wr ? aring__sim_pipe_write(s, r, f, &v, n) : aring__sim_pipe_read(s, r, f, &v, n);
 		break;
 	case SIM_F_SOCK:
+		/* kernel net/socket.c sock_read_iter()/sock_write_iter(): ki_pos != 0 */
+		if (off != UINT64_MAX && off) {
+			r->res = -ESPIPE;
+			return SIM_DONE;
+		}
 		n = aring__sim_fault_limit(s, r, want);
 		e = wr ? aring__sim_sock_send(s, r, f, &v, n, 0) : aring__sim_sock_recv(s, r, f, &v, n, 0);
 		break;

@@ -624,6 +624,42 @@ static int rx_reserve(struct sim_sock *k, uint32_t need)
 	return 0;
 }
 
+/*
+ * MSG_OOB (TCP urgent data, SO_OOBINLINE off): a send's last byte is urgent
+ * (kernel tcp_sendmsg_locked() -> tcp_mark_urg()); the receiver's normal
+ * reads stop before it and skip it (tcp_recvmsg_locked()); recv(MSG_OOB)
+ * reads it once, else -EINVAL (tcp_recv_urg()). A newer urgent byte
+ * replaces the mark (the older one stays in line). Checked on Linux 6.18:
+ * send("abc", MSG_OOB) = 3, then send("de"): recv gives "ab", then "de".
+ */
+static void mark_urg(struct sim_sock *p, const struct sim_req *r, unsigned flags)
+{
+	if ((flags & MSG_OOB) && p && r->done_bytes) {
+		p->urg_at = p->rx_len;
+		p->urg_read = false;
+	}
+}
+
+static enum sim_exec recv_urg(struct sim_req *r, struct sim_sock *k, const struct sim_iov *v,
+			      uint64_t n, unsigned flags)
+{
+	uint8_t b;
+
+	if (!k->urg_at || k->urg_read) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	b = k->rx[(k->rx_head + k->urg_at - 1) % k->rx_cap];
+	if (n && aring__sim_iov_copy_in(v, 0, &b, 1)) {
+		r->res = -EFAULT;
+		return SIM_DONE;
+	}
+	if (!(flags & MSG_PEEK))
+		k->urg_read = true;
+	r->res = n ? 1 : 0;
+	return SIM_DONE;
+}
+
 /* kernel net/ipv4/tcp.c tcp_recvmsg_locked(): data, then sk_err, then EOF. */
 enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
 				   const struct sim_iov *v, uint64_t n, unsigned flags)
@@ -631,14 +667,12 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	struct sim_sock *k = f->sock;
 	uint8_t tmp[4096];
 
-	if (flags & MSG_OOB) {
-		r->res = -EINVAL;
-		return SIM_DONE;
-	}
 	if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND || k->state == SIM_SOCK_LISTEN) {
 		r->res = -ENOTCONN;
 		return SIM_DONE;
 	}
+	if (flags & MSG_OOB)
+		return recv_urg(r, k, v, n, flags);
 	if (n == 0) {
 		r->res = 0;
 		return SIM_DONE;
@@ -650,6 +684,17 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 
 		if (c > k->rx_len)
 			c = k->rx_len;
+		/* kernel tcp_recvmsg_locked(): stop at the urgent byte, skip it (out of line) */
+		if (k->urg_at == 1) {
+			if (r->done_bytes || (flags & MSG_PEEK))
+				break;
+			k->rx_head = (k->rx_head + 1) % k->rx_cap;
+			k->rx_len--;
+			k->urg_at = 0;
+			continue;
+		}
+		if (k->urg_at && c > k->urg_at - 1)
+			c = k->urg_at - 1;
 		while (got < c) {
 			uint32_t run = k->rx_cap - at < c - got ? k->rx_cap - at : c - got;
 
@@ -670,6 +715,8 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 			break;
 		k->rx_head = at;
 		k->rx_len -= c;
+		if (k->urg_at)
+			k->urg_at -= c;
 		if (!k->rx_len)
 			k->rx_head = 0;
 	}
@@ -704,10 +751,6 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 	struct sim_sock *k = f->sock, *p;
 	uint8_t tmp[4096];
 
-	if (flags & MSG_OOB) {
-		r->res = -EOPNOTSUPP;
-		return SIM_DONE;
-	}
 	for (;;) {
 		if (k->err) {
 			r->res = r->done_bytes ? (int32_t)r->done_bytes : -k->err;
@@ -739,6 +782,7 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 			   short (no io_net_retry()); it waits only while none fit */
 			if (dontwait(f, flags) || (r->done_bytes && !(flags & MSG_WAITALL))) {
 				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
+				mark_urg(p, r, flags);
 				return SIM_DONE;
 			}
 			aring__sim_wait(s, r, &k->wq);
@@ -774,6 +818,7 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 		}
 	}
 	r->res = (int32_t)r->done_bytes;
+	mark_urg(k->peer, r, flags);
 	return SIM_DONE;
 }
 

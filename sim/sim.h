@@ -230,6 +230,8 @@ struct sim_sock {
 	uint8_t *rx;                   /* receive buffer (ring) */
 	uint32_t rx_head, rx_len;
 	uint32_t rx_cap;               /* grows up to SIM_SOCK_BUF */
+	uint32_t urg_at;               /* MSG_OOB: the urgent byte's rx offset + 1; 0 = none */
+	bool urg_read;                 /* it was read with MSG_OOB */
 	/* listener: a ring of queued connections */
 	struct sim_sock **acceptq;
 	uint32_t acceptq_head, acceptq_len, backlog;

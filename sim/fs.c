@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/falloc.h>
@@ -951,6 +952,7 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 	uint64_t want, n, off = r->sqe.off;
 	int64_t ret;
 	enum sim_exec e;
+	unsigned fl;
 	int err;
 
 	if ((unsigned)r->sqe.rw_flags & ~(unsigned)RWF_KNOWN) {
@@ -994,7 +996,9 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 			return SIM_DONE;
 		}
 		n = aring__sim_fault_limit(s, r, want);
-		e = wr ? aring__sim_sock_send(s, r, f, &v, n, 0) : aring__sim_sock_recv(s, r, f, &v, n, 0);
+		/* sock_read_iter(): IOCB_NOWAIT (RWF_NOWAIT) is MSG_DONTWAIT */
+		fl = ((unsigned)r->sqe.rw_flags & RWF_NOWAIT) ? MSG_DONTWAIT : 0;
+		e = wr ? aring__sim_sock_send(s, r, f, &v, n, fl) : aring__sim_sock_recv(s, r, f, &v, n, fl);
 		break;
 	case SIM_F_REG:
 	default:

@@ -667,6 +667,11 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	struct sim_sock *k = f->sock;
 	uint8_t tmp[4096];
 
+	/* kernel tcp_recvmsg() -> inet_recv_error(): the error queue is always empty here */
+	if (flags & MSG_ERRQUEUE) {
+		r->res = -EAGAIN;
+		return SIM_DONE;
+	}
 	if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND || k->state == SIM_SOCK_LISTEN) {
 		r->res = -ENOTCONN;
 		return SIM_DONE;
@@ -751,6 +756,11 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 	struct sim_sock *k = f->sock, *p;
 	uint8_t tmp[4096];
 
+	/* kernel tcp_sendmsg_locked() -> tcp_sendmsg_fastopen() -> __inet_stream_connect() */
+	if ((flags & MSG_FASTOPEN) && k->state == SIM_SOCK_CONNECTED) {
+		r->res = -EISCONN;
+		return SIM_DONE;
+	}
 	for (;;) {
 		if (k->err) {
 			r->res = r->done_bytes ? (int32_t)r->done_bytes : -k->err;
@@ -823,8 +833,6 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 }
 
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
-#define KNOWN_MSG (MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_MORE | MSG_OOB | \
-		   MSG_TRUNC | MSG_CMSG_CLOEXEC | MSG_EOR | MSG_CONFIRM | MSG_ERRQUEUE)
 
 static int check_sendrecv(struct sim_req *r, bool zc)
 {
@@ -832,8 +840,6 @@ static int check_sendrecv(struct sim_req *r, bool zc)
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
-	if (r->sqe.msg_flags & MSG_ERRQUEUE)
-		return -EOPNOTSUPP;
 	if (!r->file || r->file->type != SIM_F_SOCK)
 		return -ENOTSOCK;
 	return 0;

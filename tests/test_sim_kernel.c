@@ -504,6 +504,14 @@ static void test_latency_max(void)
 
 /* ---------------------------------------------------------------- fidelity (man-page findings) */
 
+static void prep_read_nowait(struct io_uring_sqe *sqe, void *ctx)
+{
+	static char b[8];
+
+	io_uring_prep_read(sqe, *(int *)ctx, b, sizeof(b), 0);
+	sqe->rw_flags = RWF_NOWAIT;
+}
+
 static void prep_accept_dontwait(struct io_uring_sqe *sqe, void *ctx)
 {
 	io_uring_prep_accept(sqe, *(int *)ctx, NULL, NULL, 0);
@@ -544,6 +552,7 @@ static int nonblock_sock_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, &tmo), -ETIME);
 	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), (uint64_t)-1, &tmo), -ETIME);
 	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_DONTWAIT, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(aring_do(loop, prep_read_nowait, &s, NULL), -EAGAIN);
 	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), (uint64_t)-2, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(aring_write(loop, c, "ab", 2, (uint64_t)-2, NULL), -EINVAL);
 	/* net/socket.c sock_read_iter()/sock_write_iter(): a position but 0 is -ESPIPE */
@@ -646,6 +655,35 @@ static void test_unmodelled(void)
 	CU_ASSERT_EQUAL(th_run(unmodelled_task, NULL, 0), 0);
 }
 
+/*
+ * MSG_* flags TCP ignores or answers (checked on Linux 6.18): MSG_ERRQUEUE on
+ * a send is ignored, on a recv reads the (empty) error queue: -EAGAIN at once
+ * (tcp_recvmsg() -> inet_recv_error()); MSG_FASTOPEN on a connected socket
+ * is -EISCONN (tcp_sendmsg_fastopen() -> __inet_stream_connect()).
+ */
+static int msg_flags_task(aring_loop *loop, void *arg)
+{
+	char buf[8];
+	int c, s;
+
+	(void)arg;
+	CU_ASSERT_FATAL(th_tcp_pair(loop, &c, &s) == 0);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "x", 1, MSG_ERRQUEUE, NULL), 1);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_ERRQUEUE, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "x", 1, MSG_FASTOPEN, NULL), -EISCONN);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "y", 1, MSG_EOR | MSG_CONFIRM | 0x10000, NULL), 1);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'y');
+	aring_close(loop, c, NULL);
+	return aring_close(loop, s, NULL);
+}
+
+static void test_msg_flags(void)
+{
+	CU_ASSERT_EQUAL(th_run(msg_flags_task, NULL, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "sendmsg/recvmsg: bad msghdrs and iovecs", test_msg },
 	{ "readv/writev/read/write: bad iovecs and buffers", test_rw },
@@ -660,6 +698,7 @@ static CU_TestInfo tests[] = {
 	{ "MSG_OOB: urgent byte out of line", test_oob },
 	{ "short sends without MSG_WAITALL", test_short_send },
 	{ "unmodelled opcode: -EOPNOTSUPP first", test_unmodelled },
+	{ "MSG_ERRQUEUE, MSG_FASTOPEN and ignored MSG_* flags", test_msg_flags },
 	CU_TEST_INFO_NULL,
 };
 

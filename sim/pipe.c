@@ -5,10 +5,12 @@
  *
  * read:  data -> up to n bytes; empty with a writer -> wait (-EAGAIN only
  *        with RWF_NOWAIT); empty with no writer -> 0 (EOF).
- * write: no reader -> -EPIPE (or the bytes written so far); otherwise wait
- *        until there is room (for all n bytes if n <= PIPE_BUF: such writes
- *        are atomic), write what fits and complete with that count, short
- *        or not (-EAGAIN instead of waiting only with RWF_NOWAIT).
+ * write: 0 bytes -> 0; no reader -> -EPIPE; otherwise wait until some of
+ *        it fits, write what fits and complete with that count, short or
+ *        not (-EAGAIN instead of waiting only with RWF_NOWAIT). What fits is
+ *        the kernel's page rule (pipe_room()): a pipe holds 16 pages, a
+ *        write's first len % 4096 bytes merge into the last page if they
+ *        fit there; so a write of up to PIPE_BUF is atomic.
  *
  * O_NONBLOCK on the pipe changes nothing for io_uring: io_read()/io_write()
  * (kernel io_uring/rw.c) always try nonblocking first and, on -EAGAIN, arm
@@ -30,7 +32,7 @@
 
 #include "sim/sim.h"
 
-#define SIM_PIPE_BUF 4096u               /* PIPE_BUF: writes up to it are atomic */
+#define SIM_PIPE_PG 4096u               /* PAGE_SIZE: a pipe holds cap / PAGE_SIZE pages */
 #define SIM_O_NOTIFICATION_PIPE O_EXCL  /* include/uapi/linux/watch_queue.h */
 
 struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
@@ -39,8 +41,12 @@ struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
 
 	if (!p)
 		return NULL;
+	p->pg_max = cap / SIM_PIPE_PG;
 	p->buf = malloc(cap);
-	if (!p->buf) {
+	p->pg = calloc(p->pg_max, sizeof(*p->pg));
+	if (!p->buf || !p->pg) {
+		free(p->buf);
+		free(p->pg);
 		free(p);
 		return NULL;
 	}
@@ -53,15 +59,73 @@ static void pipe_free(struct sim_pipe *p)
 {
 	assert(sim_list_empty(&p->wq.head));
 	free(p->buf);
+	free(p->pg);
 	free(p);
 }
 
-uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
+/*
+ * kernel fs/pipe.c pipe_write(): how many of a write's total bytes go in
+ * now. Its first total % PAGE_SIZE bytes merge into the last page if they
+ * fit there (*merge), the rest fills free pages, whole pages first.
+ */
+static uint32_t pipe_room(const struct sim_pipe *p, uint64_t total, uint32_t *merge)
 {
-	uint32_t room = p->cap - p->len, done = 0;
+	uint32_t chars = (uint32_t)(total % SIM_PIPE_PG);
+	uint64_t rest, free_bytes = (uint64_t)(p->pg_max - p->pg_n) * SIM_PIPE_PG;
 
-	if (n > room)
-		n = room;
+	*merge = 0;
+	if (chars && p->pg_n) {
+		const struct sim_pipe_pg *last = &p->pg[(p->pg_tail + p->pg_n - 1) % p->pg_max];
+
+		if (last->off + last->len + chars <= SIM_PIPE_PG)
+			*merge = chars;
+	}
+	rest = total - *merge;
+	return *merge + (uint32_t)(rest < free_bytes ? rest : free_bytes);
+}
+
+/* n bytes were written, the first merge of them into the last page. */
+static void pg_add(struct sim_pipe *p, uint32_t n, uint32_t merge)
+{
+	if (merge && n) {
+		uint32_t c = merge < n ? merge : n;
+
+		p->pg[(p->pg_tail + p->pg_n - 1) % p->pg_max].len += (uint16_t)c;
+		n -= c;
+	}
+	while (n) {
+		uint32_t c = n < SIM_PIPE_PG ? n : SIM_PIPE_PG;
+
+		assert(p->pg_n < p->pg_max);
+		p->pg[(p->pg_tail + p->pg_n) % p->pg_max] = (struct sim_pipe_pg){ 0, (uint16_t)c };
+		p->pg_n++;
+		n -= c;
+	}
+}
+
+/* n bytes were read: pages emptied are freed (pipe_read()). */
+static void pg_take(struct sim_pipe *p, uint32_t n)
+{
+	while (n) {
+		struct sim_pipe_pg *first = &p->pg[p->pg_tail];
+		uint32_t c = n < first->len ? n : first->len;
+
+		assert(p->pg_n);
+		first->off = (uint16_t)(first->off + c);
+		first->len = (uint16_t)(first->len - c);
+		n -= c;
+		if (!first->len) {
+			p->pg_tail = (p->pg_tail + 1) % p->pg_max;
+			p->pg_n--;
+		}
+	}
+}
+
+static uint32_t put_bytes(struct sim_pipe *p, const void *src, uint32_t n)
+{
+	uint32_t done = 0;
+
+	assert(n <= p->cap - p->len);
 	while (done < n) {
 		uint32_t at = (p->head + p->len) % p->cap;
 		uint32_t c = p->cap - at < n - done ? p->cap - at : n - done;
@@ -71,6 +135,16 @@ uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
 		done += c;
 	}
 	return done;
+}
+
+uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
+{
+	uint32_t merge;
+
+	n = pipe_room(p, n, &merge);
+	put_bytes(p, src, n);
+	pg_add(p, n, merge);
+	return n;
 }
 
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek)
@@ -90,6 +164,7 @@ uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool pee
 	if (!peek) {
 		p->head = p->len == n ? 0 : head;
 		p->len -= n;
+		pg_take(p, n);
 	}
 	return done;
 }
@@ -158,47 +233,41 @@ enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim
 {
 	struct sim_pipe *p = f->pipe;
 	uint8_t tmp[4096];
-	bool moved = false;
+	uint32_t room, merge, moved = 0;
 
-	for (;;) {
-		if (!p->readers) {
-			/* kernel fs/pipe.c pipe_write(): -EPIPE unless something was written */
-			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
+	/* kernel fs/pipe.c pipe_write(): nothing to write is 0, reader or not */
+	if (r->done_bytes >= n) {
+		r->res = (int32_t)r->done_bytes;
+		return SIM_DONE;
+	}
+	if (!p->readers) {
+		/* -EPIPE unless something was written */
+		r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
+		return SIM_DONE;
+	}
+	room = pipe_room(p, n - r->done_bytes, &merge);
+	if (!room) {
+		if (nowait(r, f)) {
+			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
 			return SIM_DONE;
 		}
-		if (r->done_bytes >= n || (r->done_bytes && p->len == p->cap))
-			break; /* kernel io_write(): a short nonblocking write completes */
-		/* kernel fs/pipe.c pipe_write(): n <= PIPE_BUF goes in whole or waits */
-		if (p->len == p->cap || (n <= SIM_PIPE_BUF && p->cap - p->len < n)) {
-			if (nowait(r, f)) {
-				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
-				return SIM_DONE;
-			}
-			if (moved)
-				aring__sim_wake(s, &p->wq);
-			aring__sim_wait(s, r, &p->wq);
-			return SIM_BLOCK;
-		}
-		{
-			uint64_t left = n - r->done_bytes;
-			uint32_t c = left < sizeof(tmp) ? (uint32_t)left : (uint32_t)sizeof(tmp);
-
-			if (c > p->cap - p->len)
-				c = p->cap - p->len;
-			if (aring__sim_iov_copy_out(v, r->done_bytes, tmp, c)) {
-				/* kernel fs/pipe.c pipe_write(): -EFAULT unless something was written */
-				if (moved)
-					aring__sim_wake(s, &p->wq);
-				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
-				return SIM_DONE;
-			}
-			c = aring__sim_pipe_put(p, tmp, c);
-			r->done_bytes += c;
-			moved = true;
-		}
+		aring__sim_wait(s, r, &p->wq);
+		return SIM_BLOCK;
 	}
-	aring__sim_wake(s, &p->wq); /* readers waiting for data */
-	r->res = (int32_t)r->done_bytes;
+	while (moved < room) {
+		uint32_t c = room - moved < sizeof(tmp) ? room - moved : (uint32_t)sizeof(tmp);
+
+		/* kernel fs/pipe.c pipe_write(): -EFAULT unless something was written */
+		if (aring__sim_iov_copy_out(v, r->done_bytes + moved, tmp, c))
+			break;
+		put_bytes(p, tmp, c);
+		moved += c;
+	}
+	pg_add(p, moved, merge);
+	r->done_bytes += moved;
+	if (moved)
+		aring__sim_wake(s, &p->wq); /* readers waiting for data */
+	r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
 	return SIM_DONE;
 }
 

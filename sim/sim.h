@@ -201,6 +201,9 @@ struct sim_inode {
 struct sim_pipe {
 	uint8_t *buf;
 	uint32_t cap, head, len;
+	/* kernel struct pipe_buffer: the pages the bytes sit in, a ring of cap/4096 */
+	struct sim_pipe_pg { uint16_t off, len; } *pg;
+	uint32_t pg_max, pg_tail, pg_n;
 	uint32_t readers, writers;     /* open file descriptions on each end */
 	struct sim_waitq wq;           /* both ends wait here */
 };

@@ -3351,6 +3351,35 @@ static void pipe_notification_flag(struct cx *c)
 	run(c);
 }
 
+/*
+ * A pipe holds 16 pages, not 64 KiB of bytes (fs/pipe.c pipe_write()): a
+ * write's first (total_len % PAGE_SIZE) bytes merge into the last page if
+ * they fit there, the rest takes whole free pages; a short count follows.
+ */
+static void pipe_write_pages(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], big_buf, 100, 0);
+	wr(c, 2, 0, p[1], big_buf, 3000, 0);  /* merged into page 1 */
+	wr(c, 3, 0, p[1], big_buf, 65536, 0); /* 15 free pages */
+	rd(c, 4, 0, p[0], big_buf, 4096, 0);  /* frees page 1 */
+	ex(c, 1, 100, 0);
+	ex(c, 2, 3000, 0);
+	ex(c, 3, 61440, 0);
+	ex(c, 4, 4096, 0);
+	run(c);
+	wr(c, 5, 0, p[1], big_buf, 5000, 0);  /* 904 do not fit the last page: one page */
+	ex(c, 5, 4096, 0);
+	run(c);
+	wr(c, 6, LINK, p[1], "abc", 3, 0);
+	ltmo(c, 7, 0, ms(c, 2), 0);
+	ex(c, 6, -ECANCELED, 0);
+	ex_set(c, 7, -ETIME, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -3567,5 +3596,6 @@ const struct c_case conform_cases[] = {
 	C(fixed_file_flag),
 	C(fixed_file_mid_chain),
 	C(pipe_notification_flag),
+	C(pipe_write_pages),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -2531,6 +2531,10 @@ static void pipe_write_no_reader(struct cx *c)
 	wr(c, 2, 0, p[1], "x", 1, 0);
 	ex(c, 2, -EPIPE, 0);
 	run(c);
+	/* fs/pipe.c pipe_write(): "Null write succeeds", before the reader check */
+	wr(c, 3, 0, p[1], "x", 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
 }
 
 /* ================================================================ more: links, validation */

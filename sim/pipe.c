@@ -18,8 +18,8 @@
  * nonblocking pipe_write() that moved some bytes returns that short count,
  * which io_write() completes as is (need_complete_io() is false for pipes).
  * Checked on Linux 6.18: a 1 MiB write to an empty pipe completes with 65536,
- * a read of an empty O_NONBLOCK pipe waits. (With IOSQE_ASYNC the kernel
- * writes from io-wq, blocking, and may move more: not modelled.)
+ * a read of an empty O_NONBLOCK pipe waits. IOSQE_ASYNC changes nothing:
+ * io_wq_submit_work() issues it nonblocking too, a pipe being pollable.
  *
  * fds 0, 1 and 2 are pipes too: the sim holds the other end, and tests feed
  * stdin and drain stdout/stderr through <aring/sim.h>.

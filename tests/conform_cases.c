@@ -3384,6 +3384,24 @@ static void pipe_write_pages(struct cx *c)
 	run(c);
 }
 
+/*
+ * IOSQE_ASYNC changes nothing here: io_uring.c io_wq_submit_work() issues a
+ * forced-async request on a pollable file nonblocking too (needs_poll), so
+ * the write is as short and a read of an empty pipe waits on poll.
+ */
+static void pipe_write_short_async(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, IOSQE_ASYNC, p[1], big_buf, sizeof(big_buf), 0);
+	ex(c, 1, 65536, 0);
+	run(c);
+	rd(c, 2, IOSQE_ASYNC, p[0], big_buf, sizeof(big_buf), 0);
+	ex(c, 2, 65536, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -3601,5 +3619,6 @@ const struct c_case conform_cases[] = {
 	C(fixed_file_mid_chain),
 	C(pipe_notification_flag),
 	C(pipe_write_pages),
+	C(pipe_write_short_async),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

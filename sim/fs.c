@@ -970,7 +970,7 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if ((f->flags & O_PATH) || (wr ? acc == O_RDONLY : acc == O_WRONLY)) {
+	if ((f->flags & O_PATH) || acc == O_ACCMODE || (wr ? acc == O_RDONLY : acc == O_WRONLY)) {
 		r->res = -EBADF;
 		return SIM_DONE;
 	}
@@ -1023,6 +1023,14 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 
 /* ---------------------------------------------------------------- sync, advice, size */
 
+/* FMODE_WRITE: O_WRONLY or O_RDWR, not O_PATH (access mode 3 has neither mode) */
+static bool fmode_write(const struct sim_file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
 static bool seekable(const struct sim_file *f)
 {
 	return f->type == SIM_F_REG || f->type == SIM_F_DIR;
@@ -1071,7 +1079,7 @@ enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (off < 0 || len <= 0)
 		r->res = -EINVAL;
-	else if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+	else if (!fmode_write(f))
 		r->res = -EBADF;
 	else if (f->type == SIM_F_DIR)
 		r->res = -EISDIR;
@@ -1173,7 +1181,7 @@ enum sim_exec aring__sim_op_ftruncate(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (len < 0)
 		r->res = -EINVAL;
-	else if (f->type != SIM_F_REG || (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+	else if (f->type != SIM_F_REG || !fmode_write(f))
 		r->res = -EINVAL;
 	else if ((uint64_t)len > SIM_MAX_FILE_SIZE)
 		r->res = -EFBIG;
@@ -1201,8 +1209,7 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP; /* not modelled */
-	if (acc == O_ACCMODE)
-		return -EINVAL;
+	/* access mode 3 opens, as neither reader nor writer (fs/open.c OPEN_FMODE()) */
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)

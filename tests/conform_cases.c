@@ -3402,6 +3402,28 @@ static void pipe_write_short_async(struct cx *c)
 	run(c);
 }
 
+/*
+ * Access mode 3 (O_RDWR | O_WRONLY) opens: fs/open.c build_open_flags()
+ * checks read and write permission for it, and OPEN_FMODE() gives the file
+ * neither FMODE_READ nor FMODE_WRITE (an ioctl-only open), so a read or
+ * a write on it is -EBADF (rw.c io_rw_init_file()).
+ */
+static void openat_accmode3(struct cx *c)
+{
+	const char *path = mkpath(c);
+	int fd;
+
+	fd = setup_run(c, openat_op(c, 0, 0, path, O_ACCMODE | O_CREAT | O_CLOEXEC, 0600));
+	if (fd < 0)
+		c_bail(c, "open with access mode 3: %d, not an fd", fd);
+	keep_fd(c, fd);
+	rd(c, 1, 0, fd, cbuf(c), 8, 0);
+	wr(c, 2, 0, fd, "ab", 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -3620,5 +3642,6 @@ const struct c_case conform_cases[] = {
 	C(pipe_notification_flag),
 	C(pipe_write_pages),
 	C(pipe_write_short_async),
+	C(openat_accmode3),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -707,8 +707,9 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 			at = (at + run) % k->rx_cap;
 			got += run;
 		}
-		/* kernel tcp_recvmsg_locked(): a fault keeps the data; -EFAULT if nothing moved */
-		if (aring__sim_iov_copy_in(v, r->done_bytes, tmp, c)) {
+		/* kernel tcp_recvmsg_locked(): a fault keeps the data; -EFAULT if nothing
+		   moved; MSG_TRUNC copies nothing (the data is discarded) */
+		if (!(flags & MSG_TRUNC) && aring__sim_iov_copy_in(v, r->done_bytes, tmp, c)) {
 			if (!r->done_bytes) {
 				r->res = -EFAULT;
 				return SIM_DONE;

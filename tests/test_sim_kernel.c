@@ -659,7 +659,8 @@ static void test_unmodelled(void)
  * MSG_* flags TCP ignores or answers (checked on Linux 6.18): MSG_ERRQUEUE on
  * a send is ignored, on a recv reads the (empty) error queue: -EAGAIN at once
  * (tcp_recvmsg() -> inet_recv_error()); MSG_FASTOPEN on a connected socket
- * is -EISCONN (tcp_sendmsg_fastopen() -> __inet_stream_connect()).
+ * is -EISCONN (tcp_sendmsg_fastopen() -> __inet_stream_connect()); MSG_TRUNC
+ * discards, and takes a NULL buffer.
  */
 static int msg_flags_task(aring_loop *loop, void *arg)
 {
@@ -675,6 +676,14 @@ static int msg_flags_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_send(loop, c, "y", 1, MSG_EOR | MSG_CONFIRM | 0x10000, NULL), 1);
 	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
 	CU_ASSERT_EQUAL(buf[0], 'y');
+	/* MSG_TRUNC on TCP discards what it reads, copying nothing (tcp_recvmsg_locked()) */
+	CU_ASSERT_EQUAL(aring_send(loop, c, "abcdef", 6, 0, NULL), 6);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, NULL, 3, MSG_TRUNC, NULL), 3);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, 2, MSG_TRUNC, NULL), 2);
+	CU_ASSERT_EQUAL(buf[0], 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'f');
 	aring_close(loop, c, NULL);
 	return aring_close(loop, s, NULL);
 }

@@ -17,6 +17,7 @@
 #define RING ARING__OPF_RING
 #define SIM ARING__OPF_SIM
 #define OFF ARING__OPF_OFF_VAL
+#define NOFX ARING__OPF_NOFIXED
 
 /* ---------------------------------------------------------------- checks */
 
@@ -162,10 +163,10 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 					 .prep = prep_timeout),
 	[IORING_OP_CONNECT]         = OP("connect", NET | BLK | FILE_ | SIM | OFF, .errors = err_connect),
 	[IORING_OP_FALLOCATE]       = OP("fallocate", FS | FILE_ | SIM | OFF, .errors = err_alloc),
-	[IORING_OP_OPENAT]          = OP("openat", FS | SIM | OFF, .errors = err_open),
-	[IORING_OP_CLOSE]           = OP("close", SIM | OFF),
+	[IORING_OP_OPENAT]          = OP("openat", FS | SIM | OFF | NOFX, .errors = err_open),
+	[IORING_OP_CLOSE]           = OP("close", SIM | OFF | NOFX),
 	[IORING_OP_FILES_UPDATE]    = OP("files_update", 0),
-	[IORING_OP_STATX]           = OP("statx", FS | SIM, .errors = err_nomem),
+	[IORING_OP_STATX]           = OP("statx", FS | SIM | NOFX, .errors = err_nomem),
 	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM | OFF,
 					 .errors = err_read, .prep = prep_rw),
 	[IORING_OP_WRITE]           = OP("write", RW | BLK | FILE_ | PRIO | SIM | OFF,
@@ -177,23 +178,23 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_RECV]            = OP("recv", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
 					 .errors = err_recv, .ms_field = ARING__MS_IOPRIO,
 					 .ms_mask = IORING_RECV_MULTISHOT),
-	[IORING_OP_OPENAT2]         = OP("openat2", FS | SIM, .errors = err_open),
+	[IORING_OP_OPENAT2]         = OP("openat2", FS | SIM | NOFX, .errors = err_open),
 	[IORING_OP_EPOLL_CTL]       = OP("epoll_ctl", 0),
 	[IORING_OP_SPLICE]          = OP("splice", RW | BLK | FILE_),
 	[IORING_OP_PROVIDE_BUFFERS] = OP("provide_buffers", NOF),
 	[IORING_OP_REMOVE_BUFFERS]  = OP("remove_buffers", NOF),
 	[IORING_OP_TEE]             = OP("tee", RW | BLK | FILE_),
 	[IORING_OP_SHUTDOWN]        = OP("shutdown", NET | FILE_ | SIM | OFF),
-	[IORING_OP_RENAMEAT]        = OP("renameat", FS | SIM, .errors = err_dirop),
-	[IORING_OP_UNLINKAT]        = OP("unlinkat", FS | SIM | OFF, .errors = err_unlink),
-	[IORING_OP_MKDIRAT]         = OP("mkdirat", FS | SIM | OFF, .errors = err_dirop),
-	[IORING_OP_SYMLINKAT]       = OP("symlinkat", FS | SIM, .errors = err_dirop),
-	[IORING_OP_LINKAT]          = OP("linkat", FS | SIM, .errors = err_dirop),
+	[IORING_OP_RENAMEAT]        = OP("renameat", FS | SIM | NOFX, .errors = err_dirop),
+	[IORING_OP_UNLINKAT]        = OP("unlinkat", FS | SIM | OFF | NOFX, .errors = err_unlink),
+	[IORING_OP_MKDIRAT]         = OP("mkdirat", FS | SIM | OFF | NOFX, .errors = err_dirop),
+	[IORING_OP_SYMLINKAT]       = OP("symlinkat", FS | SIM | NOFX, .errors = err_dirop),
+	[IORING_OP_LINKAT]          = OP("linkat", FS | SIM | NOFX, .errors = err_dirop),
 	[IORING_OP_MSG_RING]        = OP("msg_ring", FILE_),
 	[IORING_OP_FSETXATTR]       = OP("fsetxattr", FS | FILE_),
-	[IORING_OP_SETXATTR]        = OP("setxattr", FS),
+	[IORING_OP_SETXATTR]        = OP("setxattr", FS | NOFX),
 	[IORING_OP_FGETXATTR]       = OP("fgetxattr", FS | FILE_),
-	[IORING_OP_GETXATTR]        = OP("getxattr", FS),
+	[IORING_OP_GETXATTR]        = OP("getxattr", FS | NOFX),
 	[IORING_OP_SOCKET]          = OP("socket", NET | SIM | OFF, .errors = err_socket),
 	[IORING_OP_URING_CMD]       = OP("uring_cmd", FILE_, .ms_field = ARING__MS_OP_FLAGS,
 					 .ms_mask = ARING__URING_CMD_MULTISHOT),

@@ -38,6 +38,8 @@ enum {
 	ARING__OPF_RING    = 1u << 9,  /* run by the soft ring itself, never by an executor */
 	ARING__OPF_SIM     = 1u << 10, /* the simulator models it (else -EOPNOTSUPP) */
 	ARING__OPF_OFF_VAL = 1u << 11, /* sqe->off is a value (offset, count), not a pointer */
+	ARING__OPF_NOFIXED = 1u << 12, /* its prep refuses IOSQE_FIXED_FILE with -EBADF (path
+	                                  ops and close: kernel io_openat_prep() & co) */
 };
 
 /* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */

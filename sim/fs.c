@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/falloc.h>
@@ -997,7 +998,11 @@ static void set_size(struct sim *s, struct sim_inode *i, uint64_t size)
 
 /* ---------------------------------------------------------------- rw ops */
 
-#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+#define SIM_RWF_NOAPPEND 0x20u  /* include/uapi/linux/fs.h (6.9) */
+#define SIM_RWF_NOSIGNAL 0x100u /* (6.17) */
+/* kernel fs.h kiocb_set_rw_flags(): RWF_ATOMIC/RWF_DONTCACHE need file support (-EOPNOTSUPP) */
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | SIM_RWF_NOAPPEND | \
+		   SIM_RWF_NOSIGNAL)
 
 /* kernel io_uring/rw.c io_prep_rw(): the buffer or iovec is imported at prep. */
 int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
@@ -1020,13 +1025,25 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 	uint64_t want, n, off = r->sqe.off;
 	int64_t ret;
 	enum sim_exec e;
+	unsigned fl;
 	int err;
 
 	if ((unsigned)r->sqe.rw_flags & ~(unsigned)RWF_KNOWN) {
 		r->res = -EOPNOTSUPP;
 		return SIM_DONE;
 	}
-	if ((f->flags & O_PATH) || (wr ? acc == O_RDONLY : acc == O_WRONLY)) {
+	/* kernel rw.c io_rw_init_file(): IOCB_HIPRI needs an IOPOLL ring */
+	if ((unsigned)r->sqe.rw_flags & RWF_HIPRI) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	/* kernel rw.c io_kiocb_update_pos() -> fs/read_write.c rw_verify_area():
+	   an offset below -1 is -EINVAL on every file, pipes and sockets too */
+	if (off != UINT64_MAX && (int64_t)off < 0) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	if ((f->flags & O_PATH) || acc == O_ACCMODE || (wr ? acc == O_RDONLY : acc == O_WRONLY)) {
 		r->res = -EBADF;
 		return SIM_DONE;
 	}
@@ -1046,18 +1063,22 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		e = wr ? aring__sim_pipe_write(s, r, f, &v, n) : aring__sim_pipe_read(s, r, f, &v, n);
 		break;
 	case SIM_F_SOCK:
+		/* kernel net/socket.c sock_read_iter()/sock_write_iter(): ki_pos != 0 */
+		if (off != UINT64_MAX && off) {
+			r->res = -ESPIPE;
+			return SIM_DONE;
+		}
 		n = aring__sim_fault_limit(s, r, want);
-		e = wr ? aring__sim_sock_send(s, r, f, &v, n, 0) : aring__sim_sock_recv(s, r, f, &v, n, 0);
+		/* sock_read_iter(): IOCB_NOWAIT (RWF_NOWAIT) is MSG_DONTWAIT */
+		fl = ((unsigned)r->sqe.rw_flags & RWF_NOWAIT) ? MSG_DONTWAIT : 0;
+		e = wr ? aring__sim_sock_send(s, r, f, &v, n, fl) : aring__sim_sock_recv(s, r, f, &v, n, fl);
 		break;
 	case SIM_F_REG:
 	default:
-		if (off != UINT64_MAX && (int64_t)off < 0) {
-			r->res = -EINVAL;
-			return SIM_DONE;
-		}
 		if (off == UINT64_MAX)
 			off = f->pos;
-		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)))
+		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)) &&
+		    !((unsigned)r->sqe.rw_flags & SIM_RWF_NOAPPEND))
 			off = f->inode->size;
 		n = aring__sim_fault_limit(s, r, want);
 		if (wr && n && aring__sim_disk_nospace(s, r))
@@ -1089,6 +1110,14 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 
 /* ---------------------------------------------------------------- sync, advice, size */
 
+/* FMODE_WRITE: O_WRONLY or O_RDWR, not O_PATH (access mode 3 has neither mode) */
+static bool fmode_write(const struct sim_file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
 static bool seekable(const struct sim_file *f)
 {
 	return f->type == SIM_F_REG || f->type == SIM_F_DIR;
@@ -1119,10 +1148,8 @@ enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if ((int64_t)r->sqe.off < 0)
 		r->res = -EINVAL;
-	else if (r->file->type == SIM_F_PIPE_R || r->file->type == SIM_F_PIPE_W)
+	else if (!seekable(r->file)) /* kernel fs/sync.c sync_file_range(): not REG/BLK/DIR/LNK -> -ESPIPE */
 		r->res = -ESPIPE;
-	else if (!seekable(r->file))
-		r->res = -EINVAL;
 	else if ((flags & SYNC_FILE_RANGE_WRITE) && (flags & SYNC_FILE_RANGE_WAIT_AFTER))
 		r->res = aring__sim_disk_sync_range(s, r->file->inode, r->sqe.off, r->sqe.len);
 	else
@@ -1144,7 +1171,7 @@ enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (off < 0 || len <= 0)
 		r->res = -EINVAL;
-	else if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+	else if (!fmode_write(f))
 		r->res = -EBADF;
 	else if (f->type == SIM_F_DIR)
 		r->res = -EISDIR;
@@ -1255,7 +1282,7 @@ enum sim_exec aring__sim_op_ftruncate(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (len < 0)
 		r->res = -EINVAL;
-	else if (f->type != SIM_F_REG || (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+	else if (f->type != SIM_F_REG || !fmode_write(f))
 		r->res = -EINVAL;
 	else if ((uint64_t)len > SIM_MAX_FILE_SIZE)
 		r->res = -EFBIG;
@@ -1283,8 +1310,7 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP; /* not modelled */
-	if (acc == O_ACCMODE)
-		return -EINVAL;
+	/* access mode 3 opens, as neither reader nor writer (fs/open.c OPEN_FMODE()) */
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)

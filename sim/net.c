@@ -39,6 +39,8 @@
 
 #define EPHEMERAL_LO 32768u
 #define EPHEMERAL_HI 60999u
+#define SIM_ACCEPT_DONTWAIT (1U << 1)   /* IORING_ACCEPT_DONTWAIT (uapi io_uring.h, 6.10) */
+#define SIM_ACCEPT_POLL_FIRST (1U << 2) /* IORING_ACCEPT_POLL_FIRST */
 
 int aring__sim_net_init(struct sim *s)
 {
@@ -603,7 +605,7 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.file_index ||
 	    (flags & ~(unsigned)(SOCK_NONBLOCK | SOCK_CLOEXEC)) ||
-	    (r->sqe.ioprio & ~IORING_ACCEPT_MULTISHOT)) {
+	    (r->sqe.ioprio & ~(IORING_ACCEPT_MULTISHOT | SIM_ACCEPT_DONTWAIT | SIM_ACCEPT_POLL_FIRST))) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
@@ -622,7 +624,9 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	if (!k->acceptq_len) {
-		if (r->file->flags & O_NONBLOCK) {
+		/* kernel io_accept(): an O_NONBLOCK listener still waits (poll
+		   armed); only IORING_ACCEPT_DONTWAIT sets REQ_F_NOWAIT */
+		if (r->sqe.ioprio & SIM_ACCEPT_DONTWAIT) {
 			r->res = -EAGAIN;
 			return SIM_DONE;
 		}
@@ -661,9 +665,15 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 
 /* ---------------------------------------------------------------- data */
 
+/*
+ * kernel io_uring/net.c io_send()/io_recv(): O_NONBLOCK on the socket does
+ * not make io_uring give -EAGAIN (it arms poll and retries); only
+ * MSG_DONTWAIT does (REQ_F_NOWAIT). Checked on Linux 6.18.
+ */
 static bool dontwait(const struct sim_file *f, unsigned flags)
 {
-	return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+	(void)f;
+	return flags & MSG_DONTWAIT;
 }
 
 /* Room for need bytes in k's receive ring (grown by doubling, linearised). */
@@ -694,6 +704,42 @@ static int rx_reserve(struct sim_sock *k, uint32_t need)
 	return 0;
 }
 
+/*
+ * MSG_OOB (TCP urgent data, SO_OOBINLINE off): a send's last byte is urgent
+ * (kernel tcp_sendmsg_locked() -> tcp_mark_urg()); the receiver's normal
+ * reads stop before it and skip it (tcp_recvmsg_locked()); recv(MSG_OOB)
+ * reads it once, else -EINVAL (tcp_recv_urg()). A newer urgent byte
+ * replaces the mark (the older one stays in line). Checked on Linux 6.18:
+ * send("abc", MSG_OOB) = 3, then send("de"): recv gives "ab", then "de".
+ */
+static void mark_urg(struct sim_sock *p, const struct sim_req *r, unsigned flags)
+{
+	if ((flags & MSG_OOB) && p && r->done_bytes) {
+		p->urg_at = p->rx_len;
+		p->urg_read = false;
+	}
+}
+
+static enum sim_exec recv_urg(struct sim_req *r, struct sim_sock *k, const struct sim_iov *v,
+			      uint64_t n, unsigned flags)
+{
+	uint8_t b;
+
+	if (!k->urg_at || k->urg_read) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	b = k->rx[(k->rx_head + k->urg_at - 1) % k->rx_cap];
+	if (n && aring__sim_iov_copy_in(v, 0, &b, 1)) {
+		r->res = -EFAULT;
+		return SIM_DONE;
+	}
+	if (!(flags & MSG_PEEK))
+		k->urg_read = true;
+	r->res = n ? 1 : 0;
+	return SIM_DONE;
+}
+
 /* kernel net/ipv4/tcp.c tcp_recvmsg_locked(): data, then sk_err, then EOF. */
 enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_file *f,
 				   const struct sim_iov *v, uint64_t n, unsigned flags)
@@ -701,14 +747,17 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	struct sim_sock *k = f->sock;
 	uint8_t tmp[4096];
 
-	if (flags & MSG_OOB) {
-		r->res = -EINVAL;
+	/* kernel tcp_recvmsg() -> inet_recv_error(): the error queue is always empty here */
+	if (flags & MSG_ERRQUEUE) {
+		r->res = -EAGAIN;
 		return SIM_DONE;
 	}
 	if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND || k->state == SIM_SOCK_LISTEN) {
 		r->res = -ENOTCONN;
 		return SIM_DONE;
 	}
+	if (flags & MSG_OOB)
+		return recv_urg(r, k, v, n, flags);
 	if (n == 0) {
 		r->res = 0;
 		return SIM_DONE;
@@ -720,6 +769,17 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 
 		if (c > sim_rx_ready(k))
 			c = sim_rx_ready(k);
+		/* kernel tcp_recvmsg_locked(): stop at the urgent byte, skip it (out of line) */
+		if (k->urg_at == 1) {
+			if (r->done_bytes || (flags & MSG_PEEK))
+				break;
+			k->rx_head = (k->rx_head + 1) % k->rx_cap;
+			k->rx_len--;
+			k->urg_at = 0;
+			continue;
+		}
+		if (k->urg_at && c > k->urg_at - 1)
+			c = k->urg_at - 1;
 		while (got < c) {
 			uint32_t run = k->rx_cap - at < c - got ? k->rx_cap - at : c - got;
 
@@ -727,8 +787,9 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 			at = (at + run) % k->rx_cap;
 			got += run;
 		}
-		/* kernel tcp_recvmsg_locked(): a fault keeps the data; -EFAULT if nothing moved */
-		if (aring__sim_iov_copy_in(v, r->done_bytes, tmp, c)) {
+		/* kernel tcp_recvmsg_locked(): a fault keeps the data; -EFAULT if nothing
+		   moved; MSG_TRUNC copies nothing (the data is discarded) */
+		if (!(flags & MSG_TRUNC) && aring__sim_iov_copy_in(v, r->done_bytes, tmp, c)) {
 			if (!r->done_bytes) {
 				r->res = -EFAULT;
 				return SIM_DONE;
@@ -740,6 +801,8 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 			break;
 		k->rx_head = at;
 		k->rx_len -= c;
+		if (k->urg_at)
+			k->urg_at -= c;
 		if (!k->rx_len)
 			k->rx_head = 0;
 	}
@@ -768,15 +831,16 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	return SIM_BLOCK;
 }
 
-/* kernel net/ipv4/tcp.c tcp_sendmsg_locked(): blocking sends move every byte. */
+/* kernel net/ipv4/tcp.c tcp_sendmsg_locked() under io_send()'s MSG_DONTWAIT: what fits. */
 enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_file *f,
 				   const struct sim_iov *v, uint64_t n, unsigned flags)
 {
 	struct sim_sock *k = f->sock, *p;
 	uint8_t tmp[4096];
 
-	if (flags & MSG_OOB) {
-		r->res = -EOPNOTSUPP;
+	/* kernel tcp_sendmsg_locked() -> tcp_sendmsg_fastopen() -> __inet_stream_connect() */
+	if ((flags & MSG_FASTOPEN) && k->state == SIM_SOCK_CONNECTED) {
+		r->res = -EISCONN;
 		return SIM_DONE;
 	}
 	for (;;) {
@@ -805,8 +869,12 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 		p = k->peer;
 		assert(p);
 		if (p->rx_len == SIM_SOCK_BUF) {
-			if (dontwait(f, flags)) {
+			/* kernel io_send(): min_ret is 0 without MSG_WAITALL, so a
+			   nonblocking tcp_sendmsg() that moved some bytes completes
+			   short (no io_net_retry()); it waits only while none fit */
+			if (dontwait(f, flags) || (r->done_bytes && !(flags & MSG_WAITALL))) {
 				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
+				mark_urg(p, r, flags);
 				return SIM_DONE;
 			}
 			aring__sim_wait(s, r, &k->wq);
@@ -849,12 +917,11 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 		}
 	}
 	r->res = (int32_t)r->done_bytes;
+	mark_urg(k->peer, r, flags);
 	return SIM_DONE;
 }
 
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
-#define KNOWN_MSG (MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL | MSG_MORE | MSG_OOB | \
-		   MSG_TRUNC | MSG_CMSG_CLOEXEC | MSG_EOR | MSG_CONFIRM | MSG_ERRQUEUE)
 
 static int check_sendrecv(struct sim_req *r, bool zc)
 {
@@ -862,8 +929,6 @@ static int check_sendrecv(struct sim_req *r, bool zc)
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
-	if (r->sqe.msg_flags & MSG_ERRQUEUE)
-		return -EOPNOTSUPP;
 	if (!r->file || r->file->type != SIM_F_SOCK)
 		return -ENOTSOCK;
 	return 0;

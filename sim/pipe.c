@@ -3,11 +3,23 @@
  * Pipes (kernel fs/pipe.c): a bounded byte ring (64 KiB, like the kernel's
  * default 16 pages) shared by a read end and a write end.
  *
- * read:  data -> up to n bytes; empty with a writer -> wait (-EAGAIN if
- *        O_NONBLOCK or RWF_NOWAIT); empty with no writer -> 0 (EOF).
- * write: no reader -> -EPIPE (or the bytes written so far); otherwise write
- *        what fits and wait for room until all n bytes are in, as a blocking
- *        pipe_write() does (-EAGAIN if nothing fits and O_NONBLOCK).
+ * read:  data -> up to n bytes; empty with a writer -> wait (-EAGAIN only
+ *        with RWF_NOWAIT); empty with no writer -> 0 (EOF).
+ * write: 0 bytes -> 0; no reader -> -EPIPE; otherwise wait until some of
+ *        it fits, write what fits and complete with that count, short or
+ *        not (-EAGAIN instead of waiting only with RWF_NOWAIT). What fits is
+ *        the kernel's page rule (pipe_room()): a pipe holds 16 pages, a
+ *        write's first len % 4096 bytes merge into the last page if they
+ *        fit there; so a write of up to PIPE_BUF is atomic.
+ *
+ * O_NONBLOCK on the pipe changes nothing for io_uring: io_read()/io_write()
+ * (kernel io_uring/rw.c) always try nonblocking first and, on -EAGAIN, arm
+ * poll and retry when ready, unless REQ_F_NOWAIT (RWF_NOWAIT) is set; a
+ * nonblocking pipe_write() that moved some bytes returns that short count,
+ * which io_write() completes as is (need_complete_io() is false for pipes).
+ * Checked on Linux 6.18: a 1 MiB write to an empty pipe completes with 65536,
+ * a read of an empty O_NONBLOCK pipe waits. IOSQE_ASYNC changes nothing:
+ * io_wq_submit_work() issues it nonblocking too, a pipe being pollable.
  *
  * fds 0, 1 and 2 are pipes too: the sim holds the other end, and tests feed
  * stdin and drain stdout/stderr through <aring/sim.h>.
@@ -20,14 +32,21 @@
 
 #include "sim/sim.h"
 
+#define SIM_PIPE_PG 4096u               /* PAGE_SIZE: a pipe holds cap / PAGE_SIZE pages */
+#define SIM_O_NOTIFICATION_PIPE O_EXCL  /* include/uapi/linux/watch_queue.h */
+
 struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
 {
 	struct sim_pipe *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
+	p->pg_max = cap / SIM_PIPE_PG;
 	p->buf = malloc(cap);
-	if (!p->buf) {
+	p->pg = calloc(p->pg_max, sizeof(*p->pg));
+	if (!p->buf || !p->pg) {
+		free(p->buf);
+		free(p->pg);
 		free(p);
 		return NULL;
 	}
@@ -40,15 +59,73 @@ static void pipe_free(struct sim_pipe *p)
 {
 	assert(sim_list_empty(&p->wq.head));
 	free(p->buf);
+	free(p->pg);
 	free(p);
 }
 
-uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
+/*
+ * kernel fs/pipe.c pipe_write(): how many of a write's total bytes go in
+ * now. Its first total % PAGE_SIZE bytes merge into the last page if they
+ * fit there (*merge), the rest fills free pages, whole pages first.
+ */
+static uint32_t pipe_room(const struct sim_pipe *p, uint64_t total, uint32_t *merge)
 {
-	uint32_t room = p->cap - p->len, done = 0;
+	uint32_t chars = (uint32_t)(total % SIM_PIPE_PG);
+	uint64_t rest, free_bytes = (uint64_t)(p->pg_max - p->pg_n) * SIM_PIPE_PG;
 
-	if (n > room)
-		n = room;
+	*merge = 0;
+	if (chars && p->pg_n) {
+		const struct sim_pipe_pg *last = &p->pg[(p->pg_tail + p->pg_n - 1) % p->pg_max];
+
+		if (last->off + last->len + chars <= SIM_PIPE_PG)
+			*merge = chars;
+	}
+	rest = total - *merge;
+	return *merge + (uint32_t)(rest < free_bytes ? rest : free_bytes);
+}
+
+/* n bytes were written, the first merge of them into the last page. */
+static void pg_add(struct sim_pipe *p, uint32_t n, uint32_t merge)
+{
+	if (merge && n) {
+		uint32_t c = merge < n ? merge : n;
+
+		p->pg[(p->pg_tail + p->pg_n - 1) % p->pg_max].len += (uint16_t)c;
+		n -= c;
+	}
+	while (n) {
+		uint32_t c = n < SIM_PIPE_PG ? n : SIM_PIPE_PG;
+
+		assert(p->pg_n < p->pg_max);
+		p->pg[(p->pg_tail + p->pg_n) % p->pg_max] = (struct sim_pipe_pg){ 0, (uint16_t)c };
+		p->pg_n++;
+		n -= c;
+	}
+}
+
+/* n bytes were read: pages emptied are freed (pipe_read()). */
+static void pg_take(struct sim_pipe *p, uint32_t n)
+{
+	while (n) {
+		struct sim_pipe_pg *first = &p->pg[p->pg_tail];
+		uint32_t c = n < first->len ? n : first->len;
+
+		assert(p->pg_n);
+		first->off = (uint16_t)(first->off + c);
+		first->len = (uint16_t)(first->len - c);
+		n -= c;
+		if (!first->len) {
+			p->pg_tail = (p->pg_tail + 1) % p->pg_max;
+			p->pg_n--;
+		}
+	}
+}
+
+static uint32_t put_bytes(struct sim_pipe *p, const void *src, uint32_t n)
+{
+	uint32_t done = 0;
+
+	assert(n <= p->cap - p->len);
 	while (done < n) {
 		uint32_t at = (p->head + p->len) % p->cap;
 		uint32_t c = p->cap - at < n - done ? p->cap - at : n - done;
@@ -58,6 +135,16 @@ uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
 		done += c;
 	}
 	return done;
+}
+
+uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
+{
+	uint32_t merge;
+
+	n = pipe_room(p, n, &merge);
+	put_bytes(p, src, n);
+	pg_add(p, n, merge);
+	return n;
 }
 
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek)
@@ -77,6 +164,7 @@ uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool pee
 	if (!peek) {
 		p->head = p->len == n ? 0 : head;
 		p->len -= n;
+		pg_take(p, n);
 	}
 	return done;
 }
@@ -97,7 +185,8 @@ void aring__sim_pipe_end_closed(struct sim *s, struct sim_pipe *p, bool reader)
 
 static bool nowait(const struct sim_req *r, const struct sim_file *f)
 {
-	return (f->flags & O_NONBLOCK) || ((unsigned)r->sqe.rw_flags & RWF_NOWAIT);
+	(void)f; /* O_NONBLOCK is not REQ_F_NOWAIT: see the top of this file */
+	return (unsigned)r->sqe.rw_flags & RWF_NOWAIT;
 }
 
 enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_file *f,
@@ -144,46 +233,41 @@ enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim
 {
 	struct sim_pipe *p = f->pipe;
 	uint8_t tmp[4096];
-	bool moved = false;
+	uint32_t room, merge, moved = 0;
 
-	for (;;) {
-		if (!p->readers) {
-			/* kernel fs/pipe.c pipe_write(): -EPIPE unless something was written */
-			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
+	/* kernel fs/pipe.c pipe_write(): nothing to write is 0, reader or not */
+	if (r->done_bytes >= n) {
+		r->res = (int32_t)r->done_bytes;
+		return SIM_DONE;
+	}
+	if (!p->readers) {
+		/* -EPIPE unless something was written */
+		r->res = r->done_bytes ? (int32_t)r->done_bytes : -EPIPE;
+		return SIM_DONE;
+	}
+	room = pipe_room(p, n - r->done_bytes, &merge);
+	if (!room) {
+		if (nowait(r, f)) {
+			r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
 			return SIM_DONE;
 		}
-		if (r->done_bytes >= n)
-			break;
-		if (p->len == p->cap) {
-			if (nowait(r, f)) {
-				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EAGAIN;
-				return SIM_DONE;
-			}
-			if (moved)
-				aring__sim_wake(s, &p->wq);
-			aring__sim_wait(s, r, &p->wq);
-			return SIM_BLOCK;
-		}
-		{
-			uint64_t left = n - r->done_bytes;
-			uint32_t c = left < sizeof(tmp) ? (uint32_t)left : (uint32_t)sizeof(tmp);
-
-			if (c > p->cap - p->len)
-				c = p->cap - p->len;
-			if (aring__sim_iov_copy_out(v, r->done_bytes, tmp, c)) {
-				/* kernel fs/pipe.c pipe_write(): -EFAULT unless something was written */
-				if (moved)
-					aring__sim_wake(s, &p->wq);
-				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
-				return SIM_DONE;
-			}
-			c = aring__sim_pipe_put(p, tmp, c);
-			r->done_bytes += c;
-			moved = true;
-		}
+		aring__sim_wait(s, r, &p->wq);
+		return SIM_BLOCK;
 	}
-	aring__sim_wake(s, &p->wq); /* readers waiting for data */
-	r->res = (int32_t)r->done_bytes;
+	while (moved < room) {
+		uint32_t c = room - moved < sizeof(tmp) ? room - moved : (uint32_t)sizeof(tmp);
+
+		/* kernel fs/pipe.c pipe_write(): -EFAULT unless something was written */
+		if (aring__sim_iov_copy_out(v, r->done_bytes + moved, tmp, c))
+			break;
+		put_bytes(p, tmp, c);
+		moved += c;
+	}
+	pg_add(p, moved, merge);
+	r->done_bytes += moved;
+	if (moved)
+		aring__sim_wake(s, &p->wq); /* readers waiting for data */
+	r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
 	return SIM_DONE;
 }
 
@@ -219,8 +303,14 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 	int ret, a, b;
 
 	if (r->sqe.fd || r->sqe.off || r->sqe.addr3 || r->sqe.len || r->sqe.buf_index ||
-	    (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))) {
+	    (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | SIM_O_NOTIFICATION_PIPE))) {
 		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	/* kernel fs/pipe.c create_pipe_files() -> watch_queue_init(): the sim is
+	   a kernel built with CONFIG_WATCH_QUEUE=n (as Linux 6.18 here is) */
+	if (flags & SIM_O_NOTIFICATION_PIPE) {
+		r->res = -ENOPKG;
 		return SIM_DONE;
 	}
 	if (r->sqe.file_index) {

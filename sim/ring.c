@@ -185,7 +185,9 @@ static void sim_start(void *ex, struct aring__soft_req *sr)
 		return;
 	}
 	if (aring__opdefs[r->opcode].flags & ARING__OPF_FILE) {
-		struct sim_file *f = aring__sim_fd_get(s, r->sqe.fd);
+		/* no registered files: a fixed file is never found */
+		struct sim_file *f = (r->sqe.flags & IOSQE_FIXED_FILE) ? NULL
+					: aring__sim_fd_get(s, r->sqe.fd);
 
 		if (!f) {
 			/* kernel io_uring.c io_assign_file() */

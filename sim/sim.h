@@ -231,6 +231,9 @@ struct sim_dent {
 struct sim_pipe {
 	uint8_t *buf;
 	uint32_t cap, head, len;
+	/* kernel struct pipe_buffer: the pages the bytes sit in, a ring of cap/4096 */
+	struct sim_pipe_pg { uint16_t off, len; } *pg;
+	uint32_t pg_max, pg_tail, pg_n;
 	uint32_t readers, writers;     /* open file descriptions on each end */
 	struct sim_waitq wq;           /* both ends wait here */
 };
@@ -260,6 +263,8 @@ struct sim_sock {
 	uint8_t *rx;                   /* receive buffer (ring) */
 	uint32_t rx_head, rx_len;
 	uint32_t rx_cap;               /* grows up to SIM_SOCK_BUF */
+	uint32_t urg_at;               /* MSG_OOB: the urgent byte's rx offset + 1; 0 = none */
+	bool urg_read;                 /* it was read with MSG_OOB */
 	/* listener: a ring of queued connections */
 	struct sim_sock **acceptq;
 	uint32_t acceptq_head, acceptq_len, backlog;

@@ -127,6 +127,8 @@ char *cbuf(struct cx *c);
 
 /* Setup through the ring, before the case's own SQEs. */
 void mkpipe(struct cx *c, int fds[2]);
+/* The same with pipe2() flags (O_NONBLOCK, ...). */
+void mkpipe2(struct cx *c, int fds[2], int flags);
 /* A regular file holding data[0..len), already unlinked; returns its fd. */
 int mkfile(struct cx *c, const void *data, unsigned len);
 /* The same, keeping its name (*path, removed at the end). */

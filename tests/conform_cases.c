@@ -2531,6 +2531,10 @@ static void pipe_write_no_reader(struct cx *c)
 	wr(c, 2, 0, p[1], "x", 1, 0);
 	ex(c, 2, -EPIPE, 0);
 	run(c);
+	/* fs/pipe.c pipe_write(): "Null write succeeds", before the reader check */
+	wr(c, 3, 0, p[1], "x", 0, 0);
+	ex(c, 3, 0, 0);
+	run(c);
 }
 
 /* ================================================================ more: links, validation */
@@ -3120,6 +3124,306 @@ static void order_timeout_update_same_submit(struct cx *c)
 
 #define C(fn) { #fn, fn, 0 }
 #define CE(fn, e) { #fn, fn, e }
+/* ================================================================ fidelity (man-page findings) */
+
+static char big_buf[128 * 1024];  /* two pipes' worth */
+#define F_RWF_NOAPPEND 0x20u   /* uapi linux/fs.h, newer than this libc */
+#define F_RWF_ATOMIC   0x40u
+#define F_RWF_NOSIGNAL 0x100u
+#define F_O_NOTIFICATION_PIPE O_EXCL
+
+/*
+ * O_NONBLOCK does not make io_uring's read give -EAGAIN: rw.c io_read()
+ * tries nonblocking, gets -EAGAIN and arms poll (io_arm_poll_handler());
+ * only RWF_NOWAIT (REQ_F_NOWAIT) completes with it. Checked on Linux 6.18.
+ */
+static void nonblock_pipe_read_waits(struct cx *c)
+{
+	int p[2];
+
+	mkpipe2(c, p, O_NONBLOCK);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ms(c, 2), 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+	rd(c, 3, 0, p[0], cbuf(c), 8, 0)->rw_flags = RWF_NOWAIT;
+	ex(c, 3, -EAGAIN, 0);
+	run(c);
+}
+
+/*
+ * A write bigger than the room completes short: fs/pipe.c pipe_write()
+ * under IOCB_NOWAIT moves what fits and rw.c io_write() completes it
+ * (need_complete_io() is false for a pipe); a write into a full pipe waits,
+ * O_NONBLOCK or not (poll armed). 64 KiB = the default 16 pages.
+ */
+static void nonblock_pipe_write_short(struct cx *c)
+{
+	int p[2];
+
+	mkpipe2(c, p, O_NONBLOCK);
+	wr(c, 1, 0, p[1], big_buf, sizeof(big_buf), 0);
+	ex(c, 1, 65536, 0);
+	run(c);
+	wr(c, 2, LINK, p[1], "abc", 3, 0);
+	ltmo(c, 3, 0, ms(c, 2), 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex_set(c, 3, -ETIME, 0);
+	run(c);
+}
+
+/* The same on a blocking pipe; and a write waits for room only while none is free. */
+static void pipe_write_short(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], big_buf, sizeof(big_buf), 0);
+	ex(c, 1, 65536, 0);
+	run(c);
+	rd(c, 2, 0, p[0], big_buf, 4096, 0);
+	ex(c, 2, 4096, 0);
+	run(c);
+	wr(c, 3, 0, p[1], big_buf, 10000, 0);
+	ex(c, 3, 4096, 0);
+	run(c);
+}
+
+/*
+ * An offset below -1 is -EINVAL on a pipe too (rw.c io_kiocb_update_pos()
+ * keeps it, fs/read_write.c rw_verify_area() refuses pos < 0); any other
+ * offset is ignored on a stream.
+ */
+static void pipe_offset_below_minus1(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "ab", 2, (uint64_t)-2);
+	wr(c, 2, 0, p[1], "ab", 2, (uint64_t)-5);
+	wr(c, 3, 0, p[1], "ab", 2, 5);
+	rd(c, 4, 0, p[0], cbuf(c), 8, (uint64_t)-2);
+	rd(c, 5, 0, p[0], cbuf(c), 8, 7);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, 2, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, 2, 0);
+	run(c);
+}
+
+/* kernel fs/sync.c sync_file_range(): a pipe is -ESPIPE; sync.c io_fsync(): -EINVAL. */
+static void pipe_sync_ops(struct cx *c)
+{
+	int p[2];
+	struct io_uring_sqe *q;
+
+	mkpipe(c, p);
+	q = sqe(c, IORING_OP_SYNC_FILE_RANGE, 1, 0);
+	q->fd = p[0];
+	q = sqe(c, IORING_OP_FSYNC, 2, 0);
+	q->fd = p[0];
+	ex(c, 1, -ESPIPE, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * RWF flags (include/linux/fs.h kiocb_set_rw_flags()): unknown ones are
+ * -EOPNOTSUPP, as are RWF_ATOMIC on a pipe; RWF_NOAPPEND and RWF_NOSIGNAL
+ * are accepted; RWF_HIPRI without an IOPOLL ring is -EINVAL (rw.c
+ * io_rw_init_file()), on a pipe and on a file.
+ */
+static void rw_flags_checked(struct cx *c)
+{
+	int p[2], fd = mkfile(c, "abcdef", 6);
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "ab", 2, 0)->rw_flags = (int)F_RWF_NOAPPEND;
+	wr(c, 2, 0, p[1], "ab", 2, 0)->rw_flags = (int)F_RWF_NOSIGNAL;
+	wr(c, 3, 0, p[1], "ab", 2, 0)->rw_flags = 0x200;
+	wr(c, 4, 0, p[1], "ab", 2, 0)->rw_flags = (int)F_RWF_ATOMIC;
+	rd(c, 5, 0, p[0], cbuf(c), 2, 0)->rw_flags = RWF_HIPRI;
+	rd(c, 6, 0, fd, cbuf(c), 2, 0)->rw_flags = RWF_HIPRI;
+	rd(c, 7, 0, fd, cbuf(c), 2, 0)->rw_flags = (int)F_RWF_NOSIGNAL;
+	rd(c, 8, 0, fd, cbuf(c), 2, (uint64_t)-2)->rw_flags = 0x200;
+	ex(c, 1, 2, 0);
+	ex(c, 2, 2, 0);
+	ex(c, 3, -EOPNOTSUPP, 0);
+	ex(c, 4, -EOPNOTSUPP, 0);
+	ex(c, 5, -EINVAL, 0);
+	ex(c, 6, -EINVAL, 0);
+	ex(c, 7, 2, 0);
+	ex(c, 8, -EOPNOTSUPP, 0);
+	run(c);
+}
+
+/* RWF_NOAPPEND writes an O_APPEND file at the given offset (kiocb_set_rw_flags()). */
+static void rw_noappend(struct cx *c)
+{
+	const char *path = mkpath(c);
+	char *b = cbuf(c);
+	int fd;
+
+	fd = setup_run(c, openat_op(c, 0, 0, path, O_RDWR | O_CREAT | O_APPEND, 0600));
+	if (fd < 0)
+		c_bail(c, "open: %d", fd);
+	keep_fd(c, fd);
+	wr(c, 1, 0, fd, "abcdef", 6, 0);
+	ex(c, 1, 6, 0);
+	run(c);
+	wr(c, 2, 0, fd, "XY", 2, 0)->rw_flags = (int)F_RWF_NOAPPEND;
+	ex(c, 2, 2, 0);
+	run(c);
+	rd(c, 3, 0, fd, b, 16, 0);
+	ex(c, 3, 6, 0);
+	run(c);
+	if (memcmp(b, "XYcdef", 6))
+		c_bail(c, "RWF_NOAPPEND wrote elsewhere: %.6s", b);
+}
+
+/*
+ * IOSQE_FIXED_FILE only matters to an op that needs a file (io_uring.c
+ * io_init_req() -> io_assign_file() at issue: -EBADF with no registered
+ * files, as a bad fd, so a chain before it runs) and to the preps that
+ * refuse it (openclose.c io_openat_prep()/io_close_prep(): -EBADF); nop,
+ * timeout, cancel, socket and pipe ignore it.
+ */
+static void fixed_file_flag(struct cx *c)
+{
+	int *f = (int *)(void *)cbuf(c);
+	struct io_uring_sqe *q;
+
+	nop(c, 1, IOSQE_FIXED_FILE);
+	tmo(c, 2, IOSQE_FIXED_FILE, ms(c, 1), 0, 0);
+	cnl(c, 3, IOSQE_FIXED_FILE, 12345, 0, 0);
+	openat_op(c, 4, IOSQE_FIXED_FILE, "/nonexistent-aring", 0, 0);
+	closeop(c, 5, IOSQE_FIXED_FILE, 99);
+	ex(c, 1, 0, 0);
+	ex_set(c, 3, -ENOENT, 0);
+	ex_set(c, 4, -EBADF, 0);
+	ex_set(c, 5, -EBADF, 0);
+	ex(c, 2, -ETIME, 0);
+	run(c);
+	if (!c->bd->real_fds || c->be->ops->has_op(c->be, ARING_OP_PIPE)) {
+		q = sqe(c, ARING_OP_PIPE, 6, IOSQE_FIXED_FILE);
+		q->fd = 0;
+		q->addr = (uint64_t)(uintptr_t)f;
+		ex(c, 6, 0, 0);
+		run(c);
+		keep_fd(c, f[0]);
+		keep_fd(c, f[1]);
+	}
+}
+
+/* A fixed-file read mid-chain fails at issue, after the nop before it ran. */
+static void fixed_file_mid_chain(struct cx *c)
+{
+	nop(c, 1, LINK);
+	rd(c, 2, LINK | IOSQE_FIXED_FILE, 0, cbuf(c), 8, 0);
+	nop(c, 3, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * fs/pipe.c: pipe2() takes O_NOTIFICATION_PIPE, and create_pipe_files() ->
+ * watch_queue_init() fails it with -ENOPKG on a kernel built with
+ * CONFIG_WATCH_QUEUE=n (Linux 6.18 here; the sim is such a kernel). Other
+ * flags are -EINVAL (openclose.c io_pipe_prep()).
+ */
+static void pipe_notification_flag(struct cx *c)
+{
+	int *f = (int *)(void *)cbuf(c);
+	struct io_uring_sqe *q;
+
+	if (c->bd->real_fds && !c->be->ops->has_op(c->be, ARING_OP_PIPE))
+		return;
+	q = sqe(c, ARING_OP_PIPE, 1, 0);
+	q->fd = 0;
+	q->addr = (uint64_t)(uintptr_t)f;
+	q->rw_flags = F_O_NOTIFICATION_PIPE;
+	q = sqe(c, ARING_OP_PIPE, 2, 0);
+	q->fd = 0;
+	q->addr = (uint64_t)(uintptr_t)f;
+	q->rw_flags = O_WRONLY;
+	ex(c, 1, -ENOPKG, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * A pipe holds 16 pages, not 64 KiB of bytes (fs/pipe.c pipe_write()): a
+ * write's first (total_len % PAGE_SIZE) bytes merge into the last page if
+ * they fit there, the rest takes whole free pages; a short count follows.
+ */
+static void pipe_write_pages(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], big_buf, 100, 0);
+	wr(c, 2, 0, p[1], big_buf, 3000, 0);  /* merged into page 1 */
+	wr(c, 3, 0, p[1], big_buf, 65536, 0); /* 15 free pages */
+	rd(c, 4, 0, p[0], big_buf, 4096, 0);  /* frees page 1 */
+	ex(c, 1, 100, 0);
+	ex(c, 2, 3000, 0);
+	ex(c, 3, 61440, 0);
+	ex(c, 4, 4096, 0);
+	run(c);
+	wr(c, 5, 0, p[1], big_buf, 5000, 0);  /* 904 do not fit the last page: one page */
+	ex(c, 5, 4096, 0);
+	run(c);
+	wr(c, 6, LINK, p[1], "abc", 3, 0);
+	ltmo(c, 7, 0, ms(c, 2), 0);
+	ex(c, 6, -ECANCELED, 0);
+	ex_set(c, 7, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * IOSQE_ASYNC changes nothing here: io_uring.c io_wq_submit_work() issues a
+ * forced-async request on a pollable file nonblocking too (needs_poll), so
+ * the write is as short and a read of an empty pipe waits on poll.
+ */
+static void pipe_write_short_async(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, IOSQE_ASYNC, p[1], big_buf, sizeof(big_buf), 0);
+	ex(c, 1, 65536, 0);
+	run(c);
+	rd(c, 2, IOSQE_ASYNC, p[0], big_buf, sizeof(big_buf), 0);
+	ex(c, 2, 65536, 0);
+	run(c);
+}
+
+/*
+ * Access mode 3 (O_RDWR | O_WRONLY) opens: fs/open.c build_open_flags()
+ * checks read and write permission for it, and OPEN_FMODE() gives the file
+ * neither FMODE_READ nor FMODE_WRITE (an ioctl-only open), so a read or
+ * a write on it is -EBADF (rw.c io_rw_init_file()).
+ */
+static void openat_accmode3(struct cx *c)
+{
+	const char *path = mkpath(c);
+	int fd;
+
+	fd = setup_run(c, openat_op(c, 0, 0, path, O_ACCMODE | O_CREAT | O_CLOEXEC, 0600));
+	if (fd < 0)
+		c_bail(c, "open with access mode 3: %d, not an fd", fd);
+	keep_fd(c, fd);
+	rd(c, 1, 0, fd, cbuf(c), 8, 0);
+	wr(c, 2, 0, fd, "ab", 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -3326,5 +3630,18 @@ const struct c_case conform_cases[] = {
 	C(order_poll_remove_before_poll),
 	C(order_ltimeout_update_same_submit),
 	C(order_timeout_update_same_submit),
+	C(nonblock_pipe_read_waits),
+	C(nonblock_pipe_write_short),
+	C(pipe_write_short),
+	C(pipe_offset_below_minus1),
+	C(pipe_sync_ops),
+	C(rw_flags_checked),
+	C(rw_noappend),
+	C(fixed_file_flag),
+	C(fixed_file_mid_chain),
+	C(pipe_notification_flag),
+	C(pipe_write_pages),
+	C(pipe_write_short_async),
+	C(openat_accmode3),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

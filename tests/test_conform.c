@@ -519,19 +519,24 @@ void keep_fd(struct cx *c, int fd)
 
 void mkpipe(struct cx *c, int fds[2])
 {
+	mkpipe2(c, fds, 0);
+}
+
+void mkpipe2(struct cx *c, int fds[2], int flags)
+{
 	int *f, ret;
 
 	if (c->npipes == sizeof(c->pipefds) / sizeof(c->pipefds[0]))
 		c_bail(c, "too many pipes");
 	f = c->pipefds[c->npipes++];
 	if (c->bd->real_fds && !c->be->ops->has_op(c->be, ARING_OP_PIPE)) {
-		ret = pipe(f) ? -errno : 0;
+		ret = pipe2(f, flags) ? -errno : 0;
 	} else {
 		struct io_uring_sqe *q = sqe(c, ARING_OP_PIPE, 0, 0);
 
 		q->fd = 0;
 		q->addr = (uint64_t)(uintptr_t)f;
-		q->rw_flags = 0;
+		q->rw_flags = flags;
 		ret = setup_run(c, q);
 	}
 	if (ret < 0)

@@ -502,6 +502,197 @@ static void test_latency_max(void)
 	aring_loop_free(loop);
 }
 
+/* ---------------------------------------------------------------- fidelity (man-page findings) */
+
+static void prep_read_nowait(struct io_uring_sqe *sqe, void *ctx)
+{
+	static char b[8];
+
+	io_uring_prep_read(sqe, *(int *)ctx, b, sizeof(b), 0);
+	sqe->rw_flags = RWF_NOWAIT;
+}
+
+static void prep_accept_dontwait(struct io_uring_sqe *sqe, void *ctx)
+{
+	io_uring_prep_accept(sqe, *(int *)ctx, NULL, NULL, 0);
+	sqe->ioprio = 1u << 1; /* IORING_ACCEPT_DONTWAIT */
+}
+
+/*
+ * O_NONBLOCK does not make io_uring answer -EAGAIN: kernel io_uring/net.c
+ * io_recv()/io_accept()/io_connect() and rw.c io_read() try nonblocking and
+ * arm poll; only MSG_DONTWAIT / IORING_ACCEPT_DONTWAIT do (REQ_F_NOWAIT).
+ * Offsets below -1 are -EINVAL on a socket (fs/read_write.c
+ * rw_verify_area()), others but 0 and -1 -ESPIPE; sync_file_range on it is -ESPIPE (fs/sync.c), fsync
+ * -EINVAL. Checked on Linux 6.18.
+ */
+static int nonblock_sock_task(aring_loop *loop, void *arg)
+{
+	struct aring_opt tmo = { .timeout_ns = 2000000 };
+	struct sockaddr_in a = th_addr(0);
+	int l, l2, c, s;
+	uint16_t port;
+	char buf[8];
+
+	(void)arg;
+	l2 = aring_socket(loop, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, NULL);
+	CU_ASSERT_FATAL(l2 >= 0);
+	CU_ASSERT_EQUAL(aring_bind(loop, l2, (struct sockaddr *)&a, sizeof(a), NULL), 0);
+	CU_ASSERT_EQUAL(aring_listen(loop, l2, 8, NULL), 0);
+	CU_ASSERT_EQUAL(aring_accept(loop, l2, NULL, NULL, 0, &tmo), -ETIME);
+	CU_ASSERT_EQUAL(aring_do(loop, prep_accept_dontwait, &l2, NULL), -EAGAIN);
+	l = th_listen(loop, &port);
+	CU_ASSERT_FATAL(l >= 0);
+	c = aring_socket(loop, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, NULL);
+	CU_ASSERT_FATAL(c >= 0);
+	a = th_addr(port);
+	CU_ASSERT_EQUAL(aring_connect(loop, c, (struct sockaddr *)&a, sizeof(a), NULL), 0);
+	s = aring_accept(loop, l, NULL, NULL, SOCK_NONBLOCK, NULL);
+	CU_ASSERT_FATAL(s >= 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, &tmo), -ETIME);
+	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), (uint64_t)-1, &tmo), -ETIME);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_DONTWAIT, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(aring_do(loop, prep_read_nowait, &s, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), (uint64_t)-2, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_write(loop, c, "ab", 2, (uint64_t)-2, NULL), -EINVAL);
+	/* net/socket.c sock_read_iter()/sock_write_iter(): a position but 0 is -ESPIPE */
+	CU_ASSERT_EQUAL(aring_write(loop, c, "ab", 2, 7, NULL), -ESPIPE);
+	CU_ASSERT_EQUAL(aring_write(loop, c, "ab", 2, 0, NULL), 2);
+	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), 5, NULL), -ESPIPE);
+	CU_ASSERT_EQUAL(aring_read(loop, s, buf, sizeof(buf), 0, NULL), 2);
+	CU_ASSERT_EQUAL(aring_sync_file_range(loop, s, 0, 0, 0, NULL), -ESPIPE);
+	CU_ASSERT_EQUAL(aring_fsync(loop, s, 0, NULL), -EINVAL);
+	aring_close(loop, c, NULL);
+	aring_close(loop, s, NULL);
+	aring_close(loop, l2, NULL);
+	return aring_close(loop, l, NULL);
+}
+
+static void test_nonblock_sock(void)
+{
+	CU_ASSERT_EQUAL(th_run(nonblock_sock_task, NULL, 0), 0);
+}
+
+/*
+ * MSG_OOB on TCP (SO_OOBINLINE off): the send moves every byte, its last one
+ * urgent (tcp_sendmsg_locked() -> tcp_mark_urg()); recv stops before the
+ * urgent byte and skips it (tcp_recvmsg_locked()); recv(MSG_OOB) reads it
+ * once, else -EINVAL (tcp_recv_urg()). Checked on Linux 6.18.
+ */
+static int oob_task(aring_loop *loop, void *arg)
+{
+	char buf[8];
+	int c, s;
+
+	(void)arg;
+	CU_ASSERT_FATAL(th_tcp_pair(loop, &c, &s) == 0);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "abc", 3, MSG_OOB, NULL), 3);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "de", 2, 0, NULL), 2);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 2);
+	CU_ASSERT_EQUAL(memcmp(buf, "ab", 2), 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 2);
+	CU_ASSERT_EQUAL(memcmp(buf, "de", 2), 0);
+	/* the reader went past the urgent byte: it is gone */
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_OOB, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "z", 1, MSG_OOB, NULL), 1);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "", 0, MSG_OOB, NULL), 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_OOB, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'z');
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_OOB, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "q", 1, 0, NULL), 1);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'q');
+	aring_close(loop, c, NULL);
+	return aring_close(loop, s, NULL);
+}
+
+static void test_oob(void)
+{
+	CU_ASSERT_EQUAL(th_run(oob_task, NULL, 0), 0);
+}
+
+/*
+ * A send bigger than the room completes short: kernel io_uring/net.c
+ * io_send() retries (io_net_retry()) only below min_ret, which is 0 without
+ * MSG_WAITALL; tcp_sendmsg() under MSG_DONTWAIT moves what fits. How much
+ * fits is the stack's (3.75 MiB of 8 on Linux 6.18 loopback, 256 KiB on the
+ * sim); that it is short and that exactly that much arrives is the rule.
+ */
+static int short_send_task(aring_loop *loop, void *arg)
+{
+	static char big[8 << 20];
+	struct aring_opt tmo = { .timeout_ns = 2000000 };
+	int c, s, sent, got = 0, ret;
+
+	(void)arg;
+	CU_ASSERT_FATAL(th_tcp_pair(loop, &c, &s) == 0);
+	sent = aring_send(loop, c, big, sizeof(big), 0, NULL);
+	CU_ASSERT(sent > 0 && sent < (int)sizeof(big));
+	while (got < sent && (ret = aring_recv(loop, s, big, sizeof(big), 0, NULL)) > 0)
+		got += ret;
+	CU_ASSERT_EQUAL(got, sent);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, big, 1, 0, &tmo), -ETIME);
+	aring_close(loop, c, NULL);
+	return aring_close(loop, s, NULL);
+}
+
+static void test_short_send(void)
+{
+	CU_ASSERT_EQUAL(th_run(short_send_task, NULL, 0), 0);
+}
+
+/* DESIGN.md: an opcode the sim does not model completes -EOPNOTSUPP, before any file check. */
+static int unmodelled_task(aring_loop *loop, void *arg)
+{
+	(void)arg;
+	/* the kernel: io_assign_file() finds no registered file table */
+	CU_ASSERT_EQUAL(aring_fixed_fd_install(loop, 0, 0, NULL), th_is_sim() ? -EOPNOTSUPP : -EBADF);
+	return 0;
+}
+
+static void test_unmodelled(void)
+{
+	CU_ASSERT_EQUAL(th_run(unmodelled_task, NULL, 0), 0);
+}
+
+/*
+ * MSG_* flags TCP ignores or answers (checked on Linux 6.18): MSG_ERRQUEUE on
+ * a send is ignored, on a recv reads the (empty) error queue: -EAGAIN at once
+ * (tcp_recvmsg() -> inet_recv_error()); MSG_FASTOPEN on a connected socket
+ * is -EISCONN (tcp_sendmsg_fastopen() -> __inet_stream_connect()); MSG_TRUNC
+ * discards, and takes a NULL buffer.
+ */
+static int msg_flags_task(aring_loop *loop, void *arg)
+{
+	char buf[8];
+	int c, s;
+
+	(void)arg;
+	CU_ASSERT_FATAL(th_tcp_pair(loop, &c, &s) == 0);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "x", 1, MSG_ERRQUEUE, NULL), 1);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), MSG_ERRQUEUE, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "x", 1, MSG_FASTOPEN, NULL), -EISCONN);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "y", 1, MSG_EOR | MSG_CONFIRM | 0x10000, NULL), 1);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'y');
+	/* MSG_TRUNC on TCP discards what it reads, copying nothing (tcp_recvmsg_locked()) */
+	CU_ASSERT_EQUAL(aring_send(loop, c, "abcdef", 6, 0, NULL), 6);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, NULL, 3, MSG_TRUNC, NULL), 3);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, 2, MSG_TRUNC, NULL), 2);
+	CU_ASSERT_EQUAL(buf[0], 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, s, buf, sizeof(buf), 0, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 'f');
+	aring_close(loop, c, NULL);
+	return aring_close(loop, s, NULL);
+}
+
+static void test_msg_flags(void)
+{
+	CU_ASSERT_EQUAL(th_run(msg_flags_task, NULL, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "sendmsg/recvmsg: bad msghdrs and iovecs", test_msg },
 	{ "readv/writev/read/write: bad iovecs and buffers", test_rw },
@@ -512,6 +703,11 @@ static CU_TestInfo tests[] = {
 	{ "pipe, socket and file I/O on a 16 KiB stack", test_small_stack },
 	{ "sim latency bounds refused", test_latency_bounds },
 	{ "sim latency at the bound", test_latency_max },
+	{ "O_NONBLOCK sockets wait; offsets, sync on a socket", test_nonblock_sock },
+	{ "MSG_OOB: urgent byte out of line", test_oob },
+	{ "short sends without MSG_WAITALL", test_short_send },
+	{ "unmodelled opcode: -EOPNOTSUPP first", test_unmodelled },
+	{ "MSG_ERRQUEUE, MSG_FASTOPEN and ignored MSG_* flags", test_msg_flags },
 	CU_TEST_INFO_NULL,
 };
 

@@ -475,9 +475,19 @@ static int init_req(struct aring__soft *s, struct aring__soft_req *r)
 	}
 	if (def->flags & ARING__OPF_RING)
 		return 0;
-	if (sflags & IOSQE_FIXED_FILE)
-		return -EBADF; /* no registered files */
-	return s->exec->prep ? s->exec->prep(s->ex, r) : 0;
+	/* an op the executor does not model: -EOPNOTSUPP before any file check */
+	if (s->exec->prep && (ret = s->exec->prep(s->ex, r)) < 0)
+		return ret;
+	/*
+	 * kernel io_init_req(): IOSQE_FIXED_FILE is only looked at by ops that
+	 * need a file (io_assign_file() at issue: -EBADF, there are no
+	 * registered files, so the executor fails it like a bad fd) and by the
+	 * preps that refuse it (io_openat_prep(), io_close_prep(), ...); a nop,
+	 * a socket or a pipe ignore it.
+	 */
+	if ((sflags & IOSQE_FIXED_FILE) && (def->flags & ARING__OPF_NOFIXED))
+		return -EBADF;
+	return 0;
 }
 
 /* kernel io_submit_fail_init(): a bad SQE fails its whole chain, at once. */

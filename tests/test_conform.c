@@ -35,6 +35,7 @@
 const struct c_backend conform_backends[] = {
 	{ "uring", aring__uring_new, true, 0 },
 	{ "sim", aring__sim_new, false, 1 },
+	{ "epoll", aring__epoll_new, true, 0 },
 };
 const unsigned conform_nbackends = sizeof(conform_backends) / sizeof(conform_backends[0]);
 

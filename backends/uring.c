@@ -35,8 +35,9 @@ static struct io_uring_sqe *uring_get_sqe(struct aring__backend *be)
 	struct io_uring *ring = &to_uring(be)->ring;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
+	/* Zeroed: 64 bytes, or 128 on an IORING_SETUP_SQE128 ring. */
 	if (sqe)
-		aring__uring_zero_sqe(ring, sqe);
+		memset(sqe, 0, (ring->flags & IORING_SETUP_SQE128) ? 2 * sizeof(*sqe) : sizeof(*sqe));
 	return sqe;
 }
 

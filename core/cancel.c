@@ -90,6 +90,11 @@ static int submit_cmd(aring_loop *loop, enum id_cmd cmd, uint64_t ud, unsigned f
 	return aring__op_run(loop, &op, opt, sqe);
 }
 
+int aring__cancel_ud(aring_loop *loop, uint64_t ud)
+{
+	return submit_cmd(loop, CMD_CANCEL, ud, 0, NULL, NULL);
+}
+
 /* Rounds of cancel_chain before it gives up on a chain it cannot find. */
 #define CHAIN_CANCEL_ROUNDS 8
 

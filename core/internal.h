@@ -140,10 +140,14 @@ struct aring__op {
 	struct aring__op *id_prev, *id_next;  /* loop->ids */
 	aring_multishot_fn ms_fn;
 	void *ms_arg;
+	struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
+	int ms_fd;              /* the multishot's fd; -1 for a fixed file */
+	bool ms_closing;        /* aring_close of ms_fd cancelled it */
 	struct __kernel_timespec ts;          /* the linked timeout's time */
 	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
 	int *results;           /* aring_do_chain: every member's result, or NULL */
 	uint32_t chain_idx;     /* the member the next chain CQE belongs to */
+	uint32_t chain_n;       /* members */
 	int32_t chain_prev_res; /* the previous member's res ... */
 	bool chain_prev_skip;   /* ... which skipped its CQE and was reported as 0 */
 } __attribute__((aligned(8)));
@@ -183,7 +187,8 @@ void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_s
 
 struct aring_loop {
 	struct aring__backend *be;
-	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL */
+	struct io_uring *ring;           /* the uring backend's ring (fast paths), or NULL
+	                                    (sim; a uring with 128-byte SQEs) */
 	aring_task *current;             /* running task, NULL in the scheduler */
 	struct aring__taskq ready;       /* runnable, next batch */
 	struct aring__taskq batch;       /* runnable, this batch */
@@ -198,6 +203,8 @@ struct aring_loop {
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
+	struct aring__op *ms_ops;        /* multishot ops armed (aring_close cancels them) */
+	unsigned ms_armed;               /* how many: 0 keeps aring_close plain */
 	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
 };
 
@@ -213,18 +220,12 @@ static inline void aring__task_wake(aring_loop *loop, aring_task *task)
 	aring__taskq_push(&loop->ready, task);
 }
 
-/* Zero an SQE of the uring backend (64 bytes, 128 on an IORING_SETUP_SQE128 ring). */
-static inline void aring__uring_zero_sqe(const struct io_uring *ring, struct io_uring_sqe *sqe)
-{
-	memset(sqe, 0, sizeof(*sqe));
-	if (ARING_UNLIKELY(ring->flags & IORING_SETUP_SQE128))
-		memset(sqe + 1, 0, sizeof(*sqe));
-}
-
 /*
  * A zeroed SQE (every backend's contract, core/backend.h), or NULL when the
  * SQ is full. liburing 2.6 and later prep helpers no longer clear every
- * field, and a custom prep sets only what it needs.
+ * field, and a custom prep sets only what it needs. The inline path zeroes
+ * 64 bytes: a ring with 128-byte SQEs has no loop->ring (core/loop.c) and
+ * goes through the backend, which zeroes all 128.
  */
 static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 {
@@ -232,7 +233,7 @@ static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(loop->ring);
 
 		if (ARING_LIKELY(sqe != NULL))
-			aring__uring_zero_sqe(loop->ring, sqe);
+			memset(sqe, 0, sizeof(*sqe));
 		return sqe;
 	}
 	return loop->be->ops->get_sqe(loop->be);
@@ -283,6 +284,8 @@ unsigned aring__loop_reap(aring_loop *loop);
 void aring__id_add(aring_loop *loop, struct aring__op *op);
 void aring__id_del(aring_loop *loop, struct aring__op *op);
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
+/* Cancel the request with this user_data (one op of the running task): its result. */
+int aring__cancel_ud(aring_loop *loop, uint64_t ud);
 
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {

@@ -121,6 +121,10 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	if (ret < 0)
 		goto fail;
 	loop->ring = loop->be->ops->ring(loop->be);
+	/* The inline SQE path zeroes 64 bytes (internal.h): 128-byte SQEs go
+	 * through the backend's get_sqe. */
+	if (loop->ring && (loop->ring->flags & IORING_SETUP_SQE128))
+		loop->ring = NULL;
 	*out = loop;
 	return 0;
 fail:

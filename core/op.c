@@ -129,6 +129,7 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	if (nsqes > 1) {
 		op->flags |= ARING__OP_CHAIN;
 		op->chain_idx = 0;
+		op->chain_n = nsqes;
 		op->chain_prev_skip = false;
 		if (op->results)
 			op->results[nsqes - 1] = 0;
@@ -189,8 +190,14 @@ static void chain_result(struct aring__op *op, int res)
 {
 	int *r = op->results;
 	unsigned i = op->chain_idx++;
-	int marker = r[i];
-	bool skip = (marker & CHAIN_SKIP) && res >= 0;
+	int marker;
+	bool skip;
+
+	assert(i < op->chain_n);  /* one CQE per member: chain() refused the others */
+	if (i >= op->chain_n)
+		return;
+	marker = r[i];
+	skip = (marker & CHAIN_SKIP) && res >= 0;
 
 	/* The kernel fails a link on a short transfer too (res >= 0), and then
 	 * posts the CQE of even a member that skips (req_set_fail): a member

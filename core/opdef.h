@@ -5,16 +5,15 @@
  * (submit-time checks), the simulator (fault injection, what it models) and
  * the docs share.
  *
- * Adding an opcode end to end:
+ * Adding an opcode end to end touches at most four files:
  *   core/opdef.c     its row here: name, flags, errors, submit-time checks;
  *   core/ops.c       its aring_ wrapper;
  *   include/aring.h  the wrapper's declaration;
- *   core/abi.h       its number and prep helper, only if liburing 2.3 lacks them.
- * That is three files (four with abi.h) for an op the soft ring hands to an
- * executor: the soft ring itself needs no change. For the simulator to model
- * it (ARING__OPF_SIM), three more: its exec function in the sim file of its
- * concern (sim/fs.c, net.c, ...), its declaration in sim/sim.h and its row
- * in sim/ops.c.
+ *   sim/<concern>.c  if the sim models it (ARING__OPF_SIM): its model and its
+ *                    row in that file's table (sim/fs.c, net.c, pipe.c, poll.c).
+ * (core/abi.h too, in place of the sim's file, for an op liburing 2.3 lacks
+ * and the sim does not model.) The soft ring needs no change for an op it
+ * hands to an executor.
  */
 #ifndef ARING_CORE_OPDEF_H
 #define ARING_CORE_OPDEF_H
@@ -38,6 +37,7 @@ enum {
 	                                  do when their multishot bit is set (ms_field) */
 	ARING__OPF_RING    = 1u << 9,  /* run by the soft ring itself, never by an executor */
 	ARING__OPF_SIM     = 1u << 10, /* the simulator models it (else -EOPNOTSUPP) */
+	ARING__OPF_OFF_VAL = 1u << 11, /* sqe->off is a value (offset, count), not a pointer */
 };
 
 /* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */

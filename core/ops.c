@@ -149,8 +149,39 @@ OP(aring_openat, (aring_loop *loop, int dfd, const char *path, int flags, mode_t
 OP(aring_openat2, (aring_loop *loop, int dfd, const char *path, struct open_how *how,
 		   const struct aring_opt *opt),
    io_uring_prep_openat2(sqe, dfd, path, how))
-OP(aring_close, (aring_loop *loop, int fd, const struct aring_opt *opt),
+OP_(static, close_fd, (aring_loop *loop, int fd, const struct aring_opt *opt),
    io_uring_prep_close(sqe, fd))
+
+/*
+ * A multishot request holds its own reference to the file: closing the fd
+ * would not end it (kernel io_uring/openclose.c closes the fd, the request
+ * keeps the file). So aring_close first cancels this loop's multishot ops
+ * on fd, by their user_data (kernel cancel.c io_cancel_req_match), which
+ * then return -ECANCELED; other ops on fd are left alone. ms_armed keeps
+ * this off the plain path.
+ */
+static void close_multishots(aring_loop *loop, int fd)
+{
+	struct aring__op *op;
+
+	for (;;) {
+		for (op = loop->ms_ops; op; op = op->ms_next)
+			if (op->ms_fd == fd && !op->ms_closing && !op->ms_stop)
+				break;
+		if (!op)
+			return;
+		op->ms_closing = true;
+		/* Suspends: the list may change, so look again from its head. */
+		aring__cancel_ud(loop, aring__op_ud(op, ARING__TAG_MAIN));
+	}
+}
+
+ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt)
+{
+	if (ARING_UNLIKELY(loop->ms_armed) && loop->current)
+		close_multishots(loop, fd);
+	return close_fd(loop, fd, opt);
+}
 OP_IN(aring_statx, (aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
 		 struct statx *statxbuf, const struct aring_opt *opt),
    io_uring_prep_statx(sqe, dfd, path, flags, mask, statxbuf),
@@ -435,33 +466,58 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 
 /* ---------------------------------------------------------------- multishot */
 
-static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe *sqe,
+/* The loop's list of armed multishot ops, for aring_close (below). */
+static void ms_arm(aring_loop *loop, struct aring__op *op)
+{
+	op->ms_prev = NULL;
+	op->ms_next = loop->ms_ops;
+	if (loop->ms_ops)
+		loop->ms_ops->ms_prev = op;
+	loop->ms_ops = op;
+	loop->ms_armed++;
+}
+
+static void ms_disarm(aring_loop *loop, struct aring__op *op)
+{
+	if (op->ms_prev)
+		op->ms_prev->ms_next = op->ms_next;
+	else
+		loop->ms_ops = op->ms_next;
+	if (op->ms_next)
+		op->ms_next->ms_prev = op->ms_prev;
+	loop->ms_armed--;
+}
+
+static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe *sqe, int fd,
 		     aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
 	op->flags |= ARING__OP_MULTISHOT;
 	op->ms_fn = fn;
 	op->ms_arg = arg;
 	op->ms_stop = 0;
+	op->ms_closing = false;
 	op->pending = 1;
 	sqe->user_data = aring__op_ud(op, ARING__TAG_MAIN);
-	if (opt)
+	if (opt) {
 		sqe->flags |= (uint8_t)opt->sqe_flags;
+		if (opt->id) {
+			aring__id_add(loop, op);
+			*opt->id = op->id;
+		}
+	}
+	op->ms_fd = (sqe->flags & IOSQE_FIXED_FILE) ? -1 : fd;
+	ms_arm(loop, op);
 	loop->inflight++;
 	while (op->pending) {
 		aring__task_suspend(loop);
 		if (op->ms_stop == 1 && op->pending) {
-			struct aring__op cop;
-			struct io_uring_sqe *csqe;
-			int ret;
-
 			op->ms_stop = 2;
-			csqe = aring__op_sqe(loop, &cop, NULL, &ret);
-			if (csqe) {
-				io_uring_prep_cancel64(csqe, aring__op_ud(op, ARING__TAG_MAIN), 0);
-				aring__op_run(loop, &cop, NULL, csqe);
-			}
+			aring__cancel_ud(loop, aring__op_ud(op, ARING__TAG_MAIN));
 		}
 	}
+	ms_disarm(loop, op);
+	if (op->flags & ARING__OP_ID)
+		aring__id_del(loop, op);
 	if (opt && opt->cqe_flags)
 		*opt->cqe_flags = op->cqe_flags;
 	return op->ms_stop ? 0 : op->res;
@@ -477,7 +533,7 @@ static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned ar
 	int ret;
 	struct io_uring_sqe *sqe;
 
-	if (!fn || (opt && (opt->timeout_ns || opt->id)))
+	if (!fn || (opt && opt->timeout_ns))
 		return -EINVAL;
 	sqe = aring__op_sqe(loop, &op, opt, &ret);
 	if (!sqe)
@@ -486,7 +542,7 @@ static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned ar
 		io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, (int)arg2);
 	else
 		io_uring_prep_poll_multishot(sqe, fd, arg2);
-	return multishot(loop, &op, sqe, fn, arg, opt);
+	return multishot(loop, &op, sqe, fd, fn, arg, opt);
 }
 
 ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_multishot_fn fn,

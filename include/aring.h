@@ -124,7 +124,8 @@ ARING_API struct io_uring *aring_ring(aring_loop *loop);
  */
 #define ARING_UD_TAG_SHIFT 48
 #define ARING_UD_TAG ((uint64_t)0xA71Au << ARING_UD_TAG_SHIFT)
-#define ARING_UD_RESERVED(ud) (((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
+#define ARING_UD_RESERVED(ud) \
+	(((uint64_t)(ud) >> ARING_UD_TAG_SHIFT) == (ARING_UD_TAG >> ARING_UD_TAG_SHIFT))
 
 /* CQEs this loop received whose user_data aring did not make (see above). */
 ARING_API uint64_t aring_foreign_cqes(aring_loop *loop);
@@ -209,9 +210,12 @@ struct aring_opt {
 /*
  * Cancel the in-flight op with this id (flags: IORING_ASYNC_CANCEL_ALL is
  * accepted and meaningless for a single id; other bits give -EINVAL).
+ * The op may be a single op, an aring_do_n/aring_do_chain chain (whichever
+ * member runs is cancelled, and the rest with it) or a multishot op.
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
- * and could not be stopped; it completes on its own).
+ * and could not be stopped, or a chain was between two members each time
+ * it looked; it completes on its own), -EPERM (outside a task).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 
@@ -281,6 +285,11 @@ ARING_API int aring_openat(aring_loop *loop, int dfd, const char *path, int flag
 			   const struct aring_opt *opt);
 ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct open_how *how,
 			    const struct aring_opt *opt);
+/*
+ * Close fd. Multishot ops of this loop on fd (aring_accept_multishot,
+ * aring_poll_multishot, not through a fixed file) are cancelled first and
+ * return -ECANCELED. Returns 0 or -errno (-EBADF, ...).
+ */
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
 ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
 			  struct statx *statxbuf, const struct aring_opt *opt);
@@ -455,9 +464,15 @@ ARING_API int aring_do_chain(aring_loop *loop, unsigned nsqes,
  * per accepted connection, say). fn returns 0 to keep going or non-zero to
  * stop: the library then cancels the request and waits for its last CQE.
  * The call returns when the request ended: 0 if fn stopped it, else the
- * final CQE's res (-ECANCELED if cancelled, ...; a final res >= 0 is also
- * delivered to fn). opt may carry sqe_flags and cqe_flags; a timeout_ns or
- * id gives -EINVAL (not supported for multishot requests).
+ * final CQE's res (a final res >= 0 is also delivered to fn).
+ *
+ * Another task stops it with aring_cancel of the id from opt->id, or by
+ * closing its fd with aring_close (which cancels this loop's multishot ops
+ * on that fd before closing it: a multishot request holds its own reference
+ * to the file, so a plain close would not end it). Either way the call
+ * returns -ECANCELED, and aring_cancel returns 0. opt may carry sqe_flags,
+ * id and cqe_flags; a timeout_ns gives -EINVAL (no linked timeout on a
+ * multishot request).
  */
 typedef int (*aring_multishot_fn)(aring_loop *loop, int res, unsigned cqe_flags, void *arg);
 

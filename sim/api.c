@@ -49,7 +49,7 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 	st->ops = s->stats.ops;
 	st->cqes = s->stats.cqes;
 	st->cq_overflows = s->stats.overflows;
-	st->inflight = s->nlive;
+	st->inflight = aring__soft_live(s->ring);
 	st->timeouts_injected = s->stats.timeouts_injected;
 	st->cancels_injected = s->stats.cancels_injected;
 	st->shorts_injected = s->stats.shorts_injected;

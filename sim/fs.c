@@ -58,6 +58,7 @@ int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
 	assert(n[2] <= 64);
 	b->nbits = nbits;
 	for (k = 0; k < 3; k++) {
+		b->nwords[k] = n[k];
 		b->l[k] = calloc(n[k], sizeof(uint64_t));
 		if (!b->l[k]) {
 			aring__sim_bits_free(b);
@@ -128,7 +129,9 @@ int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from)
 	idx[0] = from;
 	/* Climb until a level has a non-full word at or after the position. */
 	for (k = 0; k < 3; k++) {
-		x = clear_from(b->l[k][idx[k] / 64], (unsigned)(idx[k] % 64));
+		x = idx[k] / 64 < b->nwords[k]
+			    ? clear_from(b->l[k][idx[k] / 64], (unsigned)(idx[k] % 64))
+			    : 0;
 		if (x)
 			break;
 		if (k < 2)
@@ -136,7 +139,7 @@ int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from)
 	}
 	if (k == 3) {
 		/* Scan the top level's words (at most 64) after the last one looked at. */
-		uint64_t w, nw = ((uint64_t)b->nbits / 64 + 4095) / 4096;
+		uint64_t w, nw = b->nwords[2];
 
 		for (w = idx[2] / 64 + 1; w < nw; w++)
 			if (~b->l[2][w])
@@ -1515,19 +1518,39 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = r->sqe.hardlink_flags;
+	const char *oldp = (const char *)(uintptr_t)r->sqe.addr;
+	bool empty = sim_user_ptr_ok(oldp, 1) && !*oldp;
 	struct lookup o, n;
 	int ret;
 
+	/* io_linkat_prep() -> getname_uflags(): "" without AT_EMPTY_PATH. */
+	if (empty && !(flags & AT_EMPTY_PATH)) {
+		r->res = -ENOENT;
+		return SIM_DONE;
+	}
 	if (r->sqe.rw_flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) || r->sqe.buf_index ||
 	    r->sqe.splice_fd_in) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (flags & AT_EMPTY_PATH) {
-		r->res = -EOPNOTSUPP; /* linking an open fd is not modelled */
-		return SIM_DONE;
+	if (empty) {
+		/* do_linkat() with LOOKUP_EMPTY: the file open at sqe->fd. */
+		struct sim_file *f = r->sqe.fd == AT_FDCWD ? NULL : aring__sim_fd_get(s, r->sqe.fd);
+
+		memset(&o, 0, sizeof(o));
+		if (r->sqe.fd == AT_FDCWD || (f && f->type == SIM_F_DIR))
+			ret = -EPERM; /* vfs_link(): a directory */
+		else if (!f)
+			ret = -EBADF;
+		else if (f->type != SIM_F_REG)
+			ret = -EXDEV; /* a pipe's or socket's inode is on another mount */
+		else if (!f->inode->nlink)
+			ret = -ENOENT; /* vfs_link(): an unlinked file */
+		else
+			ret = 0, o.ino = f->inode;
+	} else {
+		ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	}
-	ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	if (!ret && !o.ino)
 		ret = -ENOENT;
 	if (!ret && o.ino->type == SIM_I_DIR)
@@ -1670,3 +1693,26 @@ out:
 	r->res = ret;
 	return SIM_DONE;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
+	[IORING_OP_READV]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITEV]          = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FSYNC]           = { .exec = aring__sim_op_fsync },
+	[IORING_OP_SYNC_FILE_RANGE] = { .exec = aring__sim_op_sync_file_range },
+	[IORING_OP_FALLOCATE]       = { .exec = aring__sim_op_fallocate },
+	[IORING_OP_OPENAT]          = { .exec = aring__sim_op_openat },
+	[IORING_OP_CLOSE]           = { .exec = aring__sim_op_close },
+	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
+	[IORING_OP_READ]            = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITE]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FADVISE]         = { .exec = aring__sim_op_fadvise },
+	[IORING_OP_MADVISE]         = { .exec = aring__sim_op_madvise },
+	[IORING_OP_OPENAT2]         = { .exec = aring__sim_op_openat },
+	[IORING_OP_RENAMEAT]        = { .exec = aring__sim_op_renameat },
+	[IORING_OP_UNLINKAT]        = { .exec = aring__sim_op_unlinkat },
+	[IORING_OP_MKDIRAT]         = { .exec = aring__sim_op_mkdirat },
+	[IORING_OP_SYMLINKAT]       = { .exec = aring__sim_op_symlinkat },
+	[IORING_OP_LINKAT]          = { .exec = aring__sim_op_linkat },
+	[ARING_OP_FTRUNCATE]        = { .exec = aring__sim_op_ftruncate },
+};

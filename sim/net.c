@@ -1012,3 +1012,19 @@ int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen
 		return -ENOTCONN;
 	return fill_addr(f->sock, peer, addr, addrlen);
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST] = {
+	[IORING_OP_SENDMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[IORING_OP_RECVMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept },
+	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect },
+	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_RECV]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown },
+	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket },
+	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SENDMSG_ZC]      = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[ARING_OP_BIND]             = { .exec = aring__sim_op_bind },
+	[ARING_OP_LISTEN]           = { .exec = aring__sim_op_listen },
+};

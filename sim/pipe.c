@@ -284,3 +284,8 @@ int aring__sim_stdio_init(struct sim *s)
 	}
 	return 0;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST] = {
+	[ARING_OP_PIPE]             = { .exec = aring__sim_op_pipe },
+};

@@ -131,6 +131,11 @@ int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r)
 		return -EINVAL;
 	if (flags == IORING_POLL_ADD_MULTI)
 		return -EINVAL;
+	/* A new user_data or mask without its update flag is refused. */
+	if (!(flags & IORING_POLL_UPDATE_USER_DATA) && r->sqe.off)
+		return -EINVAL;
+	if (!(flags & IORING_POLL_UPDATE_EVENTS) && r->sqe.poll32_events)
+		return -EINVAL;
 	return 0;
 }
 
@@ -145,6 +150,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	if (!(flags & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA))) {
+		/* kernel io_poll_disarm(): a poll being run cannot be taken (-EALREADY) */
+		if (!aring__sim_cancellable(t)) {
+			r->res = -EALREADY;
+			return SIM_DONE;
+		}
 		aring__sim_cancel_req(s, t, -ECANCELED);
 		r->res = 0;
 		return SIM_DONE;
@@ -164,3 +174,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 	r->res = 0;
 	return SIM_DONE;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST] = {
+	[IORING_OP_POLL_ADD]        = { .prep = aring__sim_prep_poll_add,
+					.exec = aring__sim_op_poll_add },
+	[IORING_OP_POLL_REMOVE]     = { .prep = aring__sim_prep_poll_remove,
+					.exec = aring__sim_op_poll_remove, .instant = 1 },
+};

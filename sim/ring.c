@@ -231,7 +231,6 @@ static int sim_wait_until(void *ex, uint64_t deadline_ns)
 	struct sim *s = ex;
 	struct sim_req *top = aring__sim_heap_top(s);
 
-	s->nlive = aring__soft_live(s->ring);
 	if (top && top->event_ns <= deadline_ns) {
 		if (top->event_ns > s->now_ns)
 			s->now_ns = top->event_ns;

@@ -145,6 +145,7 @@ bool aring__sim_prng_ppm(struct sim_prng *p, uint32_t ppm);
  */
 struct sim_bits {
 	uint64_t *l[3];
+	uint32_t nwords[3];
 	uint32_t nbits;
 };
 
@@ -327,7 +328,6 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	uint64_t nlive;               /* requests alive in the soft ring (stats) */
 	/* events */
 	struct sim_req **heap;
 	uint32_t heap_len, heap_cap;
@@ -403,10 +403,14 @@ struct sim_opdef {
 	/* Run the op; NULL: not modelled (-EOPNOTSUPP). */
 	enum sim_exec (*exec)(struct sim *s, struct sim_req *r);
 	uint8_t instant; /* runs at once when issued, with no latency */
-	uint8_t off_val; /* sqe->off is a value (traced), not a pointer */
 };
 
-extern const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST];
+/* The table, indexed by opcode: the union of each concern's part. */
+extern const struct sim_opdef *const aring__sim_opdefs;
+extern const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 

@@ -47,6 +47,8 @@ struct c_backend {
 	bool real_fds;  /* its fds are the process's (close them, pipe(2) fallback) */
 	uint64_t seed;  /* sim-like backends: a fixed seed, so a run never depends on
 			   ARING_SIM_SEED (the known divergences are per backend) */
+	unsigned setup_flags;  /* uring: IORING_SETUP_* (0 = aring's default) */
+	bool cases_only;       /* not in the differential */
 };
 
 struct c_cqe {
@@ -102,6 +104,14 @@ void ex_group(struct cx *c);
 void ex_in(struct cx *c, unsigned lane, uint64_t ud, int32_t res, uint32_t flags);
 /* Submit, reap until every stated CQE came, compare; see above. */
 void run(struct cx *c);
+/*
+ * Submit and reap until want more CQEs came (3 s at most), then take any
+ * extra already there; returns the last submit's result.
+ */
+int c_wait(struct cx *c, unsigned want);
+/* A fresh backend for c (0 or -errno); cx_close drops it and what it held. */
+int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries);
+void cx_close(struct cx *c);
 /* Submit without reaping (wait_nr 0); returns what submit returned. */
 int csubmit(struct cx *c);
 /* Stop the case: a harness problem (SQ full, setup failed). */
@@ -175,8 +185,14 @@ extern const unsigned conform_ncases;
 /* The backends every case and program runs on (test_conform.c). */
 extern const struct c_backend conform_backends[];
 extern const unsigned conform_nbackends;
+/* Not switched off by ARING_CONFORM_BACKEND. */
+bool conform_backend_on(unsigned k);
+/* Is the case listed in known_sim_divergences[] for a backend that runs? */
+bool conform_listed(const char *name);
 
 /* The random-program differential (conform_diff.c): failures, or -1 on a setup error. */
 int conform_diff_run(void);
+/* Its checks catch a wrong result and a missing CQE: 0 if so. */
+int conform_diff_selftest(void);
 
 #endif /* ARING_TESTS_CONFORM_H */

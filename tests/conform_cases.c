@@ -29,6 +29,16 @@ static struct io_uring_sqe *pend(struct cx *c, uint64_t ud, unsigned flags, int 
 	return rd(c, ud, flags, fd, cbuf(c), 8, 0);
 }
 
+/* Submit 4 SQEs without reaping: the kernel takes them even while CQEs overflow. */
+static void submit4(struct cx *c, unsigned round)
+{
+	int ret = csubmit(c);
+
+	if (ret != 4)
+		c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs "
+		       "overflow)", round, ret);
+}
+
 /* ================================================================ links */
 
 /* liburing test/link.c test_single_link: members run in order. */
@@ -112,7 +122,11 @@ static void link_short_read_file(struct cx *c)
 	run(c);
 }
 
-/* A full read does not break it. */
+/*
+ * A full read does not break it; nor does a read of length 0 (res == len).
+ * Kernel: io_uring.c io_fail_links; rw.c __io_complete_rw_common (short: req_set_fail);
+ *   liburing test/link.c.
+ */
 static void link_full_read_file(struct cx *c)
 {
 	int fd = mkfile(c, "abcdef", 6);
@@ -122,9 +136,17 @@ static void link_full_read_file(struct cx *c)
 	ex(c, 1, 6, 0);
 	ex(c, 2, 0, 0);
 	run(c);
+	rd(c, 3, LINK, fd, cbuf(c), 0, 0);
+	nop(c, 4, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, 0, 0);
+	run(c);
 }
 
-/* The chain waits for its pending head; a write later lets it go. */
+/*
+ * The chain waits for its pending head; a write later lets it go.
+ * Kernel: io_uring.c io_queue_next (a member is issued when the one before completes).
+ */
 static void link_waits_for_head(struct cx *c)
 {
 	int p[2];
@@ -183,7 +205,10 @@ static void link_two_chains(struct cx *c)
 	run(c);
 }
 
-/* A link flag on the last SQE of a submit: the chain ends with the batch. */
+/*
+ * A link flag on the last SQE of a submit: the chain ends with the batch.
+ * Kernel: io_uring.c io_submit_state_end (an open chain is queued as it is).
+ */
 static void link_open_at_batch_end(struct cx *c)
 {
 	nop(c, 1, LINK);
@@ -218,7 +243,11 @@ static void hardlink_timeout(struct cx *c)
 	run(c);
 }
 
-/* A hard link then a soft one: the soft member's failure cancels the rest. */
+/*
+ * A hard link then a soft one: the soft member's failure cancels the rest.
+ * Kernel: io_uring.c io_disarm_next (REQ_F_HARDLINK: no io_fail_links); liburing
+ *   test/hardlink.c.
+ */
 static void hardlink_then_link_fail(struct cx *c)
 {
 	nop(c, 1, HARD);
@@ -230,7 +259,11 @@ static void hardlink_then_link_fail(struct cx *c)
 	run(c);
 }
 
-/* A short read in a hard link does not break it. */
+/*
+ * A short read in a hard link does not break it.
+ * Kernel: io_uring.c io_disarm_next (REQ_F_HARDLINK: no io_fail_links); liburing
+ *   test/hardlink.c.
+ */
 static void hardlink_short_read(struct cx *c)
 {
 	int fd = mkfile(c, "abc", 3);
@@ -242,7 +275,11 @@ static void hardlink_short_read(struct cx *c)
 	run(c);
 }
 
-/* Every member of a hard chain fails, every next one still runs. */
+/*
+ * Every member of a hard chain fails, every next one still runs.
+ * Kernel: io_uring.c io_disarm_next (REQ_F_HARDLINK: no io_fail_links); liburing
+ *   test/hardlink.c.
+ */
 static void hardlink_all_fail(struct cx *c)
 {
 	bad(c, 1, HARD);
@@ -276,7 +313,10 @@ static void drain_waits_for_pending(struct cx *c)
 	run(c);
 }
 
-/* Submitted later, behind an active drain: waits too (io_drain_req for every SQE while drain_active). */
+/*
+ * Submitted later, behind an active drain: waits too (io_drain_req for every SQE while
+ * drain_active).
+ */
 static void drain_later_submit_waits(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 5), 0, 0);
@@ -295,6 +335,7 @@ static void drain_later_submit_waits(struct cx *c)
  * writer is deferred behind the drain never completes (the kernel's
  * deadlock, faithfully): the write, the drained nop and the read all wait.
  * A cancel issued later is deferred as well; only the ring's end frees them.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
  */
 static void drain_blocks_later_writer(struct cx *c)
 {
@@ -307,7 +348,10 @@ static void drain_blocks_later_writer(struct cx *c)
 	run(c);
 }
 
-/* Nothing pending before it: a drained nop runs at once. */
+/*
+ * Nothing pending before it: a drained nop runs at once.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
 static void drain_nothing_before(struct cx *c)
 {
 	nop(c, 1, DRAIN);
@@ -317,7 +361,10 @@ static void drain_nothing_before(struct cx *c)
 	run(c);
 }
 
-/* A drained request waits for a timeout before it. */
+/*
+ * A drained request waits for a timeout before it.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
 static void drain_after_timeout(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 2), 0, 0);
@@ -341,7 +388,10 @@ static void drain_chain(struct cx *c)
 	run(c);
 }
 
-/* Two drains in a row: each waits for the one before. */
+/*
+ * Two drains in a row: each waits for the one before.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
 static void drain_two(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 2), 0, 0);
@@ -380,6 +430,7 @@ static void drain_invalid_not_held(struct cx *c)
 /*
  * The same for a drained chain with an invalid member: it fails at
  * submit, before the 50 ms timeout it would otherwise wait for.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
  */
 static void drain_invalid_chain_not_held(struct cx *c)
 {
@@ -415,7 +466,10 @@ static void order_cancel_after_inline_read(struct cx *c)
 	run(c);
 }
 
-/* A nop before the cancel completed at its issue: -ENOENT. */
+/*
+ * A nop before the cancel completed at its issue: -ENOENT.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
 static void order_cancel_after_nop(struct cx *c)
 {
 	nop(c, 1, 0);
@@ -425,7 +479,10 @@ static void order_cancel_after_nop(struct cx *c)
 	run(c);
 }
 
-/* A cancel before its target finds nothing yet. */
+/*
+ * A cancel before its target finds nothing yet.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
 static void order_cancel_before_target(struct cx *c)
 {
 	int p[2];
@@ -441,7 +498,10 @@ static void order_cancel_before_target(struct cx *c)
 	run(c);
 }
 
-/* A pending read before the cancel in the same submit is found. */
+/*
+ * A pending read before the cancel in the same submit is found.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
 static void order_cancel_pending_same_submit(struct cx *c)
 {
 	int p[2];
@@ -454,7 +514,10 @@ static void order_cancel_pending_same_submit(struct cx *c)
 	run(c);
 }
 
-/* A write then a read in one submit: the read sees the data at issue. */
+/*
+ * A write then a read in one submit: the read sees the data at issue.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
 static void order_write_then_read(struct cx *c)
 {
 	int p[2];
@@ -515,7 +578,10 @@ static void val_invalid_mid_chain(struct cx *c)
 	run(c);
 }
 
-/* The invalid member is last: the head is cancelled, nothing ran. */
+/*
+ * The invalid member is last: the head is cancelled, nothing ran.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
 static void val_invalid_last_of_chain(struct cx *c)
 {
 	nop(c, 1, LINK);
@@ -536,6 +602,41 @@ static void val_invalid_in_hardlink(struct cx *c)
 	ex(c, 1, -ECANCELED, 0);
 	ex(c, 2, -EINVAL, 0);
 	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A chain that fails at submit, whose skipping head has a linked timeout:
+ * the head posts -ECANCELED (req_set_fail clears its skip), the timeout is
+ * disarmed by io_disarm_next and posts -ECANCELED (no fail, no skip flag
+ * of its own); the rest is failed quietly (REQ_F_SKIP_LINK_CQES), even
+ * the invalid member (io_fail_links). Found by the differential.
+ */
+static void val_invalid_chain_head_ltimeout(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	ltmo(c, 2, LINK, ts(c, 10, 0), 0);
+	nop(c, 3, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 4, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * The same head without the skip: every member posts.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
+static void val_invalid_chain_head_ltimeout_noskip(struct cx *c)
+{
+	nop(c, 1, LINK);
+	ltmo(c, 2, LINK, ts(c, 10, 0), 0);
+	nop(c, 3, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 4, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ECANCELED, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -ECANCELED, 0);
 	run(c);
 }
 
@@ -623,7 +724,10 @@ static void skip_success(struct cx *c)
 	run(c);
 }
 
-/* A failure is posted despite the skip flag (io_req_complete_post: REQ_F_CQE_SKIP cleared by req_set_fail). */
+/*
+ * A failure is posted despite the skip flag (io_req_complete_post: REQ_F_CQE_SKIP cleared by
+ * req_set_fail).
+ */
 static void skip_failure_posted(struct cx *c)
 {
 	bad(c, 1, SKIP);
@@ -656,7 +760,10 @@ static void skip_chain_fail(struct cx *c)
 	run(c);
 }
 
-/* The failing member does not skip: the cancelled members post -ECANCELED even with the skip flag (io_fail_links clears it). */
+/*
+ * The failing member does not skip: the cancelled members post -ECANCELED even with the skip
+ * flag (io_fail_links clears it).
+ */
 static void skip_chain_fail_noskip(struct cx *c)
 {
 	nop(c, 1, LINK | SKIP);
@@ -697,7 +804,11 @@ static void skip_then_drain(struct cx *c)
 	run(c);
 }
 
-/* The same in a later submit. */
+/*
+ * The same in a later submit.
+ * Kernel: io_uring.c io_init_req (drain_disabled), req_set_fail (REQ_F_SKIP_LINK_CQES);
+ *   liburing test/skip-cqe.c.
+ */
 static void skip_then_drain_later(struct cx *c)
 {
 	nop(c, 1, SKIP);
@@ -707,7 +818,11 @@ static void skip_then_drain_later(struct cx *c)
 	run(c);
 }
 
-/* Both flags on one SQE: drain_disabled is set first, the SQE gets -EOPNOTSUPP. */
+/*
+ * Both flags on one SQE: drain_disabled is set first, the SQE gets -EOPNOTSUPP.
+ * Kernel: io_uring.c io_init_req (drain_disabled), req_set_fail (REQ_F_SKIP_LINK_CQES);
+ *   liburing test/skip-cqe.c.
+ */
 static void skip_drained(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 50), 0, 0);
@@ -749,7 +864,11 @@ static void ltimeout_disarmed(struct cx *c)
 	run(c);
 }
 
-/* A linked timeout on the middle of a chain fires: the rest is cancelled. */
+/*
+ * A linked timeout on the middle of a chain fires: the rest is cancelled.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
 static void ltimeout_mid_chain_fires(struct cx *c)
 {
 	int p[2];
@@ -788,7 +907,11 @@ static void ltimeout_alone(struct cx *c)
 	run(c);
 }
 
-/* Two linked timeouts in a row: the second is invalid, the chain fails at submit. */
+/*
+ * Two linked timeouts in a row: the second is invalid, the chain fails at submit.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
 static void ltimeout_after_ltimeout(struct cx *c)
 {
 	int p[2];
@@ -803,7 +926,11 @@ static void ltimeout_after_ltimeout(struct cx *c)
 	run(c);
 }
 
-/* The op fails: the linked timeout is cancelled after it. */
+/*
+ * The op fails: the linked timeout is cancelled after it.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
 static void ltimeout_op_fails(struct cx *c)
 {
 	bad(c, 1, LINK);
@@ -825,7 +952,10 @@ static void ltimeout_skip_fired(struct cx *c)
 	run(c);
 }
 
-/* test/skip-cqe.c test_ltimeout_cancel: a skipping linked timeout that was disarmed posts nothing. */
+/*
+ * test/skip-cqe.c test_ltimeout_cancel: a skipping linked timeout that was disarmed posts
+ * nothing.
+ */
 static void ltimeout_skip_disarmed(struct cx *c)
 {
 	nop(c, 1, LINK);
@@ -869,7 +999,11 @@ static void ltimeout_update_missing(struct cx *c)
 	run(c);
 }
 
-/* A plain TIMEOUT_REMOVE looks at ctx->timeout_list only: a linked timeout is not found. */
+/*
+ * A plain TIMEOUT_REMOVE looks at ctx->timeout_list only: a linked timeout is not found.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
 static void ltimeout_not_removable(struct cx *c)
 {
 	int p[2];
@@ -900,6 +1034,10 @@ static void tcount_one(struct cx *c)
 	run(c);
 }
 
+/*
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ * test/timeout.c.
+ */
 static void tcount_two(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 2, 0);
@@ -927,7 +1065,11 @@ static void tcount_inline_before(struct cx *c)
 	run(c);
 }
 
-/* Two nops before a count-2 timeout in the batch: both count. */
+/*
+ * Two nops before a count-2 timeout in the batch: both count.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_inline_before_two(struct cx *c)
 {
 	nop(c, 1, 0);
@@ -939,7 +1081,11 @@ static void tcount_inline_before_two(struct cx *c)
 	run(c);
 }
 
-/* The nop is in an earlier submit: its CQE is in the tail already and does not count. */
+/*
+ * The nop is in an earlier submit: its CQE is in the tail already and does not count.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_earlier_submit(struct cx *c)
 {
 	nop(c, 1, 0);
@@ -953,7 +1099,11 @@ static void tcount_earlier_submit(struct cx *c)
 	run(c);
 }
 
-/* A failed request's CQE counts too. */
+/*
+ * A failed request's CQE counts too.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_failure_counts(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
@@ -963,7 +1113,11 @@ static void tcount_failure_counts(struct cx *c)
 	run(c);
 }
 
-/* A fired timeout's CQE does not count (ctx->cq_timeouts is subtracted). */
+/*
+ * A fired timeout's CQE does not count (ctx->cq_timeouts is subtracted).
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_timeout_cqe_not_counted(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 2), 0, 0);
@@ -976,7 +1130,11 @@ static void tcount_timeout_cqe_not_counted(struct cx *c)
 	run(c);
 }
 
-/* A skipped CQE is never posted, so it does not count. */
+/*
+ * A skipped CQE is never posted, so it does not count.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_skipped_not_counted(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
@@ -998,7 +1156,11 @@ static void tcount_expires(struct cx *c)
 	run(c);
 }
 
-/* count 0: a pure timer, no CQE completes it. */
+/*
+ * count 0: a pure timer, no CQE completes it.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_zero(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 2), 0, 0);
@@ -1010,7 +1172,11 @@ static void tcount_zero(struct cx *c)
 	run(c);
 }
 
-/* Two count timeouts with the same target: both complete after the CQE. */
+/*
+ * Two count timeouts with the same target: both complete after the CQE.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
 static void tcount_two_same_target(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
@@ -1032,7 +1198,11 @@ static void trm_missing(struct cx *c)
 	run(c);
 }
 
-/* Removed: the remove posts 0 at issue, the timeout -ECANCELED from task work after it. */
+/*
+ * Removed: the remove posts 0 at issue, the timeout -ECANCELED from task work after it.
+ * Kernel: timeout.c io_timeout_remove_prep, io_timeout_remove, io_timeout_cancel; liburing
+ *   test/timeout.c.
+ */
 static void trm_pending(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
@@ -1042,7 +1212,11 @@ static void trm_pending(struct cx *c)
 	run(c);
 }
 
-/* Already fired: -ENOENT. */
+/*
+ * Already fired: -ENOENT.
+ * Kernel: timeout.c io_timeout_remove_prep, io_timeout_remove, io_timeout_cancel; liburing
+ *   test/timeout.c.
+ */
 static void trm_fired(struct cx *c)
 {
 	tmo(c, 1, 0, ms(c, 2), 0, 0);
@@ -1077,6 +1251,7 @@ static void tupd_pending(struct cx *c)
 	run(c);
 }
 
+/* Kernel: timeout.c io_timeout_remove_prep, io_timeout_update; liburing test/timeout.c. */
 static void tupd_missing(struct cx *c)
 {
 	tupd(c, 1, 0, 99, ms(c, 2), IORING_TIMEOUT_UPDATE);
@@ -1105,7 +1280,10 @@ static void tupd_bad_flags(struct cx *c)
 	run(c);
 }
 
-/* Update with an absolute time in the past: fires at once. */
+/*
+ * Update with an absolute time in the past: fires at once.
+ * Kernel: timeout.c io_timeout_remove_prep, io_timeout_update; liburing test/timeout.c.
+ */
 static void tupd_abs_past(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
@@ -1127,7 +1305,10 @@ static void tupd_negative(struct cx *c)
 	run(c);
 }
 
-/* UPDATE|LINK_TIMEOUT_UPDATE looks among linked timeouts only: a plain one is not found. */
+/*
+ * UPDATE|LINK_TIMEOUT_UPDATE looks among linked timeouts only: a plain one is not found.
+ * Kernel: timeout.c io_timeout_remove_prep, io_timeout_update; liburing test/timeout.c.
+ */
 static void tupd_link_flag_on_plain(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
@@ -1139,7 +1320,7 @@ static void tupd_link_flag_on_plain(struct cx *c)
 	run(c);
 }
 
-/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_timeout_abs). */
+/* IORING_TIMEOUT_ABS in the past: fires at once (test/timeout.c test_single_timeout_abs). */
 static void tmo_abs_past(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 0, 1), 0, IORING_TIMEOUT_ABS);
@@ -1157,7 +1338,10 @@ static void tmo_link_etime(struct cx *c)
 	run(c);
 }
 
-/* ...unless IORING_TIMEOUT_ETIME_SUCCESS: same -ETIME, the link goes on. */
+/*
+ * ...unless IORING_TIMEOUT_ETIME_SUCCESS: same -ETIME, the link goes on.
+ * Kernel: timeout.c __io_timeout_prep, io_timeout_fn; liburing test/timeout.c.
+ */
 static void tmo_link_etime_success(struct cx *c)
 {
 	tmo(c, 1, LINK, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
@@ -1167,7 +1351,10 @@ static void tmo_link_etime_success(struct cx *c)
 	run(c);
 }
 
-/* ETIME_SUCCESS + CQE_SKIP: not a failure, so the -ETIME CQE is skipped. */
+/*
+ * ETIME_SUCCESS + CQE_SKIP: not a failure, so the -ETIME CQE is skipped.
+ * Kernel: timeout.c __io_timeout_prep, io_timeout_fn; liburing test/timeout.c.
+ */
 static void tmo_etime_success_skip(struct cx *c)
 {
 	tmo(c, 1, SKIP, ms(c, 2), 0, IORING_TIMEOUT_ETIME_SUCCESS);
@@ -1176,7 +1363,10 @@ static void tmo_etime_success_skip(struct cx *c)
 	run(c);
 }
 
-/* A timeout with CQE_SKIP that fires: -ETIME is a failure, posted. */
+/*
+ * A timeout with CQE_SKIP that fires: -ETIME is a failure, posted.
+ * Kernel: timeout.c __io_timeout_prep, io_timeout_fn; liburing test/timeout.c.
+ */
 static void tmo_skip_fires(struct cx *c)
 {
 	tmo(c, 1, SKIP, ms(c, 2), 0, 0);
@@ -1187,7 +1377,7 @@ static void tmo_skip_fires(struct cx *c)
 /*
  * timeout.c io_timeout_fn, multishot: each expiry posts -ETIME with
  * IORING_CQE_F_MORE, the last of count posts without it
- * (liburing test/timeout.c test_multishot_timeout_nr).
+ * (liburing test/timeout.c test_timeout_multishot_nr).
  */
 static void tmo_multishot(struct cx *c)
 {
@@ -1198,7 +1388,10 @@ static void tmo_multishot(struct cx *c)
 	run(c);
 }
 
-/* An endless multishot timeout, removed: -ECANCELED without F_MORE. */
+/*
+ * An endless multishot timeout, removed: -ECANCELED without F_MORE.
+ * Kernel: timeout.c __io_timeout_prep, io_timeout_fn; liburing test/timeout.c.
+ */
 static void tmo_multishot_removed(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 10, 0), 0, ARING_TIMEOUT_MULTISHOT);
@@ -1250,7 +1443,10 @@ static void tmo_big_nsec_accepted(struct cx *c)
 	run(c);
 }
 
-/* {0, 1e9 + 2 ms} fires after {1, 0}: it is 1.002 s, not a wrapped value. */
+/*
+ * {0, 1e9 + 2 ms} fires after {1, 0}: it is 1.002 s, not a wrapped value.
+ * Kernel: timeout.c __io_timeout_prep, io_timeout_fn; liburing test/timeout.c.
+ */
 static void tmo_big_nsec_duration(struct cx *c)
 {
 	tmo(c, 1, 0, ts(c, 0, 1000000000LL + 20000000LL), 0, 0);
@@ -1260,7 +1456,11 @@ static void tmo_big_nsec_duration(struct cx *c)
 	run(c);
 }
 
-/* A linked timeout with tv_nsec >= 1e9 is valid, and disarmed by the nop. */
+/*
+ * A linked timeout with tv_nsec >= 1e9 is valid, and disarmed by the nop.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
 static void ltimeout_big_nsec(struct cx *c)
 {
 	nop(c, 1, LINK);
@@ -1292,7 +1492,11 @@ static void cancel_all_nomatch(struct cx *c)
 	run(c);
 }
 
-/* ANY with nothing in flight -> 0. */
+/*
+ * ANY with nothing in flight -> 0.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_any_nomatch(struct cx *c)
 {
 	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_ANY, 0);
@@ -1300,7 +1504,11 @@ static void cancel_any_nomatch(struct cx *c)
 	run(c);
 }
 
-/* By user_data, no match -> -ENOENT. */
+/*
+ * By user_data, no match -> -ENOENT.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_nomatch(struct cx *c)
 {
 	cnl(c, 1, 0, 99, 0, 0);
@@ -1308,7 +1516,11 @@ static void cancel_nomatch(struct cx *c)
 	run(c);
 }
 
-/* ANY cancels everything (ANY implies all): the count, then each -ECANCELED. */
+/*
+ * ANY cancels everything (ANY implies all): the count, then each -ECANCELED.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_any_two(struct cx *c)
 {
 	int p[2];
@@ -1323,7 +1535,11 @@ static void cancel_any_two(struct cx *c)
 	run(c);
 }
 
-/* ALL by user_data: every request with it, not others. */
+/*
+ * ALL by user_data: every request with it, not others.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_all_by_ud(struct cx *c)
 {
 	int p[2];
@@ -1367,7 +1583,11 @@ static void cancel_any_userdata(struct cx *c)
 	run(c);
 }
 
-/* Explicit USERDATA is the default match. */
+/*
+ * Explicit USERDATA is the default match.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_userdata_flag(struct cx *c)
 {
 	int p[2];
@@ -1380,7 +1600,11 @@ static void cancel_userdata_flag(struct cx *c)
 	run(c);
 }
 
-/* CANCEL_OP: matches the opcode (in len), here READ and not POLL_ADD. */
+/*
+ * CANCEL_OP: matches the opcode (in len), here READ and not POLL_ADD.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_op(struct cx *c)
 {
 	int p[2], q[2];
@@ -1399,7 +1623,11 @@ static void cancel_op(struct cx *c)
 	run(c);
 }
 
-/* CANCEL_OP + USERDATA: both must match. */
+/*
+ * CANCEL_OP + USERDATA: both must match.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_op_and_ud(struct cx *c)
 {
 	int p[2];
@@ -1450,7 +1678,11 @@ static void cancel_fd_all(struct cx *c)
 	run(c);
 }
 
-/* CANCEL_FD on a file with nothing pending: -ENOENT, with ALL 0. */
+/*
+ * CANCEL_FD on a file with nothing pending: -ENOENT, with ALL 0.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_fd_nomatch(struct cx *c)
 {
 	int p[2];
@@ -1477,6 +1709,8 @@ static void cancel_fd_bad(struct cx *c)
  * CANCEL_FD matches by file (req->file == cd->file), not by number: the
  * read's fd is closed and the number reused by another file; a cancel by
  * that number does not find the read.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
  */
 static void cancel_fd_by_file(struct cx *c)
 {
@@ -1520,7 +1754,85 @@ static void cancel_unissued_member(struct cx *c)
 	run(c);
 }
 
-/* A cancel is an ordinary request: a failing one breaks its link. */
+/*
+ * A member waiting behind a blocked head in an earlier submit is not
+ * issued: a cancel of it finds nothing (-ENOENT), and the cancel of the
+ * head after it lets the hard-linked member run (differential seed 4495).
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
+static void cancel_unissued_then_head(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, HARD, p[0]);
+	nop(c, 2, 0);
+	run(c);
+	cnl(c, 3, 0, 2, 0, 0);
+	cnl(c, 4, 0, 1, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * The differential's program 4495, where the sim answered the first cancel -EALREADY.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
+static void cancel_mixed_submit_4495(struct cx *c)
+{
+	int p[2], w[2];
+	int f = mkfile(c, NULL, 0);
+
+	mkpipe(c, p);
+	mkpipe(c, w);
+	pend(c, 1, HARD, p[0]);
+	nop(c, 2, 0);
+	bad(c, 3, 0);
+	ex(c, 3, -EBADF, 0);
+	run(c);
+	wr(c, 4, HARD, w[1], "abc", 3, 0);
+	pend(c, 5, LINK, p[0]);
+	ltmo(c, 6, LINK, ms(c, 1), 0);
+	nop(c, 7, HARD);
+	wr(c, 8, 0, f, "0123456789abcdef", 15, 247);
+	wr(c, 9, 0, w[1], "0123456789abcdef", 14, 0);
+	pend(c, 10, LINK, p[0]);
+	ltmo(c, 11, 0, ms(c, 1), 0);
+	nop(c, 12, LINK);
+	ltmo(c, 13, 0, ts(c, 10, 0), 0);
+	wr(c, 14, LINK, w[1], "abcd", 4, 0);
+	cnl(c, 15, 0, 2, 0, 0);
+	cnl(c, 16, 0, 1, 0, 0);
+	ex_group(c);
+	ex_in(c, 1, 4, 3, 0);
+	ex_in(c, 1, 5, -ECANCELED, 0);
+	ex_in(c, 1, 7, -ECANCELED, 0);
+	ex_in(c, 1, 8, -ECANCELED, 0);
+	ex_in(c, 0, 6, -ETIME, 0);
+	ex_in(c, 0, 9, 14, 0);
+	ex_in(c, 0, 10, -ECANCELED, 0);
+	ex_in(c, 0, 11, -ETIME, 0);
+	ex_in(c, 2, 12, 0, 0);
+	ex_in(c, 2, 13, -ECANCELED, 0);
+	ex_in(c, 0, 14, 4, 0);
+	/* on 6.18 the failed cancel posts after the next one: its order is left open here */
+	ex_in(c, 0, 15, -ENOENT, 0);
+	ex_in(c, 3, 16, 0, 0);
+	ex_in(c, 3, 1, -ECANCELED, 0);
+	ex_in(c, 3, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * A cancel is an ordinary request: a failing one breaks its link.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
 static void cancel_in_link(struct cx *c)
 {
 	cnl(c, 1, LINK, 99, 0, 0);
@@ -1545,7 +1857,11 @@ static void poll_ready(struct cx *c)
 	run(c);
 }
 
-/* A pending poll completes after the write that wakes it (task work). */
+/*
+ * A pending poll completes after the write that wakes it (task work).
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
 static void poll_wakes(struct cx *c)
 {
 	int p[2];
@@ -1572,6 +1888,10 @@ static void poll_remove(struct cx *c)
 	run(c);
 }
 
+/*
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ * test/poll-cancel.c.
+ */
 static void poll_remove_missing(struct cx *c)
 {
 	prm(c, 1, 0, 99);
@@ -1579,7 +1899,10 @@ static void poll_remove_missing(struct cx *c)
 	run(c);
 }
 
-/* poll.c io_poll_remove with IORING_POLL_UPDATE_USER_DATA: the poll posts under the new user_data. */
+/*
+ * poll.c io_poll_remove with IORING_POLL_UPDATE_USER_DATA: the poll posts under the new
+ * user_data.
+ */
 static void poll_update_ud(struct cx *c)
 {
 	int p[2];
@@ -1595,7 +1918,11 @@ static void poll_update_ud(struct cx *c)
 	run(c);
 }
 
-/* IORING_POLL_UPDATE_EVENTS: a new mask that is ready at once. */
+/*
+ * IORING_POLL_UPDATE_EVENTS: a new mask that is ready at once.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
 static void poll_update_events(struct cx *c)
 {
 	int p[2];
@@ -1611,6 +1938,10 @@ static void poll_update_events(struct cx *c)
 	run(c);
 }
 
+/*
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ * test/poll-cancel.c.
+ */
 static void poll_update_missing(struct cx *c)
 {
 	pupd(c, 1, 0, 99, 7, 0, IORING_POLL_UPDATE_USER_DATA);
@@ -1628,7 +1959,11 @@ static void poll_remove_bad_flags(struct cx *c)
 	run(c);
 }
 
-/* Multishot poll: a CQE with F_MORE per event; removed: -ECANCELED without it. */
+/*
+ * Multishot poll: a CQE with F_MORE per event; removed: -ECANCELED without it.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
 static void poll_multishot(struct cx *c)
 {
 	int p[2];
@@ -1646,7 +1981,11 @@ static void poll_multishot(struct cx *c)
 	run(c);
 }
 
-/* A poll on an fd that is not open -> -EBADF. */
+/*
+ * A poll on an fd that is not open -> -EBADF.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
 static void poll_bad_fd(struct cx *c)
 {
 	padd(c, 1, 0, 999, POLLIN, 0);
@@ -1674,7 +2013,10 @@ static void nop_inject_fails_link(struct cx *c)
 	run(c);
 }
 
-/* Injected success with CQE_SKIP is skipped; injected failure is posted. */
+/*
+ * Injected success with CQE_SKIP is skipped; injected failure is posted.
+ * Kernel: nop.c io_nop_prep, io_nop.
+ */
 static void nop_inject_skip(struct cx *c)
 {
 	nopx(c, 1, SKIP, C_NOP_INJECT_RESULT, 5, -1);
@@ -1683,7 +2025,10 @@ static void nop_inject_skip(struct cx *c)
 	run(c);
 }
 
-/* IORING_NOP_FILE: a valid fd, 0. */
+/*
+ * IORING_NOP_FILE: a valid fd, 0.
+ * Kernel: nop.c io_nop_prep, io_nop.
+ */
 static void nop_file_ok(struct cx *c)
 {
 	int p[2];
@@ -1704,7 +2049,10 @@ static void nop_file_bad(struct cx *c)
 	run(c);
 }
 
-/* NOP_FIXED_FILE with no registered files -> -EBADF. */
+/*
+ * NOP_FIXED_FILE with no registered files -> -EBADF.
+ * Kernel: nop.c io_nop_prep, io_nop.
+ */
 static void nop_fixed_file_none(struct cx *c)
 {
 	nopx(c, 1, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 0);
@@ -1712,7 +2060,10 @@ static void nop_fixed_file_none(struct cx *c)
 	run(c);
 }
 
-/* IORING_NOP_TW completes through task work: after a plain nop behind it. */
+/*
+ * IORING_NOP_TW completes through task work: after a plain nop behind it.
+ * Kernel: nop.c io_nop_prep, io_nop.
+ */
 static void nop_tw(struct cx *c)
 {
 	nopx(c, 1, 0, C_NOP_TW, 0, -1);
@@ -1730,7 +2081,10 @@ static void nop_unknown_flag(struct cx *c)
 	run(c);
 }
 
-/* NOP_CQE32 on a ring without IORING_SETUP_CQE32 -> -EINVAL. */
+/*
+ * NOP_CQE32 on a ring without IORING_SETUP_CQE32 -> -EINVAL.
+ * Kernel: nop.c io_nop_prep, io_nop.
+ */
 static void nop_cqe32_plain_ring(struct cx *c)
 {
 	nopx(c, 1, 0, C_NOP_CQE32, 0, -1);
@@ -1800,7 +2154,10 @@ static void linkat_bad_flags(struct cx *c)
 	run(c);
 }
 
-/* By name, no flags: a second name for the file. */
+/*
+ * By name, no flags: a second name for the file.
+ * Kernel: fs.c io_linkat_prep, io_linkat -> do_linkat.
+ */
 static void linkat_by_name(struct cx *c)
 {
 	const char *op;
@@ -1821,14 +2178,11 @@ static void linkat_by_name(struct cx *c)
 static void overflow_nops(struct cx *c)
 {
 	unsigned r, i, ud = 1;
-	int ret;
 
 	for (r = 0; r < 5; r++) {
 		for (i = 0; i < 4; i++)
 			nop(c, ud++, 0);
-		ret = csubmit(c);
-		if (ret != 4)
-			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+		submit4(c, r);
 	}
 	for (i = 1; i < ud; i++)
 		ex(c, i, 0, 0);
@@ -1844,14 +2198,11 @@ static void overflow_nops(struct cx *c)
 static void overflow_chains(struct cx *c)
 {
 	unsigned r, i, ud = 1;
-	int ret;
 
 	for (r = 0; r < 4; r++) {
 		for (i = 0; i < 4; i++, ud++)
 			nop(c, ud, r == 3 && i == 3 ? 0 : LINK);
-		ret = csubmit(c);
-		if (ret != 4)
-			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+		submit4(c, r);
 	}
 	ex_group(c);
 	for (i = 1; i < ud; i++)
@@ -1859,11 +2210,13 @@ static void overflow_chains(struct cx *c)
 	run(c);
 }
 
-/* Overflow with failures and skips mixed in. */
+/*
+ * Overflow with failures and skips mixed in.
+ * Kernel: io_uring.c io_cqring_event_overflow, __io_cqring_overflow_flush (IORING_FEAT_NODROP).
+ */
 static void overflow_mixed(struct cx *c)
 {
 	unsigned r;
-	int ret;
 
 	for (r = 0; r < 4; r++) {
 		uint64_t b = 10 * (r + 1);
@@ -1872,13 +2225,894 @@ static void overflow_mixed(struct cx *c)
 		bad(c, b + 2, 0);
 		nopx(c, b + 3, 0, C_NOP_INJECT_RESULT, r, -1);
 		nop(c, b + 4, 0);
-		ret = csubmit(c);
-		if (ret != 4)
-			c_bail(c, "submit round %u returned %d, not 4 (the kernel takes SQEs while CQEs overflow)", r, ret);
+		submit4(c, r);
 		ex(c, b + 2, -EBADF, 0);
 		ex(c, b + 3, (int32_t)r, 0);
 		ex(c, b + 4, 0, 0);
 	}
+	run(c);
+}
+
+/* ================================================================ more: timeouts and counts */
+
+/*
+ * A disarmed linked timeout's CQE is an ordinary CQE: it counts toward a count timeout.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
+static void tcount_ltimeout_cqe_counts(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 2, 0);
+	nop(c, 2, LINK);
+	ltmo(c, 3, 0, ts(c, 10, 0), 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A count timeout met by a CQE does not count for another (io_kill_timeout bumps cq_timeouts).
+ */
+static void tcount_met_timeout_not_counted(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 1, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 2, 0);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+	nop(c, 4, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * A count timeout as a link member: the nop behind it waits; met, it succeeds (0) and the
+ * chain goes on.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
+static void tcount_in_link(struct cx *c)
+{
+	tmo(c, 1, LINK, ts(c, 10, 0), 1, 0);
+	nop(c, 2, 0);
+	run(c);
+	nop(c, 3, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * ETIME_SUCCESS on a count timeout that expires: -ETIME, the link goes on.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
+static void tcount_etime_success_link(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 4, IORING_TIMEOUT_ETIME_SUCCESS);
+	nop(c, 2, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * Removing a count timeout: -ECANCELED.
+ * Kernel: timeout.c io_timeout (target_seq), io_flush_timeouts, io_kill_timeout; liburing
+ *   test/timeout.c.
+ */
+static void tcount_removed(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 3, 0);
+	trm(c, 2, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A linked timeout with an absolute time in the past fires at once.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
+static void ltimeout_abs_past(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 0, 1), IORING_TIMEOUT_ABS);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * A linked timeout that fails its prep (unknown flag, negative time) fails the chain at submit.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
+static void ltimeout_bad_flags(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ms(c, 2), 1u << 12);
+	pend(c, 3, LINK, p[0]);
+	ltmo(c, 4, 0, ts(c, 0, -1), 0);
+	/* each chain in order; the heads post at once, the rest from task work */
+	ex_group(c);
+	ex_in(c, 1, 1, -ECANCELED, 0);
+	ex_in(c, 1, 2, -EINVAL, 0);
+	ex_in(c, 2, 3, -ECANCELED, 0);
+	ex_in(c, 2, 4, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * A cancel by user_data finds a linked timeout? No: io_try_cancel looks at ctx->timeout_list
+ * only.
+ */
+static void ltimeout_not_cancellable(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	cnl(c, 3, 0, 2, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * Cancel the op a linked timeout guards: the op -ECANCELED, the timeout disarmed after it.
+ * Kernel: timeout.c __io_timeout_prep, io_link_timeout_fn, io_linked_timeout_update;
+ *   io_uring.c io_disarm_next; liburing test/link-timeout.c.
+ */
+static void ltimeout_op_cancelled(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	run(c);
+	cnl(c, 3, 0, 1, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/* ================================================================ more: poll, pipes, cancel */
+
+/* poll.c io_poll_add_prep: multishot with CQE_SKIP_SUCCESS -> -EINVAL. */
+static void poll_multishot_skip(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, SKIP, p[0], POLLIN, IORING_POLL_ADD_MULTI);
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * The write end of an empty pipe is writable at once.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
+static void poll_pollout_ready(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[1], POLLOUT, 0);
+	ex(c, 1, POLLOUT, 0);
+	run(c);
+}
+
+/*
+ * CANCEL_FD finds a poll on that file too.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
+static void cancel_fd_poll(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD, p[0]);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * CANCEL_FD_FIXED with no registered files -> -EBADF.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
+static void cancel_fd_fixed_none(struct cx *c)
+{
+	cnl(c, 1, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/*
+ * A cancel of a multishot poll: -ECANCELED without F_MORE.
+ * Kernel: cancel.c io_async_cancel_prep, io_async_cancel, io_cancel_req_match; liburing
+ *   test/io-cancel.c.
+ */
+static void cancel_multishot_poll(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, IORING_POLL_ADD_MULTI);
+	cnl(c, 2, 0, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A read pending before a write in the same submit: the write at issue, the read woken after.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
+static void order_read_then_write(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	rd(c, 1, 0, p[0], cbuf(c), 4, 0);
+	wr(c, 2, 0, p[1], "wxyz", 4, 0);
+	ex(c, 2, 4, 0);
+	ex(c, 1, 4, 0);
+	run(c);
+}
+
+/*
+ * Read of a pipe whose writer is closed: EOF, 0 (short: breaks a link).
+ * Kernel: fs/pipe.c pipe_read, pipe_write; rw.c io_read, io_write.
+ */
+static void pipe_eof_breaks_link(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	closeop(c, 1, 0, p[1]);
+	ex(c, 1, 0, 0);
+	run(c);
+	rd(c, 2, LINK, p[0], cbuf(c), 4, 0);
+	nop(c, 3, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A pending read is woken by EOF when its writer closes.
+ * Kernel: fs/pipe.c pipe_read, pipe_write; rw.c io_read, io_write.
+ */
+static void pipe_pending_read_eof(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, 0, p[0]);
+	run(c);
+	closeop(c, 2, 0, p[1]);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A write to a pipe with no reader: -EPIPE (pipe_write also sends SIGPIPE to the submitter;
+ * ignored here).
+ */
+static void pipe_write_no_reader(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	closeop(c, 1, 0, p[0]);
+	ex(c, 1, 0, 0);
+	run(c);
+	wr(c, 2, 0, p[1], "x", 1, 0);
+	ex(c, 2, -EPIPE, 0);
+	run(c);
+}
+
+/* ================================================================ more: links, validation */
+
+/*
+ * An unknown opcode in the middle of a chain: the whole chain fails at submit.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
+static void val_unknown_opcode_mid_chain(struct cx *c)
+{
+	nop(c, 1, LINK);
+	sqe(c, 250, 2, LINK);
+	nop(c, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/* Two invalid members: each keeps its own error (io_fail_links keeps a failed member's res). */
+static void val_two_invalid(struct cx *c)
+{
+	nop(c, 1, LINK);
+	nop(c, 2, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 3, LINK);
+	sqe(c, 250, 4, LINK);
+	nop(c, 5, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * The invalid member is the head.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
+static void val_invalid_head(struct cx *c)
+{
+	nop(c, 1, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 2, LINK);
+	nop(c, 3, 0);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A skipping head of a chain that fails at submit: only the head posts.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
+static void val_invalid_chain_skipping_head(struct cx *c)
+{
+	nop(c, 1, LINK | SKIP);
+	nop(c, 2, LINK | C_SQE_UNKNOWN_FLAG);
+	nop(c, 3, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * Nothing of a chain that fails at submit ran: a write in it never happened.
+ * Kernel: io_uring.c io_init_req, io_submit_fail_init, io_queue_sqe_fallback.
+ */
+static void val_invalid_chain_nothing_ran(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, LINK, p[1], "abc", 3, 0);
+	nop(c, 2, C_SQE_UNKNOWN_FLAG);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+	padd(c, 3, 0, p[0], POLLIN, 0);
+	prm(c, 4, 0, 3);
+	ex(c, 4, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * IOSQE_ASYNC: the nop runs from io-wq; same result.
+ * Kernel: io_uring.c io_queue_iowq (IOSQE_ASYNC: REQ_F_FORCE_ASYNC), io_fail_links.
+ */
+static void async_nop(struct cx *c)
+{
+	nop(c, 1, IOSQE_ASYNC);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A failing op forced async still breaks its link.
+ * Kernel: io_uring.c io_queue_iowq (IOSQE_ASYNC: REQ_F_FORCE_ASYNC), io_fail_links.
+ */
+static void async_fail_breaks_link(struct cx *c)
+{
+	bad(c, 1, IOSQE_ASYNC | LINK);
+	nop(c, 2, 0);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * Hard link after a cancelled head: the rest runs.
+ * Kernel: io_uring.c io_disarm_next (REQ_F_HARDLINK: no io_fail_links); liburing
+ *   test/hardlink.c.
+ */
+static void hardlink_cancelled_head(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, HARD, p[0]);
+	nop(c, 2, 0);
+	cnl(c, 3, 0, 1, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * A hard-linked fired linked timeout: the op's failure does not break a hard link.
+ * Kernel: io_uring.c io_disarm_next (REQ_F_HARDLINK: no io_fail_links); liburing
+ *   test/hardlink.c.
+ */
+static void hardlink_ltimeout_fires(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, HARD, p[0]);
+	ltmo(c, 2, HARD, ms(c, 2), 0);
+	nop(c, 3, 0);
+	ex_group(c);
+	ex_in(c, 1, 1, -ECANCELED, 0);
+	ex_in(c, 1, 3, 0, 0);
+	ex_in(c, 0, 2, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * ================================================================ more: fields an op ignores
+ */
+
+/*
+ * nop.c io_nop_prep reads nop_flags (and len, fd only with their flags): the rest is ignored.
+ */
+static void nop_ignores_fields(struct cx *c)
+{
+	struct io_uring_sqe *q = nop(c, 1, 0);
+
+	q->addr = 0x1234;
+	q->off = 99;
+	q->len = 7;
+	q->fd = 12345;
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/* NOP_FIXED_BUFFER with no registered buffers: io_nop -> -EFAULT. */
+static void nop_fixed_buffer_none(struct cx *c)
+{
+	nopx(c, 1, 0, C_NOP_FIXED_BUFFER, 0, -1);
+	ex(c, 1, -EFAULT, 0);
+	run(c);
+}
+
+/*
+ * readv with no iovecs (NULL, 0): nothing to import, res 0.
+ * Kernel: rw.c io_prep_rwv, io_read.
+ */
+static void readv_zero_iovecs(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rdv(c, 1, 0, fd, NULL, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * readv of a file: the iovecs are filled in order, res the total.
+ * Kernel: rw.c io_prep_rwv, io_read.
+ */
+static void readv_two_iovecs(struct cx *c)
+{
+	int fd = mkfile(c, "abcdef", 6);
+	struct iovec *iov = c->iov;
+
+	iov[0] = (struct iovec){ cbuf(c), 2 };
+	iov[1] = (struct iovec){ cbuf(c), 8 };
+	rdv(c, 1, LINK, fd, iov, 2, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 6, 0);  /* 6 of 10: short, breaks the link */
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A read at an offset past the end: 0.
+ * Kernel: rw.c io_read, io_kiocb_update_pos.
+ */
+static void read_past_eof(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	rd(c, 1, 0, fd, cbuf(c), 4, 100);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+/*
+ * A write at an offset, then a read back of the whole file (hole filled with zeroes).
+ * Kernel: rw.c io_write, io_rw_init_file (FMODE_WRITE).
+ */
+static void write_at_offset(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3);
+
+	wr(c, 1, LINK, fd, "xyz", 3, 10);
+	rd(c, 2, 0, fd, cbuf(c), 32, 0);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 13, 0);
+	run(c);
+}
+
+/*
+ * A read with offset -1 uses and advances the file position.
+ * Kernel: rw.c io_read, io_kiocb_update_pos.
+ */
+static void read_file_position(struct cx *c)
+{
+	int fd = mkfile(c, "abcdef", 6);
+
+	rd(c, 1, LINK, fd, cbuf(c), 4, (uint64_t)-1);
+	rd(c, 2, LINK, fd, cbuf(c), 4, (uint64_t)-1);
+	nop(c, 3, 0);
+	ex(c, 1, 4, 0);
+	ex(c, 2, 2, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A write to a read-only fd: -EBADF at issue.
+ * Kernel: rw.c io_write, io_rw_init_file (FMODE_WRITE).
+ */
+static void write_readonly_fd(struct cx *c)
+{
+	const char *path;
+	int fd;
+
+	mkfile_named(c, "abc", 3, &path);
+	fd = setup_run(c, openat_op(c, 0, 0, path, O_RDONLY | O_CLOEXEC, 0));
+	if (fd < 0)
+		c_bail(c, "open: %d", fd);
+	keep_fd(c, fd);
+	wr(c, 1, 0, fd, "x", 1, 0);
+	ex(c, 1, -EBADF, 0);
+	run(c);
+}
+
+/*
+ * openat of a missing file without O_CREAT: -ENOENT.
+ * Kernel: openclose.c io_openat2.
+ */
+static void openat_missing(struct cx *c)
+{
+	openat_op(c, 1, 0, mkpath(c), O_RDONLY | O_CLOEXEC, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * close of an fd twice: 0 then -EBADF.
+ * Kernel: openclose.c io_close.
+ */
+static void close_twice(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	closeop(c, 1, LINK, p[1]);
+	closeop(c, 2, 0, p[1]);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
+/* ================================================================ more: poll remove */
+
+/* poll.c io_poll_remove_prep: buf_index reserved -> -EINVAL. */
+static void poll_remove_reserved(struct cx *c)
+{
+	prm(c, 1, 0, 99)->buf_index = 1;
+	ex(c, 1, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * io_poll_remove_prep: a new user_data (off) without
+ * IORING_POLL_UPDATE_USER_DATA, or events without IORING_POLL_UPDATE_EVENTS
+ * -> -EINVAL; the poll stays.
+ */
+static void poll_remove_fields_without_update(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	pupd(c, 2, 0, 1, 7, 0, 0);
+	pupd(c, 3, 0, 1, 0, POLLIN, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+	prm(c, 4, 0, 1);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A poll that already completed cannot be removed: -ENOENT.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
+static void poll_remove_completed(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	run(c);
+	prm(c, 3, 0, 2);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * Two polls on one pipe: one write wakes both.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
+static void poll_two_woken(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	padd(c, 1, 0, p[0], POLLIN, 0);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	run(c);
+	wr(c, 3, 0, p[1], "a", 1, 0);
+	ex(c, 3, 1, 0);
+	ex(c, 1, POLLIN, 0);
+	ex_set(c, 2, POLLIN, 0);
+	run(c);
+}
+
+/*
+ * A poll in a link: its completion (a mask, > 0) is a success, the chain goes on.
+ * Kernel: poll.c io_poll_add_prep, io_poll_add, io_poll_remove_prep, io_poll_remove; liburing
+ *   test/poll-cancel.c.
+ */
+static void poll_in_link(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, 0, p[1], "a", 1, 0);
+	padd(c, 2, LINK, p[0], POLLIN, 0);
+	nop(c, 3, 0);
+	ex(c, 1, 1, 0);
+	ex(c, 2, POLLIN, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/* ================================================================ more: skip and overflow */
+
+/*
+ * A skipped success posts nothing, yet the ring stays usable for more.
+ * Kernel: io_uring.c io_init_req (drain_disabled), req_set_fail (REQ_F_SKIP_LINK_CQES);
+ *   liburing test/skip-cqe.c.
+ */
+static void skip_many(struct cx *c)
+{
+	unsigned i;
+
+	for (i = 1; i <= 12; i++)
+		nop(c, i, i == 12 ? 0 : SKIP);
+	ex(c, 12, 0, 0);
+	run(c);
+}
+
+/*
+ * CQE_SKIP on a timeout that is removed: -ECANCELED is a failure, posted.
+ * Kernel: io_uring.c io_init_req (drain_disabled), req_set_fail (REQ_F_SKIP_LINK_CQES);
+ *   liburing test/skip-cqe.c.
+ */
+static void skip_timeout_removed(struct cx *c)
+{
+	tmo(c, 1, SKIP, ts(c, 10, 0), 0, 0);
+	trm(c, 2, SKIP, 1, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * CQE_SKIP on a count timeout met: res 0 is a success, skipped.
+ * Kernel: io_uring.c io_init_req (drain_disabled), req_set_fail (REQ_F_SKIP_LINK_CQES);
+ *   liburing test/skip-cqe.c.
+ */
+static void skip_count_timeout_met(struct cx *c)
+{
+	tmo(c, 1, SKIP, ts(c, 10, 0), 1, 0);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+}
+
+/*
+ * Overflow: a CQ of 8 and 14 CQEs (20 nops, 6 skipped) without reaping, all in order.
+ * Kernel: io_uring.c io_cqring_event_overflow, __io_cqring_overflow_flush (IORING_FEAT_NODROP).
+ */
+static void overflow_long(struct cx *c)
+{
+	unsigned r, i, ud = 1;
+
+	for (r = 0; r < 5; r++) {
+		for (i = 0; i < 4; i++, ud++)
+			nop(c, ud, ud % 3 == 0 ? SKIP : 0);
+		submit4(c, r);
+	}
+	for (i = 1; i < ud; i++)
+		if (i % 3)
+			ex(c, i, 0, 0);
+	run(c);
+}
+
+/* ================================================================ more: drain, SQ order */
+
+/*
+ * A cancel behind an active drain is deferred too: by the time it runs, its target is done.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
+static void drain_cancel_deferred(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN);
+	cnl(c, 3, 0, 1, 0, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ENOENT, 0);
+	run(c);
+}
+
+/*
+ * A drained hard chain: waits, then its failing head does not stop it.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
+static void drain_hardlink_chain(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	bad(c, 2, DRAIN | HARD);
+	nop(c, 3, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * A drained chain with a linked timeout: the timeout is part of the chain the next request
+ * waits for.
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
+static void drain_with_ltimeout(struct cx *c)
+{
+	tmo(c, 1, 0, ms(c, 2), 0, 0);
+	nop(c, 2, DRAIN | LINK);
+	ltmo(c, 3, 0, ts(c, 10, 0), 0);
+	nop(c, 4, 0);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, -ECANCELED, 0);
+	ex(c, 4, 0, 0);
+	run(c);
+}
+
+/*
+ * A drain waits for a failed request's chain too (all of it is freed first).
+ * Kernel: io_uring.c io_drain_req, io_queue_deferred; liburing test/defer.c, test/link_drain.c.
+ */
+static void drain_after_failed_chain(struct cx *c)
+{
+	tmo(c, 1, LINK, ms(c, 2), 0, 0);
+	nop(c, 2, 0);
+	nop(c, 3, DRAIN);
+	ex(c, 1, -ETIME, 0);
+	ex(c, 2, -ECANCELED, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * A remove before its timeout in SQ order finds nothing.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
+static void order_remove_before_timeout(struct cx *c)
+{
+	trm(c, 1, 0, 2, 0);
+	tmo(c, 2, 0, ts(c, 10, 0), 0, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+	trm(c, 3, 0, 2, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * A poll remove before its poll in SQ order finds nothing.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
+static void order_poll_remove_before_poll(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	prm(c, 1, 0, 2);
+	padd(c, 2, 0, p[0], POLLIN, 0);
+	ex(c, 1, -ENOENT, 0);
+	run(c);
+	prm(c, 3, 0, 2);
+	ex(c, 3, 0, 0);
+	ex(c, 2, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * The linked timeout is armed when its chain is issued, inside the submit: an update after it
+ * in the same submit finds it.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
+static void order_ltimeout_update_same_submit(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	pend(c, 1, LINK, p[0]);
+	ltmo(c, 2, 0, ts(c, 10, 0), 0);
+	tupd(c, 3, 0, 2, ms(c, 2), IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	ex_set(c, 2, -ETIME, 0);
+	run(c);
+}
+
+/*
+ * A timeout update in the same submit, after its timeout: found.
+ * Kernel: io_uring.c io_submit_sqes (inline issue in SQ order); cancel.c io_try_cancel.
+ */
+static void order_timeout_update_same_submit(struct cx *c)
+{
+	tmo(c, 1, 0, ts(c, 10, 0), 0, 0);
+	tupd(c, 2, 0, 1, ms(c, 2), IORING_TIMEOUT_UPDATE);
+	tupd(c, 3, 0, 1, ts(c, 10, 0), IORING_TIMEOUT_UPDATE);
+	trm(c, 4, 0, 1, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
 	run(c);
 }
 
@@ -1924,6 +3158,8 @@ const struct c_case conform_cases[] = {
 	C(val_invalid_mid_chain),
 	C(val_invalid_last_of_chain),
 	C(val_invalid_in_hardlink),
+	C(val_invalid_chain_head_ltimeout),
+	C(val_invalid_chain_head_ltimeout_noskip),
 	C(val_null_iovec),
 	C(val_timeout_len),
 	C(val_timeout_reserved),
@@ -2006,6 +3242,8 @@ const struct c_case conform_cases[] = {
 	C(cancel_fd_by_file),
 	C(cancel_timeout),
 	C(cancel_unissued_member),
+	C(cancel_unissued_then_head),
+	C(cancel_mixed_submit_4495),
 	C(cancel_in_link),
 	C(poll_ready),
 	C(poll_wakes),
@@ -2034,5 +3272,59 @@ const struct c_case conform_cases[] = {
 	CE(overflow_nops, 4),
 	CE(overflow_chains, 4),
 	CE(overflow_mixed, 4),
+	C(tcount_ltimeout_cqe_counts),
+	C(tcount_met_timeout_not_counted),
+	C(tcount_in_link),
+	C(tcount_etime_success_link),
+	C(tcount_removed),
+	C(ltimeout_abs_past),
+	C(ltimeout_bad_flags),
+	C(ltimeout_not_cancellable),
+	C(ltimeout_op_cancelled),
+	C(poll_multishot_skip),
+	C(poll_pollout_ready),
+	C(cancel_fd_poll),
+	C(cancel_fd_fixed_none),
+	C(cancel_multishot_poll),
+	C(order_read_then_write),
+	C(pipe_eof_breaks_link),
+	C(pipe_pending_read_eof),
+	C(pipe_write_no_reader),
+	C(val_unknown_opcode_mid_chain),
+	C(val_two_invalid),
+	C(val_invalid_head),
+	C(val_invalid_chain_skipping_head),
+	C(val_invalid_chain_nothing_ran),
+	C(async_nop),
+	C(async_fail_breaks_link),
+	C(hardlink_cancelled_head),
+	C(hardlink_ltimeout_fires),
+	C(nop_ignores_fields),
+	C(nop_fixed_buffer_none),
+	C(readv_zero_iovecs),
+	C(readv_two_iovecs),
+	C(read_past_eof),
+	C(write_at_offset),
+	C(read_file_position),
+	C(write_readonly_fd),
+	C(openat_missing),
+	C(close_twice),
+	C(poll_remove_reserved),
+	C(poll_remove_fields_without_update),
+	C(poll_remove_completed),
+	C(poll_two_woken),
+	C(poll_in_link),
+	C(skip_many),
+	C(skip_timeout_removed),
+	C(skip_count_timeout_met),
+	CE(overflow_long, 4),
+	C(drain_cancel_deferred),
+	C(drain_hardlink_chain),
+	C(drain_with_ltimeout),
+	C(drain_after_failed_chain),
+	C(order_remove_before_timeout),
+	C(order_poll_remove_before_poll),
+	C(order_ltimeout_update_same_submit),
+	C(order_timeout_update_same_submit),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -13,7 +13,13 @@
  * the list only shrinks. Any other difference fails.
  *
  * Environment: ARING_CONFORM_CASE=name runs one case;
- * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS: see conform_diff.c.
+ * ARING_CONFORM_BACKEND=name runs on that backend only (the differential
+ * always runs uring too, its reference);
+ * ARING_CONFORM_SEED / ARING_CONFORM_PROGRAMS / ARING_CONFORM_FEATURES:
+ * see conform_diff.c.
+ *
+ * Adding a backend: one line in conform_backends[] (its constructor from
+ * core/backend.h); its known divergences go in the list with its name.
  */
 #include "config.h"
 #include <CUnit/Basic.h>
@@ -31,13 +37,27 @@
 #include <aring.h>
 #include <aring/sim.h>
 
-/* The backends: adding one is one line. */
+/* The backends: adding one is one line. uring first: the differential's reference. */
 const struct c_backend conform_backends[] = {
-	{ "uring", aring__uring_new, true, 0 },
-	{ "sim", aring__sim_new, false, 1 },
-	{ "epoll", aring__epoll_new, true, 0 },
+	{ "uring", aring__uring_new, true, 0, 0, false },
+	{ "sim", aring__sim_new, false, 1, 0, false },
+	{ "epoll", aring__epoll_new, true, 0, 0, false },
+	/* The kernel again, set up otherwise than aring's default (SUBMIT_ALL |
+	   COOP_TASKRUN | TASKRUN_FLAG): the expectations hold for the kernel,
+	   not for one configuration of it. CLAMP alone = none of those.
+	   Cases only: the differential compares backends with "uring". */
+	{ "uring-plain", aring__uring_new, true, 0, IORING_SETUP_CLAMP, true },
+	{ "uring-defer", aring__uring_new, true, 0,
+	  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL, true },
 };
 const unsigned conform_nbackends = sizeof(conform_backends) / sizeof(conform_backends[0]);
+
+bool conform_backend_on(unsigned k)
+{
+	const char *only = getenv("ARING_CONFORM_BACKEND");
+
+	return !only || !*only || !strcmp(only, conform_backends[k].name);
+}
 
 /*
  * (case, backend) pairs that differ from the kernel today, with the reason.
@@ -46,10 +66,6 @@ const unsigned conform_nbackends = sizeof(conform_backends) / sizeof(conform_bac
 static const struct {
 	const char *name, *backend, *why;
 } known_sim_divergences[] = {
-	/* sim: linkat (the world's model, sim/fs.c) */
-	{ "linkat_empty_path", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
-	{ "linkat_empty_path_unlinked", "sim", "linkat AT_EMPTY_PATH not modelled (-EOPNOTSUPP)" },
-	{ "linkat_bad_flags", "sim", "empty old path without AT_EMPTY_PATH: -EINVAL, the kernel -ENOENT" },
 	{ NULL, NULL, NULL },
 };
 
@@ -211,9 +227,8 @@ static bool match(const struct c_cqe *exp, const struct c_cqe *got, unsigned n)
 	return true;
 }
 
-void run(struct cx *c)
+int c_wait(struct cx *c, unsigned want)
 {
-	unsigned want = c->nexp - c->exp_done;
 	int ret = 0;
 
 	arm(3000);
@@ -236,6 +251,14 @@ void run(struct cx *c)
 			break;
 	}
 	disarm();
+	return ret;
+}
+
+void run(struct cx *c)
+{
+	unsigned want = c->nexp - c->exp_done;
+	int ret = c_wait(c, want);
+
 	if (c->ngot - c->got_done != want ||
 	    !match(c->exp + c->exp_done, c->got + c->got_done, want)) {
 		if (!c->mismatch) {
@@ -577,7 +600,7 @@ int mkfile_named(struct cx *c, const void *data, unsigned len, const char **path
 }
 
 /* Close what the case made, then drop the ring (it cancels what is left). */
-static void teardown(struct cx *c)
+void cx_close(struct cx *c)
 {
 	unsigned i;
 
@@ -589,6 +612,27 @@ static void teardown(struct cx *c)
 	}
 	c->be->ops->destroy(c->be);
 	c->be = NULL;
+	fclose(c->rep);
+}
+
+int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries)
+{
+	struct aring_sim_opts so = { .seed = bd->seed };
+	struct aring_loop_opts o = { .entries = entries, .sim = &so, .setup_flags = bd->setup_flags };
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->bd = bd;
+	c->rep = open_memstream(&c->report, &c->report_len);
+	if (!c->rep)
+		return -ENOMEM;
+	ret = bd->make(&o, &c->be);
+	if (ret < 0) {
+		fclose(c->rep);
+		free(c->report);
+		c->report = NULL;
+	}
+	return ret;
 }
 
 /* ---------------------------------------------------------------- running cases */
@@ -604,39 +648,45 @@ static const char *known_reason(const char *name, const char *backend)
 	return NULL;
 }
 
+bool conform_listed(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; known_sim_divergences[i].name; i++) {
+		unsigned k;
+
+		if (strcmp(known_sim_divergences[i].name, name))
+			continue;
+		for (k = 0; k < conform_nbackends; k++)
+			if (!strcmp(conform_backends[k].name, known_sim_divergences[i].backend) &&
+			    conform_backend_on(k))
+				return true;
+	}
+	return false;
+}
+
 static unsigned passes[8], knowns[8], fails[8], ran[8];
 
 /* Run one case on one backend: 0 pass, 1 differs. */
 static int run_case(const struct c_case *cs, const struct c_backend *bd)
 {
-	struct aring_sim_opts so = { .seed = bd->seed };
-	struct aring_loop_opts o = { .entries = cs->entries ? cs->entries : 16, .sim = &so };
 	static struct cx cx;
 	struct cx *c = &cx;
 	int ret;
 
-	memset(c, 0, sizeof(*c));
-	c->bd = bd;
-	c->case_name = cs->name;
-	c->rep = open_memstream(&c->report, &c->report_len);
-	if (!c->rep)
-		return 1;
-	ret = bd->make(&o, &c->be);
+	ret = cx_open(c, bd, cs->entries ? cs->entries : 16);
 	if (ret < 0) {
-		fprintf(c->rep, "  backend: %d\n", ret);
-		c->mismatch = true;
-	} else {
-		if (!setjmp(c->bail)) {
-			cs->fn(c);
-			/* Anything posted that no run() has seen is an extra CQE. */
-			run(c);
-		}
-		teardown(c);
+		printf("FAIL %s on %s: backend: %d\n", cs->name, bd->name, ret);
+		return 1;
 	}
-	fclose(c->rep);
+	c->case_name = cs->name;
+	if (!setjmp(c->bail)) {
+		cs->fn(c);
+		/* Anything posted that no run() has seen is an extra CQE. */
+		run(c);
+	}
+	cx_close(c);
 	ret = c->mismatch;
-	if (ret)
-		c->report_len = strlen(c->report);
 	{
 		const char *why = known_reason(cs->name, bd->name);
 		unsigned b = (unsigned)(bd - conform_backends);
@@ -683,13 +733,98 @@ static void test_cases(void)
 		if (only && strcmp(only, conform_cases[i].name))
 			continue;
 		for (b = 0; b < conform_nbackends; b++)
-			nfail += (unsigned)run_case(&conform_cases[i], &conform_backends[b]);
+			if (conform_backend_on(b))
+				nfail += (unsigned)run_case(&conform_cases[i], &conform_backends[b]);
 	}
 	printf("conformance: %u cases\n", conform_ncases);
 	for (b = 0; b < conform_nbackends; b++)
 		printf("  %-6s %u ran, %u agree with the kernel, %u known divergences, %u failed\n",
 		       conform_backends[b].name, ran[b], passes[b], knowns[b], fails[b]);
 	CU_ASSERT_EQUAL(nfail, 0);
+}
+
+/* Expectations the kernel does not meet must be reported: value, extra, order, lane. */
+static void wrong_value(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 1, 0);
+	run(c);
+}
+
+static void extra_cqe(struct cx *c)
+{
+	nop(c, 1, 0);
+	nop(c, 2, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_lane_order(struct cx *c)
+{
+	nop(c, 1, IOSQE_IO_LINK);
+	nop(c, 2, 0);
+	ex_group(c);
+	ex_in(c, 1, 2, 0, 0);
+	ex_in(c, 1, 1, 0, 0);
+	run(c);
+}
+
+static void wrong_flags(struct cx *c)
+{
+	nop(c, 1, 0);
+	ex(c, 1, 0, IORING_CQE_F_MORE);
+	run(c);
+}
+
+/* Does the harness report a difference for this (wrong) case? */
+static bool reported(const struct c_case *cs, const struct c_backend *bd)
+{
+	static struct cx cx;
+
+	if (cx_open(&cx, bd, 16) < 0)
+		return false;
+	if (!setjmp(cx.bail)) {
+		cs->fn(&cx);
+		run(&cx);
+	}
+	cx_close(&cx);
+	free(cx.report);
+	return cx.mismatch;
+}
+
+static void test_harness(void)
+{
+	static const struct c_case wrong[] = {
+		{ "wrong_value", wrong_value, 0 },
+		{ "extra_cqe", extra_cqe, 0 },
+		{ "wrong_order", wrong_order, 0 },
+		{ "wrong_lane_order", wrong_lane_order, 0 },
+		{ "wrong_flags", wrong_flags, 0 },
+	};
+	unsigned i, b;
+
+	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+		for (b = 0; b < conform_nbackends; b++) {
+			bool found;
+
+			if (!conform_backend_on(b))
+				continue;
+			found = reported(&wrong[i], &conform_backends[b]);
+			if (!found)
+				printf("FAIL harness: %s on %s not reported\n", wrong[i].name,
+				       conform_backends[b].name);
+			CU_ASSERT(found);
+		}
+	CU_ASSERT_EQUAL(conform_diff_selftest(), 0);
 }
 
 static void test_diff(void)
@@ -704,12 +839,14 @@ int main(void)
 	unsigned nf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);  /* pipe_write_no_reader: the kernel sends SIGPIPE */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;  /* no SA_RESTART: a blocked submit returns -EINTR */
 	sigaction(SIGALRM, &sa, NULL);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("conform", NULL, NULL);
+	CU_add_test(s, "harness", test_harness);
 	CU_add_test(s, "cases", test_cases);
 	CU_add_test(s, "differential", test_diff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -488,7 +488,8 @@ static void fill(struct io_uring_sqe *q, unsigned op)
 		break;
 	case IORING_OP_FALLOCATE:
 		q->off = chance(80) ? below(1 << 20) : wild();
-		q->addr = chance(80) ? below(1 << 18) : wild(); /* the length */
+		/* The length: small, or past the 4 GiB file limit (not 512 MiB of pages). */
+		q->addr = chance(80) ? below(1 << 18) : (1ull << 32) + (wild() & (1ull << 63));
 		q->len = chance(60) ? 0 : (uint32_t)(rnd() & 0x1f);
 		break;
 	case ARING_OP_FTRUNCATE:
@@ -970,14 +971,171 @@ static void test_multishot_zero(void)
 		be->ops->advance(be, n);
 	}
 	CU_ASSERT_EQUAL(final, 1);
-	CU_ASSERT_EQUAL(S->nlive, 0);
+	CU_ASSERT_EQUAL(aring__soft_live(S->ring), 0);
 	be->ops->destroy(be);
 	be = NULL;
 	S = NULL;
 }
 
+/*
+ * Regression (found by the fuzzer): once long timeouts carried virtual time
+ * to its end, a multishot timeout's next expiry saturated to the present and
+ * it fired forever at one instant (CQ overflow, abort). Expiry times are the
+ * kernel's ktime_t: they saturate at KTIME_MAX, and a timer due there never
+ * fires (backends/soft/timeout.c arm()).
+ */
+static void test_end_of_time(void)
+{
+	struct aring_sim_opts so = { .seed = 1 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so, .entries = 8 };
+	/* Up to 2 s before KTIME_MAX (virtual time starts at 1 s). */
+	struct __kernel_timespec near = { INT64_MAX / 1000000000ll - 3, 0 };
+	struct __kernel_timespec far = { INT64_MAX / 1000000000ll, 0 }, tick = { 0, 100000000 };
+	struct io_uring_cqe *c[64];
+	struct io_uring_sqe *q;
+	unsigned k, n, ticks = 0, cancelled = 0;
+	int ret = 0;
+
+	CU_ASSERT_FATAL(aring__sim_new(&o, &be) == 0);
+	S = sim_of(be);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &near, 0, 0);
+	q->user_data = 1;
+	CU_ASSERT_FATAL(be->ops->submit(be, 1) >= 0);
+	CU_ASSERT(S->now_ns > (uint64_t)INT64_MAX - 3000000000ull);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &far, 0, 0);
+	q->user_data = 2; /* due past KTIME_MAX: never fires */
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_timeout(q, &tick, 0, ARING_TIMEOUT_MULTISHOT);
+	q->user_data = 3;
+	for (k = 0; k < 100 && ret >= 0; k++) {
+		ret = be->ops->submit(be, 1);
+		while ((n = be->ops->peek(be, c, 64))) {
+			for (unsigned j = 0; j < n; j++)
+				ticks += c[j]->user_data == 3;
+			be->ops->advance(be, n);
+		}
+	}
+	CU_ASSERT_EQUAL(ret, -EDEADLK);
+	CU_ASSERT(ticks >= 1 && ticks <= 30); /* every 100 ms until KTIME_MAX */
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+	q->user_data = 4;
+	CU_ASSERT_FATAL(be->ops->submit(be, 0) >= 0);
+	while ((n = be->ops->peek(be, c, 64))) {
+		for (k = 0; k < n; k++)
+			cancelled += c[k]->res == -ECANCELED;
+		be->ops->advance(be, n);
+	}
+	CU_ASSERT_EQUAL(cancelled, 2); /* the far timeout and the multishot one */
+	CU_ASSERT_EQUAL(aring__soft_live(S->ring), 0);
+	be->ops->destroy(be);
+	be = NULL;
+	S = NULL;
+}
+
+/*
+ * Regression (found by the fuzzer): poll_remove of a poll still in its
+ * latency on a regular file (running, not cancellable) asserted. It is
+ * -EALREADY, as io_poll_disarm() answers for a poll it cannot take.
+ */
+static void test_poll_remove_running(void)
+{
+	struct aring_sim_opts so = { .seed = 1, .latency_min_ns = 1000, .latency_max_ns = 1000 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so, .entries = 8 };
+	struct io_uring_cqe *c[8];
+	struct io_uring_sqe *q;
+	int res[3] = { 0, 0, 0 };
+	unsigned k, n;
+
+	CU_ASSERT_FATAL(aring__sim_new(&o, &be) == 0);
+	S = sim_of(be);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_openat(q, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644);
+	q->user_data = 0;
+	CU_ASSERT_FATAL(be->ops->submit(be, 1) >= 0);
+	CU_ASSERT_FATAL(be->ops->peek(be, c, 1) == 1 && c[0]->res == 3);
+	be->ops->advance(be, 1);
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_poll_add(q, 3, POLLIN);
+	q->user_data = 1;
+	q = be->ops->get_sqe(be);
+	memset(q, 0, sizeof(*q));
+	io_uring_prep_poll_remove(q, 1);
+	q->user_data = 2;
+	CU_ASSERT_FATAL(be->ops->submit(be, 2) >= 0);
+	while ((n = be->ops->peek(be, c, 8))) {
+		for (k = 0; k < n; k++)
+			res[c[k]->user_data] = c[k]->res;
+		be->ops->advance(be, n);
+	}
+	CU_ASSERT_EQUAL(res[2], -EALREADY);
+	CU_ASSERT_EQUAL(res[1], POLLIN);
+	be->ops->destroy(be);
+	be = NULL;
+	S = NULL;
+}
+
+/* The fd table's and the port table's bitmap against a naive model, at full size. */
+static void test_bits(void)
+{
+	static const uint32_t sizes[] = { 64, 4096, 65536, SIM_MAX_FDS };
+	unsigned z, k;
+
+	rng_state = 42;
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		uint32_t n = sizes[z], i;
+		uint8_t *naive = calloc(n, 1);
+		struct sim_bits b;
+
+		CU_ASSERT_FATAL(naive != NULL);
+		CU_ASSERT_FATAL(aring__sim_bits_init(&b, n) == 0);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, 0), 0);
+		/* Fill every bit in order: each find gives the next one, then -1. */
+		for (i = 0; i < n; i++) {
+			CU_ASSERT_EQUAL_FATAL(aring__sim_bits_find(&b, 0), (int64_t)i);
+			aring__sim_bits_set(&b, i);
+			naive[i] = 1;
+		}
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, 0), -1);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, n - 1), -1);
+		CU_ASSERT_EQUAL(aring__sim_bits_find(&b, n), -1);
+		/* Random clears and sets; find from random starts agrees with a scan. */
+		for (k = 0; k < 20000; k++) {
+			uint32_t from = (uint32_t)below(n), x = (uint32_t)below(n);
+			int64_t want = -1;
+
+			if (chance(50)) {
+				aring__sim_bits_clear(&b, x);
+				naive[x] = 0;
+			} else {
+				aring__sim_bits_set(&b, x);
+				naive[x] = 1;
+			}
+			for (i = from; i < n; i++)
+				if (!naive[i]) {
+					want = i;
+					break;
+				}
+			CU_ASSERT_EQUAL_FATAL(aring__sim_bits_find(&b, from), want);
+		}
+		aring__sim_bits_free(&b);
+		free(naive);
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{ "bitmap of lowest free fds and ports", test_bits },
 	{ "multishot timeout with a zero interval", test_multishot_zero },
+	{ "multishot timeout at the end of virtual time", test_end_of_time },
+	{ "poll_remove of a poll that is running", test_poll_remove_running },
 	{ "random SQEs and chains on the sim", test_fuzz },
 	CU_TEST_INFO_NULL,
 };

@@ -401,17 +401,17 @@ static int symlink_body(aring_loop *loop, void *arg)
 	return 0;
 }
 
-static int symlink_task(aring_loop *loop, void *arg)
+/* Run body(loop, tmpdir) in a task with a 16 KiB stack, in a fresh temp dir. */
+static int on_small_stack(aring_loop *loop, void *arg)
 {
+	aring_fn body = (aring_fn)(uintptr_t)arg;
 	struct dir d;
 	aring_task *t;
 	int ret = -1;
 
-	(void)arg;
 	if (th_tmpdir(loop, d.path, sizeof(d.path)) < 0)
 		return -1;
-	/* A small stack: resolving 40 links must not need one frame per link. */
-	CU_ASSERT_EQUAL_FATAL(aring_spawn_stack(loop, symlink_body, &d, 16 * 1024, &t), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_spawn_stack(loop, body, &d, 16 * 1024, &t), 0);
 	CU_ASSERT_EQUAL(aring_join(loop, t, &ret), 0);
 	th_tmpdir_remove(loop, d.path);
 	return ret;
@@ -419,7 +419,8 @@ static int symlink_task(aring_loop *loop, void *arg)
 
 static void test_symlinks(void)
 {
-	CU_ASSERT_EQUAL(th_run(symlink_task, NULL, 0), 0);
+	/* A small stack: resolving 40 links must not need one frame per link. */
+	CU_ASSERT_EQUAL(th_run(on_small_stack, (void *)(uintptr_t)symlink_body, 0), 0);
 }
 
 /* Pipe, socket and file I/O of 8 KiB each, from a task with a 16 KiB stack. */
@@ -447,24 +448,9 @@ static int small_stack_body(aring_loop *loop, void *arg)
 	return memcmp(in, out, sizeof(in)) != 0;
 }
 
-static int small_stack_task(aring_loop *loop, void *arg)
-{
-	struct dir d;
-	aring_task *t;
-	int ret = -1;
-
-	(void)arg;
-	if (th_tmpdir(loop, d.path, sizeof(d.path)) < 0)
-		return -1;
-	CU_ASSERT_EQUAL_FATAL(aring_spawn_stack(loop, small_stack_body, &d, 16 * 1024, &t), 0);
-	CU_ASSERT_EQUAL(aring_join(loop, t, &ret), 0);
-	th_tmpdir_remove(loop, d.path);
-	return ret;
-}
-
 static void test_small_stack(void)
 {
-	CU_ASSERT_EQUAL(th_run(small_stack_task, NULL, 0), 0);
+	CU_ASSERT_EQUAL(th_run(on_small_stack, (void *)(uintptr_t)small_stack_body, 0), 0);
 }
 
 /* Sim only: latencies that would overflow virtual time are refused at loop creation. */

@@ -756,6 +756,82 @@ static void test_soft_drain(void)
 	close_ring();
 }
 
+/* CANCEL_FD finds a file's requests through the hash by file, among many. */
+static void test_soft_cancel_fd_many(void)
+{
+	enum { N = 20000 };
+	int (*fds)[2] = calloc(N, sizeof(*fds));
+	unsigned k, cancelled = 0, found = 0;
+	static char buf[4];
+
+	CU_ASSERT_FATAL(fds != NULL);
+	open_ring(4096, 0);
+	for (k = 0; k < N; k++) {
+		struct io_uring_sqe *q = be->ops->get_sqe(be);
+
+		if (!q) {
+			CU_ASSERT_FATAL(be->ops->submit(be, 0) >= 0);
+			q = be->ops->get_sqe(be);
+		}
+		aring__prep_pipe(q, fds[k], 0);
+		q->user_data = 1;
+	}
+	CU_ASSERT(be->ops->submit(be, 0) >= 0);
+	reset();
+	reap();
+	CU_ASSERT_EQUAL_FATAL(n[1], N);
+	for (k = 0; k < N; k++) {
+		struct io_uring_sqe *q = be->ops->get_sqe(be);
+
+		if (!q) {
+			CU_ASSERT_FATAL(be->ops->submit(be, 0) >= 0);
+			q = be->ops->get_sqe(be);
+		}
+		io_uring_prep_read(q, fds[k][0], buf, 1, 0);
+		q->user_data = 2;
+	}
+	CU_ASSERT(be->ops->submit(be, 0) >= 0);
+	for (k = 0; k < N; k++) {
+		struct io_uring_sqe *q = be->ops->get_sqe(be);
+		struct io_uring_cqe *c[64];
+		unsigned got, j;
+
+		if (!q) {
+			CU_ASSERT_FATAL(be->ops->submit(be, 0) >= 0);
+			while ((got = be->ops->peek(be, c, 64))) {
+				for (j = 0; j < got; j++) {
+					cancelled += c[j]->user_data == 2 && c[j]->res == -ECANCELED;
+					found += c[j]->user_data == 3 && c[j]->res == 0;
+				}
+				be->ops->advance(be, got);
+			}
+			q = be->ops->get_sqe(be);
+		}
+		io_uring_prep_cancel_fd(q, fds[N - 1 - k][0], 0);
+		q->user_data = 3;
+	}
+	for (;;) {
+		struct io_uring_cqe *c[64];
+		unsigned got, j;
+		int ret = be->ops->submit(be, 1);
+
+		while ((got = be->ops->peek(be, c, 64))) {
+			for (j = 0; j < got; j++) {
+				cancelled += c[j]->user_data == 2 && c[j]->res == -ECANCELED;
+				found += c[j]->user_data == 3 && c[j]->res == 0;
+			}
+			be->ops->advance(be, got);
+		}
+		if (ret == -EDEADLK)
+			break;
+		CU_ASSERT_FATAL(ret >= 0);
+	}
+	CU_ASSERT_EQUAL(found, N);
+	CU_ASSERT_EQUAL(cancelled, N);
+	close_ring();
+	free(fds);
+}
+
 /* 100,000 timers and busy nops: the ring walks no list per completion. */
 static void test_soft_many_timers(void)
 {
@@ -833,6 +909,7 @@ static CU_TestInfo tests[] = {
 	  test_soft_timeouts },
 	{ "soft ring: drain", test_soft_drain },
 	{ "soft ring: 100,000 timers and a million nops", test_soft_many_timers },
+	{ "soft ring: CANCEL_FD among 20,000 reads", test_soft_cancel_fd_many },
 	CU_TEST_INFO_NULL,
 };
 

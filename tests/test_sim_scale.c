@@ -2,7 +2,7 @@
 /*
  * The simulated world at scale (sim only): 100,000 files open at once and
  * 20,000 TCP connections at once complete, with the fds the kernel would
- * give (lowest free first), no -EMFILE below the 1 M fd limit.
+ * give (lowest free first), no -EMFILE below the 1 M fd limit, -EMFILE at it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +104,39 @@ static void test_pairs(void)
 	CU_ASSERT_EQUAL(th_run(pairs_task, NULL, 0), 0);
 }
 
+/* The fd table's last slot: fd 1,048,575 opens, the next is -EMFILE, a close frees it. */
+static int max_fds_task(aring_loop *loop, void *arg)
+{
+	int fd = -1, k, bad = 0;
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644, NULL), 3);
+	for (k = 4; k < 1 << 20; k++) {
+		fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_RDONLY, 0, NULL);
+		bad += fd != k;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(fd, (1 << 20) - 1);
+	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_RDONLY, 0, NULL), -EMFILE);
+	CU_ASSERT_EQUAL(aring_pipe(loop, (int[2]){ 0, 0 }, 0, NULL), -EMFILE);
+	CU_ASSERT_EQUAL(aring_close(loop, 777777, NULL), 0);
+	CU_ASSERT_EQUAL(aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), 777777);
+	return 0; /* the loop's teardown closes the rest */
+}
+
+static void test_max_fds(void)
+{
+	static bool done;
+
+	/* Once: it takes a while and does not depend on the seed. */
+	if (done)
+		return;
+	done = true;
+	CU_ASSERT_EQUAL(th_run(max_fds_task, NULL, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
+	{ "1,048,576 fds, then -EMFILE", test_max_fds },
 	{ "100,000 files open at once", test_files },
 	{ "20,000 TCP connections at once", test_pairs },
 	CU_TEST_INFO_NULL,

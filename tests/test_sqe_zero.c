@@ -91,8 +91,53 @@ static void test_sqe_zeroed(void)
 	CU_ASSERT_EQUAL(th_run(zero_task, NULL, ENTRIES), 0);
 }
 
+/* A ring of 128-byte SQEs (uring only): all 128 bytes are zeroed. */
+static unsigned dirty_big;
+
+static void prep_poison_big(struct io_uring_sqe *sqe, void *arg)
+{
+	(void)arg;
+	memset(sqe, POISON, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_NOP;
+}
+
+static void prep_check_big(struct io_uring_sqe *sqe, void *arg)
+{
+	(void)arg;
+	if (!is_zero(sqe) || !is_zero(sqe + 1))
+		dirty_big++;
+	io_uring_prep_nop(sqe);
+}
+
+static int big_task(aring_loop *loop, void *arg)
+{
+	unsigned i;
+
+	(void)arg;
+	for (i = 0; i < 2 * ENTRIES; i++)
+		CU_ASSERT(aring_do(loop, prep_poison_big, NULL, NULL) <= 0);
+	for (i = 0; i < 2 * ENTRIES; i++)
+		CU_ASSERT_EQUAL(aring_do(loop, prep_check_big, NULL, NULL), 0);
+	return 0;
+}
+
+static void test_sqe128_zeroed(void)
+{
+	struct aring_loop_opts o = { .entries = ENTRIES, .setup_flags = IORING_SETUP_SQE128 };
+	aring_loop *loop = NULL;
+
+	if (th_is_sim())
+		return;  /* a kernel ring's setup flag */
+	CU_ASSERT_EQUAL_FATAL(aring_loop_new(&loop, &o), 0);
+	dirty_big = 0;
+	CU_ASSERT_EQUAL(th_run_on(loop, big_task, NULL), 0);
+	CU_ASSERT_EQUAL(dirty_big, 0);
+	aring_loop_free(loop);
+}
+
 static CU_TestInfo tests[] = {
 	{ "every SQE a prep gets is zeroed, after garbage in every slot", test_sqe_zeroed },
+	{ "128-byte SQEs are zeroed whole", test_sqe128_zeroed },
 	CU_TEST_INFO_NULL,
 };
 

@@ -26,95 +26,165 @@ static uint64_t hash_ud(uint64_t ud)
 	return ud;
 }
 
+/*
+ * Two chained hashes of the requests in flight, newest first in each chain:
+ * by user_data (index 0: hnext/hprev, key hkey) and by file (index 1:
+ * fhnext/fhprev, key file). Each doubles at load 1.
+ */
+struct index {
+	struct aring__soft_req ***b;
+	uint64_t *mask, *n;
+	bool by_file;
+};
+
+static struct index ud_index(struct aring__soft *s)
+{
+	return (struct index){ &s->hash, &s->hash_mask, &s->nhashed, false };
+}
+
+static struct index file_index(struct aring__soft *s)
+{
+	return (struct index){ &s->fhash, &s->fhash_mask, &s->nfhashed, true };
+}
+
+static uint64_t key_of(const struct index *x, const struct aring__soft_req *r)
+{
+	return x->by_file ? r->fkey : r->hkey;
+}
+
+static struct aring__soft_req **next_of(const struct index *x, struct aring__soft_req *r)
+{
+	return x->by_file ? &r->fhnext : &r->hnext;
+}
+
+static struct aring__soft_req **prev_of(const struct index *x, struct aring__soft_req *r)
+{
+	return x->by_file ? &r->fhprev : &r->hprev;
+}
+
+static void bucket_add(const struct index *x, struct aring__soft_req **b, struct aring__soft_req *r)
+{
+	*prev_of(x, r) = NULL;
+	*next_of(x, r) = *b;
+	if (*b)
+		*prev_of(x, *b) = r;
+	*b = r;
+}
+
+static void grow(const struct index *x)
+{
+	uint64_t n = (*x->mask + 1) * 2, i;
+	struct aring__soft_req **h = calloc(n, sizeof(*h));
+
+	if (!h)
+		return; /* longer chains, still correct */
+	for (i = 0; i <= *x->mask; i++) {
+		struct aring__soft_req *r = (*x->b)[i], *nx, *last = NULL;
+
+		/* Re-add oldest first, so that each chain stays newest first. */
+		for (; r; r = *next_of(x, r))
+			last = r;
+		for (r = last; r; r = nx) {
+			nx = *prev_of(x, r);
+			bucket_add(x, &h[hash_ud(key_of(x, r)) & (n - 1)], r);
+		}
+	}
+	free(*x->b);
+	*x->b = h;
+	*x->mask = n - 1;
+}
+
+static void index_add(const struct index *x, struct aring__soft_req *r)
+{
+	if (*x->n > *x->mask)
+		grow(x);
+	bucket_add(x, &(*x->b)[hash_ud(key_of(x, r)) & *x->mask], r);
+	(*x->n)++;
+}
+
+static void index_del(const struct index *x, struct aring__soft_req *r)
+{
+	struct aring__soft_req *nx = *next_of(x, r), *pv = *prev_of(x, r);
+
+	if (pv)
+		*next_of(x, pv) = nx;
+	else
+		(*x->b)[hash_ud(key_of(x, r)) & *x->mask] = nx;
+	if (nx)
+		*prev_of(x, nx) = pv;
+	*next_of(x, r) = *prev_of(x, r) = NULL;
+	(*x->n)--;
+}
+
 int aring__soft_hash_init(struct aring__soft *s)
 {
 	s->hash = calloc(HASH_MIN, sizeof(*s->hash));
-	if (!s->hash)
+	s->fhash = calloc(HASH_MIN, sizeof(*s->fhash));
+	if (!s->hash || !s->fhash)
 		return -ENOMEM;
-	s->hash_mask = HASH_MIN - 1;
+	s->hash_mask = s->fhash_mask = HASH_MIN - 1;
 	return 0;
 }
 
 void aring__soft_hash_free(struct aring__soft *s)
 {
 	free(s->hash);
-	s->hash = NULL;
-}
-
-static void bucket_add(struct aring__soft_req **b, struct aring__soft_req *r)
-{
-	r->hprev = NULL;
-	r->hnext = *b;
-	if (*b)
-		(*b)->hprev = r;
-	*b = r;
-}
-
-static void grow(struct aring__soft *s)
-{
-	uint64_t n = (s->hash_mask + 1) * 2, i;
-	struct aring__soft_req **h = calloc(n, sizeof(*h));
-
-	if (!h)
-		return; /* longer chains, still correct */
-	for (i = 0; i <= s->hash_mask; i++) {
-		struct aring__soft_req *r = s->hash[i], *nx, *last = NULL;
-
-		/* Re-add oldest first, so that each chain stays newest first. */
-		for (; r; r = r->hnext)
-			last = r;
-		for (r = last; r; r = nx) {
-			nx = r->hprev;
-			bucket_add(&h[hash_ud(r->hkey) & (n - 1)], r);
-		}
-	}
-	free(s->hash);
-	s->hash = h;
-	s->hash_mask = n - 1;
+	free(s->fhash);
+	s->hash = s->fhash = NULL;
 }
 
 void aring__soft_hash_add(struct aring__soft *s, struct aring__soft_req *r)
 {
+	struct index x = ud_index(s);
+
 	assert(!(r->flags & SOFT_F_HASHED));
-	if (s->nhashed > s->hash_mask)
-		grow(s);
 	r->hkey = r->sqe.user_data;
-	bucket_add(&s->hash[hash_ud(r->hkey) & s->hash_mask], r);
+	index_add(&x, r);
 	r->fprev = NULL;
 	r->fnext = s->flight;
 	if (s->flight)
 		s->flight->fprev = r;
 	s->flight = r;
 	r->flags |= SOFT_F_HASHED;
-	s->nhashed++;
+}
+
+void aring__soft_file_add(struct aring__soft *s, struct aring__soft_req *r)
+{
+	struct index x = file_index(s);
+
+	assert((r->flags & SOFT_F_HASHED) && !(r->flags & SOFT_F_FILE_HASHED) && r->file);
+	r->fkey = (uint64_t)(uintptr_t)r->file;
+	index_add(&x, r);
+	r->flags |= SOFT_F_FILE_HASHED;
 }
 
 void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r)
 {
+	struct index x = ud_index(s), f = file_index(s);
+
 	if (!(r->flags & SOFT_F_HASHED))
 		return;
-	if (r->hprev)
-		r->hprev->hnext = r->hnext;
-	else
-		s->hash[hash_ud(r->hkey) & s->hash_mask] = r->hnext;
-	if (r->hnext)
-		r->hnext->hprev = r->hprev;
+	index_del(&x, r);
+	if (r->flags & SOFT_F_FILE_HASHED)
+		index_del(&f, r);
 	if (r->fprev)
 		r->fprev->fnext = r->fnext;
 	else
 		s->flight = r->fnext;
 	if (r->fnext)
 		r->fnext->fprev = r->fprev;
-	r->hnext = r->hprev = r->fnext = r->fprev = NULL;
-	r->flags &= (uint16_t)~SOFT_F_HASHED;
-	s->nhashed--;
+	r->fnext = r->fprev = NULL;
+	r->flags &= (uint16_t)~(SOFT_F_HASHED | SOFT_F_FILE_HASHED);
 }
 
 void aring__soft_rekey(struct aring__soft *s, struct aring__soft_req *r)
 {
+	struct index x = ud_index(s);
+
 	if ((r->flags & SOFT_F_HASHED) && r->hkey != r->sqe.user_data) {
-		aring__soft_hash_del(s, r);
-		aring__soft_hash_add(s, r);
+		index_del(&x, r);
+		r->hkey = r->sqe.user_data;
+		index_add(&x, r);
 	}
 }
 
@@ -206,7 +276,7 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 	bool all = cd.flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
 	struct aring__soft_req *r, **found = NULL;
 	size_t n = 0, cap = 0, i;
-	int ret = -ENOENT, nr = 0;
+	int ret = -ENOENT, nr = 0, which;
 
 	if (cd.flags & IORING_ASYNC_CANCEL_FD) {
 		cd.file = (cd.flags & IORING_ASYNC_CANCEL_FD_FIXED) ? NULL :
@@ -216,24 +286,26 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 			goto done;
 		}
 	}
-	if (!(cd.flags & (IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD |
-			  ARING_ASYNC_CANCEL_OP))) {
-		/* By user_data alone: the hash. */
-		if (!all) {
-			struct aring__soft_req *oldest = NULL;
-
-			for (r = s->hash[hash_ud(cd.data) & s->hash_mask]; r; r = r->hnext)
-				if (r->hkey == cd.data && match(&cd, r))
-					oldest = r;
-			if (oldest)
-				ret = aring__soft_cancel_req(s, oldest, -ECANCELED);
-			goto done;
-		}
-	}
-	/* Collect the matches first (stopping changes the lists), oldest first. */
-	for (r = s->flight; r; r = r->fnext) {
+	/*
+	 * The requests to look at: by user_data or by file from their hash
+	 * chain; for ANY or OP alone, every request in flight. Each list is
+	 * newest first. The matches are collected first (stopping changes the
+	 * lists); ALL and ANY cancel every match, oldest first, and count
+	 * them; otherwise only the oldest is cancelled.
+	 */
+	if (cd.flags & IORING_ASYNC_CANCEL_ANY)
+		r = s->flight, which = 2;
+	else if (cd.flags & IORING_ASYNC_CANCEL_FD)
+		r = s->fhash[hash_ud((uint64_t)(uintptr_t)cd.file) & s->fhash_mask], which = 1;
+	else if (cd.flags & ARING_ASYNC_CANCEL_OP)
+		r = s->flight, which = 2;
+	else
+		r = s->hash[hash_ud(cd.data) & s->hash_mask], which = 0;
+	for (; r; r = which == 0 ? r->hnext : which == 1 ? r->fhnext : r->fnext) {
 		if (r == c || !match(&cd, r))
 			continue;
+		if (!all)
+			n = 0; /* keep the oldest only */
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
 			struct aring__soft_req **f = realloc(found, nc * sizeof(*f));

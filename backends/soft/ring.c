@@ -378,6 +378,8 @@ static void issue(struct aring__soft *s, struct aring__soft_req *r)
 	default:
 		aring__soft_hash_add(s, r);
 		s->exec->start(s->ex, r);
+		if (r->state == SOFT_STARTED && r->file)
+			aring__soft_file_add(s, r);
 		break;
 	}
 	/* kernel io_queue_async()/io_queue_linked_timeout(): a request that

@@ -50,6 +50,8 @@ struct aring__soft {
 	/* in flight: started or armed, by user_data, and in one list */
 	struct aring__soft_req **hash;
 	uint64_t hash_mask, nhashed;
+	struct aring__soft_req **fhash;  /* started requests by file */
+	uint64_t fhash_mask, nfhashed;
 	struct aring__soft_req *flight;  /* fnext/fprev list, newest first */
 	struct aring__soft_stats stats;
 	/* The submit context: submit work runs on this stack, not the caller's. */
@@ -121,6 +123,8 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_nop_issue(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_hash_add(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r);
+/* A started request's file is known: hash it by file too (CANCEL_FD). */
+void aring__soft_file_add(struct aring__soft *s, struct aring__soft_req *r);
 int aring__soft_hash_init(struct aring__soft *s);
 void aring__soft_hash_free(struct aring__soft *s);
 

@@ -34,10 +34,16 @@
  *     Completions found by wait() are handed to aring__soft_complete() from
  *     the loop's thread, never from a worker.
  *
+ * Stack: the backend's submit runs on a 256 KiB stack of the soft ring's own
+ * (ring.c soft_submit()), whoever calls it (the core submits from a task's
+ * small stack when it makes room in a full SQ), and so do every executor
+ * call and every completion it makes from there.
+ *
  * Cost: nothing here walks every request in flight or every timer per
- * operation. Timers and count timeouts are heaps (O(log n)), lookup by
- * user_data is a hash (O(1)); only CANCEL_ANY/FD/OP walk the requests in
- * flight, as they must look at each.
+ * operation. Timers and count timeouts are heaps (O(log n)); requests in
+ * flight are hashed by user_data and by file (O(1) cancel by user_data or
+ * CANCEL_FD); only CANCEL_OP, and CANCEL_ANY with ALL, walk every request
+ * in flight.
  */
 #ifndef ARING_BACKENDS_SOFT_SOFT_H
 #define ARING_BACKENDS_SOFT_SOFT_H
@@ -77,6 +83,7 @@ enum {
 	SOFT_F_HASHED = 1u << 9,         /* in the user_data hash */
 	SOFT_F_INIT_FAILED = 1u << 10,   /* failed its submit-time checks */
 	SOFT_F_FORCE_ASYNC = 1u << 11,   /* IOSQE_ASYNC or held by a drain */
+	SOFT_F_FILE_HASHED = 1u << 12,   /* in the hash by file */
 };
 
 /* Work a request waits for in the task-work queue (kernel io_req_task_work_add). */
@@ -108,6 +115,8 @@ struct aring__soft_req {
 	/* In flight (with the executor, or an armed timeout): user_data hash and list. */
 	struct aring__soft_req *hnext, *hprev;
 	uint64_t hkey;                  /* the user_data it is hashed under */
+	struct aring__soft_req *fhnext, *fhprev; /* by file (CANCEL_FD), once started */
+	uint64_t fkey;                  /* the file it is hashed under */
 	struct aring__soft_req *fnext, *fprev;
 	/* Timeouts (timeout.c). */
 	struct aring__soft_req *lt_head; /* linked timeout: the request it guards */
@@ -161,11 +170,14 @@ struct aring__soft_exec {
 	 * IO_WQ_CANCEL_RUNNING).
 	 */
 	int (*stop)(void *ex, struct aring__soft_req *req);
-	/* Release a started request at teardown (no CQE any more). */
+	/* Release a started request at teardown (no CQE any more). An executor
+	 * whose worker runs it waits for the worker before returning. */
 	void (*drop)(void *ex, struct aring__soft_req *req);
 	/*
 	 * The open file behind fd as an identity (CANCEL_FD matches the file,
-	 * not the number: kernel cancel.c io_cancel_req_match()), or NULL.
+	 * not the number: kernel cancel.c io_cancel_req_match()), or NULL. The
+	 * executor sets req->file to the same identity in start(). (sim: its
+	 * struct sim_file; epoll: fds that kcmp(KCMP_FILE) finds equal share one.)
 	 */
 	const void *(*file_of_fd)(void *ex, int fd);
 	/* The clock: monotonic ns (virtual on the sim). */

@@ -153,7 +153,12 @@ uint64_t aring__soft_timers_next(struct aring__soft *s)
 	return s->ntimers ? s->timers[0]->deadline_ns : UINT64_MAX;
 }
 
-/* Arm r's timer: relative to now, or absolute (hrtimer_start() with data->mode). */
+/*
+ * Arm r's timer: relative to now, or absolute (hrtimer_start() with
+ * data->mode). Expiry times are the kernel's ktime_t: they saturate at
+ * KTIME_MAX, and a timer due there never fires (it stays armed: it can be
+ * removed or cancelled).
+ */
 static void arm(struct aring__soft *s, struct aring__soft_req *r, uint64_t ts_ns, bool abs)
 {
 	struct heap t = timers(s);
@@ -162,9 +167,10 @@ static void arm(struct aring__soft *s, struct aring__soft_req *r, uint64_t ts_ns
 	if (abs)
 		r->deadline_ns = ts_ns > now ? ts_ns : now;
 	else
-		r->deadline_ns = ts_ns > UINT64_MAX - now ? UINT64_MAX - 1 : now + ts_ns;
+		r->deadline_ns = ts_ns >= KTIME_MAX - now || now >= KTIME_MAX ? KTIME_MAX : now + ts_ns;
 	r->state = SOFT_TIMER;
-	heap_push(&t, r);
+	if (r->deadline_ns < KTIME_MAX)
+		heap_push(&t, r);
 }
 
 /* ---------------------------------------------------------------- prep */

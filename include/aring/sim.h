@@ -33,16 +33,18 @@ struct aring_sim_opts {
  * The simulator in brief (details in the sim/ sources):
  * - Virtual time starts at ARING_SIM_START_NS and moves only when every task
  *   is blocked, straight to the next event. aring_now_ns() reads it.
- * - Each op completes after a latency drawn in [latency_min_ns,
- *   latency_max_ns] (both 0 by default: at once). Ops due at the same instant
- *   complete in a seed-chosen order. Timers fire exactly on time. Ring
- *   control (cancel, timeout, timeout_remove/update, poll_remove) acts at
- *   submit, in SQ order.
+ * - io_uring's own rules (SQ-order issue, links, drain, CQE skip, timeouts,
+ *   cancel, the CQ) are the soft ring's, as the kernel's: nop, timeout,
+ *   link_timeout, timeout_remove/update and cancel complete inline with no
+ *   latency, as in the kernel. Every other op completes after a latency
+ *   drawn in [latency_min_ns, latency_max_ns] (both 0 by default: inline, in
+ *   SQ order). Ops due at the same later instant complete in a seed-chosen
+ *   order. Timers fire exactly on time.
  * - seed 0 takes ARING_SIM_SEED from the environment (decimal or 0x hex),
  *   else 1. ARING_SIM_TRACE=1 prints every SQE and CQE to stderr.
  * - The CQ holds twice the SQ entries; CQEs beyond go to an overflow list and
- *   are never lost (IORING_FEAT_NODROP); submit then returns -EBUSY until the
- *   core reaps.
+ *   are never lost (IORING_FEAT_NODROP); submit still takes SQEs meanwhile,
+ *   as the kernel's does.
  * - The world has the kernel's limits and answers: up to 1,048,576 fds per
  *   loop (nr_open; lowest free first, -EMFILE beyond); any number of files,
  *   sockets and names, looked up by hash; ephemeral ports 32768-60999 (at

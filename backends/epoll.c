@@ -1095,6 +1095,11 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		if (q->len == IORING_POLL_ADD_MULTI)
 			return -EINVAL;
+		/* a new user_data or mask without its update flag */
+		if (!(q->len & IORING_POLL_UPDATE_USER_DATA) && q->off)
+			return -EINVAL;
+		if (!(q->len & IORING_POLL_UPDATE_EVENTS) && q->poll32_events)
+			return -EINVAL;
 		return 0;
 	case IORING_OP_SEND:
 	case IORING_OP_RECV:

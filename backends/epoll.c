@@ -57,6 +57,7 @@
 
 #define EP_POOL_THREADS 4u      /* workers at most (libuv's default is 4) */
 #define EP_EVENTS 128           /* epoll events per wait */
+#define EP_POLL_GAP_NS 20000ull /* a poll without waiting at most this often */
 #define EP_POOL_KEY UINT64_MAX  /* epoll data of the pool's eventfd */
 /* sqe->ioprio of accept (Linux 6.10), absent from liburing 2.3 */
 #define EP_ACCEPT_DONTWAIT (1U << 1)
@@ -92,6 +93,7 @@ struct ep {
 	uint32_t gen;
 	uint64_t nwait;          /* requests waiting on files */
 	uint64_t npool;          /* requests given to the pool, not yet completed */
+	uint64_t last_poll_ns;   /* when the last epoll_wait() returned */
 	struct ep_pool pool;
 	bool pool_ok;
 };
@@ -309,17 +311,28 @@ static void finish(struct ep *e, struct ep_req *r, int32_t res, bool fail)
 	finish_flags(e, r, res, fail, 0);
 }
 
+static bool drained(const struct ep_file *f);
+
 /*
  * kernel io_uring/net.c io_recv_finish(): IORING_CQE_F_SOCK_NONEMPTY when
  * the stream socket still holds data (msg_inq). A recv that got less than
- * it asked for emptied it.
+ * it asked for emptied it; after one that filled its buffer, the bytes
+ * queued tell (and, none left, the next recv waits without a try).
  */
-static uint32_t sock_nonempty(const struct ep_file *f, bool full)
+static uint32_t sock_nonempty(struct ep_file *f, bool full)
 {
 	int inq = 0;
 
+	/*
+	 * One more system call after a recv that filled its buffer. (TCP_INQ
+	 * would bring the count with the data, but it is visible to the
+	 * program: its own recvmsg() calls would get a TCP_CM_INQ message or
+	 * MSG_CTRUNC.)
+	 */
 	if (!f->stream || !full || ioctl(f->fd, FIONREAD, &inq) < 0)
 		return 0;
+	if (inq == 0 && drained(f))
+		f->ready[EP_RD] = false;
 	return inq > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
 }
 
@@ -1433,6 +1446,14 @@ static int ep_wait(void *ex, uint64_t deadline_ns)
 	if (deadline_ns != UINT64_MAX) {
 		uint64_t now = ep_now(e), left = deadline_ns > now ? deadline_ns - now : 0;
 
+		/*
+		 * A look without waiting (the soft ring has CQEs ready) within
+		 * EP_POLL_GAP_NS of the last epoll_wait() finds nothing worth
+		 * a system call: completions wait for the next one.
+		 */
+		if (left == 0 && now - e->last_poll_ns < EP_POLL_GAP_NS)
+			return 0;
+
 		ts.tv_sec = (time_t)(left / 1000000000ull);
 		ts.tv_nsec = (long)(left % 1000000000ull);
 		tsp = &ts;
@@ -1449,6 +1470,7 @@ static int ep_wait(void *ex, uint64_t deadline_ns)
 		n = epoll_wait(e->epfd, evs, EP_EVENTS, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? -EINTR : -errno;
+	e->last_poll_ns = ep_now(e);
 	for (i = 0; i < n; i++) {
 		uint64_t key = evs[i].data.u64;
 		unsigned fd = (uint32_t)key;

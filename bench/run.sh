@@ -19,3 +19,8 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/bench_spawn"
 "$b/bench/echo_bench" "$b/bench/echo_raw" "$aring_echo" "$b/bench/.libs/libmcount.so"
 "$b/bench/bench_sim"
+# The epoll backend (issue 11): bench/echo_aring on ARING_BACKEND=epoll
+# against a plain epoll echo server, and random reads epoll vs uring.
+ARING_BACKEND=epoll "$b/bench/echo_bench" "$b/bench/echo_epoll" "$b/bench/echo_aring" \
+	"$b/bench/.libs/libmcount.so" "epoll backend"
+"$b/bench/bench_read"

@@ -82,6 +82,7 @@ struct ep_file {
 	bool ready[2];          /* may be ready to read / write (no EAGAIN since the last event) */
 	bool orphan;            /* closed through the ring; fd is a dup its requests keep */
 	bool hup;               /* epoll reported RDHUP, HUP or ERR: an end or an error waits */
+	bool zc;                /* a TCP or UDP socket: zero-copy sends work (SOCK_SUPPORT_ZC) */
 	struct ep_req *head[EP_NLISTS], *tail[EP_NLISTS];
 };
 
@@ -208,11 +209,15 @@ static struct ep_file *file_get(struct ep *e, int fd)
 	} else if (S_ISFIFO(st.st_mode)) {
 		f->stream = true;
 	} else if (S_ISSOCK(st.st_mode)) {
-		int type = 0;
+		int type = 0, domain = 0;
 		socklen_t len = sizeof(type);
 
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
 			f->stream = true;
+		len = sizeof(domain);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0)
+			f->zc = (domain == AF_INET || domain == AF_INET6) &&
+				(type == SOCK_STREAM || type == SOCK_DGRAM);
 	}
 	e->files[fd] = f;
 	return f;
@@ -303,6 +308,16 @@ static void finish_flags(struct ep *e, struct ep_req *r, int32_t res, bool fail,
 	r->sr.file = NULL;
 	if (fail)
 		aring__soft_req_set_fail(&r->sr);
+	if (r->sr.opcode == IORING_OP_SEND_ZC || r->sr.opcode == IORING_OP_SENDMSG_ZC) {
+		/*
+		 * kernel io_uring/net.c io_send_zc(), io_sendrecv_fail(): the
+		 * result with IORING_CQE_F_MORE, then the buffer's notification
+		 * (the data was copied: the buffer is free at once).
+		 */
+		aring__soft_complete(e->ring, &r->sr, res, cflags | IORING_CQE_F_MORE);
+		res = 0;
+		cflags = IORING_CQE_F_NOTIF;
+	}
 	aring__soft_complete(e->ring, &r->sr, res, cflags);
 }
 
@@ -786,6 +801,8 @@ static unsigned req_dir(const struct ep_req *r)
 	case IORING_OP_WRITEV:
 	case IORING_OP_SEND:
 	case IORING_OP_SENDMSG:
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
 	case IORING_OP_CONNECT:
 		return EP_WR;
 	case IORING_OP_POLL_ADD:
@@ -804,6 +821,14 @@ static enum try_res try_op(struct ep *e, struct ep_req *r)
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
 		return try_rw(e, r, true);
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
+		/* kernel io_send_zc(), io_sendmsg_zc(): only sockets with SOCK_SUPPORT_ZC */
+		if (!r->f->zc) {
+			finish(e, r, -EOPNOTSUPP, false);
+			return T_DONE;
+		}
+		return r->sr.opcode == IORING_OP_SEND_ZC ? try_sendrecv(e, r, true) : try_msg(e, r, true);
 	case IORING_OP_SEND:
 		return try_sendrecv(e, r, true);
 	case IORING_OP_RECV:
@@ -1012,6 +1037,8 @@ static bool ep_has_op(void *ex, unsigned opcode)
 	case IORING_OP_MADVISE:
 	case IORING_OP_SEND:
 	case IORING_OP_RECV:
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
 	case IORING_OP_SPLICE:
 	case IORING_OP_TEE:
 	case IORING_OP_SHUTDOWN:
@@ -1114,11 +1141,13 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		if (!(q->len & IORING_POLL_UPDATE_EVENTS) && q->poll32_events)
 			return -EINVAL;
 		return 0;
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
 	case IORING_OP_SEND:
 	case IORING_OP_RECV:
 	case IORING_OP_SENDMSG:
 	case IORING_OP_RECVMSG:
-		/* kernel io_sendmsg_prep(), io_recvmsg_prep() */
+		/* kernel io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep() */
 		if (q->ioprio & ~RECVSEND_FLAGS)
 			return -EINVAL;
 		if (q->ioprio & IORING_RECVSEND_FIXED_BUF)
@@ -1248,6 +1277,8 @@ static bool nowait(const struct ep_req *r)
 	case IORING_OP_RECV:
 	case IORING_OP_SENDMSG:
 	case IORING_OP_RECVMSG:
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
 		return q->msg_flags & MSG_DONTWAIT;
 	case IORING_OP_ACCEPT:
 		return q->ioprio & EP_ACCEPT_DONTWAIT;
@@ -1316,14 +1347,16 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	case IORING_OP_RECV:
 	case IORING_OP_SENDMSG:
 	case IORING_OP_RECVMSG:
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_SENDMSG_ZC:
 	case IORING_OP_ACCEPT:
 	case IORING_OP_CONNECT:
 	case IORING_OP_POLL_ADD: {
 		unsigned dir = req_dir(r);
-		bool first = (sr->opcode == IORING_OP_ACCEPT && (q->ioprio & EP_ACCEPT_POLL_FIRST)) ||
-			     ((sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_RECV ||
-			       sr->opcode == IORING_OP_SENDMSG || sr->opcode == IORING_OP_RECVMSG) &&
-			      (q->ioprio & IORING_RECVSEND_POLL_FIRST));
+		bool net = aring__opdefs[sr->opcode].flags & ARING__OPF_NET;
+		/* ioprio holds the POLL_FIRST flags of net ops (an I/O priority for read/write) */
+		bool first = net && (q->ioprio & (sr->opcode == IORING_OP_ACCEPT ? EP_ACCEPT_POLL_FIRST :
+						  IORING_RECVSEND_POLL_FIRST));
 
 		/* behind earlier waiters, or known not ready: wait without a try
 		 * (unless it must not wait: MSG_DONTWAIT, RWF_NOWAIT, ACCEPT_DONTWAIT) */
@@ -1537,6 +1570,10 @@ int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend *
 
 	*out = NULL;
 	if (entries > ARING_MAX_ENTRIES)
+		return -EINVAL;
+	/* The soft ring's SQEs and CQEs are 64 and 16 bytes; other setup flags
+	 * (SUBMIT_ALL, COOP_TASKRUN, ...) change nothing it does. */
+	if (opts && (opts->setup_flags & (IORING_SETUP_SQE128 | IORING_SETUP_CQE32)))
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)

@@ -61,7 +61,8 @@ struct aring__backend {
 
 int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out);
 int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out);
-/* The soft ring on real system calls (backends/epoll.c): 0, -EINVAL, -ENOMEM, -EMFILE. */
+/* The soft ring on real system calls (backends/epoll.c): 0, -EINVAL (entries too
+ * many, setup_flags SQE128 or CQE32), -ENOMEM, -EMFILE. */
 int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend **out);
 
 #endif /* ARING_CORE_BACKEND_H */

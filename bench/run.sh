@@ -74,3 +74,8 @@ if command -v wrk >/dev/null && command -v taskset >/dev/null; then
 else
 	echo "| http wrk -c100: wrk or taskset missing | - | - | - | >= 0.90 | NO |"
 fi
+# The epoll backend (issue 11): bench/echo_aring on ARING_BACKEND=epoll
+# against a plain epoll echo server, and random reads epoll vs uring.
+ARING_BACKEND=epoll "$b/bench/echo_bench" "$b/bench/echo_epoll" "$b/bench/echo_aring" \
+	"$b/bench/.libs/libmcount.so" "epoll backend"
+"$b/bench/bench_read"

@@ -4,7 +4,8 @@
  * reads struct io_uring_cqe; a backend is this small table of functions.
  * backends/uring.c forwards to liburing; backends/soft/ (the soft ring) does
  * io_uring's generic layer in user space and hands each request to an
- * executor: sim/ (a simulated world) is one.
+ * executor: sim/ (a simulated world) and backends/epoll.c (real system
+ * calls: epoll readiness and a worker pool) are two.
  */
 #ifndef ARING_CORE_BACKEND_H
 #define ARING_CORE_BACKEND_H
@@ -52,6 +53,10 @@ struct aring__backend_ops {
 struct aring__backend {
 	const struct aring__backend_ops *ops;
 	unsigned sq_entries;
+	/* Completions arrive only inside submit (the soft ring on real system
+	 * calls: nothing fills its CQ in the background), so polling without
+	 * waiting must submit even with no SQE queued. */
+	bool submit_to_poll;
 };
 
 int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out);
@@ -59,5 +64,8 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 /* The sim learns its loop (node identity, the scheduling shuffle). */
 struct aring_loop;
 void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop);
+/* The soft ring on real system calls (backends/epoll.c): 0, -EINVAL (entries too
+ * many, setup_flags SQE128 or CQE32), -ENOMEM, -EMFILE. */
+int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend **out);
 
 #endif /* ARING_CORE_BACKEND_H */

@@ -2,10 +2,68 @@
 /* The loop: creation, teardown, time, the raw ring. Scheduling is in task.c. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/internal.h"
+
+/*
+ * kernel io_uring/io_uring.c io_uring_allowed(): sysctl io_uring_disabled 2
+ * refuses everyone, 1 everyone outside the io_uring_group (setup gives
+ * -EPERM then, which the fallback catches too).
+ */
+static bool uring_disabled(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/kernel/io_uring_disabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '2';
+}
+
+/* ARING_BACKEND for an AUTO loop: a backend, AUTO if unset, or -EINVAL. */
+static int backend_from_env(void)
+{
+	const char *v = getenv("ARING_BACKEND");
+
+	if (!v || !*v || !strcmp(v, "auto"))
+		return ARING_BACKEND_AUTO;
+	if (!strcmp(v, "uring"))
+		return ARING_BACKEND_URING;
+	if (!strcmp(v, "epoll"))
+		return ARING_BACKEND_EPOLL;
+	if (!strcmp(v, "sim"))
+		return ARING_BACKEND_SIM;
+	return -EINVAL;
+}
+
+/*
+ * AUTO: io_uring, unless setup fails the way blocked or disabled io_uring
+ * does (seccomp: -EPERM; a kernel without it: -ENOSYS; RLIMIT_MEMLOCK on
+ * kernels before 5.12: -ENOMEM), then epoll.
+ */
+static int auto_new(struct aring_loop_opts *o, aring_loop *loop, struct aring__backend **be)
+{
+	int ret = -EPERM;
+
+	if (!uring_disabled()) {
+		o->backend = ARING_BACKEND_URING;
+		ret = aring__uring_new(o, be);
+		if (ret != -EPERM && ret != -ENOSYS && ret != -ENOMEM)
+			goto out;
+	}
+	o->backend = ARING_BACKEND_EPOLL;
+	ret = aring__epoll_new(o, be);
+out:
+	loop->kind = o->backend;
+	return ret;
+}
 
 ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opts)
 {
@@ -19,7 +77,7 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->backend != ARING_BACKEND_URING && opts->backend != ARING_BACKEND_SIM)
+	if ((unsigned)opts->backend > ARING_BACKEND_EPOLL)
 		return -EINVAL;
 	if (opts->entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
@@ -29,7 +87,6 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return -ENOMEM;
-	loop->kind = opts->backend;
 	loop->discard.flags = ARING__OP_DISCARD;
 	ret = aring__stack_pool_new(opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE,
 				    &loop->stacks);
@@ -40,10 +97,27 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	o = *opts;
 	if (o.entries == 1)
 		o.entries = 2;
-	if (o.backend == ARING_BACKEND_URING)
+	if (o.backend == ARING_BACKEND_AUTO) {
+		ret = backend_from_env();
+		if (ret < 0)
+			goto fail;
+		o.backend = (enum aring_backend)ret;
+	}
+	loop->kind = o.backend;
+	switch (o.backend) {
+	case ARING_BACKEND_URING:
 		ret = aring__uring_new(&o, &loop->be);
-	else
+		break;
+	case ARING_BACKEND_SIM:
 		ret = aring__sim_new(&o, &loop->be);
+		break;
+	case ARING_BACKEND_EPOLL:
+		ret = aring__epoll_new(&o, &loop->be);
+		break;
+	default:
+		ret = auto_new(&o, loop, &loop->be);
+		break;
+	}
 	if (ret < 0)
 		goto fail;
 	if (o.backend == ARING_BACKEND_SIM)

@@ -362,7 +362,7 @@ int aring__loop_poll(aring_loop *loop, bool wait)
 	for (;;) {
 		int ret;
 
-		if (!wait && !be->ops->sq_ready(be)) {
+		if (!wait && !be->ops->sq_ready(be) && !be->submit_to_poll) {
 			aring__loop_reap(loop);
 			return 0;
 		}

@@ -51,12 +51,26 @@ struct futex_waitv;
 typedef struct aring_loop aring_loop;
 typedef struct aring_task aring_task;
 
-enum aring_backend { ARING_BACKEND_URING = 0, ARING_BACKEND_SIM = 1 };
+enum aring_backend {
+	ARING_BACKEND_AUTO = 0,    /* uring where io_uring works, else epoll */
+	ARING_BACKEND_URING,       /* the kernel ring only */
+	ARING_BACKEND_SIM,         /* the soft ring on a simulated world */
+	ARING_BACKEND_EPOLL,       /* the soft ring on real system calls (epoll, a worker pool) */
+};
+/*
+ * With ARING_BACKEND_AUTO (the zero value, and opts == NULL) the environment
+ * variable ARING_BACKEND=uring|epoll|sim picks the backend, so that one test
+ * suite runs on every backend; without it, io_uring is tried and epoll is
+ * used when io_uring setup fails with -EPERM (a seccomp profile), -ENOSYS,
+ * -ENOMEM (RLIMIT_MEMLOCK), or when /proc/sys/kernel/io_uring_disabled
+ * forbids it. An explicit choice in opts is never overridden.
+ * aring_loop_backend() tells which backend a loop got.
+ */
 
 struct aring_sim_opts;
 
 struct aring_loop_opts {
-	enum aring_backend backend;        /* default ARING_BACKEND_URING */
+	enum aring_backend backend;        /* default ARING_BACKEND_AUTO */
 	unsigned entries;                  /* SQ entries; 0 = default (256); 1 is made 2
 	                                      (an op and its linked timeout) */
 	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
@@ -71,10 +85,11 @@ struct aring_loop_opts {
 #define ARING_MAX_STACK_SIZE ((size_t)1 << 30)
 
 /*
- * Make a loop. opts may be NULL (uring backend, defaults).
+ * Make a loop. opts may be NULL (ARING_BACKEND_AUTO, defaults).
  * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
- * size under 16 KiB or over ARING_MAX_STACK_SIZE), -ENOMEM, or what
- * io_uring_queue_init returned.
+ * size under 16 KiB or over ARING_MAX_STACK_SIZE, ARING_BACKEND set to an
+ * unknown name for an AUTO loop), -ENOMEM, or what io_uring_queue_init
+ * returned (ARING_BACKEND_URING, or AUTO when the epoll fallback failed too).
  */
 ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);
 
@@ -116,7 +131,7 @@ ARING_API struct io_uring *aring_ring(aring_loop *loop);
 /* CQEs this loop received whose user_data aring did not make (see above). */
 ARING_API uint64_t aring_foreign_cqes(aring_loop *loop);
 
-/* The backend the loop runs on. */
+/* The backend the loop runs on (URING, SIM or EPOLL: never AUTO). */
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
 
 /*

@@ -187,6 +187,8 @@ static void add_config(enum aring_backend b, uint64_t seed)
 	c->seed = seed;
 	if (b == ARING_BACKEND_URING)
 		snprintf(c->name, sizeof(c->name), "uring");
+	else if (b == ARING_BACKEND_EPOLL)
+		snprintf(c->name, sizeof(c->name), "epoll");
 	else
 		snprintf(c->name, sizeof(c->name), "sim seed=%" PRIu64, seed);
 }
@@ -234,8 +236,20 @@ int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsign
 	bool swarm = false;
 	unsigned i, failed = 0;
 
+	const char *only = getenv("ARING_BACKEND");
+
 	(void)argc;
 	(void)argv;
+	if (only && *only && strcmp(only, "auto")) {
+		unsigned keep = !strcmp(only, "uring") ? TH_URING : !strcmp(only, "sim") ? TH_SIM :
+				!strcmp(only, "epoll") ? TH_EPOLL : 0;
+
+		if (!(backends & keep)) {
+			printf("%s: ARING_BACKEND=%s, and these tests do not run on it\n", suite, only);
+			return 77;
+		}
+		backends &= keep;
+	}
 	if (backends & TH_URING)
 		add_config(ARING_BACKEND_URING, 0);
 	if (backends & TH_SIM) {
@@ -251,6 +265,8 @@ int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsign
 			add_config(ARING_BACKEND_SIM, 0x5eed);
 		}
 	}
+	if (backends & TH_EPOLL)
+		add_config(ARING_BACKEND_EPOLL, 0);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	CU_basic_set_mode(CU_BRM_VERBOSE);
@@ -348,10 +364,11 @@ void th_ignore_sigpipe(void)
 
 bool th_kernel_has(unsigned opcode, const char *name)
 {
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_URING };
 	aring_loop *loop;
 	int ok;
 
-	if (aring_loop_new(&loop, NULL) < 0) {
+	if (aring_loop_new(&loop, &o) < 0) {
 		printf("cannot make an io_uring loop: no io_uring in this kernel\n");
 		return false;
 	}

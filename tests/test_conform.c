@@ -41,6 +41,7 @@
 const struct c_backend conform_backends[] = {
 	{ "uring", aring__uring_new, true, 0, 0, false },
 	{ "sim", aring__sim_new, false, 1, 0, false },
+	{ "epoll", aring__epoll_new, true, 0, 0, false },
 	/* The kernel again, set up otherwise than aring's default (SUBMIT_ALL |
 	   COOP_TASKRUN | TASKRUN_FLAG): the expectations hold for the kernel,
 	   not for one configuration of it. CLAMP alone = none of those.

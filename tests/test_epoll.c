@@ -60,5 +60,6 @@ int main(int argc, char **argv)
 {
 	if (!th_kernel_has(IORING_OP_EPOLL_CTL, "EPOLL_CTL"))
 		return 77;
+	/* uring only: the epoll backend does not run IORING_OP_EPOLL_CTL (has_op false, -EOPNOTSUPP) */
 	return th_main(argc, argv, "epoll", tests, TH_URING);
 }

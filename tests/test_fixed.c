@@ -89,5 +89,6 @@ static CU_TestInfo tests[] = {
 
 int main(int argc, char **argv)
 {
+	/* uring only: registered buffers go through aring_ring(), which the soft ring (sim, epoll) does not have */
 	return th_main(argc, argv, "fixed", tests, TH_URING);
 }

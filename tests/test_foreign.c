@@ -96,5 +96,6 @@ static CU_TestInfo tests[] = {
 
 int main(int argc, char **argv)
 {
+	/* uring only: raw SQEs and MSG_RING need aring_ring() and a ring fd, which the soft ring (sim, epoll) does not have */
 	return th_main(argc, argv, "foreign", tests, TH_URING);
 }

@@ -74,5 +74,5 @@ static CU_TestInfo tests[] = {
 
 int main(int argc, char **argv)
 {
-	return th_main(argc, argv, "many", tests, TH_URING);
+	return th_main(argc, argv, "many", tests, TH_URING | TH_EPOLL);
 }

@@ -55,5 +55,5 @@ static CU_TestInfo tests[] = {
 /* The real ring only: the sim never blocks in a system call (virtual time). */
 int main(int argc, char **argv)
 {
-	return th_main(argc, argv, "signals", tests, TH_URING);
+	return th_main(argc, argv, "signals", tests, TH_URING | TH_EPOLL);
 }

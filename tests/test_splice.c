@@ -82,5 +82,5 @@ static CU_TestInfo tests[] = {
 
 int main(int argc, char **argv)
 {
-	return th_main(argc, argv, "splice", tests, TH_URING);
+	return th_main(argc, argv, "splice", tests, TH_URING | TH_EPOLL);
 }

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aring_loop_post: tasks started on a loop from its own tasks, between runs,
+ * from a task of a loop on another thread, from a plain thread, onto a loop
+ * being freed; foreign MSG_RING CQEs stay ignored beside posts. The thread
+ * cases are uring-only: a sim loop has one thread (another thread's post is
+ * -EINVAL, tested).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+#define POSTS 10000
+
+/* ---------------------------------------------------------------- one loop */
+
+struct order {
+	int seen[8];
+	int n;
+};
+
+struct rec {
+	struct order *o;
+	int idx;
+};
+
+static int record_rec(aring_loop *loop, void *arg)
+{
+	struct rec *r = arg;
+
+	(void)loop;
+	r->o->seen[r->o->n++] = r->idx;
+	return 0;
+}
+
+static int poster(aring_loop *loop, void *arg)
+{
+	struct rec *r = arg;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (aring_loop_post(loop, record_rec, &r[i]) != 0)
+			return -1;
+	/* Started at the next scheduling point, not inside the call. */
+	if (r[0].o->n != 0)
+		return -2;
+	aring_yield(loop);
+	return r[0].o->n;
+}
+
+/* From a task of the loop and between runs: each runs once, in post order. */
+static void test_post_same_loop(void)
+{
+	aring_loop *loop = th_loop_new(0);
+	struct order o = { 0 };
+	struct rec r[6];
+	int i;
+
+	for (i = 0; i < 6; i++)
+		r[i] = (struct rec){ &o, i };
+	CU_ASSERT_EQUAL(th_run_on(loop, poster, r), 3);
+	CU_ASSERT_EQUAL(o.n, 3);
+	/* Between runs, from the loop's own thread. */
+	for (i = 3; i < 6; i++)
+		CU_ASSERT_EQUAL(aring_loop_post(loop, record_rec, &r[i]), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	CU_ASSERT_EQUAL(o.n, 6);
+	for (i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(o.seen[i], i);
+	aring_loop_free(loop);
+}
+
+static void test_post_bad_args(void)
+{
+	aring_loop *loop = th_loop_new(0);
+
+	CU_ASSERT_EQUAL(aring_loop_post(NULL, record_rec, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_loop_post(loop, NULL, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_loop_hold(NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aring_loop_hold(loop, -1), -EINVAL);
+	CU_ASSERT_EQUAL(aring_loop_hold(loop, 1), 1);
+	CU_ASSERT_EQUAL(aring_loop_hold(loop, -1), 0);
+	aring_loop_free(loop);
+	/* Freed: no longer registered (the pointer is only compared). */
+	CU_ASSERT_EQUAL(aring_loop_post(loop, record_rec, NULL), -ESHUTDOWN);
+}
+
+/* ---------------------------------------------------------------- two threads */
+
+struct target {
+	aring_loop *loop;
+	unsigned setup_flags;
+	unsigned char ran[POSTS];
+	int count, want;
+	struct aring_wg wg;
+	int run;                 /* aring_run's result */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready;
+};
+
+struct hit {
+	struct target *t;
+	int idx;
+};
+
+static int on_target(aring_loop *loop, void *arg)
+{
+	struct hit *h = arg;
+
+	h->t->ran[h->idx]++;
+	h->t->count++;
+	aring_wg_done(loop, &h->t->wg);
+	return 0;
+}
+
+static int target_main(aring_loop *loop, void *arg)
+{
+	struct target *t = arg;
+	int ret;
+
+	ret = aring_wg_wait(loop, &t->wg, NULL);
+	aring_loop_hold(loop, -1);
+	return ret;
+}
+
+static void *target_thread(void *arg)
+{
+	struct target *t = arg;
+	struct aring_loop_opts o = { .setup_flags = t->setup_flags };
+
+	t->run = aring_loop_new(&t->loop, &o);
+	if (t->run == 0) {
+		aring_wg_init(&t->wg);
+		aring_wg_add(&t->wg, t->want);
+		aring_loop_hold(t->loop, 1);
+		aring_spawn(t->loop, target_main, t, NULL);
+	}
+	pthread_mutex_lock(&t->lock);
+	t->ready = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	if (t->run == 0)
+		t->run = aring_run(t->loop);
+	return NULL;
+}
+
+static void target_start(struct target *t, pthread_t *th, unsigned flags, int want)
+{
+	memset(t, 0, sizeof(*t));
+	t->setup_flags = flags;
+	t->want = want;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	CU_ASSERT_FATAL(pthread_create(th, NULL, target_thread, t) == 0);
+	pthread_mutex_lock(&t->lock);
+	while (!t->ready)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void target_finish(struct target *t, pthread_t th)
+{
+	int i, once = 0;
+
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(t->run, 0);
+	CU_ASSERT_EQUAL(t->count, t->want);
+	for (i = 0; i < t->want; i++)
+		once += t->ran[i] == 1;
+	CU_ASSERT_EQUAL(once, t->want);  /* each ran exactly once */
+	aring_loop_free(t->loop);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+}
+
+struct source {
+	struct target *t;
+	struct hit *hits;
+	int from, to;
+	int err;
+};
+
+static int source_main(aring_loop *loop, void *arg)
+{
+	struct source *s = arg;
+	int i;
+
+	for (i = s->from; i < s->to; i++) {
+		int ret = aring_loop_post(s->t->loop, on_target, &s->hits[i]);
+
+		if (ret < 0 && !s->err)
+			s->err = ret;
+		if (i % 64 == 0)
+			aring_yield(loop);  /* the source loop keeps running */
+	}
+	return 0;
+}
+
+static void *source_loop_thread(void *arg)
+{
+	struct source *s = arg;
+	aring_loop *loop;
+
+	s->err = aring_loop_new(&loop, NULL);
+	if (s->err)
+		return NULL;
+	aring_spawn(loop, source_main, s, NULL);
+	if (aring_run(loop) != 0 && !s->err)
+		s->err = -EIO;
+	aring_loop_free(loop);
+	return NULL;
+}
+
+static void *source_plain_thread(void *arg)
+{
+	struct source *s = arg;
+	int i;
+
+	for (i = s->from; i < s->to; i++) {
+		int ret = aring_loop_post(s->t->loop, on_target, &s->hits[i]);
+
+		if (ret < 0 && !s->err)
+			s->err = ret;
+	}
+	return NULL;
+}
+
+/* POSTS posts, half from a task of a loop on another thread, half from a
+ * plain thread, at once: every one runs exactly once on the target. */
+static void two_threads(unsigned flags)
+{
+	static struct target t;
+	static struct hit hits[POSTS];
+	struct source a, b;
+	pthread_t tt, ta, tb;
+	int i;
+
+	target_start(&t, &tt, flags, POSTS);
+	CU_ASSERT_FATAL(t.run == 0);
+	for (i = 0; i < POSTS; i++)
+		hits[i] = (struct hit){ &t, i };
+	a = (struct source){ &t, hits, 0, POSTS / 2, 0 };
+	b = (struct source){ &t, hits, POSTS / 2, POSTS, 0 };
+	CU_ASSERT_FATAL(pthread_create(&ta, NULL, source_loop_thread, &a) == 0);
+	CU_ASSERT_FATAL(pthread_create(&tb, NULL, source_plain_thread, &b) == 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	CU_ASSERT_EQUAL(a.err, 0);
+	CU_ASSERT_EQUAL(b.err, 0);
+	target_finish(&t, tt);
+}
+
+static void test_post_two_threads(void)
+{
+	if (th_is_sim())
+		return;  /* threads: uring only */
+	two_threads(0);
+	two_threads(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+}
+
+/* A foreign MSG_RING CQE (data outside aring's range) beside posts: counted
+ * and ignored, and the posts still run. */
+struct foreign {
+	struct target *t;
+	struct hit *hits;
+	int err;
+};
+
+static int foreign_main(aring_loop *loop, void *arg)
+{
+	struct foreign *f = arg;
+	int fd = aring_ring(f->t->loop)->ring_fd;
+
+	f->err = aring_loop_post(f->t->loop, on_target, &f->hits[0]);
+	if (!f->err)
+		f->err = aring_msg_ring(loop, fd, 5, 0x1234, 0, NULL);
+	if (!f->err)
+		f->err = aring_loop_post(f->t->loop, on_target, &f->hits[1]);
+	return 0;
+}
+
+static void test_post_foreign(void)
+{
+	static struct target t;
+	struct hit hits[2];
+	struct foreign f;
+	pthread_t tt;
+
+	if (th_is_sim())
+		return;  /* threads: uring only */
+	target_start(&t, &tt, 0, 2);
+	CU_ASSERT_FATAL(t.run == 0);
+	hits[0] = (struct hit){ &t, 0 };
+	hits[1] = (struct hit){ &t, 1 };
+	f = (struct foreign){ &t, hits, 0 };
+	CU_ASSERT_EQUAL(th_run(foreign_main, &f, 0), 0);
+	CU_ASSERT_EQUAL(f.err, 0);
+	pthread_join(tt, NULL);
+	CU_ASSERT_EQUAL(t.run, 0);
+	CU_ASSERT_EQUAL(t.count, 2);
+	CU_ASSERT_EQUAL(aring_foreign_cqes(t.loop), 1);
+	aring_loop_free(t.loop);
+}
+
+/* ---------------------------------------------------------------- being freed */
+
+struct freeing {
+	aring_loop *loop;
+	int ran;                 /* on the target's (main) thread */
+	int ok, shutdown, other;
+	bool go;
+};
+
+static int count_run(aring_loop *loop, void *arg)
+{
+	(void)loop;
+	((struct freeing *)arg)->ran++;
+	return 0;
+}
+
+static void *freeing_poster(void *arg)
+{
+	struct freeing *f = arg;
+
+	while (!__atomic_load_n(&f->go, __ATOMIC_ACQUIRE))
+		;
+	for (;;) {
+		int ret = aring_loop_post(f->loop, count_run, f);
+
+		if (ret == 0)
+			f->ok++;
+		else if (ret == -ESHUTDOWN)
+			break;
+		else
+			f->other++;
+	}
+	f->shutdown = 1;
+	return NULL;
+}
+
+static int spin_a_little(aring_loop *loop, void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 50; i++)
+		aring_nop(loop, NULL);
+	return 0;
+}
+
+/* A plain thread posts without pause while the loop runs, then is freed:
+ * the posts before run or are dropped, then -ESHUTDOWN; no crash, no leak
+ * (ASan, Valgrind: .ci/run). */
+static void test_post_to_loop_being_freed(void)
+{
+	struct freeing f = { 0 };
+	pthread_t th;
+
+	if (th_is_sim())
+		return;  /* threads: uring only */
+	f.loop = th_loop_new(0);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, freeing_poster, &f) == 0);
+	__atomic_store_n(&f.go, true, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(th_run_on(f.loop, spin_a_little, NULL), 0);
+	aring_loop_free(f.loop);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(f.shutdown, 1);
+	CU_ASSERT_EQUAL(f.other, 0);
+	CU_ASSERT(f.ran <= f.ok);
+}
+
+/* ---------------------------------------------------------------- sim */
+
+struct sim_other {
+	aring_loop *loop;
+	int ret;
+};
+
+static void *sim_poster(void *arg)
+{
+	struct sim_other *s = arg;
+
+	s->ret = aring_loop_post(s->loop, record_rec, NULL);
+	return NULL;
+}
+
+/* The sim has one thread: another thread's post is refused. */
+static void test_post_sim_other_thread(void)
+{
+	struct sim_other s = { 0 };
+	pthread_t th;
+
+	if (!th_is_sim())
+		return;
+	s.loop = th_loop_new(0);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, sim_poster, &s) == 0);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(s.ret, -EINVAL);
+	aring_loop_free(s.loop);
+}
+
+static CU_TestInfo tests[] = {
+	{ "post from a task of the loop and between runs, in order", test_post_same_loop },
+	{ "bad arguments, a freed loop", test_post_bad_args },
+	{ "10,000 posts from a loop's task and a plain thread, each runs once",
+	  test_post_two_threads },
+	{ "a foreign MSG_RING CQE beside posts is ignored", test_post_foreign },
+	{ "posting to a loop being freed: -ESHUTDOWN, no crash", test_post_to_loop_being_freed },
+	{ "sim: a post from another thread is -EINVAL", test_post_sim_other_thread },
+	CU_TEST_INFO_NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return th_main(argc, argv, "post", tests, TH_BOTH);
+}

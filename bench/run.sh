@@ -22,6 +22,7 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/bench_sim"
 "$b/bench/bench_scale"
 "$b/bench/chat_bench" "$b/examples/chat_server" "$b/bench/chat_sleep"
+"$b/bench/bench_post"
 
 # examples/http_server vs bench/http_epoll (same parser, same file work) under
 # wrk -t1 -c100 -d3s on a 1 KiB file: server on CPU 0, wrk on CPU 1, 3 rounds

@@ -6,9 +6,13 @@
  * cases are uring-only: a sim loop has one thread (another thread's post is
  * -EINVAL, tested).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/helpers.h"
@@ -403,6 +407,98 @@ static void test_post_sim_other_thread(void)
 	aring_loop_free(s.loop);
 }
 
+/* ---------------------------------------------------------------- echo_server -t 2 */
+
+static void example_path(char *buf, size_t len, const char *name)
+{
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	exe[n > 0 ? n : 0] = '\0';
+	while ((slash = strrchr(exe, '/')) && (!strcmp(slash, "/.libs") || !strcmp(slash, "/tests") ||
+					       strncmp(slash, "/lt-", 4) == 0 ||
+					       strcmp(slash, "/test_post") == 0))
+		*slash = '\0';
+	snprintf(buf, len, "%s/examples/%s", exe, name);
+}
+
+static int proc_threads(pid_t pid)
+{
+	char path[64], line[128];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+#define ECHO_CONNS 32
+
+/* echo_server -t 2 on an ephemeral port: two threads, two loops; 32
+ * connections each get their own bytes back. */
+static void test_echo_server_two_threads(void)
+{
+	char bin[600], line[256], *p;
+	int out[2], fds[ECHO_CONNS], port = 0, i, status, threads = -1, tries;
+	FILE *f;
+	pid_t pid;
+
+	if (th_is_sim())
+		return;  /* a real process with threads: uring only */
+	example_path(bin, sizeof(bin), "echo_server");
+	CU_ASSERT_EQUAL_FATAL(access(bin, X_OK), 0);
+	CU_ASSERT_EQUAL_FATAL(pipe(out), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		execl(bin, bin, "-t", "2", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	f = fdopen(out[0], "r");
+	if (f && fgets(line, sizeof(line), f) && (p = strstr(line, "127.0.0.1:")))
+		port = atoi(p + 10);
+	CU_ASSERT_FATAL(port > 0);
+	for (i = 0; i < ECHO_CONNS; i++) {
+		struct sockaddr_in a = th_addr((uint16_t)port);
+
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		CU_ASSERT_FATAL(connect(fds[i], (struct sockaddr *)&a, sizeof(a)) == 0);
+	}
+	for (i = 0; i < ECHO_CONNS; i++) {
+		char msg[32], back[32];
+		int len = snprintf(msg, sizeof(msg), "hello %d", i), got = 0;
+
+		CU_ASSERT(write(fds[i], msg, (size_t)len) == len);
+		while (got < len) {
+			ssize_t n = read(fds[i], back + got, sizeof(back) - (size_t)got);
+
+			if (n <= 0)
+				break;
+			got += (int)n;
+		}
+		CU_ASSERT(got == len && memcmp(msg, back, (size_t)len) == 0);
+	}
+	/* The second thread starts once the first listens: it may still be on its way. */
+	for (tries = 0; tries < 1000 && (threads = proc_threads(pid)) < 2; tries++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(threads, 2);
+	for (i = 0; i < ECHO_CONNS; i++)
+		close(fds[i]);
+	kill(pid, SIGKILL);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	if (f)
+		fclose(f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "post from a task of the loop and between runs, in order", test_post_same_loop },
 	{ "bad arguments, a freed loop", test_post_bad_args },
@@ -411,6 +507,7 @@ static CU_TestInfo tests[] = {
 	{ "a foreign MSG_RING CQE beside posts is ignored", test_post_foreign },
 	{ "posting to a loop being freed: -ESHUTDOWN, no crash", test_post_to_loop_being_freed },
 	{ "sim: a post from another thread is -EINVAL", test_post_sim_other_thread },
+	{ "echo_server -t 2: two loops on one port echo", test_echo_server_two_threads },
 	CU_TEST_INFO_NULL,
 };
 

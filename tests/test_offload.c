@@ -164,39 +164,47 @@ static void test_offload_cancel_uring(void)
 	sem_destroy(&b.go);
 }
 
-/* A timeout on running work: the call waits for it and gives its result. */
-static int timeout_running_main(aring_loop *loop, void *arg)
+/*
+ * A timeout that fires while the work runs: the call waits and gives its
+ * result. The releaser blocks the loop's thread until the worker started
+ * fn, so the loop sees the 1 ms timeout fire (during the 20 ms sleep: two
+ * kernel timers, in order) only once fn runs; then it lets fn return.
+ */
+static int timed_task(aring_loop *loop, void *arg)
 {
 	struct blocker *b = arg;
 	struct aring_opt t = { .timeout_ns = 1 * MS };
 
-	(void)loop;
-	return aring_offload(loop, slow_fn, b, &t);
+	b->slow_res = aring_offload(loop, slow_fn, b, &t);
+	return 0;
 }
 
-static void *release_later(void *arg)
+static int timeout_running_main(aring_loop *loop, void *arg)
 {
 	struct blocker *b = arg;
 
-	sem_wait(&b->started);
-	usleep(20 * 1000);  /* past the 1 ms timeout: the result does not depend on it */
+	if (aring_spawn(loop, timed_task, b, &b->slow))
+		return -1;
+	aring_yield(loop);      /* it queued the work and armed its timeout */
+	sem_wait(&b->started);  /* fn runs */
+	aring_sleep(loop, 20 * MS);
+	if (b->ran_slow != 0)
+		return -2;
 	sem_post(&b->go);
-	return NULL;
+	return aring_join(loop, b->slow, NULL);
 }
 
 static void test_offload_timeout_running(void)
 {
 	struct blocker b;
-	pthread_t th;
 
 	if (th_is_sim())
 		return;  /* worker threads: uring only */
 	memset(&b, 0, sizeof(b));
 	sem_init(&b.started, 0, 0);
 	sem_init(&b.go, 0, 0);
-	CU_ASSERT_FATAL(pthread_create(&th, NULL, release_later, &b) == 0);
-	CU_ASSERT_EQUAL(th_run(timeout_running_main, &b, 0), 7);
-	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(th_run(timeout_running_main, &b, 0), 0);
+	CU_ASSERT_EQUAL(b.slow_res, 7);
 	CU_ASSERT_EQUAL(b.ran_slow, 1);
 	sem_destroy(&b.started);
 	sem_destroy(&b.go);

@@ -439,33 +439,57 @@ static int proc_threads(pid_t pid)
 	return n;
 }
 
+/*
+ * Start examples/NAME -t 2 0 [dir] with stdout (and stderr to *err_fd if
+ * err_fd) on pipes and a clear signal mask; its port from the first line.
+ */
+static pid_t start_example(const char *name, const char *dir, int *port, FILE **out_f, int *err_fd)
+{
+	char bin[600], line[256], *p;
+	int out[2], errp[2] = { -1, -1 };
+	pid_t pid;
+
+	*port = 0;
+	example_path(bin, sizeof(bin), name);
+	if (access(bin, X_OK) != 0 || pipe(out) != 0 || (err_fd && pipe(errp) != 0))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(out[1], 1);
+		if (err_fd)
+			dup2(errp[1], 2);
+		execl(bin, bin, "-t", "2", "0", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	if (err_fd) {
+		close(errp[1]);
+		*err_fd = errp[0];
+	}
+	*out_f = fdopen(out[0], "r");
+	if (*out_f && fgets(line, sizeof(line), *out_f) && (p = strstr(line, "127.0.0.1:")))
+		*port = atoi(p + 10);
+	return pid;
+}
+
 #define ECHO_CONNS 32
 
 /* echo_server -t 2 on an ephemeral port: two threads, two loops; 32
  * connections each get their own bytes back. */
 static void test_echo_server_two_threads(void)
 {
-	char bin[600], line[256], *p;
-	int out[2], fds[ECHO_CONNS], port = 0, i, status, threads = -1, tries;
-	FILE *f;
+	int fds[ECHO_CONNS], port, i, status, threads = -1, tries;
+	FILE *f = NULL;
 	pid_t pid;
 
 	if (th_is_sim())
 		return;  /* a real process with threads: uring only */
-	example_path(bin, sizeof(bin), "echo_server");
-	CU_ASSERT_EQUAL_FATAL(access(bin, X_OK), 0);
-	CU_ASSERT_EQUAL_FATAL(pipe(out), 0);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		dup2(out[1], 1);
-		execl(bin, bin, "-t", "2", "0", (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	f = fdopen(out[0], "r");
-	if (f && fgets(line, sizeof(line), f) && (p = strstr(line, "127.0.0.1:")))
-		port = atoi(p + 10);
+	pid = start_example("echo_server", NULL, &port, &f, NULL);
+	CU_ASSERT_FATAL(pid > 0);
 	CU_ASSERT_FATAL(port > 0);
 	for (i = 0; i < ECHO_CONNS; i++) {
 		struct sockaddr_in a = th_addr((uint16_t)port);
@@ -499,6 +523,68 @@ static void test_echo_server_two_threads(void)
 		fclose(f);
 }
 
+/* http_server -t 2: requests answered by two loops; on SIGTERM the first
+ * thread stops the second through aring_loop_post, both shut down
+ * gracefully, the counters printed are the sums, exit 0. */
+static void test_http_server_two_threads(void)
+{
+	char err[512], dir[] = "/tmp/aring-post-XXXXXX", path[64], *p;
+	int port, i, status, threads = -1, tries, err_fd = -1;
+	unsigned long long conns = 0, reqs = 0;
+	ssize_t n;
+	FILE *f = NULL, *ef;
+	pid_t pid;
+
+	if (th_is_sim())
+		return;  /* a real process with threads: uring only */
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("hello", f);
+	fclose(f);
+	pid = start_example("http_server", dir, &port, &f, &err_fd);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_FATAL(port > 0);
+	for (i = 0; i < 8; i++) {
+		struct sockaddr_in a = th_addr((uint16_t)port);
+		const char *req = "GET /index.html HTTP/1.0\r\n\r\n";
+		char buf[512];
+		size_t got = 0;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+		CU_ASSERT(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+		while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		CU_ASSERT(strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0);
+		CU_ASSERT(got >= 5 && strcmp(buf + got - 5, "hello") == 0);
+		close(fd);
+	}
+	for (tries = 0; tries < 1000 && (threads = proc_threads(pid)) < 2; tries++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(threads, 2);
+	CU_ASSERT_EQUAL(kill(pid, SIGTERM), 0);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ef = fdopen(err_fd, "r");
+	err[0] = '\0';
+	if (ef && !fgets(err, sizeof(err), ef))
+		err[0] = '\0';
+	if (ef)
+		fclose(ef);
+	p = strstr(err, "finished after the signal; ");
+	if (p)
+		sscanf(p, "finished after the signal; %llu connections, %llu requests", &conns, &reqs);
+	CU_ASSERT_EQUAL(conns, 8);
+	CU_ASSERT_EQUAL(reqs, 8);
+	if (f)
+		fclose(f);
+	unlink(path);
+	rmdir(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{ "post from a task of the loop and between runs, in order", test_post_same_loop },
 	{ "bad arguments, a freed loop", test_post_bad_args },
@@ -508,6 +594,7 @@ static CU_TestInfo tests[] = {
 	{ "posting to a loop being freed: -ESHUTDOWN, no crash", test_post_to_loop_being_freed },
 	{ "sim: a post from another thread is -EINVAL", test_post_sim_other_thread },
 	{ "echo_server -t 2: two loops on one port echo", test_echo_server_two_threads },
+	{ "http_server -t 2: two loops answer, SIGTERM stops both", test_http_server_two_threads },
 	CU_TEST_INFO_NULL,
 };
 

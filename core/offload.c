@@ -243,6 +243,9 @@ ARING_API int aring_offload(aring_loop *loop, int (*fn)(void *arg), void *arg,
 		return -EINVAL;
 	if (loop->kind == ARING_BACKEND_SIM)
 		return offload_sim(loop, fn, arg, opt);
+	/* Work comes back as a MSG_RING CQE (core/post.c): a kernel ring only. */
+	if (!loop->be->ops->ring(loop->be))
+		return -EOPNOTSUPP;
 	ret = pool_get(loop, &p);
 	if (ret < 0)
 		return ret;

@@ -891,7 +891,8 @@ ARING_API int aring_loop_hold(aring_loop *loop, int delta);
  *
  * Returns fn's result, or -EPERM (outside a task), -EINVAL (loop or fn
  * NULL, opt->sqe_flags set), -ECANCELED, -ETIME, -ENOMEM, -EAGAIN (no
- * worker thread could be started).
+ * worker thread could be started), -EOPNOTSUPP (a backend other than the
+ * sim without a kernel ring: the work could not come back).
  */
 ARING_API int aring_offload(aring_loop *loop, int (*fn)(void *arg), void *arg,
 			    const struct aring_opt *opt);

@@ -47,7 +47,9 @@ struct post {
 	void *arg;
 };
 
-static pthread_rwlock_t reg_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* Writer first: aring_loop_free is not starved by threads posting without
+ * pause. No path takes the read lock twice (that would then deadlock). */
+static pthread_rwlock_t reg_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static aring_loop *reg_head;
 
 /* The loop the calling thread is running, if any (set by aring_run). */

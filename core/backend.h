@@ -2,8 +2,9 @@
 /*
  * The backend boundary is the ring. The core fills struct io_uring_sqe and
  * reads struct io_uring_cqe; a backend is this small table of functions.
- * backends/uring.c forwards to liburing; sim/ interprets the SQEs with a
- * model of the kernel.
+ * backends/uring.c forwards to liburing; backends/soft/ (the soft ring) does
+ * io_uring's generic layer in user space and hands each request to an
+ * executor: sim/ (a simulated world) is one.
  */
 #ifndef ARING_CORE_BACKEND_H
 #define ARING_CORE_BACKEND_H
@@ -55,5 +56,8 @@ struct aring__backend {
 
 int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out);
 int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out);
+/* The sim learns its loop (node identity, the scheduling shuffle). */
+struct aring_loop;
+void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop);
 
 #endif /* ARING_CORE_BACKEND_H */

@@ -93,6 +93,7 @@ struct aring_task {
 	struct aring__waitq joinq;   /* the task in aring_join of this one */
 	struct aring_group *group;   /* the group it belongs to, or NULL */
 	aring_task *gprev, *gnext;   /* the group's list of tasks */
+	aring_task *all_prev, *all_next; /* loop->tasks: spawned and not yet freed */
 };
 
 struct aring__taskq {
@@ -304,6 +305,9 @@ struct aring_loop {
 	unsigned batch_handoffs;         /* waiters woken into this batch (core/wait.c) */
 	uint64_t sig_pending;            /* sim: signals raised and not yet waited for (bit sig-1) */
 	struct aring__waitq sigq;        /* sim: tasks in aring_signal_wait */
+	/* sim: reorders each new batch (aring_sim_opts.shuffle_ppm); NULL elsewhere */
+	void (*shuffle)(aring_loop *loop, struct aring__taskq *batch);
+	aring_task *tasks;               /* every task not yet freed (aring__loop_crash) */
 	/* Threads (core/post.c, core/offload.c). */
 	aring_loop *reg_prev, *reg_next; /* the registry of live loops */
 	unsigned long owner;             /* pthread_t of the thread that made the loop */
@@ -336,10 +340,6 @@ int aring__post_send(aring_loop *loop, struct aring__xmsg *m);
 /* core/offload.c: a finished offload came back; stop the pool (loop_free). */
 void aring__offload_done(aring_loop *loop, struct aring__xmsg *m);
 void aring__offload_stop(aring_loop *loop);
-/* The sim's resolver for aring_getaddrinfo (set by the sim's world), or NULL. */
-struct addrinfo;
-extern int (*aring__sim_resolve_hook)(aring_loop *loop, const char *node, const char *service,
-				      const struct addrinfo *hints, struct addrinfo **res);
 /* aring_run's start (returns what to pass to leave) and end. */
 aring_loop *aring__post_enter(aring_loop *loop);
 void aring__post_leave(aring_loop *prev);
@@ -350,6 +350,14 @@ static inline bool aring__remote_wait(const aring_loop *loop)
 	return loop->offload_pending ||
 	       __atomic_load_n(&loop->hold, __ATOMIC_RELAXED) > 0;
 }
+
+/*
+ * sim (aring_sim_crash): end every task of the loop but the running one
+ * where it stands (no more of its code runs; its stack goes back to the
+ * pool, a stale handle's join gives -ESRCH), and forget every CQE the core
+ * expected: the caller has already dropped every request of the ring.
+ */
+void aring__loop_crash(aring_loop *loop);
 
 /* Suspend the running task until someone makes it ready (core/task.c). */
 void aring__task_suspend(aring_loop *loop);

@@ -48,6 +48,8 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 		ret = aring__sim_new(&o, &loop->be);
 	if (ret < 0)
 		goto fail;
+	if (o.backend == ARING_BACKEND_SIM)
+		aring__sim_attach(loop->be, loop);
 	loop->ring = loop->be->ops->ring(loop->be);
 	/* The inline SQE path zeroes 64 bytes (internal.h): 128-byte SQEs go
 	 * through the backend's get_sqe. */

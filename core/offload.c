@@ -22,6 +22,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -340,17 +341,22 @@ static int gai_fn(void *arg)
 /*
  * The sim: no DNS. "localhost" is the loopback address, a numeric address
  * is itself (AI_NUMERICHOST: getaddrinfo reads no file and asks no
- * server); any other name goes to aring__sim_resolve_hook, which the sim's
- * world sets to resolve its nodes' names, else -ENOENT (EAI_NONAME).
+ * server); any other name is a node of the loop's world (aring_sim_resolve,
+ * sim/world.c), whose address then goes through getaddrinfo as a numeric
+ * one, so the list is glibc's own (freeaddrinfo frees it). Else -ENOENT.
  */
-int (*aring__sim_resolve_hook)(aring_loop *loop, const char *node, const char *service,
-			       const struct addrinfo *hints, struct addrinfo **res);
+struct gai_sim {
+	struct gai g;
+	aring_loop *loop;
+};
 
 static int gai_sim(void *arg)
 {
-	struct gai *g = arg;
+	struct gai_sim *gs = arg;
+	struct gai *g = &gs->g;
 	struct addrinfo h = { 0 };
 	const char *node = g->node;
+	char ip[INET6_ADDRSTRLEN];
 	int eai;
 
 	if (g->hints)
@@ -359,6 +365,19 @@ static int gai_sim(void *arg)
 		node = h.ai_family == AF_INET6 ? "::1" : "127.0.0.1";
 	h.ai_flags |= AI_NUMERICHOST;
 	eai = getaddrinfo(node, g->service, &h, &g->res);
+	if (eai == EAI_NONAME && node) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		const void *a;
+
+		if (aring_sim_resolve(gs->loop, node, (struct sockaddr *)&ss, &len) < 0)
+			return -ENOENT;
+		a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+					     : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+		if (!inet_ntop(ss.ss_family, a, ip, sizeof(ip)))
+			return -ENOENT;
+		eai = getaddrinfo(ip, g->service, &h, &g->res);
+	}
 	return eai == EAI_NONAME ? -ENOENT : gai_errno(eai, errno);
 }
 
@@ -366,24 +385,23 @@ ARING_API int aring_getaddrinfo(aring_loop *loop, const char *node, const char *
 				const struct addrinfo *hints, struct addrinfo **res,
 				const struct aring_opt *opt)
 {
-	struct gai g = { .node = node, .service = service, .hints = hints };
+	struct gai_sim gs = { .g = { .node = node, .service = service, .hints = hints },
+			      .loop = loop };
+	struct gai *g = &gs.g;
 	int ret;
 
 	if (!res || (!node && !service))
 		return -EINVAL;
 	*res = NULL;
-	if (loop && loop->kind == ARING_BACKEND_SIM) {
-		ret = aring_offload(loop, gai_sim, &g, opt);
-		if (ret == -ENOENT && aring__sim_resolve_hook && !g.res)
-			ret = aring__sim_resolve_hook(loop, node, service, hints, &g.res);
-	} else {
-		ret = aring_offload(loop, gai_fn, &g, opt);
-	}
+	if (loop && loop->kind == ARING_BACKEND_SIM)
+		ret = aring_offload(loop, gai_sim, &gs, opt);
+	else
+		ret = aring_offload(loop, gai_fn, g, opt);
 	if (ret < 0) {
-		if (g.res)
-			freeaddrinfo(g.res);
+		if (g->res)
+			freeaddrinfo(g->res);
 		return ret;
 	}
-	*res = g.res;
+	*res = g->res;
 	return 0;
 }

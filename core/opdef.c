@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The opcode table: see core/opdef.h. */
+/* The opcode table: see core/opdef.h (and there, how to add an opcode). */
+#include "config.h"
+#include <errno.h>
+
 #include "core/opdef.h"
 
 #define RW ARING__OPF_RW
@@ -7,76 +10,211 @@
 #define FS ARING__OPF_FS
 #define BLK ARING__OPF_BLOCKS
 #define NOF ARING__OPF_NOFAULT
+#define FILE_ ARING__OPF_FILE
+#define PRIO ARING__OPF_IOPRIO
+#define BSEL ARING__OPF_BUFSEL
 #define MULTI ARING__OPF_MULTI
-/* Multishot when these bits are set in that SQE field. */
-#define IOPRIO_MS(bits) ARING__MS_IOPRIO, (bits)
-#define LEN_MS(bits) ARING__MS_LEN, (bits)
-#define FLAGS_MS(bits) ARING__MS_OP_FLAGS, (bits)
+#define RING ARING__OPF_RING
+#define SIM ARING__OPF_SIM
+#define OFF ARING__OPF_OFF_VAL
+
+/* ---------------------------------------------------------------- checks */
+
+#define NOP_FLAGS (ARING_NOP_INJECT_RESULT | ARING_NOP_FILE | ARING_NOP_FIXED_FILE | \
+		   ARING_NOP_FIXED_BUFFER | ARING_NOP_TW)
+
+/* kernel nop.c io_nop_prep(): unknown nop_flags (CQE32 on a plain ring too). */
+static int prep_nop(const struct io_uring_sqe *sqe)
+{
+	return ((unsigned)sqe->rw_flags & ~NOP_FLAGS) ? -EINVAL : 0;
+}
+
+/* kernel timeout.c __io_timeout_prep(); the timespec is read by the soft ring. */
+static int prep_timeout(const struct io_uring_sqe *sqe)
+{
+	unsigned flags = sqe->timeout_flags;
+	unsigned clocks = flags & IORING_TIMEOUT_CLOCK_MASK;
+
+	if (sqe->buf_index || sqe->len != 1 || sqe->splice_fd_in)
+		return -EINVAL;
+	if (sqe->off && sqe->opcode == IORING_OP_LINK_TIMEOUT)
+		return -EINVAL;
+	if (flags & ~(IORING_TIMEOUT_ABS | IORING_TIMEOUT_CLOCK_MASK |
+		      IORING_TIMEOUT_ETIME_SUCCESS | ARING_TIMEOUT_MULTISHOT))
+		return -EINVAL;
+	if (clocks & (clocks - 1))
+		return -EINVAL;
+	/* multishot requests only make sense with relative values */
+	if ((flags & ARING_TIMEOUT_MULTISHOT) && (flags & IORING_TIMEOUT_ABS))
+		return -EINVAL;
+	return 0;
+}
+
+/* kernel timeout.c io_timeout_remove_prep() */
+static int prep_timeout_remove(const struct io_uring_sqe *sqe)
+{
+	unsigned flags = sqe->timeout_flags;
+	unsigned clocks = flags & IORING_TIMEOUT_CLOCK_MASK;
+
+	if (sqe->buf_index || sqe->len || sqe->splice_fd_in)
+		return -EINVAL;
+	if (flags & IORING_TIMEOUT_UPDATE_MASK) {
+		if (clocks & (clocks - 1))
+			return -EINVAL;
+		if (flags & ~(IORING_TIMEOUT_UPDATE_MASK | IORING_TIMEOUT_ABS))
+			return -EINVAL;
+		return 0;
+	}
+	return flags ? -EINVAL : 0; /* removal takes no flags */
+}
+
+#define CANCEL_FLAGS (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ANY | \
+		      IORING_ASYNC_CANCEL_FD_FIXED | ARING_ASYNC_CANCEL_USERDATA | \
+		      ARING_ASYNC_CANCEL_OP)
+
+/* kernel cancel.c io_async_cancel_prep(): len is read only with CANCEL_OP. */
+static int prep_cancel(const struct io_uring_sqe *sqe)
+{
+	unsigned flags = sqe->cancel_flags;
+
+	if (sqe->flags & IOSQE_BUFFER_SELECT)
+		return -EINVAL;
+	if (sqe->off || sqe->splice_fd_in)
+		return -EINVAL;
+	if (flags & ~CANCEL_FLAGS)
+		return -EINVAL;
+	if ((flags & IORING_ASYNC_CANCEL_ANY) &&
+	    (flags & (IORING_ASYNC_CANCEL_FD | ARING_ASYNC_CANCEL_OP)))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * kernel rw.c io_prep_rw() -> block/ioprio.c ioprio_check_cap(): the class
+ * and level of a nonzero ioprio. (Class RT also needs CAP_SYS_NICE; the
+ * soft ring does not know the caller's capabilities and lets it through.)
+ */
+static int prep_rw(const struct io_uring_sqe *sqe)
+{
+	unsigned class = (sqe->ioprio >> 13) & 7u, level = sqe->ioprio & 7u;
+
+	if (!sqe->ioprio)
+		return 0;
+	switch (class) {
+	case 1: /* IOPRIO_CLASS_RT */
+	case 2: /* IOPRIO_CLASS_BE: level < IOPRIO_NR_LEVELS, always true of 3 bits */
+	case 3: /* IOPRIO_CLASS_IDLE */
+		return 0;
+	case 0: /* IOPRIO_CLASS_NONE */
+		return level ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static const int16_t err_read[] = { -EIO, -ECONNRESET, -ETIMEDOUT, 0 };
+static const int16_t err_write[] = { -EIO, -ENOSPC, -EDQUOT, -ECONNRESET, -EPIPE, 0 };
+static const int16_t err_recv[] = { -ECONNRESET, -ETIMEDOUT, 0 };
+static const int16_t err_send[] = { -ECONNRESET, -EPIPE, 0 };
+static const int16_t err_sync[] = { -EIO, 0 };
+static const int16_t err_alloc[] = { -ENOSPC, -EIO, 0 };
+static const int16_t err_open[] = { -EMFILE, -ENFILE, -ENOMEM, 0 };
+static const int16_t err_nomem[] = { -ENOMEM, 0 };
+static const int16_t err_dirop[] = { -EIO, -ENOSPC, -ENOMEM, 0 };
+static const int16_t err_unlink[] = { -EIO, -ENOMEM, 0 };
+static const int16_t err_accept[] = { -ECONNABORTED, -EMFILE, -ENOMEM, 0 };
+static const int16_t err_connect[] = { -ECONNREFUSED, -ETIMEDOUT, -ENETUNREACH, 0 };
+static const int16_t err_socket[] = { -EMFILE, -ENOBUFS, 0 };
+static const int16_t err_bind[] = { -EADDRINUSE, 0 };
+static const int16_t err_pipe[] = { -EMFILE, -ENFILE, 0 };
+
+#define OP(n, f, ...) { .name = n, .flags = (f), __VA_ARGS__ }
 
 const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
-	[IORING_OP_NOP]             = { "nop", NOF },
-	[IORING_OP_READV]           = { "readv", RW | BLK },
-	[IORING_OP_WRITEV]          = { "writev", RW | BLK },
-	[IORING_OP_FSYNC]           = { "fsync", FS },
-	[IORING_OP_READ_FIXED]      = { "read_fixed", RW | BLK },
-	[IORING_OP_WRITE_FIXED]     = { "write_fixed", RW | BLK },
-	[IORING_OP_POLL_ADD]        = { "poll_add", BLK, LEN_MS(IORING_POLL_ADD_MULTI) },
-	[IORING_OP_POLL_REMOVE]     = { "poll_remove", NOF },
-	[IORING_OP_SYNC_FILE_RANGE] = { "sync_file_range", FS },
-	[IORING_OP_SENDMSG]         = { "sendmsg", RW | NET | BLK },
-	[IORING_OP_RECVMSG]         = { "recvmsg", RW | NET | BLK, IOPRIO_MS(IORING_RECV_MULTISHOT) },
-	[IORING_OP_TIMEOUT]         = { "timeout", BLK | NOF, FLAGS_MS(ARING_TIMEOUT_MULTISHOT) },
-	[IORING_OP_TIMEOUT_REMOVE]  = { "timeout_remove", NOF },
-	[IORING_OP_ACCEPT]          = { "accept", NET | BLK, IOPRIO_MS(IORING_ACCEPT_MULTISHOT) },
-	[IORING_OP_ASYNC_CANCEL]    = { "cancel", NOF },
-	[IORING_OP_LINK_TIMEOUT]    = { "link_timeout", BLK | NOF },
-	[IORING_OP_CONNECT]         = { "connect", NET | BLK },
-	[IORING_OP_FALLOCATE]       = { "fallocate", FS },
-	[IORING_OP_OPENAT]          = { "openat", FS },
-	[IORING_OP_CLOSE]           = { "close", 0 },
-	[IORING_OP_FILES_UPDATE]    = { "files_update", 0 },
-	[IORING_OP_STATX]           = { "statx", FS },
-	[IORING_OP_READ]            = { "read", RW | BLK },
-	[IORING_OP_WRITE]           = { "write", RW | BLK },
-	[IORING_OP_FADVISE]         = { "fadvise", FS },
-	[IORING_OP_MADVISE]         = { "madvise", 0 },
-	[IORING_OP_SEND]            = { "send", RW | NET | BLK },
-	[IORING_OP_RECV]            = { "recv", RW | NET | BLK, IOPRIO_MS(IORING_RECV_MULTISHOT) },
-	[IORING_OP_OPENAT2]         = { "openat2", FS },
-	[IORING_OP_EPOLL_CTL]       = { "epoll_ctl", 0 },
-	[IORING_OP_SPLICE]          = { "splice", RW | BLK },
-	[IORING_OP_PROVIDE_BUFFERS] = { "provide_buffers", NOF },
-	[IORING_OP_REMOVE_BUFFERS]  = { "remove_buffers", NOF },
-	[IORING_OP_TEE]             = { "tee", RW | BLK },
-	[IORING_OP_SHUTDOWN]        = { "shutdown", NET },
-	[IORING_OP_RENAMEAT]        = { "renameat", FS },
-	[IORING_OP_UNLINKAT]        = { "unlinkat", FS },
-	[IORING_OP_MKDIRAT]         = { "mkdirat", FS },
-	[IORING_OP_SYMLINKAT]       = { "symlinkat", FS },
-	[IORING_OP_LINKAT]          = { "linkat", FS },
-	[IORING_OP_MSG_RING]        = { "msg_ring", 0 },
-	[IORING_OP_FSETXATTR]       = { "fsetxattr", FS },
-	[IORING_OP_SETXATTR]        = { "setxattr", FS },
-	[IORING_OP_FGETXATTR]       = { "fgetxattr", FS },
-	[IORING_OP_GETXATTR]        = { "getxattr", FS },
-	[IORING_OP_SOCKET]          = { "socket", NET },
-	[IORING_OP_URING_CMD]       = { "uring_cmd", 0, FLAGS_MS(ARING__URING_CMD_MULTISHOT) },
-	[IORING_OP_SEND_ZC]         = { "send_zc", RW | NET | BLK | MULTI },
-	[IORING_OP_SENDMSG_ZC]      = { "sendmsg_zc", RW | NET | BLK | MULTI },
-	[ARING_OP_READ_MULTISHOT]   = { "read_multishot", RW | BLK | MULTI },
-	[ARING_OP_WAITID]           = { "waitid", BLK },
-	[ARING_OP_FUTEX_WAIT]       = { "futex_wait", BLK },
-	[ARING_OP_FUTEX_WAKE]       = { "futex_wake", 0 },
-	[ARING_OP_FUTEX_WAITV]      = { "futex_waitv", BLK },
-	[ARING_OP_FIXED_FD_INSTALL] = { "fixed_fd_install", 0 },
-	[ARING_OP_FTRUNCATE]        = { "ftruncate", FS },
-	[ARING_OP_BIND]             = { "bind", NET },
-	[ARING_OP_LISTEN]           = { "listen", NET },
-	[ARING_OP_RECV_ZC]          = { "recv_zc", RW | NET | BLK | MULTI },
-	[ARING_OP_EPOLL_WAIT]       = { "epoll_wait", BLK },
-	[ARING_OP_READV_FIXED]      = { "readv_fixed", RW | BLK },
-	[ARING_OP_WRITEV_FIXED]     = { "writev_fixed", RW | BLK },
-	[ARING_OP_PIPE]             = { "pipe", 0 },
+	[IORING_OP_NOP]             = OP("nop", NOF | RING | SIM, .prep = prep_nop),
+	[IORING_OP_READV]           = OP("readv", RW | BLK | FILE_ | PRIO | BSEL | SIM | OFF,
+					 .errors = err_read, .prep = prep_rw),
+	[IORING_OP_WRITEV]          = OP("writev", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_write, .prep = prep_rw),
+	[IORING_OP_FSYNC]           = OP("fsync", FS | FILE_ | SIM | OFF, .errors = err_sync),
+	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[IORING_OP_WRITE_FIXED]     = OP("write_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[IORING_OP_POLL_ADD]        = OP("poll_add", BLK | FILE_ | SIM | OFF, .ms_field = ARING__MS_LEN,
+					 .ms_mask = IORING_POLL_ADD_MULTI),
+	[IORING_OP_POLL_REMOVE]     = OP("poll_remove", NOF | SIM),
+	[IORING_OP_SYNC_FILE_RANGE] = OP("sync_file_range", FS | FILE_ | SIM | OFF, .errors = err_sync),
+	[IORING_OP_SENDMSG]         = OP("sendmsg", RW | NET | BLK | FILE_ | PRIO | SIM,
+					 .errors = err_send),
+	[IORING_OP_RECVMSG]         = OP("recvmsg", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
+					 .errors = err_recv, .ms_field = ARING__MS_IOPRIO,
+					 .ms_mask = IORING_RECV_MULTISHOT),
+	[IORING_OP_TIMEOUT]         = OP("timeout", BLK | NOF | RING | SIM | OFF, .prep = prep_timeout,
+					 .ms_field = ARING__MS_OP_FLAGS, .ms_mask = ARING_TIMEOUT_MULTISHOT),
+	[IORING_OP_TIMEOUT_REMOVE]  = OP("timeout_remove", NOF | RING | SIM,
+					 .prep = prep_timeout_remove),
+	[IORING_OP_ACCEPT]          = OP("accept", NET | BLK | FILE_ | PRIO | SIM,
+					 .errors = err_accept, .ms_field = ARING__MS_IOPRIO,
+					 .ms_mask = IORING_ACCEPT_MULTISHOT),
+	[IORING_OP_ASYNC_CANCEL]    = OP("cancel", NOF | RING | SIM, .prep = prep_cancel),
+	[IORING_OP_LINK_TIMEOUT]    = OP("link_timeout", BLK | NOF | RING | SIM | OFF,
+					 .prep = prep_timeout),
+	[IORING_OP_CONNECT]         = OP("connect", NET | BLK | FILE_ | SIM | OFF, .errors = err_connect),
+	[IORING_OP_FALLOCATE]       = OP("fallocate", FS | FILE_ | SIM | OFF, .errors = err_alloc),
+	[IORING_OP_OPENAT]          = OP("openat", FS | SIM | OFF, .errors = err_open),
+	[IORING_OP_CLOSE]           = OP("close", SIM | OFF),
+	[IORING_OP_FILES_UPDATE]    = OP("files_update", 0),
+	[IORING_OP_STATX]           = OP("statx", FS | SIM, .errors = err_nomem),
+	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM | OFF,
+					 .errors = err_read, .prep = prep_rw),
+	[IORING_OP_WRITE]           = OP("write", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_write, .prep = prep_rw),
+	[IORING_OP_FADVISE]         = OP("fadvise", FS | FILE_ | SIM | OFF),
+	[IORING_OP_MADVISE]         = OP("madvise", SIM),
+	[IORING_OP_SEND]            = OP("send", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
+					 .errors = err_send),
+	[IORING_OP_RECV]            = OP("recv", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
+					 .errors = err_recv, .ms_field = ARING__MS_IOPRIO,
+					 .ms_mask = IORING_RECV_MULTISHOT),
+	[IORING_OP_OPENAT2]         = OP("openat2", FS | SIM, .errors = err_open),
+	[IORING_OP_EPOLL_CTL]       = OP("epoll_ctl", 0),
+	[IORING_OP_SPLICE]          = OP("splice", RW | BLK | FILE_),
+	[IORING_OP_PROVIDE_BUFFERS] = OP("provide_buffers", NOF),
+	[IORING_OP_REMOVE_BUFFERS]  = OP("remove_buffers", NOF),
+	[IORING_OP_TEE]             = OP("tee", RW | BLK | FILE_),
+	[IORING_OP_SHUTDOWN]        = OP("shutdown", NET | FILE_ | SIM | OFF),
+	[IORING_OP_RENAMEAT]        = OP("renameat", FS | SIM, .errors = err_dirop),
+	[IORING_OP_UNLINKAT]        = OP("unlinkat", FS | SIM | OFF, .errors = err_unlink),
+	[IORING_OP_MKDIRAT]         = OP("mkdirat", FS | SIM | OFF, .errors = err_dirop),
+	[IORING_OP_SYMLINKAT]       = OP("symlinkat", FS | SIM, .errors = err_dirop),
+	[IORING_OP_LINKAT]          = OP("linkat", FS | SIM, .errors = err_dirop),
+	[IORING_OP_MSG_RING]        = OP("msg_ring", FILE_),
+	[IORING_OP_FSETXATTR]       = OP("fsetxattr", FS | FILE_),
+	[IORING_OP_SETXATTR]        = OP("setxattr", FS),
+	[IORING_OP_FGETXATTR]       = OP("fgetxattr", FS | FILE_),
+	[IORING_OP_GETXATTR]        = OP("getxattr", FS),
+	[IORING_OP_SOCKET]          = OP("socket", NET | SIM | OFF, .errors = err_socket),
+	[IORING_OP_URING_CMD]       = OP("uring_cmd", FILE_, .ms_field = ARING__MS_OP_FLAGS,
+					 .ms_mask = ARING__URING_CMD_MULTISHOT),
+	[IORING_OP_SEND_ZC]         = OP("send_zc", RW | NET | BLK | FILE_ | PRIO | MULTI | SIM,
+					 .errors = err_send),
+	[IORING_OP_SENDMSG_ZC]      = OP("sendmsg_zc", RW | NET | BLK | FILE_ | PRIO | MULTI | SIM,
+					 .errors = err_send),
+	[ARING_OP_READ_MULTISHOT]   = OP("read_multishot", RW | BLK | FILE_ | PRIO | BSEL | MULTI),
+	[ARING_OP_WAITID]           = OP("waitid", BLK),
+	[ARING_OP_FUTEX_WAIT]       = OP("futex_wait", BLK),
+	[ARING_OP_FUTEX_WAKE]       = OP("futex_wake", 0),
+	[ARING_OP_FUTEX_WAITV]      = OP("futex_waitv", BLK),
+	[ARING_OP_FIXED_FD_INSTALL] = OP("fixed_fd_install", FILE_),
+	[ARING_OP_FTRUNCATE]        = OP("ftruncate", FS | FILE_ | SIM | OFF, .errors = err_sync),
+	[ARING_OP_BIND]             = OP("bind", NET | FILE_ | SIM | OFF, .errors = err_bind),
+	[ARING_OP_LISTEN]           = OP("listen", NET | FILE_ | SIM | OFF),
+	[ARING_OP_RECV_ZC]          = OP("recv_zc", RW | NET | BLK | FILE_ | PRIO | MULTI),
+	[ARING_OP_EPOLL_WAIT]       = OP("epoll_wait", BLK | FILE_),
+	[ARING_OP_READV_FIXED]      = OP("readv_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[ARING_OP_WRITEV_FIXED]     = OP("writev_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[ARING_OP_PIPE]             = OP("pipe", SIM | OFF, .errors = err_pipe),
 };
 
 _Static_assert(sizeof(aring__opdefs) / sizeof(aring__opdefs[0]) == ARING_OP_LAST,

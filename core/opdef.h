@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One table of io_uring opcodes, indexed by opcode (like the kernel's
- * io_uring/opdef.c): names for traces and docs, and the properties the core
- * and the simulator share.
+ * io_uring/opdef.c): the generic facts of each op, which the soft ring
+ * (submit-time checks), the simulator (fault injection, what it models) and
+ * the docs share.
+ *
+ * Adding an opcode end to end touches at most four files:
+ *   core/opdef.c     its row here: name, flags, errors, submit-time checks;
+ *   core/ops.c       its aring_ wrapper;
+ *   include/aring.h  the wrapper's declaration;
+ *   sim/<concern>.c  if the sim models it (ARING__OPF_SIM): its model and its
+ *                    row in that file's table (sim/fs.c, net.c, pipe.c, poll.c).
+ * (core/abi.h too, in place of the sim's file, for an op liburing 2.3 lacks
+ * and the sim does not model.) The soft ring needs no change for an op it
+ * hands to an executor.
  */
 #ifndef ARING_CORE_OPDEF_H
 #define ARING_CORE_OPDEF_H
@@ -13,13 +24,20 @@
 #include "core/abi.h"
 
 enum {
-	ARING__OPF_RW      = 1u << 0, /* moves bytes: short transfers apply */
-	ARING__OPF_NET     = 1u << 1, /* socket op */
-	ARING__OPF_FS      = 1u << 2, /* file system op */
-	ARING__OPF_BLOCKS  = 1u << 3, /* may wait indefinitely (pipe/socket/poll/timeout) */
-	ARING__OPF_NOFAULT = 1u << 4, /* ring-internal: never fault-injected */
-	ARING__OPF_MULTI   = 1u << 5, /* always posts several CQEs (zero-copy sends
-	                                 post a notification; recv_zc, read_multishot) */
+	ARING__OPF_RW      = 1u << 0,  /* moves bytes: short transfers apply */
+	ARING__OPF_NET     = 1u << 1,  /* socket op */
+	ARING__OPF_FS      = 1u << 2,  /* file system op */
+	ARING__OPF_BLOCKS  = 1u << 3,  /* may wait indefinitely (pipe/socket/poll/timeout) */
+	ARING__OPF_NOFAULT = 1u << 4,  /* ring-internal: never fault-injected */
+	ARING__OPF_FILE    = 1u << 5,  /* sqe->fd names its file (kernel def->needs_file) */
+	ARING__OPF_IOPRIO  = 1u << 6,  /* reads sqe->ioprio (kernel def->ioprio); else it must be 0 */
+	ARING__OPF_BUFSEL  = 1u << 7,  /* IOSQE_BUFFER_SELECT allowed (kernel def->buffer_select) */
+	ARING__OPF_MULTI   = 1u << 8,  /* always posts several CQEs (zero-copy sends post a
+	                                  notification; recv_zc, read_multishot); other ops
+	                                  do when their multishot bit is set (ms_field) */
+	ARING__OPF_RING    = 1u << 9,  /* run by the soft ring itself, never by an executor */
+	ARING__OPF_SIM     = 1u << 10, /* the simulator models it (else -EOPNOTSUPP) */
+	ARING__OPF_OFF_VAL = 1u << 11, /* sqe->off is a value (offset, count), not a pointer */
 };
 
 /* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */
@@ -34,10 +52,19 @@ enum aring__ms_field {
 #define ARING__URING_CMD_MULTISHOT (1u << 1)
 
 struct aring__opdef {
-	const char *name;   /* "read", "timeout", ...: io_uring_prep_ name */
-	unsigned flags;     /* ARING__OPF_* */
-	uint8_t ms_field;   /* enum aring__ms_field */
-	uint32_t ms_mask;   /* bits of that field that make it multishot */
+	const char *name;       /* "read", "timeout", ...: io_uring_prep_ name */
+	unsigned flags;         /* ARING__OPF_* */
+	/*
+	 * Submit-time checks of the SQE alone, as the kernel's io_*_prep does
+	 * (reserved fields, unknown flags): 0 or -errno. NULL: none beyond the
+	 * generic ones (ioprio, SQE flags). Checks that need ring state (a
+	 * linked timeout needs a link) are the soft ring's.
+	 */
+	int (*prep)(const struct io_uring_sqe *sqe);
+	/* Errors the op can really return (fault injection), 0-terminated; NULL: none. */
+	const int16_t *errors;
+	uint8_t ms_field;       /* enum aring__ms_field */
+	uint32_t ms_mask;       /* bits of that field that make it multishot */
 };
 
 extern const struct aring__opdef aring__opdefs[ARING_OP_LAST];
@@ -77,5 +104,12 @@ static inline const char *aring__op_name(unsigned opcode)
 {
 	return opcode < ARING_OP_LAST ? aring__opdefs[opcode].name : "unknown";
 }
+
+/* Kernel uapi values liburing 2.3 lacks (include/uapi/linux/io_uring.h). */
+#define ARING_NOP_INJECT_RESULT (1U << 0)
+#define ARING_NOP_FILE          (1U << 1)
+#define ARING_NOP_FIXED_FILE    (1U << 2)
+#define ARING_NOP_FIXED_BUFFER  (1U << 3)
+#define ARING_NOP_TW            (1U << 4)
 
 #endif /* ARING_CORE_OPDEF_H */

@@ -910,9 +910,8 @@ ARING_API int aring_offload(aring_loop *loop, int (*fn)(void *arg), void *arg,
  *
  * On the sim, no DNS and no file is read: "localhost" is 127.0.0.1 (::1
  * with hints->ai_family AF_INET6), a numeric address is itself
- * (AI_NUMERICHOST); any other name is asked of the simulated world's
- * resolver when the sim installs one (the names of aring_sim_node_new),
- * else -ENOENT.
+ * (AI_NUMERICHOST); any other name is a node of the loop's world
+ * (aring_sim_node_new's name, through aring_sim_resolve), else -ENOENT.
  */
 ARING_API int aring_getaddrinfo(aring_loop *loop, const char *node, const char *service,
 				const struct addrinfo *hints, struct addrinfo **res,

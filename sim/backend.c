@@ -1,206 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sim backend's ops table: a bounded SQ, a CQ of twice its size, and the
- * submit loop that drives the model.
- *
- * submit(wait_nr): accept every queued SQE at the current virtual instant
- * (ring control ops run at once, in SQ order; every other op runs after its
- * seeded latency, so zero-latency ops complete within this call in a
- * seed-chosen order). With wait_nr > 0, advance virtual time event by event,
- * straight to the next event, until wait_nr CQEs are ready; -EDEADLK when
- * nothing can ever complete.
- *
- * CQ overflow, as the kernel with IORING_FEAT_NODROP: a CQE posted while the
- * CQ is full goes to an overflow list and is never lost; it moves to the CQ
- * as the core advances. While the list is not empty after that, submit
- * accepts nothing and returns -EBUSY: the core reaps, then retries.
+ * aring__sim_new(): a simulated world on a soft ring. The soft ring
+ * (backends/soft/) is the backend the core sees: SQ, CQ with its overflow
+ * list, submit-time checks, links, drain, timeouts and cancel. The sim is
+ * its executor (sim/ring.c): the world, the virtual clock and the events.
  */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "sim/sim.h"
 
-static struct io_uring_sqe *sim_get_sqe(struct aring__backend *be)
+void aring__sim_destroy(void *ex);
+
+void aring__sim_destroy(void *ex)
 {
-	struct sim *s = sim_of(be);
-
-	if (s->sq_tail - s->sq_head >= s->sq_entries)
-		return NULL;
-	return &s->sq[s->sq_tail++ & (s->sq_entries - 1)];
-}
-
-static unsigned sim_sq_space(struct aring__backend *be)
-{
-	struct sim *s = sim_of(be);
-
-	return s->sq_entries - (s->sq_tail - s->sq_head);
-}
-
-static unsigned sim_sq_ready(struct aring__backend *be)
-{
-	struct sim *s = sim_of(be);
-
-	return s->sq_tail - s->sq_head;
-}
-
-static unsigned cq_ready(const struct sim *s)
-{
-	return s->cq_tail - s->cq_head;
-}
-
-bool aring__sim_cq_full(struct sim *s)
-{
-	return cq_ready(s) >= s->cq_entries;
-}
-
-static void flush_overflow(struct sim *s)
-{
-	while (s->ovf_len && !aring__sim_cq_full(s)) {
-		s->cq[s->cq_tail++ & (s->cq_entries - 1)] = s->ovf[s->ovf_head];
-		s->ovf_head = (s->ovf_head + 1) % s->ovf_cap;
-		s->ovf_len--;
-	}
-}
-
-void aring__sim_post_cqe(struct sim *s, struct sim_req *r, int32_t res, uint32_t flags)
-{
-	struct io_uring_cqe *cqe;
-
-	aring__sim_trace_cqe(s, r, res, flags);
-	s->stats.cqes++;
-	if (s->ovf_len || aring__sim_cq_full(s)) {
-		if (s->ovf_len == s->ovf_cap) {
-			unsigned cap = s->ovf_cap ? s->ovf_cap * 2 : 64, i;
-			struct io_uring_cqe *n;
-
-			if (cap > SIM_MAX_OVERFLOW)
-				abort(); /* never drop a CQE: the program reaps nothing */
-			n = malloc(cap * sizeof(*n));
-			if (!n)
-				abort();
-			for (i = 0; i < s->ovf_len; i++)
-				n[i] = s->ovf[(s->ovf_head + i) % s->ovf_cap];
-			free(s->ovf);
-			s->ovf = n;
-			s->ovf_cap = cap;
-			s->ovf_head = 0;
-		}
-		cqe = &s->ovf[(s->ovf_head + s->ovf_len++) % s->ovf_cap];
-		s->stats.overflows++;
-	} else {
-		cqe = &s->cq[s->cq_tail++ & (s->cq_entries - 1)];
-	}
-	cqe->user_data = r->sqe.user_data;
-	cqe->res = res;
-	cqe->flags = flags;
-}
-
-static int sim_submit(struct aring__backend *be, unsigned wait_nr)
-{
-	struct sim *s = sim_of(be);
-	unsigned n = 0;
-
-	flush_overflow(s);
-	if (s->ovf_len)
-		return -EBUSY;
-	while (s->sq_head != s->sq_tail) {
-		aring__sim_accept(s, &s->sq[s->sq_head & (s->sq_entries - 1)]);
-		s->sq_head++;
-		n++;
-	}
-	aring__sim_accept_end(s);
-	aring__sim_run_due(s);
-	while (cq_ready(s) < wait_nr) {
-		if (!aring__sim_step(s))
-			return -EDEADLK;
-	}
-	return (int)n;
-}
-
-static unsigned sim_peek(struct aring__backend *be, struct io_uring_cqe **cqes, unsigned max)
-{
-	struct sim *s = sim_of(be);
-	unsigned n = cq_ready(s), i;
-
-	if (n > max)
-		n = max;
-	for (i = 0; i < n; i++)
-		cqes[i] = &s->cq[(s->cq_head + i) & (s->cq_entries - 1)];
-	return n;
-}
-
-static void sim_advance(struct aring__backend *be, unsigned n)
-{
-	struct sim *s = sim_of(be);
-
-	assert(n <= cq_ready(s));
-	s->cq_head += n;
-	flush_overflow(s);
-}
-
-static uint64_t sim_now_ns(struct aring__backend *be)
-{
-	return sim_of(be)->now_ns;
-}
-
-static bool sim_has_op(struct aring__backend *be, unsigned opcode)
-{
-	(void)be;
-	return aring__sim_has_op(opcode);
-}
-
-static struct io_uring *sim_ring(struct aring__backend *be)
-{
-	(void)be;
-	return NULL;
-}
-
-static void sim_destroy(struct aring__backend *be)
-{
-	struct sim *s = sim_of(be);
-	struct sim_req *r;
+	struct sim *s = ex;
 
 	if (!s)
 		return;
-	aring__sim_ring_destroy(s);
+	aring__sim_fault_loop_end(s);
 	/* The sim's ends of fds 0, 1, 2. */
-	if (s->std_in)
-		aring__sim_pipe_end_closed(s, s->std_in, false);
-	if (s->std_out)
-		aring__sim_pipe_end_closed(s, s->std_out, true);
-	if (s->std_err)
-		aring__sim_pipe_end_closed(s, s->std_err, true);
-	s->std_in = s->std_out = s->std_err = NULL;
-	aring__sim_net_destroy(s);
+	aring__sim_stdio_close(s);
 	aring__sim_fs_destroy(s);
-	while ((r = s->free_reqs)) {
-		s->free_reqs = r->free_next;
-		free(r);
-	}
+	aring__sim_net_destroy(s);
 	free(s->heap);
-	free(s->ovf);
-	free(s->sq);
-	free(s->cq);
+	free(s->shuffle_buf);
 	free(s);
 }
 
-static const struct aring__backend_ops sim_ops = {
-	.name = "sim",
-	.get_sqe = sim_get_sqe,
-	.sq_space = sim_sq_space,
-	.sq_ready = sim_sq_ready,
-	.submit = sim_submit,
-	.peek = sim_peek,
-	.advance = sim_advance,
-	.now_ns = sim_now_ns,
-	.has_op = sim_has_op,
-	.ring = sim_ring,
-	.destroy = sim_destroy,
-};
-
-static uint64_t seed_from_env(void)
+uint64_t aring__sim_seed_from_env(void)
 {
 	const char *e = getenv("ARING_SIM_SEED");
 	char *end;
@@ -215,13 +46,50 @@ static uint64_t seed_from_env(void)
 	return v;
 }
 
-static unsigned round_pow2(unsigned n)
+/*
+ * The ring's own faults at submit (include/aring/sim.h): an SQ that stays
+ * full (io_uring_enter(2) -EAGAIN, nothing taken) and CQ overflow pressure
+ * (a CQ that holds only a few CQEs: the soft ring's overflow list takes the
+ * rest).
+ */
+static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 {
-	unsigned p = 1;
+	struct sim *s = sim_of(be);
 
-	while (p < n)
-		p <<= 1;
-	return p;
+	if (!s->sq_stuck && be->ops->sq_ready(be) &&
+	    aring__sim_prng_ppm(&s->rng_ring, s->opts.sq_full_ppm)) {
+		s->sq_stuck = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
+		aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+	}
+	if (s->sq_stuck) {
+		s->sq_stuck--;
+		s->stats.sq_full_injected++;
+		return -EAGAIN;
+	}
+	if (s->opts.cq_pressure_ppm) {
+		unsigned limit = 0;
+
+		if (aring__sim_prng_ppm(&s->rng_ring, s->opts.cq_pressure_ppm)) {
+			limit = (unsigned)aring__sim_prng_range(&s->rng_ring, 1, 8);
+			s->stats.cq_pressure_injected++;
+			aring__sim_trace_note(s, "cq_pressure", limit, 0);
+		}
+		aring__soft_set_cq_limit(s->ring, limit);
+	}
+	return s->soft_submit(be, wait_nr);
+}
+
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r)
+{
+	if (r->state != SIM_REQ_EXEC || r->heap_idx == SIM_NO_HEAP ||
+	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm))
+		return false;
+	/* It was completing: it runs now, with its own result. */
+	aring__sim_heap_remove(s, r);
+	aring__sim_heap_push(s, r, s->now_ns);
+	s->stats.cancel_races++;
+	aring__sim_trace_note(s, "cancel_race", r->seq, 0);
+	return true;
 }
 
 int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **out)
@@ -233,48 +101,53 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	int ret;
 
 	*out = NULL;
+	assert(aring__sim_opdefs_agree());
 	if (entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
-	if (so->timeout_ppm > 1000000 || so->cancel_ppm > 1000000 || so->short_ppm > 1000000 ||
-	    so->error_ppm > 1000000 || so->latency_min_ns > so->latency_max_ns)
-		return -EINVAL;
+	ret = aring__sim_opts_check(so);
+	if (ret)
+		return ret;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->be.ops = &sim_ops;
-	/* The kernel rounds the SQ up to a power of two; so do we. */
-	s->sq_entries = round_pow2(entries);
-	s->be.sq_entries = s->sq_entries;
-	s->cq_entries = 2 * s->sq_entries;
 	s->opts = *so;
-	s->seed = so->seed ? so->seed : seed_from_env();
+	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
+	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
+	aring__sim_fault_loop_new(s);
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);
 	aring__sim_prng_seed(&s->rng_cancel, s->seed, SIM_STREAM_CANCEL);
 	aring__sim_prng_seed(&s->rng_short, s->seed, SIM_STREAM_SHORT);
 	aring__sim_prng_seed(&s->rng_error, s->seed, SIM_STREAM_ERROR);
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
-	sim_list_init(&s->inflight);
-	sim_list_init(&s->timeouts);
-	sim_list_init(&s->defer);
-	s->sq = calloc(s->sq_entries, sizeof(*s->sq));
-	s->cq = calloc(s->cq_entries, sizeof(*s->cq));
-	if (!s->sq || !s->cq) {
-		ret = -ENOMEM;
-		goto fail;
-	}
+	aring__sim_prng_seed(&s->rng_shuffle, s->seed, SIM_STREAM_SHUFFLE);
+	aring__sim_prng_seed(&s->rng_ring, s->seed, SIM_STREAM_RING);
 	aring__sim_trace_init(s);
-	aring__sim_net_init(s);
-	ret = aring__sim_fs_init(s);
-	if (ret < 0)
-		goto fail;
-	ret = aring__sim_stdio_init(s);
-	if (ret < 0)
-		goto fail;
-	*out = &s->be;
+	ret = aring__sim_net_init(s);
+	if (ret == 0)
+		ret = aring__sim_fs_init(s);
+	if (ret == 0)
+		ret = aring__sim_stdio_init(s);
+	if (ret == 0)
+		ret = aring__soft_new(entries, &aring__sim_exec_ops, s, "sim", &s->ring);
+	if (ret < 0) {
+		aring__sim_destroy(s);
+		return ret;
+	}
+	*out = aring__soft_backend(s->ring);
+	/* The ring's own faults wrap the soft ring's submit. */
+	s->be_ops = *(*out)->ops;
+	s->soft_submit = s->be_ops.submit;
+	s->be_ops.submit = sim_submit;
+	(*out)->ops = &s->be_ops;
 	return 0;
-fail:
-	sim_destroy(&s->be);
-	return ret;
+}
+
+void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop)
+{
+	struct sim *s = sim_of(be);
+
+	s->loop = loop;
+	loop->shuffle = aring__sim_shuffle;
 }

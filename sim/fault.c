@@ -1,36 +1,261 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fault injection (struct aring_sim_opts, parts per million). Each decision
- * is drawn from the fault kind's own stream of the seed, and only when its
- * ppm is not 0. Ops flagged ARING__OPF_NOFAULT (ring control) never fault.
+ * Fault injection (struct aring_sim_opts, parts per million), and the one
+ * mechanism every fault source goes through: aring__sim_fault_record().
  *
  *   timeout_ppm  an op with a linked timeout stalls until the timeout fires
  *   cancel_ppm   an op that may wait ends with -ECANCELED (-EINTR for
  *                accept/connect, as a signal would give)
  *   short_ppm    an op that moves bytes (ARING__OPF_RW) moves 1..n-1 of n
  *   error_ppm    an error the op can really return, from the table below
+ *
+ * Each kind draws from its own stream of the seed, and only when its ppm is
+ * not 0. Ops flagged ARING__OPF_NOFAULT (ring control) never fault.
+ *
+ * Decisions: a hit is numbered (the run's decision counter, process-wide,
+ * so a world of several loops numbers them in one sequence), logged when
+ * the swarm asks, and takes effect unless the run's filter (ARING_SIM_KEEP
+ * / ARING_SIM_SUPPRESS, or the swarm's) suppresses it. The rule that keeps
+ * the rest of the run the same: a caller draws exactly what it would draw
+ * if the fault took effect (the errno's index, the short length), and when
+ * the fault is suppressed it draws nothing that an injected fault would not
+ * have drawn (a suppressed cancel does not go on to draw an error).
  */
 #include "config.h"
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sim/sim.h"
 
-/* Errors an op can really return, by opcode and (for rw) the file kind. */
+/* r->short_limit while a short transfer is decided but not yet sized. */
+#define SHORT_PENDING UINT64_MAX
+#define SHORT_SUPPRESSED (UINT64_MAX - 1)
+#define LOG_MAX (1u << 18) /* decisions logged per run (numbered beyond, not logged) */
+
+enum { FILTER_ALL, FILTER_KEEP, FILTER_SUPPRESS };
+
+/* The run's decisions: one process, one run (the swarm forks one per seed). */
+static struct {
+	pthread_mutex_t mu;
+	bool env_read;
+	uint64_t next_seq;          /* decisions numbered so far */
+	int mode;                   /* FILTER_* */
+	uint64_t *set;              /* sorted decision numbers of the filter */
+	size_t nset;
+	bool log_on;
+	struct aring_sim_fault *log;
+	size_t len, cap;
+	uint32_t next_node;         /* loops made in the process */
+	uint64_t virtual_ns;        /* virtual time of the loops ended */
+} g = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Parse "1,5,9" (or ""): the sorted set, or -EINVAL / -ENOMEM. */
+static int parse_set(const char *str, uint64_t **set, size_t *n)
+{
+	size_t cap = 1, k = 0;
+	const char *p;
+	uint64_t *v;
+
+	for (p = str; *p; p++)
+		cap += *p == ',';
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (p = str; *p;) {
+		char *end;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		errno = 0;
+		v[k++] = strtoull(p, &end, 10);
+		if (errno)
+			goto bad;
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	qsort(v, k, sizeof(*v), cmp_u64);
+	*set = v;
+	*n = k;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+static void set_filter(int mode, uint64_t *set, size_t n)
+{
+	free(g.set);
+	g.mode = mode;
+	g.set = set;
+	g.nset = n;
+}
+
+/* The filter from ARING_SIM_KEEP / ARING_SIM_SUPPRESS. Under g.mu. */
+static void read_env(void)
+{
+	const char *keep = getenv("ARING_SIM_KEEP"), *sup = getenv("ARING_SIM_SUPPRESS");
+	const char *name = keep ? "ARING_SIM_KEEP" : "ARING_SIM_SUPPRESS";
+	const char *val = keep ? keep : sup;
+	uint64_t *set = NULL;
+	size_t n = 0;
+
+	g.env_read = true;
+	set_filter(FILTER_ALL, NULL, 0);
+	if (!val)
+		return;
+	if (keep && sup)
+		fprintf(stderr, "aring-sim: both ARING_SIM_KEEP and ARING_SIM_SUPPRESS set; "
+				"ARING_SIM_KEEP wins\n");
+	if (parse_set(val, &set, &n) < 0) {
+		fprintf(stderr, "aring-sim: %s=%s is not a list of decimal numbers; ignored\n",
+			name, val);
+		return;
+	}
+	set_filter(keep ? FILTER_KEEP : FILTER_SUPPRESS, set, n);
+}
+
+void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, bool log)
+{
+	uint64_t *set = NULL;
+
+	pthread_mutex_lock(&g.mu);
+	g.next_seq = 0;
+	g.len = 0;
+	g.log_on = log;
+	g.next_node = 0;
+	g.virtual_ns = 0;
+	if (from_env) {
+		read_env();
+	} else if (!keep) {
+		g.env_read = true;
+		set_filter(FILTER_ALL, NULL, 0);
+	} else {
+		g.env_read = true;
+		set = malloc((nkeep ? nkeep : 1) * sizeof(*set));
+		if (set) {
+			memcpy(set, keep, nkeep * sizeof(*set));
+			qsort(set, nkeep, sizeof(*set), cmp_u64);
+			set_filter(FILTER_KEEP, set, nkeep);
+		} else {
+			/* No memory for the list: keep nothing rather than everything. */
+			set_filter(FILTER_KEEP, NULL, 0);
+		}
+	}
+	pthread_mutex_unlock(&g.mu);
+}
+
+size_t aring__sim_faults_log(const struct aring_sim_fault **log)
+{
+	*log = g.log;
+	return g.len;
+}
+
+uint64_t aring__sim_faults_count(void)
+{
+	return g.next_seq;
+}
+
+uint64_t aring__sim_faults_virtual_ns(void)
+{
+	return g.virtual_ns;
+}
+
+void aring__sim_fault_loop_new(struct sim *s)
+{
+	pthread_mutex_lock(&g.mu);
+	if (!g.env_read)
+		read_env();
+	snprintf(s->node_name, sizeof(s->node_name), "loop%" PRIu32, g.next_node++);
+	pthread_mutex_unlock(&g.mu);
+}
+
+void aring__sim_fault_loop_end(struct sim *s)
+{
+	pthread_mutex_lock(&g.mu);
+	if (s->node == 0) /* a lone loop, or a world's first node: its clock counted once */
+		g.virtual_ns += s->now_ns - SIM_START_NS;
+	pthread_mutex_unlock(&g.mu);
+}
+
+static bool in_set(uint64_t seq)
+{
+	size_t lo = 0, hi = g.nset;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g.set[mid] == seq)
+			return true;
+		if (g.set[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail)
+{
+	struct aring_sim_fault f;
+	bool inject;
+
+	pthread_mutex_lock(&g.mu);
+	f.seq = ++g.next_seq;
+	f.time_ns = s->now_ns;
+	f.kind = kind;
+	f.opcode = opcode;
+	f.detail = detail;
+	memcpy(f.node, s->node_name, sizeof(f.node));
+	inject = g.mode == FILTER_ALL || (g.mode == FILTER_KEEP) == in_set(f.seq);
+	if (inject && g.log_on && g.len < LOG_MAX) {
+		if (g.len == g.cap) {
+			size_t cap = g.cap ? 2 * g.cap : 256;
+			struct aring_sim_fault *l = realloc(g.log, cap * sizeof(*l));
+
+			if (l) {
+				g.log = l;
+				g.cap = cap;
+			}
+		}
+		if (g.len < g.cap)
+			g.log[g.len++] = f;
+	}
+	pthread_mutex_unlock(&g.mu);
+	if (s->trace) {
+		char line[200];
+
+		aring_sim_fault_format(&f, line, sizeof(line));
+		fprintf(stderr, "aring-sim %s%s\n", line, inject ? "" : " (suppressed)");
+	}
+	return inject;
+}
+
+bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
+			     unsigned opcode)
+{
+	return aring__sim_prng_ppm(rng, ppm) && aring__sim_fault_record(s, kind, opcode, 0);
+}
+
+/*
+ * Errors an op can really return: the op table's (core/opdef.c), except that
+ * read and write pick by the file kind (a regular file's or a socket's).
+ */
 static const int16_t err_file_read[] = { -EIO, 0 };
 static const int16_t err_file_write[] = { -EIO, -ENOSPC, -EDQUOT, 0 };
-static const int16_t err_sock_recv[] = { -ECONNRESET, -ETIMEDOUT, 0 };
-static const int16_t err_sock_send[] = { -ECONNRESET, -EPIPE, 0 };
-static const int16_t err_sync[] = { -EIO, 0 };
-static const int16_t err_alloc[] = { -ENOSPC, -EIO, 0 };
-static const int16_t err_open[] = { -EMFILE, -ENFILE, -ENOMEM, 0 };
-static const int16_t err_nomem[] = { -ENOMEM, 0 };
-static const int16_t err_dirop[] = { -EIO, -ENOSPC, -ENOMEM, 0 };
-static const int16_t err_unlink[] = { -EIO, -ENOMEM, 0 };
-static const int16_t err_accept[] = { -ECONNABORTED, -EMFILE, -ENOMEM, 0 };
-static const int16_t err_connect[] = { -ECONNREFUSED, -ETIMEDOUT, -ENETUNREACH, 0 };
-static const int16_t err_socket[] = { -EMFILE, -ENOBUFS, 0 };
-static const int16_t err_bind[] = { -EADDRINUSE, 0 };
-static const int16_t err_pipe[] = { -EMFILE, -ENFILE, 0 };
 
 static const int16_t *errors_for(const struct sim_req *r)
 {
@@ -39,48 +264,14 @@ static const int16_t *errors_for(const struct sim_req *r)
 	switch (r->opcode) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
-		return t == SIM_F_REG ? err_file_read : t == SIM_F_SOCK ? err_sock_recv : NULL;
+		return t == SIM_F_REG ? err_file_read :
+		       t == SIM_F_SOCK ? aring__opdefs[IORING_OP_RECV].errors : NULL;
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
-		return t == SIM_F_REG ? err_file_write : t == SIM_F_SOCK ? err_sock_send : NULL;
-	case IORING_OP_RECV:
-	case IORING_OP_RECVMSG:
-		return err_sock_recv;
-	case IORING_OP_SEND:
-	case IORING_OP_SENDMSG:
-	case IORING_OP_SEND_ZC:
-	case IORING_OP_SENDMSG_ZC:
-		return err_sock_send;
-	case IORING_OP_FSYNC:
-	case IORING_OP_SYNC_FILE_RANGE:
-	case ARING_OP_FTRUNCATE:
-		return err_sync;
-	case IORING_OP_FALLOCATE:
-		return err_alloc;
-	case IORING_OP_OPENAT:
-	case IORING_OP_OPENAT2:
-		return err_open;
-	case IORING_OP_STATX:
-		return err_nomem;
-	case IORING_OP_RENAMEAT:
-	case IORING_OP_MKDIRAT:
-	case IORING_OP_SYMLINKAT:
-	case IORING_OP_LINKAT:
-		return err_dirop;
-	case IORING_OP_UNLINKAT:
-		return err_unlink;
-	case IORING_OP_ACCEPT:
-		return err_accept;
-	case IORING_OP_CONNECT:
-		return err_connect;
-	case IORING_OP_SOCKET:
-		return err_socket;
-	case ARING_OP_BIND:
-		return err_bind;
-	case ARING_OP_PIPE:
-		return err_pipe;
+		return t == SIM_F_REG ? err_file_write :
+		       t == SIM_F_SOCK ? aring__opdefs[IORING_OP_SEND].errors : NULL;
 	default:
-		return NULL; /* close, shutdown, listen, poll, advice: nothing to inject */
+		return aring__opdefs[r->opcode].errors;
 	}
 }
 
@@ -92,32 +283,50 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r)
 	if (flags & ARING__OPF_NOFAULT)
 		return false;
 	if ((flags & ARING__OPF_BLOCKS) && aring__sim_prng_ppm(&s->rng_cancel, s->opts.cancel_ppm)) {
-		s->stats.cancels_injected++;
-		r->res = (r->opcode == IORING_OP_ACCEPT || r->opcode == IORING_OP_CONNECT) ? -EINTR
+		int32_t res = (r->opcode == IORING_OP_ACCEPT || r->opcode == IORING_OP_CONNECT) ? -EINTR
 											 : -ECANCELED;
+
+		/* Suppressed: the op runs, drawing no error or short (none was drawn). */
+		if (!aring__sim_fault_record(s, ARING_SIM_FAULT_CANCEL, r->opcode, res))
+			return false;
+		s->stats.cancels_injected++;
+		r->res = res;
 		return true;
 	}
 	errs = errors_for(r);
 	if (errs && aring__sim_prng_ppm(&s->rng_error, s->opts.error_ppm)) {
 		unsigned n = 0;
+		int32_t res;
 
 		while (errs[n])
 			n++;
+		res = errs[aring__sim_prng_range(&s->rng_error, 0, n - 1)];
+		if (!aring__sim_fault_record(s, ARING_SIM_FAULT_ERROR, r->opcode, res))
+			return false;
 		s->stats.errors_injected++;
-		r->res = errs[aring__sim_prng_range(&s->rng_error, 0, n - 1)];
+		r->res = res;
 		return true;
 	}
 	if ((flags & ARING__OPF_RW) && aring__sim_prng_ppm(&s->rng_short, s->opts.short_ppm))
-		r->short_limit = UINT64_MAX; /* decided now, sized when the op knows its length */
+		/* Decided now, sized when the op knows its length (a suppressed one too). */
+		r->short_limit = aring__sim_fault_record(s, ARING_SIM_FAULT_SHORT, r->opcode, 0)
+					 ? SHORT_PENDING : SHORT_SUPPRESSED;
 	return false;
 }
 
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want)
 {
-	if (r->short_limit == UINT64_MAX) {
+	if (r->short_limit == SHORT_PENDING || r->short_limit == SHORT_SUPPRESSED) {
+		uint64_t lim;
+
 		if (want < 2)
 			return want; /* cannot be shorter and still move a byte */
-		r->short_limit = aring__sim_prng_range(&s->rng_short, 1, want - 1);
+		lim = aring__sim_prng_range(&s->rng_short, 1, want - 1);
+		if (r->short_limit == SHORT_SUPPRESSED) {
+			r->short_limit = 0;
+			return want;
+		}
+		r->short_limit = lim;
 		s->stats.shorts_injected++;
 	}
 	if (r->short_limit && want > r->short_limit)
@@ -131,6 +340,78 @@ bool aring__sim_fault_stall(struct sim *s, struct sim_req *r)
 		return false;
 	if (!aring__sim_prng_ppm(&s->rng_timeout, s->opts.timeout_ppm))
 		return false;
+	if (!aring__sim_fault_record(s, ARING_SIM_FAULT_TIMEOUT, r->opcode, 0)) {
+		/*
+		 * Suppressed: the op runs, but a stalled op never ran, so it
+		 * draws no cancel, error or short either (as if already drawn).
+		 */
+		r->started = true;
+		return false;
+	}
 	s->stats.timeouts_injected++;
 	return true;
+}
+
+/* ---------------------------------------------------------------- public */
+
+ARING_API const char *aring_sim_fault_kind_name(unsigned kind)
+{
+	static const char *const names[ARING_SIM_FAULT_KIND_LAST] = {
+		[ARING_SIM_FAULT_TIMEOUT] = "timeout-stall",
+		[ARING_SIM_FAULT_CANCEL] = "cancel",
+		[ARING_SIM_FAULT_SHORT] = "short",
+		[ARING_SIM_FAULT_ERROR] = "error",
+		[ARING_SIM_FAULT_NET_RESET] = "net-reset",
+		[ARING_SIM_FAULT_NET_CLOG] = "net-clog",
+		[ARING_SIM_FAULT_DISK_READ] = "disk-read-eio",
+		[ARING_SIM_FAULT_DISK_FSYNC] = "fsync-eio",
+		[ARING_SIM_FAULT_DISK_NOSPACE] = "enospc",
+	};
+
+	return kind < ARING_SIM_FAULT_KIND_LAST && names[kind] ? names[kind] : "unknown";
+}
+
+ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf, size_t len)
+{
+	char what[48];
+
+	if (!f || (!buf && len))
+		return -EINVAL;
+	if (f->kind == ARING_SIM_FAULT_ERROR || f->kind == ARING_SIM_FAULT_CANCEL)
+		snprintf(what, sizeof(what), "%s %" PRId64 " (%s)", aring_sim_fault_kind_name(f->kind),
+			 f->detail, strerror((int)-f->detail));
+	else if (f->kind == ARING_SIM_FAULT_NET_RESET)
+		snprintf(what, sizeof(what), "%s (from node %" PRId64 ")",
+			 aring_sim_fault_kind_name(f->kind), f->detail);
+	else if (f->kind == ARING_SIM_FAULT_NET_CLOG)
+		snprintf(what, sizeof(what), "%s (held %" PRId64 " ns)",
+			 aring_sim_fault_kind_name(f->kind), f->detail);
+	else
+		snprintf(what, sizeof(what), "%s", aring_sim_fault_kind_name(f->kind));
+	return snprintf(buf, len, "fault %" PRIu64 ": %.63s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
+			f->seq, f->node,
+			f->opcode == ARING_SIM_FAULT_NO_OP ? "-" : aring__op_name(f->opcode),
+			f->time_ns / 1000000000u, f->time_ns % 1000000000u, what);
+}
+
+ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep)
+{
+	if (nkeep && !keep)
+		return -EINVAL;
+	aring__sim_faults_begin(keep, nkeep, false, true);
+	return 0;
+}
+
+ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max)
+{
+	size_t n;
+
+	if (!out && max)
+		return -EINVAL;
+	pthread_mutex_lock(&g.mu);
+	n = g.len;
+	if (max)
+		memcpy(out, g.log, (n < max ? n : max) * sizeof(*out));
+	pthread_mutex_unlock(&g.mu);
+	return (long)n;
 }

@@ -9,9 +9,23 @@
  * fs/read_write.c and the io_uring prep functions (io_uring/fs.c, openclose.c,
  * rw.c, sync.c, advise.c, statx.c, truncate.c).
  *
- * fds are the sim's own small integers, lowest free first, like the kernel.
+ * Lifetimes, as the kernel's refcounts give them: an inode lives while it
+ * has a name (nlink), an open file description (opens), or, for a
+ * directory, a child directory whose ".." it is (kids: a dentry pins its
+ * parent). A directory removed while open is dead: it stays usable as a dfd,
+ * its ".." still works, and creating anything in it gives -ENOENT (kernel
+ * fs/namei.c may_create(): IS_DEADDIR).
+ *
+ * Names are found through one hash table keyed by (directory, name), and
+ * path walks are iterative (a stack of pending link bodies, like the
+ * kernel's nd->stack), so 40 nested symlinks cost a few hundred bytes of
+ * stack, not a recursion per link.
+ *
+ * fds are the sim's own small integers, lowest free first, like the kernel,
+ * up to SIM_MAX_FDS; the lowest free one is found in a summarised bitmap.
  */
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,12 +40,129 @@
 #include "sim/sim.h"
 
 #define UMASK 022
-#define MAX_SYMLINKS 40
-#define MAX_IOV 1024u
+#define MAX_SYMLINKS 40 /* kernel MAXSYMLINKS: links followed in one lookup */
 #define MAX_RW_COUNT (INT_MAX & ~(SIM_PAGE - 1))
 #define MAY_R 4u
 #define MAY_W 2u
 #define MAY_X 1u
+
+/* ---------------------------------------------------------------- bitmaps */
+
+int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
+{
+	uint32_t n[3], k, i;
+
+	assert(nbits % 64 == 0 && nbits <= (1u << 24));
+	n[0] = nbits / 64;
+	n[1] = (n[0] + 63) / 64;
+	n[2] = (n[1] + 63) / 64;
+	assert(n[2] <= 64);
+	b->nbits = nbits;
+	for (k = 0; k < 3; k++) {
+		b->nwords[k] = n[k];
+		b->l[k] = calloc(n[k], sizeof(uint64_t));
+		if (!b->l[k]) {
+			aring__sim_bits_free(b);
+			return -ENOMEM;
+		}
+	}
+	/* Summary bits of words past the end read as full. */
+	for (k = 1; k < 3; k++)
+		for (i = n[k - 1]; i < n[k] * 64; i++)
+			b->l[k][i / 64] |= 1ull << (i % 64);
+	return 0;
+}
+
+void aring__sim_bits_free(struct sim_bits *b)
+{
+	unsigned k;
+
+	for (k = 0; k < 3; k++) {
+		free(b->l[k]);
+		b->l[k] = NULL;
+	}
+}
+
+void aring__sim_bits_set(struct sim_bits *b, uint32_t i)
+{
+	unsigned k;
+
+	assert(i < b->nbits);
+	for (k = 0; k < 3; k++) {
+		uint64_t *w = &b->l[k][i / 64];
+
+		*w |= 1ull << (i % 64);
+		if (*w != UINT64_MAX)
+			return;
+		i /= 64;
+	}
+}
+
+void aring__sim_bits_clear(struct sim_bits *b, uint32_t i)
+{
+	unsigned k;
+
+	assert(i < b->nbits);
+	for (k = 0; k < 3; k++) {
+		uint64_t *w = &b->l[k][i / 64];
+		bool was_full = *w == UINT64_MAX;
+
+		*w &= ~(1ull << (i % 64));
+		if (!was_full)
+			return;
+		i /= 64;
+	}
+}
+
+/* Clear bits of w at positions >= from (from may be 64: none). */
+static uint64_t clear_from(uint64_t w, unsigned from)
+{
+	return from >= 64 ? 0 : ~w & (UINT64_MAX << from);
+}
+
+int64_t aring__sim_bits_find(const struct sim_bits *b, uint32_t from)
+{
+	uint64_t idx[3], x;
+	int k;
+
+	if (from >= b->nbits)
+		return -1;
+	idx[0] = from;
+	/* Climb until a level has a non-full word at or after the position. */
+	for (k = 0; k < 3; k++) {
+		x = idx[k] / 64 < b->nwords[k]
+			    ? clear_from(b->l[k][idx[k] / 64], (unsigned)(idx[k] % 64))
+			    : 0;
+		if (x)
+			break;
+		if (k < 2)
+			idx[k + 1] = idx[k] / 64 + 1;
+	}
+	if (k == 3) {
+		/* Scan the top level's words (at most 64) after the last one looked at. */
+		uint64_t w, nw = b->nwords[2];
+
+		for (w = idx[2] / 64 + 1; w < nw; w++)
+			if (~b->l[2][w])
+				break;
+		if (w >= nw)
+			return -1;
+		k = 2;
+		idx[2] = w * 64;
+		x = ~b->l[2][w];
+	}
+	/* Descend: the first clear bit of each level names the word below. */
+	for (;;) {
+		uint64_t pos = idx[k] / 64 * 64 + (uint64_t)__builtin_ctzll(x);
+
+		if (k == 0)
+			return pos < b->nbits ? (int64_t)pos : -1;
+		k--;
+		idx[k] = pos * 64;
+		x = ~b->l[k][pos];
+		assert(x);
+	}
+}
 
 /* ---------------------------------------------------------------- inodes */
 
@@ -45,6 +176,9 @@ static struct sim_inode *inode_new(struct sim *s, enum sim_itype type, uint32_t 
 	i->mode = mode & 07777;
 	i->ino = ++s->next_ino;
 	i->mtime_ns = i->ctime_ns = i->atime_ns = s->now_ns;
+	sim_list_init(&i->ents);
+	i->recs_tail = &i->recs;
+	sim_list_add_tail(&s->inodes, &i->all);
 	return i;
 }
 
@@ -62,23 +196,54 @@ static void pages_free(struct sim *s, struct sim_inode *i, uint64_t from_page)
 	}
 }
 
+/* Free an inode nothing refers to (a directory is empty by then). */
 static void inode_free(struct sim *s, struct sim_inode *i)
 {
-	uint32_t k;
-
+	assert(sim_list_empty(&i->ents) && !i->kids && !i->dref);
+	sim_list_del(&i->all);
+	aring__sim_disk_inode_free(s, i);
 	pages_free(s, i, 0);
 	free(i->pages);
-	for (k = 0; k < i->nents; k++)
-		free(i->ents[k].name);
-	free(i->ents);
 	free(i->target);
 	free(i);
 }
 
+static bool inode_unused(const struct sim_inode *i)
+{
+	return i->nlink == 0 && i->opens == 0 && i->kids == 0 && i->nents == 0 && i->dref == 0;
+}
+
+static void set_parent(struct sim_inode *d, struct sim_inode *parent);
+
+/* Free i if nothing refers to it any more, and so on up its ".." chain. */
 static void inode_maybe_free(struct sim *s, struct sim_inode *i)
 {
-	if (i->nlink == 0 && i->opens == 0)
+	while (i && inode_unused(i)) {
+		struct sim_inode *up = NULL;
+
+		if (i->type == SIM_I_DIR && i->parent && i->parent != i) {
+			up = i->parent;
+			set_parent(i, NULL);
+		}
 		inode_free(s, i);
+		i = up;
+	}
+}
+
+void aring__sim_inode_maybe_free(struct sim *s, struct sim_inode *i)
+{
+	inode_maybe_free(s, i);
+}
+
+static void set_parent(struct sim_inode *d, struct sim_inode *parent)
+{
+	if (d->parent && d->parent != d) {
+		assert(d->parent->kids > 0);
+		d->parent->kids--;
+	}
+	d->parent = parent;
+	if (parent && parent != d)
+		parent->kids++;
 }
 
 static bool may(const struct sim_inode *i, unsigned bits)
@@ -86,55 +251,109 @@ static bool may(const struct sim_inode *i, unsigned bits)
 	return ((i->mode >> 6) & bits) == bits;
 }
 
-static int dir_find(const struct sim_inode *d, const char *name)
+/* A directory that was removed (rmdir, or renamed over) while still referenced. */
+static bool dead_dir(const struct sim_inode *d)
 {
-	uint32_t k;
+	return d->type == SIM_I_DIR && d->nlink == 0;
+}
 
-	for (k = 0; k < d->nents; k++)
-		if (strcmp(d->ents[k].name, name) == 0)
-			return (int)k;
-	return -1;
+/* ---------------------------------------------------------------- directory entries */
+
+static uint64_t name_hash(const struct sim_inode *d, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (d->ino * 0x9e3779b97f4a7c15ull);
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+static struct sim_dirent *dir_find(struct sim *s, const struct sim_inode *d, const char *name)
+{
+	uint64_t h = name_hash(d, name);
+	struct sim_dirent *e;
+
+	for (e = s->dh[h & s->dh_mask]; e; e = e->hnext)
+		if (e->hash == h && e->dir == d && strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static int dh_grow(struct sim *s)
+{
+	uint64_t cap = (s->dh_mask + 1) * 2, k;
+	struct sim_dirent **n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (k = 0; k <= s->dh_mask; k++) {
+		struct sim_dirent *e = s->dh[k], *next;
+
+		for (; e; e = next) {
+			next = e->hnext;
+			e->hnext = n[e->hash & (cap - 1)];
+			n[e->hash & (cap - 1)] = e;
+		}
+	}
+	free(s->dh);
+	s->dh = n;
+	s->dh_mask = cap - 1;
+	return 0;
 }
 
 static int dir_add(struct sim *s, struct sim_inode *d, const char *name, struct sim_inode *i)
 {
-	char *n;
+	struct sim_dirent *e;
 
-	if (d->nents == d->ents_cap) {
-		uint32_t cap = d->ents_cap ? d->ents_cap * 2 : 8;
-		struct sim_dirent *e = realloc(d->ents, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		d->ents = e;
-		d->ents_cap = cap;
-	}
-	n = strdup(name);
-	if (!n)
+	if (s->dh_count >= s->dh_mask + 1 && dh_grow(s))
 		return -ENOMEM;
-	d->ents[d->nents].name = n;
-	d->ents[d->nents].inode = i;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->name = strdup(name))) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->hash = name_hash(d, name);
+	e->inode = i;
+	e->dir = d;
+	e->hnext = s->dh[e->hash & s->dh_mask];
+	s->dh[e->hash & s->dh_mask] = e;
+	s->dh_count++;
+	sim_list_add_tail(&d->ents, &e->in_dir);
 	d->nents++;
 	i->nlink++;
 	if (i->type == SIM_I_DIR) {
-		i->parent = d;
+		set_parent(i, d);
 		d->nlink++;
 	}
 	d->mtime_ns = d->ctime_ns = s->now_ns;
 	return 0;
 }
 
-/* Remove entry k (the inode may die). */
-static void dir_del(struct sim *s, struct sim_inode *d, uint32_t k)
+/* Unhash and free the entry; the inode's counts are the caller's. */
+static void dirent_drop(struct sim *s, struct sim_dirent *e)
 {
-	struct sim_inode *i = d->ents[k].inode;
+	struct sim_dirent **pp = &s->dh[e->hash & s->dh_mask];
 
-	free(d->ents[k].name);
-	d->ents[k] = d->ents[--d->nents];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	s->dh_count--;
+	sim_list_del(&e->in_dir);
+	e->dir->nents--;
+	free(e->name);
+	free(e);
+}
+
+/* Remove entry e (the inode may die). */
+static void dir_del(struct sim *s, struct sim_dirent *e)
+{
+	struct sim_inode *d = e->dir, *i = e->inode;
+
+	dirent_drop(s, e);
 	d->mtime_ns = d->ctime_ns = s->now_ns;
 	if (i->type == SIM_I_DIR) {
 		d->nlink--;
-		i->nlink = 0;
+		i->nlink = 0; /* dead: its ".." ref on d stays until it is freed */
 	} else {
 		i->nlink--;
 	}
@@ -151,6 +370,15 @@ struct lookup {
 	bool slash;             /* path ended with '/' */
 	bool dot;               /* last component is "." or ".." or the path is "/" */
 };
+
+/* A path string the sim may read: -EFAULT as strncpy_from_user() gives. */
+static int user_path(uint64_t addr, const char **out)
+{
+	if (!sim_user_ok(addr, 1))
+		return -EFAULT;
+	*out = (const char *)(uintptr_t)addr;
+	return 0;
+}
 
 static int start_dir(struct sim *s, int dfd, const char *path, struct sim_inode **out)
 {
@@ -169,33 +397,24 @@ static int start_dir(struct sim *s, int dfd, const char *path, struct sim_inode 
 	return 0;
 }
 
-/* openat2 RESOLVE_* restrictions during one lookup (kernel fs/namei.c). */
-struct walk_ctx {
-	uint64_t resolve;
-	int below;        /* directories below the start (RESOLVE_BENEATH) */
-};
-
+/*
+ * kernel fs/namei.c link_path_walk(), walk_component() and the last
+ * component's lookup, without recursion: following a link pushes the rest
+ * of the current string on a stack and walks the link's body; when a string
+ * ends, the walk resumes with the one below it. At most MAX_SYMLINKS links
+ * are followed in one lookup (nd->total_link_count): -ELOOP beyond.
+ * openat2's RESOLVE_* restrictions apply throughout.
+ */
 static int walk(struct sim *s, struct sim_inode *cur, const char *path, bool follow,
-		struct lookup *out, int depth, struct walk_ctx *c);
-
-static int follow_link(struct sim *s, struct sim_inode *dir, struct sim_inode *lnk, bool follow,
-		       struct lookup *out, int depth, struct walk_ctx *c)
+		struct lookup *out, uint64_t resolve)
 {
-	if (depth >= MAX_SYMLINKS || (c->resolve & RESOLVE_NO_SYMLINKS))
-		return -ELOOP;
-	if (lnk->target[0] == '/' && (c->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
-		return -EXDEV;
-	return walk(s, lnk->target[0] == '/' ? s->root : dir, lnk->target, follow, out, depth + 1,
-		    c);
-}
-
-/* kernel fs/namei.c link_path_walk() and the last-component lookup. */
-static int walk(struct sim *s, struct sim_inode *cur, const char *path, bool follow,
-		struct lookup *out, int depth, struct walk_ctx *c)
-{
+	const char *stack[MAX_SYMLINKS];
+	unsigned depth = 0, links = 0;
+	bool trailing = false;     /* a link in last position was reached with a '/' */
+	int below = 0;             /* directories below the start (RESOLVE_BENEATH) */
 	const char *p = path;
 
-	if (strlen(path) >= PATH_MAX)
+	if (strnlen(path, PATH_MAX) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if (!*p)
 		return -ENOENT;
@@ -204,12 +423,17 @@ static int walk(struct sim *s, struct sim_inode *cur, const char *path, bool fol
 		size_t len;
 		char name[NAME_MAX + 1];
 		struct sim_inode *next;
-		int k;
+		struct sim_dirent *de;
+		bool last, slash;
 
 		while (*p == '/')
 			p++;
 		if (!*p) {
-			/* "/" or a path of only slashes after a directory */
+			if (depth) {
+				p = stack[--depth];
+				continue;
+			}
+			/* "/" or a link whose body is only slashes */
 			out->dir = cur->parent;
 			out->ino = cur;
 			strcpy(out->name, ".");
@@ -226,74 +450,72 @@ static int walk(struct sim *s, struct sim_inode *cur, const char *path, bool fol
 		p += len;
 		while (*p == '/')
 			p++;
+		slash = e != NULL;
+		last = !*p && depth == 0;
 		if (cur->type != SIM_I_DIR)
 			return -ENOTDIR;
 		if (!may(cur, MAY_X))
 			return -EACCES;
 		if (!strcmp(name, ".") || !strcmp(name, "..")) {
-			if (name[1] && (c->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) &&
-			    c->below-- <= 0)
+			if (name[1] && (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) && below-- <= 0)
 				return -EXDEV;
 			next = name[1] ? cur->parent : cur;
-			if (!*p) {
+			if (last) {
 				out->dir = next->parent;
 				out->ino = next;
 				strcpy(out->name, name);
-				out->slash = e != NULL;
+				out->slash = slash || trailing;
 				out->dot = true;
 				return 0;
 			}
 			cur = next;
 			continue;
 		}
-		k = dir_find(cur, name);
-		next = k >= 0 ? cur->ents[k].inode : NULL;
-		if (!*p) {
-			bool slash = e != NULL;
-
-			if (next && next->type == SIM_I_LNK && (follow || slash)) {
-				int ret = follow_link(s, cur, next, true, out, depth, c);
-
-				if (ret == 0 && slash)
-					out->slash = true;
-				return ret;
+		de = dir_find(s, cur, name);
+		next = de ? de->inode : NULL;
+		if (next && next->type == SIM_I_LNK && (!last || follow || slash || trailing)) {
+			/* kernel fs/namei.c pick_link() */
+			if (++links > MAX_SYMLINKS || (resolve & RESOLVE_NO_SYMLINKS))
+				return -ELOOP;
+			if (next->target[0] == '/' && (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
+				return -EXDEV;
+			if (*p) {
+				assert(depth < MAX_SYMLINKS);
+				stack[depth++] = p;
+			} else if (last) {
+				trailing = trailing || slash;
 			}
+			p = next->target;
+			if (p[0] == '/')
+				cur = s->root;
+			continue;
+		}
+		if (last) {
 			out->dir = cur;
 			out->ino = next;
 			strcpy(out->name, name);
-			out->slash = slash;
+			out->slash = slash || trailing;
 			out->dot = false;
 			return 0;
 		}
 		if (!next)
 			return -ENOENT;
-		if (next->type == SIM_I_LNK) {
-			struct lookup l;
-			int ret = follow_link(s, cur, next, true, &l, depth, c);
-
-			if (ret)
-				return ret;
-			if (!l.ino)
-				return -ENOENT;
-			next = l.ino;
-		}
 		if (next->type != SIM_I_DIR)
 			return -ENOTDIR;
 		cur = next;
-		c->below++;
+		below++;
 	}
 }
 
 static int lookup_how(struct sim *s, int dfd, uint64_t path_addr, bool follow, uint64_t resolve,
 		      struct lookup *out)
 {
-	const char *path = (const char *)(uintptr_t)path_addr;
-	struct walk_ctx c = { .resolve = resolve };
 	struct sim_inode *start;
-	int ret;
+	const char *path;
+	int ret = user_path(path_addr, &path);
 
-	if (!path)
-		return -EFAULT;
+	if (ret)
+		return ret;
 	if (!*path)
 		return -ENOENT;
 	if (path[0] == '/' && (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
@@ -302,12 +524,22 @@ static int lookup_how(struct sim *s, int dfd, uint64_t path_addr, bool follow, u
 	if (ret)
 		return ret;
 	memset(out, 0, sizeof(*out));
-	return walk(s, start, path, follow, out, 0, &c);
+	return walk(s, start, path, follow, out, resolve);
 }
 
 static int lookup(struct sim *s, int dfd, uint64_t path_addr, bool follow, struct lookup *out)
 {
 	return lookup_how(s, dfd, path_addr, follow, 0, out);
+}
+
+/* kernel fs/namei.c may_create(): a name is added to l.dir. */
+static int may_create(const struct lookup *l)
+{
+	if (dead_dir(l->dir))
+		return -ENOENT;
+	if (!may(l->dir, MAY_W | MAY_X))
+		return -EACCES;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- files, fds */
@@ -355,40 +587,73 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 
 struct sim_file *aring__sim_fd_get(struct sim *s, int fd)
 {
-	if (fd < 0 || (unsigned)fd >= SIM_MAX_FDS)
+	int64_t i = sim_fd_index(s, fd);
+
+	if (i < 0 || (uint64_t)i >= s->fds_cap)
 		return NULL;
-	return s->fds[fd];
+	return s->fds[i];
 }
 
 int aring__sim_fd_install(struct sim *s, struct sim_file *f)
 {
-	unsigned fd;
+	int64_t fd = aring__sim_bits_find(&s->fd_used, 0);
 
-	for (fd = 0; fd < SIM_MAX_FDS; fd++) {
-		if (!s->fds[fd]) {
-			s->fds[fd] = f;
-			return (int)fd;
-		}
+	if (fd < 0)
+		return -EMFILE;
+	if ((uint64_t)fd >= s->fds_cap) {
+		uint32_t cap = s->fds_cap * 2;
+		struct sim_file **n = realloc(s->fds, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		memset(n + s->fds_cap, 0, (cap - s->fds_cap) * sizeof(*n));
+		s->fds = n;
+		s->fds_cap = cap;
 	}
-	return -EMFILE;
+	s->fds[fd] = f;
+	aring__sim_bits_set(&s->fd_used, (uint32_t)fd);
+	return sim_fd_number(s, (uint32_t)fd);
+}
+
+/* Take fd out of the table without closing the file (the caller's ref). */
+struct sim_file *aring__sim_fd_remove(struct sim *s, int fd)
+{
+	struct sim_file *f = aring__sim_fd_get(s, fd);
+
+	if (f) {
+		uint32_t i = (uint32_t)sim_fd_index(s, fd);
+
+		s->fds[i] = NULL;
+		aring__sim_bits_clear(&s->fd_used, i);
+	}
+	return f;
 }
 
 static int fd_close(struct sim *s, int fd)
 {
-	struct sim_file *f = aring__sim_fd_get(s, fd);
+	struct sim_file *f = aring__sim_fd_remove(s, fd);
 
 	if (!f)
 		return -EBADF;
-	s->fds[fd] = NULL;
 	aring__sim_file_put(s, f);
 	return 0;
 }
 
 int aring__sim_fs_init(struct sim *s)
 {
-	s->fds = calloc(SIM_MAX_FDS, sizeof(*s->fds));
+	int ret;
+
+	sim_list_init(&s->inodes);
+	s->nsops_tail = &s->nsops;
+	ret = aring__sim_bits_init(&s->fd_used, SIM_MAX_FDS);
+	if (ret)
+		return ret;
+	s->fds_cap = 64;
+	s->fds = calloc(s->fds_cap, sizeof(*s->fds));
+	s->dh_mask = 63;
+	s->dh = calloc(s->dh_mask + 1, sizeof(*s->dh));
 	s->root = inode_new(s, SIM_I_DIR, 0755);
-	if (!s->fds || !s->root)
+	if (!s->fds || !s->dh || !s->root)
 		return -ENOMEM;
 	s->root->parent = s->root;
 	s->root->nlink = 2;
@@ -396,28 +661,81 @@ int aring__sim_fs_init(struct sim *s)
 	if (!s->tmp)
 		return -ENOMEM;
 	s->tmp->nlink = 1;
-	return dir_add(s, s->root, "tmp", s->tmp);
+	ret = dir_add(s, s->root, "tmp", s->tmp);
+	if (ret == 0)
+		aring__sim_disk_init(s);
+	return ret;
 }
 
-static void tree_free(struct sim *s, struct sim_inode *d)
+/* Take every name out of the live tree (the inodes stay). */
+static void live_tree_clear(struct sim *s)
 {
-	uint32_t k;
+	struct sim_list *l;
 
-	for (k = 0; k < d->nents; k++) {
-		struct sim_inode *i = d->ents[k].inode;
+	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
 
-		if (i->type == SIM_I_DIR) {
-			tree_free(s, i);
-			i->nlink = 0;
-		} else {
-			i->nlink--;
+		while (!sim_list_empty(&i->ents))
+			dirent_drop(s, sim_container_of(i->ents.next, struct sim_dirent, in_dir));
+	}
+	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
+
+		i->nlink = 0;
+		i->kids = 0;
+		i->parent = NULL;
+	}
+}
+
+/* Give d's durable entries live names; queue the directories among them. */
+static void names_from_durable(struct sim *s, struct sim_inode *d, struct sim_inode ***q,
+			       size_t *qn, size_t *qcap)
+{
+	struct sim_dent *de;
+
+	for (de = d->dents; de; de = de->next) {
+		struct sim_inode *i = de->inode;
+
+		/* each directory once: the first name that reaches it */
+		if (i->type == SIM_I_DIR && (i->parent || i == s->root))
+			continue;
+		if (dir_add(s, d, de->name, i))
+			abort();
+		if (i->type != SIM_I_DIR)
+			continue;
+		i->nlink++; /* its "." */
+		if (*qn == *qcap) {
+			*qcap = *qcap ? *qcap * 2 : 16;
+			*q = realloc(*q, *qcap * sizeof(**q));
+			if (!*q)
+				abort();
 		}
-		if (i->nlink == 0 && i->opens == 0)
+		(*q)[(*qn)++] = i;
+	}
+}
+
+void aring__sim_fs_rebuild(struct sim *s)
+{
+	struct sim_inode **q = NULL;
+	size_t qn = 0, qcap = 0, k;
+	struct sim_list *l, *next;
+
+	live_tree_clear(s);
+	s->root->parent = s->root;
+	s->root->nlink = 2;
+	names_from_durable(s, s->root, &q, &qn, &qcap);
+	for (k = 0; k < qn; k++)
+		names_from_durable(s, q[k], &q, &qn, &qcap);
+	free(q);
+	aring__sim_disk_durable_from_live(s);
+	for (l = s->inodes.next; l != &s->inodes; l = next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
+
+		next = l->next;
+		if (i != s->root && inode_unused(i))
 			inode_free(s, i);
 	}
-	for (k = 0; k < d->nents; k++)
-		free(d->ents[k].name);
-	d->nents = 0;
+	s->tmp = NULL; /* /tmp may be gone; nothing reads it after init */
 }
 
 void aring__sim_fs_destroy(struct sim *s)
@@ -425,68 +743,114 @@ void aring__sim_fs_destroy(struct sim *s)
 	unsigned fd;
 
 	if (s->fds) {
-		for (fd = 0; fd < SIM_MAX_FDS; fd++)
+		for (fd = 0; fd < s->fds_cap; fd++)
 			if (s->fds[fd])
-				fd_close(s, (int)fd);
+				fd_close(s, sim_fd_number(s, fd));
 		free(s->fds);
 		s->fds = NULL;
 	}
 	if (s->root) {
-		tree_free(s, s->root);
-		inode_free(s, s->root);
+		struct sim_list *l;
+
+		/* Every inode goes, whatever still names it (live or durable). */
+		s->disk_batch = true;
+		aring__sim_disk_destroy(s);
+		for (l = s->inodes.next; l != &s->inodes; l = l->next)
+			aring__sim_disk_inode_free(s, sim_container_of(l, struct sim_inode, all));
+		live_tree_clear(s);
+		while (!sim_list_empty(&s->inodes)) {
+			struct sim_inode *i = sim_container_of(s->inodes.next, struct sim_inode, all);
+
+			i->dref = 0;
+			inode_free(s, i);
+		}
 		s->root = NULL;
 	}
+	free(s->dh);
+	s->dh = NULL;
+	aring__sim_bits_free(&s->fd_used);
 }
 
 /* ---------------------------------------------------------------- iovecs */
 
+int aring__sim_iov_ubuf(struct sim_iov *v, uint64_t addr, uint64_t len)
+{
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	if (!sim_access_ok(addr, len))
+		return -EFAULT;
+	v->one.iov_base = (void *)(uintptr_t)addr;
+	v->one.iov_len = len;
+	v->iov = &v->one;
+	v->nr = 1;
+	v->len = len;
+	return 0;
+}
+
+int aring__sim_iov_import(struct sim_iov *v, const struct iovec *iov, uint64_t nr)
+{
+	uint64_t total = 0, k;
+
+	v->iov = iov;
+	v->nr = 0;
+	v->len = 0;
+	if (nr == 0)
+		return 0;
+	if (nr > SIM_UIO_MAXIOV)
+		return -EINVAL;
+	if (!sim_user_ptr_ok(iov, nr * sizeof(*iov)))
+		return -EFAULT;
+	/* copy_iovec_from_user(): every length first, then access_ok() per segment */
+	for (k = 0; k < nr; k++)
+		if ((int64_t)iov[k].iov_len < 0)
+			return -EINVAL;
+	for (k = 0; k < nr; k++) {
+		uint64_t len = iov[k].iov_len;
+
+		if (!sim_access_ok((uint64_t)(uintptr_t)iov[k].iov_base, len))
+			return -EFAULT;
+		total += len < MAX_RW_COUNT - total ? len : MAX_RW_COUNT - total;
+	}
+	v->nr = (unsigned)nr;
+	v->len = total;
+	return 0;
+}
+
 int aring__sim_iov_from_req(struct sim_req *r, struct sim_iov *v, bool vectored)
 {
-	uint64_t total = 0;
-	unsigned k;
-
-	if (!vectored) {
-		v->one.iov_base = (void *)(uintptr_t)r->sqe.addr;
-		v->one.iov_len = r->sqe.len;
-		v->iov = &v->one;
-		v->nr = 1;
-		if (!v->one.iov_base && v->one.iov_len)
-			return -EFAULT;
-		return 0;
-	}
-	if (r->sqe.len > MAX_IOV)
-		return -EINVAL;
-	v->iov = (const struct iovec *)(uintptr_t)r->sqe.addr;
-	v->nr = r->sqe.len;
-	if (!v->iov && v->nr)
-		return -EFAULT;
-	for (k = 0; k < v->nr; k++) {
-		if ((ssize_t)v->iov[k].iov_len < 0)
-			return -EINVAL;
-		if (!v->iov[k].iov_base && v->iov[k].iov_len)
-			return -EFAULT;
-		total += v->iov[k].iov_len;
-		if (total > (uint64_t)SSIZE_MAX)
-			return -EINVAL;
-	}
-	return 0;
+	if (!vectored)
+		return aring__sim_iov_ubuf(v, r->sqe.addr, r->sqe.len);
+	return aring__sim_iov_import(v, (const struct iovec *)(uintptr_t)r->sqe.addr, r->sqe.len);
 }
 
 uint64_t aring__sim_iov_len(const struct sim_iov *v)
 {
-	uint64_t total = 0;
-	unsigned k;
-
-	for (k = 0; k < v->nr; k++)
-		total += v->iov[k].iov_len;
-	return total > MAX_RW_COUNT ? MAX_RW_COUNT : total;
+	return v->len;
 }
 
-/* Copy n bytes between buf and the iovec at byte offset off; to_iov: a read's copy. */
-static void iov_copy(const struct sim_iov *v, uint64_t off, uint8_t *buf, uint64_t n, bool to_iov)
+/*
+ * Copy n bytes between buf and the iovec at byte offset off; to_iov: a read's
+ * copy. A segment the sim cannot touch (below 64 KiB) faults the whole copy
+ * before any byte moves.
+ */
+static int iov_copy(const struct sim_iov *v, uint64_t off, uint8_t *buf, uint64_t n, bool to_iov)
 {
+	uint64_t o = off, left = n;
 	unsigned k;
 
+	for (k = 0; k < v->nr && left; k++) {
+		uint64_t l = v->iov[k].iov_len, c;
+
+		if (o >= l) {
+			o -= l;
+			continue;
+		}
+		c = l - o < left ? l - o : left;
+		if (!sim_user_ok((uint64_t)(uintptr_t)v->iov[k].iov_base + o, c))
+			return -EFAULT;
+		left -= c;
+		o = 0;
+	}
 	for (k = 0; k < v->nr && n; k++) {
 		uint64_t l = v->iov[k].iov_len, c;
 		uint8_t *base = v->iov[k].iov_base;
@@ -504,16 +868,17 @@ static void iov_copy(const struct sim_iov *v, uint64_t off, uint8_t *buf, uint64
 		n -= c;
 		off = 0;
 	}
+	return 0;
 }
 
-void aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n)
+int aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *src, uint64_t n)
 {
-	iov_copy(v, off, (uint8_t *)(uintptr_t)src, n, true);
+	return iov_copy(v, off, (uint8_t *)(uintptr_t)src, n, true);
 }
 
-void aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n)
+int aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n)
 {
-	iov_copy(v, off, dst, n, false);
+	return iov_copy(v, off, dst, n, false);
 }
 
 /* ---------------------------------------------------------------- regular files */
@@ -542,7 +907,7 @@ static uint8_t *page_get(struct sim *s, struct sim_inode *i, uint64_t pg)
 	if (ensure_pages(i, pg + 1))
 		return NULL;
 	if (!i->pages[pg]) {
-		if (s->fs_bytes + SIM_PAGE > SIM_MAX_FS_BYTES)
+		if (s->fs_bytes + SIM_PAGE > aring__sim_disk_capacity(s))
 			return NULL;
 		i->pages[pg] = calloc(1, SIM_PAGE);
 		if (!i->pages[pg])
@@ -563,13 +928,17 @@ int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_
 		return 0;
 	if (n > i->size - off)
 		n = i->size - off;
+	/* A bad sector (disk_read_error_ppm): the read stops short before it. */
+	if (n && (n = aring__sim_disk_read_ok(s, i, off, n)) == 0)
+		return -EIO;
 	while (done < n) {
 		uint64_t pg = (off + done) / SIM_PAGE, po = (off + done) % SIM_PAGE;
 		uint64_t c = SIM_PAGE - po < n - done ? SIM_PAGE - po : n - done;
 		static const uint8_t zeros[SIM_PAGE];
 		const uint8_t *src = pg < i->npages_cap && i->pages[pg] ? i->pages[pg] + po : zeros;
 
-		aring__sim_iov_copy_in(v, done, src, c);
+		if (aring__sim_iov_copy_in(v, done, src, c))
+			return done ? (int64_t)done : -EFAULT;
 		done += c;
 	}
 	i->atime_ns = s->now_ns;
@@ -593,11 +962,17 @@ int64_t aring__sim_reg_write(struct sim *s, struct sim_file *f, const struct sim
 
 		if (!dst)
 			break;
-		aring__sim_iov_copy_out(v, done, dst + po, c);
+		if (aring__sim_iov_copy_out(v, done, dst + po, c)) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
 		done += c;
 	}
 	if (done == 0 && n)
 		return -ENOSPC;
+	if (done && aring__sim_disk_note_write(s, i, off, done))
+		return -ENOMEM;
 	if (off + done > i->size)
 		i->size = off + done;
 	i->mtime_ns = i->ctime_ns = s->now_ns;
@@ -616,11 +991,23 @@ static void set_size(struct sim *s, struct sim_inode *i, uint64_t size)
 	}
 	i->size = size;
 	i->mtime_ns = i->ctime_ns = s->now_ns;
+	if (aring__sim_disk_note_size(s, i, size))
+		abort();
 }
 
 /* ---------------------------------------------------------------- rw ops */
 
 #define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+
+/* kernel io_uring/rw.c io_prep_rw(): the buffer or iovec is imported at prep. */
+int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
+{
+	bool vectored = r->opcode == IORING_OP_READV || r->opcode == IORING_OP_WRITEV;
+	struct sim_iov v;
+
+	(void)s;
+	return aring__sim_iov_from_req(r, &v, vectored);
+}
 
 /* kernel io_uring/rw.c io_read()/io_write(); fs/read_write.c */
 enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
@@ -673,7 +1060,21 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)))
 			off = f->inode->size;
 		n = aring__sim_fault_limit(s, r, want);
-		ret = wr ? aring__sim_reg_write(s, f, &v, n, off) : aring__sim_reg_read(s, f, &v, n, off);
+		if (wr && n && aring__sim_disk_nospace(s, r))
+			ret = -ENOSPC; /* disk_nospace_ppm */
+		else
+			ret = wr ? aring__sim_reg_write(s, f, &v, n, off)
+				 : aring__sim_reg_read(s, f, &v, n, off);
+		/* O_DSYNC / O_SYNC / RWF_DSYNC / RWF_SYNC: durable once it completes, as if
+		 * fdatasync followed (kernel generic_write_sync()); its writeback error is the
+		 * write's result. */
+		if (wr && ret > 0 && ((f->flags & O_DSYNC) ||
+				      ((unsigned)r->sqe.rw_flags & (RWF_DSYNC | RWF_SYNC)))) {
+			int err = aring__sim_disk_fsync(s, f->inode);
+
+			if (err)
+				ret = err;
+		}
 		if (ret > 0 && (r->sqe.off == UINT64_MAX || (wr && (f->flags & O_APPEND))))
 			f->pos = off + (uint64_t)ret;
 		r->res = (int32_t)ret;
@@ -696,12 +1097,13 @@ static bool seekable(const struct sim_file *f)
 /* kernel io_uring/sync.c io_fsync_prep()/io_fsync() */
 enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r)
 {
-	(void)s;
 	if (r->sqe.addr || r->sqe.buf_index || r->sqe.splice_fd_in ||
 	    (r->sqe.fsync_flags & ~IORING_FSYNC_DATASYNC))
 		r->res = -EINVAL;
-	else
-		r->res = seekable(r->file) ? 0 : -EINVAL;
+	else if (!seekable(r->file))
+		r->res = -EINVAL;
+	else /* sim/disk.c: what counts as durable */
+		r->res = aring__sim_disk_fsync(s, r->file->inode);
 	return SIM_DONE;
 }
 
@@ -719,8 +1121,12 @@ enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (r->file->type == SIM_F_PIPE_R || r->file->type == SIM_F_PIPE_W)
 		r->res = -ESPIPE;
+	else if (!seekable(r->file))
+		r->res = -EINVAL;
+	else if ((flags & SYNC_FILE_RANGE_WRITE) && (flags & SYNC_FILE_RANGE_WAIT_AFTER))
+		r->res = aring__sim_disk_sync_range(s, r->file->inode, r->sqe.off, r->sqe.len);
 	else
-		r->res = seekable(r->file) ? 0 : -EINVAL;
+		r->res = 0; /* starts or waits for writeback only: nothing more is durable */
 	return SIM_DONE;
 }
 
@@ -757,6 +1163,15 @@ enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r)
 	if (r->res)
 		return SIM_DONE;
 	end = (uint64_t)off + (uint64_t)len;
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) && aring__sim_disk_nospace(s, r)) {
+		r->res = -ENOSPC;
+		return SIM_DONE;
+	}
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    aring__sim_disk_note_zero(s, i, (uint64_t)off, (uint64_t)len)) {
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		for (pg = (uint64_t)off / SIM_PAGE; pg * SIM_PAGE < end && pg < i->npages_cap; pg++) {
 			uint64_t ps = pg * SIM_PAGE, a = ps > (uint64_t)off ? ps : (uint64_t)off;
@@ -884,8 +1299,9 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 			return -ENOENT;
 		if (l.slash)
 			return -EISDIR;
-		if (!may(l.dir, MAY_W | MAY_X))
-			return -EACCES;
+		ret = may_create(&l);
+		if (ret)
+			return ret;
 		i = inode_new(s, SIM_I_REG, (uint32_t)mode & ~UMASK);
 		if (!i)
 			return -ENOMEM;
@@ -894,6 +1310,8 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 			inode_free(s, i);
 			return ret;
 		}
+		if (aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL))
+			abort();
 	} else {
 		if ((flags & O_CREAT) && (flags & O_EXCL))
 			return -EEXIST;
@@ -918,7 +1336,8 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 		}
 	}
 	f = aring__sim_file_new(s, i->type == SIM_I_DIR ? SIM_F_DIR : SIM_F_REG,
-				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH)));
+				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | O_SYNC |
+					       O_DSYNC)));
 	if (!f)
 		return -ENOMEM;
 	f->inode = i;
@@ -952,7 +1371,7 @@ enum sim_exec aring__sim_op_openat(struct sim *s, struct sim_req *r)
 			r->res = -EINVAL;
 			return SIM_DONE;
 		}
-		if (!how) {
+		if (!sim_user_ptr_ok(how, sizeof(*how))) {
 			r->res = -EFAULT;
 			return SIM_DONE;
 		}
@@ -1033,7 +1452,7 @@ enum sim_exec aring__sim_op_statx(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (!st || !path) {
+	if (!sim_user_ptr_ok(st, sizeof(*st)) || !sim_user_ptr_ok(path, 1)) {
 		r->res = -EFAULT;
 		return SIM_DONE;
 	}
@@ -1083,7 +1502,8 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = r->sqe.unlink_flags;
 	struct lookup l;
-	int ret, k;
+	struct sim_dirent *e;
+	int ret;
 
 	if (r->sqe.off || r->sqe.len || r->sqe.buf_index || r->sqe.splice_fd_in ||
 	    (flags & ~AT_REMOVEDIR)) {
@@ -1120,9 +1540,11 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r)
 	}
 	if (ret)
 		goto out;
-	k = dir_find(l.dir, l.name);
-	assert(k >= 0);
-	dir_del(s, l.dir, (uint32_t)k);
+	e = dir_find(s, l.dir, l.name);
+	assert(e);
+	if (aring__sim_disk_note_ns(s, l.dir, l.name, NULL, NULL, NULL, NULL, NULL, NULL))
+		abort();
+	dir_del(s, e);
 out:
 	r->res = ret;
 	return SIM_DONE;
@@ -1142,8 +1564,8 @@ enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r)
 	ret = lookup(s, r->sqe.fd, r->sqe.addr, false, &l);
 	if (!ret && (l.dot || l.ino))
 		ret = -EEXIST;
-	if (!ret && !may(l.dir, MAY_W | MAY_X))
-		ret = -EACCES;
+	if (!ret)
+		ret = may_create(&l);
 	if (!ret) {
 		i = inode_new(s, SIM_I_DIR, r->sqe.len & ~UMASK);
 		if (!i)
@@ -1152,6 +1574,8 @@ enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r)
 			inode_free(s, i);
 		else
 			i->nlink++; /* its "." */
+		if (!ret && aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL))
+			abort();
 	}
 	r->res = ret;
 	return SIM_DONE;
@@ -1169,11 +1593,11 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (!target) {
+	if (!sim_user_ptr_ok(target, 1)) {
 		r->res = -EFAULT;
 		return SIM_DONE;
 	}
-	if (!*target || strlen(target) >= PATH_MAX) {
+	if (!*target || strnlen(target, PATH_MAX) >= PATH_MAX) {
 		r->res = *target ? -ENAMETOOLONG : -ENOENT;
 		return SIM_DONE;
 	}
@@ -1182,8 +1606,8 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 		ret = -EEXIST;
 	if (!ret && l.slash)
 		ret = -ENOENT;
-	if (!ret && !may(l.dir, MAY_W | MAY_X))
-		ret = -EACCES;
+	if (!ret)
+		ret = may_create(&l);
 	if (!ret) {
 		i = inode_new(s, SIM_I_LNK, 0777);
 		if (!i || !(i->target = strdup(target))) {
@@ -1192,6 +1616,8 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 			ret = -ENOMEM;
 		} else if ((ret = dir_add(s, l.dir, l.name, i))) {
 			inode_free(s, i);
+		} else if (aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL)) {
+			abort();
 		}
 	}
 	r->res = ret;
@@ -1202,19 +1628,39 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = r->sqe.hardlink_flags;
+	const char *oldp = (const char *)(uintptr_t)r->sqe.addr;
+	bool empty = sim_user_ptr_ok(oldp, 1) && !*oldp;
 	struct lookup o, n;
 	int ret;
 
+	/* io_linkat_prep() -> getname_uflags(): "" without AT_EMPTY_PATH. */
+	if (empty && !(flags & AT_EMPTY_PATH)) {
+		r->res = -ENOENT;
+		return SIM_DONE;
+	}
 	if (r->sqe.rw_flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) || r->sqe.buf_index ||
 	    r->sqe.splice_fd_in) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (flags & AT_EMPTY_PATH) {
-		r->res = -EOPNOTSUPP; /* linking an open fd is not modelled */
-		return SIM_DONE;
+	if (empty) {
+		/* do_linkat() with LOOKUP_EMPTY: the file open at sqe->fd. */
+		struct sim_file *f = r->sqe.fd == AT_FDCWD ? NULL : aring__sim_fd_get(s, r->sqe.fd);
+
+		memset(&o, 0, sizeof(o));
+		if (r->sqe.fd == AT_FDCWD || (f && f->type == SIM_F_DIR))
+			ret = -EPERM; /* vfs_link(): a directory */
+		else if (!f)
+			ret = -EBADF;
+		else if (f->type != SIM_F_REG)
+			ret = -EXDEV; /* a pipe's or socket's inode is on another mount */
+		else if (!f->inode->nlink)
+			ret = -ENOENT; /* vfs_link(): an unlinked file */
+		else
+			ret = 0, o.ino = f->inode;
+	} else {
+		ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	}
-	ret = lookup(s, r->sqe.fd, r->sqe.addr, flags & AT_SYMLINK_FOLLOW, &o);
 	if (!ret && !o.ino)
 		ret = -ENOENT;
 	if (!ret && o.ino->type == SIM_I_DIR)
@@ -1227,10 +1673,12 @@ enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 		ret = -EEXIST;
 	if (!ret && n.slash)
 		ret = -ENOENT;
-	if (!ret && !may(n.dir, MAY_W | MAY_X))
-		ret = -EACCES;
+	if (!ret)
+		ret = may_create(&n);
 	if (!ret)
 		ret = dir_add(s, n.dir, n.name, o.ino);
+	if (!ret && aring__sim_disk_note_ns(s, n.dir, n.name, o.ino, NULL, NULL, NULL, NULL, NULL))
+		abort();
 	if (!ret)
 		o.ino->ctime_ns = s->now_ns;
 	r->res = ret;
@@ -1243,7 +1691,8 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 	unsigned flags = r->sqe.rename_flags;
 	struct lookup o, n;
 	struct sim_inode *src;
-	int ret, ko, kn;
+	struct sim_dirent *eo, *en;
+	int ret;
 
 	if (r->sqe.buf_index || r->sqe.splice_fd_in) {
 		r->res = -EINVAL;
@@ -1277,6 +1726,10 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 		ret = -ENOTDIR;
 		goto out;
 	}
+	if (!n.ino && dead_dir(n.dir)) {
+		ret = -ENOENT; /* kernel may_create(): IS_DEADDIR */
+		goto out;
+	}
 	if (!may(o.dir, MAY_W | MAY_X) || !may(n.dir, MAY_W | MAY_X)) {
 		ret = -EACCES;
 		goto out;
@@ -1291,14 +1744,17 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 			ret = -EINVAL;
 			goto out;
 		}
-		ko = dir_find(o.dir, o.name);
-		kn = dir_find(n.dir, n.name);
-		o.dir->ents[ko].inode = n.ino;
-		n.dir->ents[kn].inode = src;
+		/* one change: both names swap at once, or neither */
+		if (aring__sim_disk_note_ns(s, o.dir, o.name, n.ino, src, n.dir, n.name, src, n.ino))
+			abort();
+		eo = dir_find(s, o.dir, o.name);
+		en = dir_find(s, n.dir, n.name);
+		eo->inode = n.ino;
+		en->inode = src;
 		if (src->type == SIM_I_DIR)
-			src->parent = n.dir;
+			set_parent(src, n.dir);
 		if (n.ino->type == SIM_I_DIR)
-			n.ino->parent = o.dir;
+			set_parent(n.ino, o.dir);
 		if (src->type == SIM_I_DIR && n.ino->type != SIM_I_DIR) {
 			o.dir->nlink--;
 			n.dir->nlink++;
@@ -1332,25 +1788,82 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 			goto out;
 		}
 	}
+	/* one change: the old name goes and the new one comes at once, or neither */
+	if (aring__sim_disk_note_ns(s, o.dir, o.name, NULL, src, n.dir, n.name, src, NULL))
+		abort();
 	/* Add the new name first (src keeps a link throughout), then drop the old. */
+	eo = dir_find(s, o.dir, o.name);
+	assert(eo);
 	if (n.ino) {
-		kn = dir_find(n.dir, n.name);
-		dir_del(s, n.dir, (uint32_t)kn);
+		en = dir_find(s, n.dir, n.name);
+		dir_del(s, en);
 	}
-	ret = dir_add(s, n.dir, n.name, src);
+	ret = dir_add(s, n.dir, n.name, src); /* a directory's ".." moves to n.dir */
 	if (ret)
 		goto out;
-	ko = dir_find(o.dir, o.name);
-	assert(ko >= 0);
-	free(o.dir->ents[ko].name);
-	o.dir->ents[ko] = o.dir->ents[--o.dir->nents];
+	dirent_drop(s, eo);
 	src->nlink--;
-	if (src->type == SIM_I_DIR) {
+	if (src->type == SIM_I_DIR)
 		o.dir->nlink--;
-		src->parent = n.dir;
-	}
+	o.dir->mtime_ns = o.dir->ctime_ns = s->now_ns;
 	src->ctime_ns = s->now_ns;
 out:
 	r->res = ret;
 	return SIM_DONE;
+}
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
+	[IORING_OP_READV]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITEV]          = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FSYNC]           = { .exec = aring__sim_op_fsync },
+	[IORING_OP_SYNC_FILE_RANGE] = { .exec = aring__sim_op_sync_file_range },
+	[IORING_OP_FALLOCATE]       = { .exec = aring__sim_op_fallocate },
+	[IORING_OP_OPENAT]          = { .exec = aring__sim_op_openat },
+	[IORING_OP_CLOSE]           = { .exec = aring__sim_op_close },
+	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
+	[IORING_OP_READ]            = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITE]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_FADVISE]         = { .exec = aring__sim_op_fadvise },
+	[IORING_OP_MADVISE]         = { .exec = aring__sim_op_madvise },
+	[IORING_OP_OPENAT2]         = { .exec = aring__sim_op_openat },
+	[IORING_OP_RENAMEAT]        = { .exec = aring__sim_op_renameat },
+	[IORING_OP_UNLINKAT]        = { .exec = aring__sim_op_unlinkat },
+	[IORING_OP_MKDIRAT]         = { .exec = aring__sim_op_mkdirat },
+	[IORING_OP_SYMLINKAT]       = { .exec = aring__sim_op_symlinkat },
+	[IORING_OP_LINKAT]          = { .exec = aring__sim_op_linkat },
+	[ARING_OP_FTRUNCATE]        = { .exec = aring__sim_op_ftruncate },
+};
+
+/*
+ * aring_sim_readdir (include/aring/sim.h): the names of a directory, in the
+ * order they were made, without "." and "..". Read permission is needed, as
+ * for getdents64 on a directory opened O_RDONLY (kernel fs/namei.c
+ * may_open()).
+ */
+int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn, void *arg)
+{
+	struct lookup l;
+	struct sim_list *p;
+	int ret = lookup(s, dfd, (uint64_t)(uintptr_t)path, true, &l), n = 0;
+
+	if (ret)
+		return ret;
+	if (!l.ino)
+		return -ENOENT;
+	if (l.ino->type != SIM_I_DIR)
+		return -ENOTDIR;
+	if (!may(l.ino, MAY_R))
+		return -EACCES;
+	for (p = l.ino->ents.next; p != &l.ino->ents; p = p->next) {
+		struct sim_dirent *de = sim_container_of(p, struct sim_dirent, in_dir);
+		unsigned char type = de->inode->type == SIM_I_DIR ? DT_DIR
+				     : de->inode->type == SIM_I_LNK ? DT_LNK : DT_REG;
+
+		ret = fn(arg, de->name, type);
+		if (ret)
+			return ret;
+		n++;
+	}
+	return n;
 }

@@ -9,6 +9,17 @@
  * the backlog: connect waits for room). Each socket has a bounded receive
  * buffer; a blocking send waits until all its bytes are in the peer's buffer.
  *
+ * Ports: sockets are hashed by port (a bucket per port, like the kernel's
+ * inet_bind_bucket) and listeners are kept apart in their bucket, so bind,
+ * listen and connect cost the same with 2 or 20,000 connections open. An
+ * ephemeral port is the next port at or after a seeded cursor that has no
+ * socket at all, found in a summarised bitmap: at most 28,232 (32768-60999)
+ * sockets hold ephemeral ports at once (-EADDRINUSE beyond). Receive buffers
+ * grow on demand up to 256 KiB.
+ *
+ * User memory: an iovec, msghdr or address the kernel could not read or
+ * write gives -EFAULT as the kernel's would (see SIM_USER_MIN in sim.h).
+ *
  * Closing: a socket closed with unread data resets the connection (the peer
  * reads what it has, then -ECONNRESET, then 0; its sends get -ECONNRESET then
  * -EPIPE). A clean close sends FIN: the peer reads its data, then 0 (EOF);
@@ -18,6 +29,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +40,61 @@
 #define EPHEMERAL_LO 32768u
 #define EPHEMERAL_HI 60999u
 
-void aring__sim_net_init(struct sim *s)
+int aring__sim_net_init(struct sim *s)
 {
 	sim_list_init(&s->socks);
 	s->next_port = (uint16_t)aring__sim_prng_range(&s->rng_net, EPHEMERAL_LO, EPHEMERAL_HI);
+	s->ports = calloc(65536, sizeof(*s->ports));
+	if (!s->ports)
+		return -ENOMEM;
+	return aring__sim_bits_init(&s->port_used, 65536);
+}
+
+/* ---------------------------------------------------------------- ports */
+
+static struct sim_port *port_get(struct sim *s, uint16_t port, bool make)
+{
+	struct sim_port *b = s->ports[port];
+
+	if (!b && make) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return NULL;
+		sim_list_init(&b->socks);
+		sim_list_init(&b->listeners);
+		s->ports[port] = b;
+	}
+	return b;
+}
+
+/* k (its port set) joins its port's bucket. */
+static int port_add(struct sim *s, struct sim_sock *k)
+{
+	struct sim_port *b = port_get(s, k->port, true);
+
+	if (!b)
+		return -ENOMEM;
+	sim_list_add_tail(&b->socks, &k->in_port);
+	if (b->nsocks++ == 0)
+		aring__sim_bits_set(&s->port_used, k->port);
+	return 0;
+}
+
+static void port_del(struct sim *s, struct sim_sock *k)
+{
+	struct sim_port *b;
+
+	if (sim_list_linked(&k->in_listen))
+		sim_list_del(&k->in_listen);
+	if (!sim_list_linked(&k->in_port))
+		return;
+	b = s->ports[k->port];
+	sim_list_del(&k->in_port);
+	if (--b->nsocks == 0) {
+		aring__sim_bits_clear(&s->port_used, k->port);
+		s->ports[k->port] = NULL;
+		free(b);
+	}
 }
 
 static struct sim_sock *sock_new(struct sim *s, int family)
@@ -42,14 +105,21 @@ static struct sim_sock *sock_new(struct sim *s, int family)
 		return NULL;
 	k->family = family;
 	k->state = SIM_SOCK_NEW;
+	k->owner = s;
+	sim_list_init(&k->in_flight);
 	aring__sim_waitq_init(&k->wq);
+	sim_list_init(&k->in_port);
+	sim_list_init(&k->in_listen);
 	sim_list_add_tail(&s->socks, &k->all);
 	return k;
 }
 
-static void sock_free(struct sim_sock *k)
+static void sock_free(struct sim *s, struct sim_sock *k)
 {
 	assert(sim_list_empty(&k->wq.head));
+	assert(k->owner == s);
+	aring__sim_net_forget(k);
+	port_del(s, k);
 	sim_list_del(&k->all);
 	free(k->rx);
 	free(k->acceptq);
@@ -114,14 +184,19 @@ static bool ip_eq(const uint8_t *a, const uint8_t *b, int family)
 	return memcmp(x, y, n) == 0;
 }
 
-/* kernel net/ipv4/af_inet.c inet_bind()/__inet_stream_connect() checks */
+/*
+ * kernel net/socket.c move_addr_to_kernel() (length, then the copy), then
+ * net/ipv4/af_inet.c inet_bind()/__inet_stream_connect() checks
+ */
 static int addr_in(const struct sim_sock *k, const void *uaddr, uint64_t len, uint8_t *out)
 {
 	const struct sockaddr *sa = uaddr;
 
-	if (!sa)
-		return -EFAULT;
-	if (len < sizeof(sa->sa_family) || len > 128)
+	if (len > 128)
+		return -EINVAL;
+	if (!sim_user_ptr_ok(sa, len))
+		return -EFAULT; /* (a length of 0 copies nothing) */
+	if (len < sizeof(sa->sa_family))
 		return -EINVAL;
 	if (sa->sa_family != k->family)
 		return -EAFNOSUPPORT;
@@ -134,10 +209,13 @@ static int addr_in(const struct sim_sock *k, const void *uaddr, uint64_t len, ui
 
 static bool port_used(struct sim *s, const struct sim_sock *self, const uint8_t *a, uint16_t port)
 {
+	struct sim_port *b = port_get(s, port, false);
 	struct sim_list *p;
 
-	for (p = s->socks.next; p != &s->socks; p = p->next) {
-		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
+	if (!b)
+		return false;
+	for (p = b->socks.next; p != &b->socks; p = p->next) {
+		struct sim_sock *k = sim_container_of(p, struct sim_sock, in_port);
 
 		if (k == self || !k->bound || k->port != port || k->listener)
 			continue;
@@ -151,21 +229,21 @@ static bool port_used(struct sim *s, const struct sim_sock *self, const uint8_t 
 static int do_bind(struct sim *s, struct sim_sock *k, const uint8_t *a)
 {
 	uint16_t port = addr_port(a, k->family);
-	unsigned tries;
+	int ret;
 
 	if (port == 0) {
-		/* kernel inet_csk_get_port(): an ephemeral port, seeded start. */
-		for (tries = 0; tries <= EPHEMERAL_HI - EPHEMERAL_LO; tries++) {
-			uint16_t cand = s->next_port;
+		/*
+		 * kernel inet_csk_get_port(): an ephemeral port. Here the next one
+		 * at or after a seeded cursor that no socket holds, wrapping once.
+		 */
+		int64_t cand = aring__sim_bits_find(&s->port_used, s->next_port);
 
-			s->next_port = (uint16_t)(cand >= EPHEMERAL_HI ? EPHEMERAL_LO : cand + 1u);
-			if (!port_used(s, k, a, cand)) {
-				port = cand;
-				break;
-			}
-		}
-		if (!port)
+		if (cand < 0 || cand > EPHEMERAL_HI)
+			cand = aring__sim_bits_find(&s->port_used, EPHEMERAL_LO);
+		if (cand < 0 || cand > EPHEMERAL_HI)
 			return -EADDRINUSE;
+		port = (uint16_t)cand;
+		s->next_port = (uint16_t)(port >= EPHEMERAL_HI ? EPHEMERAL_LO : port + 1u);
 	} else if (port_used(s, k, a, port)) {
 		return -EADDRINUSE;
 	}
@@ -173,6 +251,9 @@ static int do_bind(struct sim *s, struct sim_sock *k, const uint8_t *a)
 	addr_set_port(k->local, k->family, port);
 	k->local_len = addr_len(k->family);
 	k->port = port;
+	ret = port_add(s, k);
+	if (ret)
+		return ret;
 	k->bound = true;
 	if (k->state == SIM_SOCK_NEW)
 		k->state = SIM_SOCK_BOUND;
@@ -222,7 +303,7 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 	      : NULL;
 	if (!f) {
 		if (k)
-			sock_free(k);
+			sock_free(s, k);
 		r->res = -ENOMEM;
 		return SIM_DONE;
 	}
@@ -236,6 +317,17 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 }
 
 /* kernel io_uring/net.c io_bind_prep()/io_bind() */
+/* In a world, a node binds only to INADDR_ANY, 127/8 and its own address. */
+static bool own_addr(struct sim *s, const struct sim_sock *k, const uint8_t *a)
+{
+	uint32_t ip;
+
+	if (!s->world || k->family != AF_INET)
+		return true;
+	ip = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
+	return ip == 0 || (ip >> 24) == 127 || ip == sim_node_ip(s->node);
+}
+
 enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r);
@@ -251,6 +343,8 @@ enum sim_exec aring__sim_op_bind(struct sim *s, struct sim_req *r)
 		;
 	else if (k->bound || k->state != SIM_SOCK_NEW)
 		r->res = -EINVAL;
+	else if (!own_addr(s, k, a))
+		r->res = -EADDRNOTAVAIL; /* kernel inet_bind(): not a local address */
 	else
 		r->res = do_bind(s, k, a);
 	return SIM_DONE;
@@ -292,6 +386,8 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 	}
 	k->backlog = (uint32_t)backlog;
 	k->state = SIM_SOCK_LISTEN;
+	if (!sim_list_linked(&k->in_listen))
+		sim_list_add_tail(&s->ports[k->port]->listeners, &k->in_listen);
 	aring__sim_wake(s, &k->wq);
 	return SIM_DONE;
 }
@@ -299,10 +395,13 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 static struct sim_sock *find_listener(struct sim *s, int family, const uint8_t *a)
 {
 	uint16_t port = addr_port(a, family);
+	struct sim_port *b = port_get(s, port, false);
 	struct sim_list *p;
 
-	for (p = s->socks.next; p != &s->socks; p = p->next) {
-		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
+	if (!b)
+		return NULL;
+	for (p = b->listeners.next; p != &b->listeners; p = p->next) {
+		struct sim_sock *k = sim_container_of(p, struct sim_sock, in_listen);
 
 		if (k->state == SIM_SOCK_LISTEN && k->family == family && k->port == port &&
 		    (ip_any(k->local, family) || ip_any(a, family) || ip_eq(k->local, a, family)))
@@ -319,11 +418,34 @@ static void loopback(uint8_t *a, int family)
 		((struct sockaddr_in6 *)a)->sin6_addr = in6addr_loopback;
 }
 
+/*
+ * The node an address names (include/aring/sim.h "worlds"): a lone loop
+ * owns every address; in a world 127/8 and the node's own address are
+ * itself, 10.0.0.(i+1) node i, anything else unreachable.
+ */
+static int route(struct sim *s, const struct sim_sock *k, const uint8_t *a, struct sim **t)
+{
+	uint32_t ip;
+
+	*t = s;
+	if (!s->world || k->family != AF_INET)
+		return 0;
+	ip = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
+	if ((ip >> 24) == 127)
+		return 0;
+	if ((ip & 0xffffff00u) == (10u << 24) && (ip & 0xffu) >= 1)
+		*t = aring__sim_world_node(s, (ip & 0xffu) - 1);
+	else
+		*t = NULL;
+	return *t ? 0 : -ENETUNREACH;
+}
+
 /* kernel io_uring/net.c io_connect(); tcp_v4_connect() and the 3-way handshake */
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 {
 	struct sim_sock *k = sock_of(r), *l, *srv;
 	uint8_t a[28] __attribute__((aligned(8))), local[28] __attribute__((aligned(8)));
+	struct sim *t = s;
 	int ret;
 
 	if (r->sqe.len || r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in) {
@@ -345,7 +467,40 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	}
 	if (ip_any(a, k->family))
 		loopback(a, k->family);
-	l = find_listener(s, k->family, a);
+	ret = route(s, k, a, &t);
+	if (ret) {
+		r->res = ret;
+		return SIM_DONE;
+	}
+	if (t != s) {
+		struct sim_net *net = aring__sim_world_net(s);
+
+		if (aring__sim_net_cut(net, s->node, t->node) || aring__sim_net_cut(net, t->node, s->node)) {
+			/*
+			 * kernel tcp_retransmit_timer(): the SYN is sent again after
+			 * 1, 2, 4, ... 64 s (tcp_syn_retries 6), then -ETIMEDOUT.
+			 */
+			if (r->done_bytes == 7) {
+				r->res = -ETIMEDOUT;
+				return SIM_DONE;
+			}
+			aring__sim_heap_push(s, r, s->now_ns + (1000000000ull << r->done_bytes));
+			r->done_bytes++;
+			r->syn_answered = false;
+			return SIM_BLOCK;
+		}
+		/* The SYN goes out and its answer (SYN-ACK or RST) comes back. */
+		if (!r->syn_answered) {
+			uint64_t rtt = aring__sim_net_rtt(net, s->node, t->node);
+
+			r->syn_answered = true;
+			if (rtt) {
+				aring__sim_heap_push(s, r, s->now_ns + rtt);
+				return SIM_BLOCK;
+			}
+		}
+	}
+	l = find_listener(t, k->family, a);
 	if (!l) {
 		r->res = -ECONNREFUSED;
 		return SIM_DONE;
@@ -358,23 +513,27 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	if (!k->bound) {
 		memcpy(local, a, 28);
 		addr_set_port(local, k->family, 0);
+		if (t != s) /* the source address is the node's own */
+			((struct sockaddr_in *)local)->sin_addr.s_addr = htonl(sim_node_ip(s->node));
 		ret = do_bind(s, k, local);
 		if (ret) {
 			r->res = ret;
 			return SIM_DONE;
 		}
 	}
-	srv = sock_new(s, k->family);
-	k->rx = malloc(SIM_SOCK_BUF);
-	if (!srv || !k->rx || !(srv->rx = malloc(SIM_SOCK_BUF))) {
-		if (srv)
-			sock_free(srv);
+	srv = sock_new(t, k->family);
+	if (!srv) {
 		r->res = -ENOMEM;
 		return SIM_DONE;
 	}
 	memcpy(srv->local, a, 28);
 	srv->local_len = addr_len(k->family);
 	srv->port = l->port;
+	if (port_add(t, srv)) {
+		sock_free(t, srv);
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
 	srv->bound = true;
 	memcpy(srv->remote, k->local, 28);
 	srv->remote_len = k->local_len;
@@ -384,33 +543,52 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 	srv->peer = k;
 	k->peer = srv;
 	srv->listener = l;
-	l->acceptq[l->acceptq_len++] = srv;
-	aring__sim_wake(s, &l->wq);
+	if (t != s) {
+		srv->cross = k->cross = true;
+		srv->peer_node = s->node;
+		k->peer_node = t->node;
+	}
+	l->acceptq[(l->acceptq_head + l->acceptq_len++) % SIM_MAX_LISTEN_BACKLOG] = srv;
+	aring__sim_wake(t, &l->wq);
 	r->res = 0;
 	return SIM_DONE;
 }
 
-static int fill_addr(const struct sim_sock *k, bool peer, void *uaddr, socklen_t *ulen)
+/*
+ * kernel net/socket.c move_addr_to_user(): read *ulen (-EFAULT), refuse a
+ * negative one (-EINVAL), copy the address truncated to it (-EFAULT), store
+ * the full size. Checks everything before writing anything.
+ */
+static int check_addr_out(void *uaddr, socklen_t *ulen, socklen_t len)
 {
-	const uint8_t *a = peer ? k->remote : k->local;
-	socklen_t len = peer ? k->remote_len : k->local_len;
-
 	if (!uaddr)
 		return 0;
-	if (!ulen)
+	if (!sim_user_ptr_ok(ulen, sizeof(*ulen)))
 		return -EFAULT;
 	if ((int)*ulen < 0)
 		return -EINVAL;
+	if (!sim_user_ptr_ok(uaddr, *ulen < len ? *ulen : len))
+		return -EFAULT;
+	return 0;
+}
+
+static int fill_addr(const struct sim_sock *k, bool peer, void *uaddr, socklen_t *ulen)
+{
+	uint8_t z[28] __attribute__((aligned(8)));
+	const uint8_t *a = peer ? k->remote : k->local;
+	socklen_t len = peer ? k->remote_len : k->local_len;
+	int ret;
+
 	if (!len) {
 		/* unbound: the family and zeros */
-		uint8_t z[28] __attribute__((aligned(8)));
-
 		any_addr(z, k->family);
+		a = z;
 		len = addr_len(k->family);
-		memcpy(uaddr, z, *ulen < len ? *ulen : len);
-	} else {
-		memcpy(uaddr, a, *ulen < len ? *ulen : len);
 	}
+	ret = check_addr_out(uaddr, ulen, len);
+	if (ret || !uaddr)
+		return ret;
+	memcpy(uaddr, a, *ulen < len ? *ulen : len);
 	*ulen = len;
 	return 0;
 }
@@ -438,6 +616,11 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
+	/* kernel io_uring/net.c io_accept(): an fd first; the queue is untouched without one */
+	if (aring__sim_bits_find(&s->fd_used, 0) < 0) {
+		r->res = -EMFILE;
+		return SIM_DONE;
+	}
 	if (!k->acceptq_len) {
 		if (r->file->flags & O_NONBLOCK) {
 			r->res = -EAGAIN;
@@ -446,25 +629,31 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		aring__sim_wait(s, r, &k->wq);
 		return SIM_BLOCK;
 	}
-	c = k->acceptq[0];
 	f = aring__sim_file_new(s, SIM_F_SOCK, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
 	if (!f) {
 		r->res = -ENOMEM;
 		return SIM_DONE;
 	}
-	memmove(k->acceptq, k->acceptq + 1, --k->acceptq_len * sizeof(*k->acceptq));
+	c = k->acceptq[k->acceptq_head];
+	k->acceptq_head = (k->acceptq_head + 1) % SIM_MAX_LISTEN_BACKLOG;
+	k->acceptq_len--;
+	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
 	c->listener = NULL;
 	c->file = f;
 	f->sock = c;
-	fd = aring__sim_fd_install(s, f);
+	/*
+	 * kernel net/socket.c do_accept(): the connection is taken, then the
+	 * peer's address copied out; if that faults, the new file is put (the
+	 * peer sees the connection close) and no fd is installed.
+	 */
+	ret = fill_addr(c, true, (void *)(uintptr_t)r->sqe.addr, (socklen_t *)(uintptr_t)r->sqe.off);
+	fd = ret ? ret : aring__sim_fd_install(s, f);
 	if (fd < 0) {
-		aring__sim_file_put(s, f); /* the connection is reset */
+		aring__sim_file_put(s, f);
 		r->res = fd;
 		return SIM_DONE;
 	}
-	ret = fill_addr(c, true, (void *)(uintptr_t)r->sqe.addr, (socklen_t *)(uintptr_t)r->sqe.off);
-	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
-	r->res = ret ? ret : fd;
+	r->res = fd;
 	if (r->multishot && r->res >= 0)
 		return SIM_MORE;
 	return SIM_DONE;
@@ -475,6 +664,34 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 static bool dontwait(const struct sim_file *f, unsigned flags)
 {
 	return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+}
+
+/* Room for need bytes in k's receive ring (grown by doubling, linearised). */
+static int rx_reserve(struct sim_sock *k, uint32_t need)
+{
+	uint32_t cap = k->rx_cap ? k->rx_cap : 4096, first;
+	uint8_t *n;
+
+	assert(need <= SIM_SOCK_BUF);
+	if (need <= k->rx_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > SIM_SOCK_BUF)
+		cap = SIM_SOCK_BUF;
+	n = malloc(cap);
+	if (!n)
+		return -ENOMEM;
+	first = k->rx_cap - k->rx_head < k->rx_len ? k->rx_cap - k->rx_head : k->rx_len;
+	if (k->rx_len) {
+		memcpy(n, k->rx + k->rx_head, first);
+		memcpy(n + first, k->rx, k->rx_len - first);
+	}
+	free(k->rx);
+	k->rx = n;
+	k->rx_cap = cap;
+	k->rx_head = 0;
+	return 0;
 }
 
 /* kernel net/ipv4/tcp.c tcp_recvmsg_locked(): data, then sk_err, then EOF. */
@@ -496,21 +713,28 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 		r->res = 0;
 		return SIM_DONE;
 	}
-	while (k->rx_len && r->done_bytes < n) {
+	while (sim_rx_ready(k) && r->done_bytes < n) {
 		uint32_t c = n - r->done_bytes < sizeof(tmp) ? (uint32_t)(n - r->done_bytes)
 							       : (uint32_t)sizeof(tmp);
 		uint32_t at = k->rx_head, got = 0;
 
-		if (c > k->rx_len)
-			c = k->rx_len;
+		if (c > sim_rx_ready(k))
+			c = sim_rx_ready(k);
 		while (got < c) {
-			uint32_t run = SIM_SOCK_BUF - at < c - got ? SIM_SOCK_BUF - at : c - got;
+			uint32_t run = k->rx_cap - at < c - got ? k->rx_cap - at : c - got;
 
 			memcpy(tmp + got, k->rx + at, run);
-			at = (at + run) % SIM_SOCK_BUF;
+			at = (at + run) % k->rx_cap;
 			got += run;
 		}
-		aring__sim_iov_copy_in(v, r->done_bytes, tmp, c);
+		/* kernel tcp_recvmsg_locked(): a fault keeps the data; -EFAULT if nothing moved */
+		if (aring__sim_iov_copy_in(v, r->done_bytes, tmp, c)) {
+			if (!r->done_bytes) {
+				r->res = -EFAULT;
+				return SIM_DONE;
+			}
+			break;
+		}
 		r->done_bytes += c;
 		if (flags & MSG_PEEK)
 			break;
@@ -522,7 +746,7 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 	if (r->done_bytes && !(flags & MSG_PEEK))
 		conn_wake(s, k); /* room for the peer's sends */
 	if (r->done_bytes >= n || (r->done_bytes && !(flags & MSG_WAITALL)) ||
-	    (r->done_bytes && (flags & MSG_PEEK))) {
+	    (r->done_bytes && (flags & MSG_PEEK)) || (r->done_bytes && sim_rx_ready(k))) {
 		r->res = (int32_t)r->done_bytes;
 		return SIM_DONE;
 	}
@@ -531,7 +755,8 @@ enum sim_exec aring__sim_sock_recv(struct sim *s, struct sim_req *r, struct sim_
 		k->err = 0;
 		return SIM_DONE;
 	}
-	if (k->rd_eof || k->state == SIM_SOCK_CLOSED || k->err) {
+	/* Bytes still in flight come before the FIN (sim/netsim.c). */
+	if ((k->rd_eof || k->state == SIM_SOCK_CLOSED || k->err) && !k->rx_flight) {
 		r->res = (int32_t)r->done_bytes;
 		return SIM_DONE;
 	}
@@ -595,17 +820,32 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 
 			if (c > room)
 				c = room;
-			aring__sim_iov_copy_out(v, r->done_bytes, tmp, c);
+			/* kernel tcp_sendmsg_locked(): a fault sends nothing more */
+			if (aring__sim_iov_copy_out(v, r->done_bytes, tmp, c)) {
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
+				return SIM_DONE;
+			}
+			if (rx_reserve(p, p->rx_len + c)) {
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -ENOMEM;
+				return SIM_DONE;
+			}
 			while (done < c) {
-				uint32_t at = (p->rx_head + p->rx_len) % SIM_SOCK_BUF;
-				uint32_t run = SIM_SOCK_BUF - at < c - done ? SIM_SOCK_BUF - at : c - done;
+				uint32_t at = (p->rx_head + p->rx_len) % p->rx_cap;
+				uint32_t run = p->rx_cap - at < c - done ? p->rx_cap - at : c - done;
 
 				memcpy(p->rx + at, tmp + done, run);
 				p->rx_len += run;
 				done += run;
 			}
 			r->done_bytes += c;
-			aring__sim_wake(s, &p->wq);
+			if (!p->cross)
+				aring__sim_wake(s, &p->wq);
+			else if (aring__sim_net_send(aring__sim_world_net(s), s, p, c)) {
+				p->rx_len -= c; /* not sent after all */
+				r->done_bytes -= c;
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -ENOMEM;
+				return SIM_DONE;
+			}
 		}
 	}
 	r->res = (int32_t)r->done_bytes;
@@ -641,10 +881,10 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	int ret = check_sendrecv(r, zc);
 
 	if (!ret)
-		ret = aring__sim_iov_from_req(r, &v, false);
+		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {
 		r->res = ret;
-		return zc ? SIM_DONE : SIM_DONE;
+		return SIM_DONE;
 	}
 	n = aring__sim_fault_limit(s, r, aring__sim_iov_len(&v));
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
@@ -657,36 +897,90 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	return e;
 }
 
+/*
+ * The msghdr and its iovec, as the kernel's io_uring/net.c io_msg_copy_hdr()
+ * reads them at prep: an unreadable msghdr -EFAULT, msg_iovlen > UIO_MAXIOV
+ * -EMSGSIZE, then lib/iov_iter.c __import_iovec() (-EFAULT, -EINVAL).
+ */
+static int msg_import(struct sim_req *r, struct msghdr **out, struct sim_iov *v)
+{
+	struct msghdr *msg = (struct msghdr *)(uintptr_t)r->sqe.addr;
+
+	if (!sim_user_ptr_ok(msg, sizeof(*msg)))
+		return -EFAULT;
+	if (msg->msg_iovlen > SIM_UIO_MAXIOV)
+		return -EMSGSIZE;
+	*out = msg;
+	return aring__sim_iov_import(v, msg->msg_iov, msg->msg_iovlen);
+}
+
+int aring__sim_prep_msg(struct sim *s, struct sim_req *r)
+{
+	struct msghdr *msg;
+	struct sim_iov v;
+
+	(void)s;
+	return msg_import(r, &msg, &v);
+}
+
+/*
+ * kernel net/socket.c ____sys_sendmsg() (control length and copy) and
+ * net/core/sock.c sock_cmsg_send() (as tcp_sendmsg_locked() calls it: a
+ * malformed cmsg, or a SOL_SOCKET one TCP does not take, is -EINVAL; other
+ * levels are ignored).
+ */
+static int msg_control(const struct msghdr *msg)
+{
+	const struct cmsghdr *c;
+
+	if (!msg->msg_controllen)
+		return 0;
+	if (msg->msg_controllen > INT_MAX)
+		return -ENOBUFS;
+	if (!sim_user_ptr_ok(msg->msg_control, msg->msg_controllen))
+		return -EFAULT;
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, (struct cmsghdr *)c)) {
+		if (c->cmsg_len < sizeof(*c) ||
+		    c->cmsg_len > msg->msg_controllen - (size_t)((const char *)c -
+								 (const char *)msg->msg_control))
+			return -EINVAL;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type != SCM_RIGHTS &&
+		    c->cmsg_type != SCM_CREDENTIALS && c->cmsg_type != SO_MARK &&
+		    c->cmsg_type != SO_PRIORITY && c->cmsg_type != SO_TIMESTAMPING_OLD &&
+		    c->cmsg_type != SCM_TXTIME)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* kernel io_uring/net.c io_sendmsg(), io_recvmsg() */
 enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r)
 {
 	bool send = r->opcode != IORING_OP_RECVMSG;
-	struct msghdr *msg = (struct msghdr *)(uintptr_t)r->sqe.addr;
 	unsigned flags = r->sqe.msg_flags;
+	struct msghdr *msg;
 	struct sim_iov v;
 	uint64_t n, want;
 	enum sim_exec e;
-	int ret = check_sendrecv(r, false);
+	int ret = msg_import(r, &msg, &v);
 
-	if (!ret && !msg)
-		ret = -EFAULT;
-	if (!ret && msg->msg_iovlen > 1024)
-		ret = -EMSGSIZE;
-	if (!ret && !msg->msg_iov && msg->msg_iovlen)
-		ret = -EFAULT;
+	if (!ret)
+		ret = check_sendrecv(r, false);
+	if (!ret && send)
+		ret = msg_control(msg);
 	if (ret) {
 		r->res = ret;
 		return SIM_DONE;
 	}
-	v.iov = msg->msg_iov;
-	v.nr = (unsigned)msg->msg_iovlen;
 	want = aring__sim_iov_len(&v);
 	n = aring__sim_fault_limit(s, r, want);
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
 		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
-	if (e == SIM_DONE && !send) {
+	if (e == SIM_DONE && !send && r->res >= 0) {
+		/* net/socket.c ____sys_recvmsg(): TCP has no address, flags or cmsgs to give */
+		if (msg->msg_name)
+			msg->msg_namelen = 0;
 		msg->msg_flags = 0;
-		msg->msg_namelen = 0;
 		msg->msg_controllen = 0;
 	}
 	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < want)
@@ -731,6 +1025,7 @@ enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
 
 static void reset_peer(struct sim *s, struct sim_sock *p)
 {
+	aring__sim_net_forget(p);
 	p->err = ECONNRESET;
 	p->rd_eof = p->wr_shut = true;
 	p->state = SIM_SOCK_CLOSED;
@@ -739,13 +1034,23 @@ static void reset_peer(struct sim *s, struct sim_sock *p)
 	aring__sim_wake(s, &p->wq);
 }
 
+void aring__sim_sock_abort(struct sim_sock *k, int err)
+{
+	if (k->peer)
+		k->peer->peer = NULL;
+	k->peer = NULL;
+	reset_peer(k->owner, k);
+	k->err = err;
+}
+
 static void sock_release(struct sim *s, struct sim_sock *k)
 {
 	struct sim_sock *p = k->peer;
 
 	if (k->state == SIM_SOCK_LISTEN) {
 		while (k->acceptq_len) {
-			struct sim_sock *c = k->acceptq[--k->acceptq_len];
+			struct sim_sock *c =
+				k->acceptq[(k->acceptq_head + --k->acceptq_len) % SIM_MAX_LISTEN_BACKLOG];
 
 			c->listener = NULL;
 			sock_release(s, c);
@@ -764,7 +1069,7 @@ static void sock_release(struct sim *s, struct sim_sock *k)
 	}
 	k->peer = NULL;
 	aring__sim_wake(s, &k->wq);
-	sock_free(k);
+	sock_free(s, k);
 }
 
 void aring__sim_sock_closed(struct sim *s, struct sim_sock *k)
@@ -775,18 +1080,19 @@ void aring__sim_sock_closed(struct sim *s, struct sim_sock *k)
 
 void aring__sim_net_destroy(struct sim *s)
 {
-	/* Sockets still held by files go with the fd table; queued ones here. */
-	struct sim_list *p = s->socks.next;
+	/* After the fd table: sockets held by files went with it, queued ones with their listener. */
+	while (s->socks.next && !sim_list_empty(&s->socks)) {
+		struct sim_sock *k = sim_container_of(s->socks.next, struct sim_sock, all);
 
-	while (p != &s->socks) {
-		struct sim_sock *k = sim_container_of(p, struct sim_sock, all);
-
-		p = p->next;
-		if (!k->file && !k->listener) {
-			k->peer = NULL;
-			sock_free(k);
-		}
+		assert(!k->file);
+		if (k->peer)
+			k->peer->peer = NULL;
+		k->peer = NULL;
+		sock_free(s, k);
 	}
+	free(s->ports);
+	s->ports = NULL;
+	aring__sim_bits_free(&s->port_used);
 }
 
 int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen_t *addrlen,
@@ -798,9 +1104,25 @@ int aring__sim_getsockname(struct sim *s, int fd, struct sockaddr *addr, socklen
 		return -EBADF;
 	if (f->type != SIM_F_SOCK)
 		return -ENOTSOCK;
-	if (!addr || !addrlen)
+	if (!addr)
 		return -EFAULT;
 	if (peer && f->sock->state != SIM_SOCK_CONNECTED)
 		return -ENOTCONN;
 	return fill_addr(f->sock, peer, addr, addrlen);
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST] = {
+	[IORING_OP_SENDMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[IORING_OP_RECVMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept },
+	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect },
+	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_RECV]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown },
+	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket },
+	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SENDMSG_ZC]      = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
+	[ARING_OP_BIND]             = { .exec = aring__sim_op_bind },
+	[ARING_OP_LISTEN]           = { .exec = aring__sim_op_listen },
+};

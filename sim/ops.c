@@ -1,70 +1,55 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulator's op table, indexed by opcode like the kernel's
- * io_uring/opdef.c: how to check each SQE at submit, how to run it, whether
- * it works on sqe->fd, whether it is ring control (runs at submit, in SQ
- * order), and whether sqe->off is a value the trace may hash.
+ * The simulator's op table, indexed by opcode: the model's own checks at
+ * submit, how to run each op, whether it runs with no latency. The generic
+ * facts (name, file, ioprio, multishot, errors, modelled or not, whether
+ * sqe->off is a value the trace may hash) are core/opdef.c's.
  *
- * An opcode with no exec is not modelled: it completes with -EOPNOTSUPP.
+ * An opcode with no exec is not modelled: it fails with -EOPNOTSUPP at
+ * submit. ARING__OPF_SIM in core/opdef.c says the same (checked at start).
  */
 #include "config.h"
 #include <errno.h>
 
 #include "sim/sim.h"
 
-const struct sim_opdef aring__sim_opdefs[ARING_OP_LAST] = {
-	[IORING_OP_NOP]             = { .exec = aring__sim_op_nop },
-	[IORING_OP_READV]           = { .exec = aring__sim_op_rw, .file = 1, .off_val = 1 },
-	[IORING_OP_WRITEV]          = { .exec = aring__sim_op_rw, .file = 1, .off_val = 1 },
-	[IORING_OP_FSYNC]           = { .exec = aring__sim_op_fsync, .file = 1, .off_val = 1 },
-	[IORING_OP_POLL_ADD]        = { .prep = aring__sim_prep_poll_add,
-					.exec = aring__sim_op_poll_add, .file = 1, .off_val = 1 },
-	[IORING_OP_POLL_REMOVE]     = { .prep = aring__sim_prep_poll_remove,
-					.exec = aring__sim_op_poll_remove, .instant = 1 },
-	[IORING_OP_SYNC_FILE_RANGE] = { .exec = aring__sim_op_sync_file_range, .file = 1,
-					.off_val = 1 },
-	[IORING_OP_SENDMSG]         = { .exec = aring__sim_op_msg, .file = 1 },
-	[IORING_OP_RECVMSG]         = { .exec = aring__sim_op_msg, .file = 1 },
-	[IORING_OP_TIMEOUT]         = { .prep = aring__sim_prep_timeout,
-					.exec = aring__sim_op_timeout, .instant = 1, .off_val = 1 },
-	[IORING_OP_TIMEOUT_REMOVE]  = { .prep = aring__sim_prep_timeout_remove,
-					.exec = aring__sim_op_timeout_remove, .instant = 1 },
-	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept, .file = 1 },
-	[IORING_OP_ASYNC_CANCEL]    = { .prep = aring__sim_prep_cancel,
-					.exec = aring__sim_op_cancel, .instant = 1 },
-	[IORING_OP_LINK_TIMEOUT]    = { .prep = aring__sim_prep_link_timeout,
-					.exec = aring__sim_op_timeout, .instant = 1, .off_val = 1 },
-	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect, .file = 1, .off_val = 1 },
-	[IORING_OP_FALLOCATE]       = { .exec = aring__sim_op_fallocate, .file = 1, .off_val = 1 },
-	[IORING_OP_OPENAT]          = { .exec = aring__sim_op_openat, .off_val = 1 },
-	[IORING_OP_CLOSE]           = { .exec = aring__sim_op_close, .off_val = 1 },
-	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
-	[IORING_OP_READ]            = { .exec = aring__sim_op_rw, .file = 1, .off_val = 1 },
-	[IORING_OP_WRITE]           = { .exec = aring__sim_op_rw, .file = 1, .off_val = 1 },
-	[IORING_OP_FADVISE]         = { .exec = aring__sim_op_fadvise, .file = 1, .off_val = 1 },
-	[IORING_OP_MADVISE]         = { .exec = aring__sim_op_madvise },
-	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv, .file = 1 },
-	[IORING_OP_RECV]            = { .exec = aring__sim_op_sendrecv, .file = 1 },
-	[IORING_OP_OPENAT2]         = { .exec = aring__sim_op_openat },
-	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown, .file = 1, .off_val = 1 },
-	[IORING_OP_RENAMEAT]        = { .exec = aring__sim_op_renameat },
-	[IORING_OP_UNLINKAT]        = { .exec = aring__sim_op_unlinkat, .off_val = 1 },
-	[IORING_OP_MKDIRAT]         = { .exec = aring__sim_op_mkdirat, .off_val = 1 },
-	[IORING_OP_SYMLINKAT]       = { .exec = aring__sim_op_symlinkat },
-	[IORING_OP_LINKAT]          = { .exec = aring__sim_op_linkat },
-	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket, .off_val = 1 },
-	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv, .file = 1 },
-	[IORING_OP_SENDMSG_ZC]      = { .exec = aring__sim_op_msg, .file = 1 },
-	[ARING_OP_FTRUNCATE]        = { .exec = aring__sim_op_ftruncate, .file = 1, .off_val = 1 },
-	[ARING_OP_BIND]             = { .exec = aring__sim_op_bind, .file = 1, .off_val = 1 },
-	[ARING_OP_LISTEN]           = { .exec = aring__sim_op_listen, .file = 1, .off_val = 1 },
-	[ARING_OP_PIPE]             = { .exec = aring__sim_op_pipe, .off_val = 1 },
-};
+static struct sim_opdef table[ARING_OP_LAST];
+const struct sim_opdef *const aring__sim_opdefs = table;
 
-_Static_assert(sizeof(aring__sim_opdefs) / sizeof(aring__sim_opdefs[0]) == ARING_OP_LAST,
-	       "one sim opdef per opcode");
+/*
+ * Each concern's file holds the rows of the ops it models, next to their
+ * models; the table is their union, made once when the library loads.
+ */
+__attribute__((constructor)) static void build_table(void)
+{
+	const struct sim_opdef *parts[] = { aring__sim_fs_ops, aring__sim_net_ops,
+					    aring__sim_pipe_ops, aring__sim_poll_ops };
+	unsigned k, op;
+
+	for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
+		for (op = 0; op < ARING_OP_LAST; op++)
+			if (parts[k][op].exec) {
+				assert(!table[op].exec); /* one model per op */
+				table[op] = parts[k][op];
+			}
+}
 
 bool aring__sim_has_op(unsigned opcode)
 {
 	return opcode < ARING_OP_LAST && aring__sim_opdefs[opcode].exec != NULL;
+}
+
+/* The op table's ARING__OPF_SIM agrees with the model's table. */
+bool aring__sim_opdefs_agree(void)
+{
+	unsigned op;
+
+	for (op = 0; op < ARING_OP_LAST; op++) {
+		unsigned f = aring__opdefs[op].flags;
+		bool modelled = (f & ARING__OPF_SIM) && !(f & ARING__OPF_RING);
+
+		if (modelled != aring__sim_has_op(op))
+			return false;
+	}
+	return true;
 }

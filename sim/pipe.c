@@ -69,7 +69,8 @@ uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool pee
 	while (done < n) {
 		uint32_t c = p->cap - head < n - done ? p->cap - head : n - done;
 
-		memcpy((uint8_t *)dst + done, p->buf + head, c);
+		if (dst)
+			memcpy((uint8_t *)dst + done, p->buf + head, c);
 		head = (head + c) % p->cap;
 		done += c;
 	}
@@ -125,12 +126,16 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 	while (done < n && p->len) {
 		uint32_t c = n - done < sizeof(tmp) ? (uint32_t)(n - done) : (uint32_t)sizeof(tmp);
 
-		c = aring__sim_pipe_get(p, tmp, c, false);
-		aring__sim_iov_copy_in(v, done, tmp, c);
+		c = aring__sim_pipe_get(p, tmp, c, true);
+		/* kernel fs/pipe.c pipe_read(): a fault keeps the data, -EFAULT if nothing moved */
+		if (aring__sim_iov_copy_in(v, done, tmp, c))
+			break;
+		aring__sim_pipe_get(p, NULL, c, false);
 		done += c;
 	}
-	aring__sim_wake(s, &p->wq); /* writers waiting for room */
-	r->res = (int32_t)done;
+	if (done)
+		aring__sim_wake(s, &p->wq); /* writers waiting for room */
+	r->res = done ? (int32_t)done : -EFAULT;
 	return SIM_DONE;
 }
 
@@ -163,7 +168,15 @@ enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim
 			uint64_t left = n - r->done_bytes;
 			uint32_t c = left < sizeof(tmp) ? (uint32_t)left : (uint32_t)sizeof(tmp);
 
-			aring__sim_iov_copy_out(v, r->done_bytes, tmp, c);
+			if (c > p->cap - p->len)
+				c = p->cap - p->len;
+			if (aring__sim_iov_copy_out(v, r->done_bytes, tmp, c)) {
+				/* kernel fs/pipe.c pipe_write(): -EFAULT unless something was written */
+				if (moved)
+					aring__sim_wake(s, &p->wq);
+				r->res = r->done_bytes ? (int32_t)r->done_bytes : -EFAULT;
+				return SIM_DONE;
+			}
 			c = aring__sim_pipe_put(p, tmp, c);
 			r->done_bytes += c;
 			moved = true;
@@ -214,7 +227,7 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL; /* direct descriptors are not modelled */
 		return SIM_DONE;
 	}
-	if (!fds) {
+	if (!sim_user_ptr_ok(fds, 2 * sizeof(*fds))) {
 		r->res = -EFAULT;
 		return SIM_DONE;
 	}
@@ -232,7 +245,7 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 	}
 	b = aring__sim_fd_install(s, wr);
 	if (b < 0) {
-		s->fds[a] = NULL;
+		aring__sim_fd_remove(s, a);
 		aring__sim_file_put(s, rd);
 		aring__sim_file_put(s, wr);
 		r->res = b;
@@ -271,3 +284,19 @@ int aring__sim_stdio_init(struct sim *s)
 	}
 	return 0;
 }
+
+void aring__sim_stdio_close(struct sim *s)
+{
+	if (s->std_in)
+		aring__sim_pipe_end_closed(s, s->std_in, false);
+	if (s->std_out)
+		aring__sim_pipe_end_closed(s, s->std_out, true);
+	if (s->std_err)
+		aring__sim_pipe_end_closed(s, s->std_err, true);
+	s->std_in = s->std_out = s->std_err = NULL;
+}
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST] = {
+	[ARING_OP_PIPE]             = { .exec = aring__sim_op_pipe },
+};

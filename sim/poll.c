@@ -43,7 +43,7 @@ uint32_t aring__sim_poll_mask(struct sim_file *f)
 			return k->acceptq_len ? IN_BITS : 0;
 		if (k->state == SIM_SOCK_NEW || k->state == SIM_SOCK_BOUND)
 			return OUT_BITS | POLLHUP;
-		if (k->rx_len || k->rd_eof)
+		if (sim_rx_ready(k) || (k->rd_eof && !k->rx_flight))
 			m |= IN_BITS;
 		if (k->rd_eof)
 			m |= POLLRDHUP;
@@ -89,21 +89,31 @@ int aring__sim_prep_poll_add(struct sim *s, struct sim_req *r)
 	return 0;
 }
 
+/*
+ * kernel io_uring/poll.c __io_arm_poll_handler(). A file without a wait
+ * queue (regular files and directories: vfs_poll() gives DEFAULT_POLLMASK,
+ * POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, and never waits) completes at
+ * once with the ready bits asked for, as one CQE even for a multishot poll;
+ * with none of them asked (POLLPRI alone, say) or with
+ * IORING_POLL_ADD_LEVEL it is -EINVAL, as the kernel answers when the file
+ * registered no wait queue entry.
+ */
 enum sim_exec aring__sim_op_poll_add(struct sim *s, struct sim_req *r)
 {
 	uint32_t mask = aring__sim_poll_mask(r->file) & r->poll_events;
 	struct sim_waitq *wq = aring__sim_file_waitq(r->file);
 
+	if (!wq) {
+		r->res = mask && !(r->sqe.len & IORING_POLL_ADD_LEVEL) ? (int32_t)mask : -EINVAL;
+		return SIM_DONE;
+	}
 	if (mask) {
 		r->res = (int32_t)mask;
 		if (!r->multishot)
 			return SIM_DONE;
-		if (!wq)
-			return SIM_DONE; /* always ready: a multishot would never stop */
 		aring__sim_wait(s, r, wq);
 		return SIM_MORE;
 	}
-	assert(wq);
 	aring__sim_wait(s, r, wq);
 	return SIM_BLOCK;
 }
@@ -121,6 +131,11 @@ int aring__sim_prep_poll_remove(struct sim *s, struct sim_req *r)
 		return -EINVAL;
 	if (flags == IORING_POLL_ADD_MULTI)
 		return -EINVAL;
+	/* A new user_data or mask without its update flag is refused. */
+	if (!(flags & IORING_POLL_UPDATE_USER_DATA) && r->sqe.off)
+		return -EINVAL;
+	if (!(flags & IORING_POLL_UPDATE_EVENTS) && r->sqe.poll32_events)
+		return -EINVAL;
 	return 0;
 }
 
@@ -135,6 +150,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	if (!(flags & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA))) {
+		/* kernel io_poll_disarm(): a poll being run cannot be taken (-EALREADY) */
+		if (!aring__sim_cancellable(t)) {
+			r->res = -EALREADY;
+			return SIM_DONE;
+		}
 		aring__sim_cancel_req(s, t, -ECANCELED);
 		r->res = 0;
 		return SIM_DONE;
@@ -154,3 +174,11 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r)
 	r->res = 0;
 	return SIM_DONE;
 }
+
+/* The ops this file models: its part of the sim's op table (sim/ops.c). */
+const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST] = {
+	[IORING_OP_POLL_ADD]        = { .prep = aring__sim_prep_poll_add,
+					.exec = aring__sim_op_poll_add },
+	[IORING_OP_POLL_REMOVE]     = { .prep = aring__sim_prep_poll_remove,
+					.exec = aring__sim_op_poll_remove, .instant = 1 },
+};

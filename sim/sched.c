@@ -14,6 +14,7 @@
 #include "config.h"
 #include <stdlib.h>
 
+#include "core/internal.h"
 #include "sim/sim.h"
 
 static bool before(const struct sim_req *a, const struct sim_req *b)
@@ -146,9 +147,50 @@ bool aring__sim_step(struct sim *s)
 
 uint64_t aring__sim_latency(struct sim *s)
 {
-	uint64_t lo = s->opts.latency_min_ns, hi = s->opts.latency_max_ns;
+	uint64_t lo = s->opts.latency_min_ns, hi = s->opts.latency_max_ns, lat;
 
-	if (hi <= lo)
-		return lo;
-	return aring__sim_prng_range(&s->rng_sched, lo, hi);
+	lat = hi <= lo ? lo : aring__sim_prng_range(&s->rng_sched, lo, hi);
+	/* Virtual time saturates (long timeouts can carry it near UINT64_MAX). */
+	return lat > UINT64_MAX - s->now_ns ? UINT64_MAX - s->now_ns : lat;
+}
+
+/*
+ * shuffle_ppm: with that probability a new batch of ready tasks runs in a
+ * seed-chosen order (Fisher-Yates) instead of FIFO, so that a program that
+ * depends on the order in which woken tasks run fails on some seed. Wake-up
+ * order (who gets a lock, a message) is the core's and stays FIFO.
+ */
+void aring__sim_shuffle(aring_loop *loop, struct aring__taskq *q)
+{
+	struct sim *s = sim_of(aring__loop_backend(loop));
+	aring_task *t;
+	uint32_t n = 0, i;
+
+	if (!s->opts.shuffle_ppm || !q->head || !q->head->next)
+		return;
+	if (!aring__sim_prng_ppm(&s->rng_shuffle, s->opts.shuffle_ppm))
+		return;
+	for (t = q->head; t; t = t->next)
+		n++;
+	if (n > s->shuffle_cap) {
+		void **b = realloc(s->shuffle_buf, n * sizeof(*b));
+
+		if (!b)
+			return; /* FIFO this time */
+		s->shuffle_buf = b;
+		s->shuffle_cap = n;
+	}
+	for (i = 0, t = q->head; t; t = t->next)
+		s->shuffle_buf[i++] = t;
+	for (i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)aring__sim_prng_range(&s->rng_shuffle, 0, i);
+		void *x = s->shuffle_buf[i];
+
+		s->shuffle_buf[i] = s->shuffle_buf[j];
+		s->shuffle_buf[j] = x;
+	}
+	q->head = q->tail = NULL;
+	for (i = 0; i < n; i++)
+		aring__taskq_push(q, s->shuffle_buf[i]);
+	aring__sim_trace_note(s, "shuffle", n, 0);
 }

@@ -49,7 +49,8 @@ static void print_time(struct sim *s)
 void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r)
 {
 	const struct io_uring_sqe *q = &r->sqe;
-	uint64_t off = q->opcode < ARING_OP_LAST && aring__sim_opdefs[q->opcode].off_val ? q->off : 0;
+	uint64_t off = q->opcode < ARING_OP_LAST &&
+		       (aring__opdefs[q->opcode].flags & ARING__OPF_OFF_VAL) ? q->off : 0;
 
 	mix(s, 1);
 	mix(s, r->seq);

@@ -191,9 +191,47 @@ static void add_config(enum aring_backend b, uint64_t seed)
 		snprintf(c->name, sizeof(c->name), "sim seed=%" PRIu64, seed);
 }
 
+/* Run the tests of one configuration; the number that failed. */
+static unsigned run_config(const char *suite, CU_TestInfo *tests, unsigned i)
+{
+	char name[160];
+	CU_pSuite s;
+	CU_TestInfo *t;
+	unsigned f;
+
+	CU_cleanup_registry();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	snprintf(name, sizeof(name), "%s [%s]", suite, configs[i].name);
+	s = CU_add_suite(name, suite_init, NULL);
+	for (t = tests; t->pName; t++)
+		CU_add_test(s, t->pName, t->pTestFunc);
+	th_cfg = &configs[i];
+	failures_before = 0;
+	CU_basic_run_tests();
+	f = CU_get_number_of_tests_failed();
+	if (f && configs[i].backend == ARING_BACKEND_SIM)
+		printf("\n%s: %u test(s) failed on the sim; replay with ARING_SIM_SEED=%" PRIu64 "\n",
+		       suite, f, configs[i].seed);
+	return f;
+}
+
+static const char *swarm_suite;
+static CU_TestInfo *swarm_tests;
+
+/* ARING_SIM_SEEDS: one seed's sim configuration, in aring_sim_swarm's child. */
+static int seed_scenario(uint64_t seed, void *arg)
+{
+	(void)arg;
+	nconfigs = 0;
+	add_config(ARING_BACKEND_SIM, seed);
+	return run_config(swarm_suite, swarm_tests, 0) != 0;
+}
+
 int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsigned backends)
 {
-	const char *env = getenv("ARING_SIM_SEED");
+	const char *env = getenv("ARING_SIM_SEED"), *seeds = getenv("ARING_SIM_SEEDS");
+	bool swarm = false;
 	unsigned i, failed = 0;
 
 	(void)argc;
@@ -205,6 +243,8 @@ int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsign
 			printf("%s: the sim backend is not built; its configurations did not run\n", suite);
 		} else if (env && *env) {
 			add_config(ARING_BACKEND_SIM, strtoull(env, NULL, 0));
+		} else if (seeds && *seeds) {
+			swarm = true; /* below, each seed in its own process */
 		} else {
 			add_config(ARING_BACKEND_SIM, 1);
 			add_config(ARING_BACKEND_SIM, 2);
@@ -214,27 +254,16 @@ int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsign
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	for (i = 0; i < nconfigs; i++) {
-		char name[160];
-		CU_pSuite s;
-		CU_TestInfo *t;
-		unsigned f;
+	for (i = 0; i < nconfigs; i++)
+		failed += run_config(suite, tests, i);
+	if (swarm) {
+		struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = 1 };
+		int n;
 
-		CU_cleanup_registry();
-		if (CU_initialize_registry() != CUE_SUCCESS)
-			return 1;
-		snprintf(name, sizeof(name), "%s [%s]", suite, configs[i].name);
-		s = CU_add_suite(name, suite_init, NULL);
-		for (t = tests; t->pName; t++)
-			CU_add_test(s, t->pName, t->pTestFunc);
-		th_cfg = &configs[i];
-		failures_before = 0;
-		CU_basic_run_tests();
-		f = CU_get_number_of_tests_failed();
-		if (f && configs[i].backend == ARING_BACKEND_SIM)
-			printf("\n%s: %u test(s) failed on the sim; replay with ARING_SIM_SEED=%" PRIu64 "\n",
-			       suite, f, configs[i].seed);
-		failed += f;
+		swarm_suite = suite;
+		swarm_tests = tests;
+		n = aring_sim_swarm(seed_scenario, NULL, &o);
+		failed += n < 0 ? 1 : (unsigned)n;
 	}
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
@@ -377,4 +406,25 @@ void th_expect_abort(void (*child)(void *arg), void *arg, const char *msg)
 	if (!strstr(out, msg))
 		fprintf(stderr, "expected \"%s\" on stderr, got \"%s\"\n", msg, out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, msg));
+}
+
+aring_sim_world *th_world_new(const struct aring_sim_opts *o)
+{
+	struct aring_sim_opts d;
+	aring_sim_world *w = NULL;
+
+	memset(&d, 0, sizeof(d));
+	if (o)
+		d = *o;
+	d.seed = th_cfg->seed;
+	CU_ASSERT_FATAL(aring_sim_world_new(&w, &d) == 0);
+	return w;
+}
+
+aring_loop *th_node_new(aring_sim_world *w, const char *name)
+{
+	aring_loop *n = NULL;
+
+	CU_ASSERT_FATAL(aring_sim_node_new(w, name, NULL, &n) == 0);
+	return n;
 }

@@ -47,6 +47,13 @@ static inline bool th_is_sim(void)
 	return th_cfg && th_cfg->backend == ARING_BACKEND_SIM;
 }
 
+/*
+ * A sim world with the current configuration's seed and o's other fields
+ * (o NULL: defaults), and a node of it; both fail the test on error.
+ */
+aring_sim_world *th_world_new(const struct aring_sim_opts *o);
+aring_loop *th_node_new(aring_sim_world *w, const char *name);
+
 /* A socket address 127.0.0.1:port (port 0 = ephemeral). */
 struct sockaddr_in th_addr(uint16_t port);
 
@@ -62,6 +69,10 @@ int th_tcp_pair(aring_loop *loop, int *client, int *server);
  * Run the tests of one file over the configurations in `backends`.
  * Exit status: 0 all passed, 1 a failure, 77 (skip) only when `skip_why` is
  * set by the caller before calling (the running kernel lacks a feature).
+ * The sim runs seeds 1, 2 and 0x5eed; ARING_SIM_SEED=<n> only seed n;
+ * ARING_SIM_SEEDS=<n> or <a>..<b> those seeds through aring_sim_swarm (each
+ * in its own process, a crash or hang a failing seed, each failing seed
+ * printed with its replay command).
  */
 int th_main(int argc, char **argv, const char *suite, CU_TestInfo *tests, unsigned backends);
 

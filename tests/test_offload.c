@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
+#include <aring/sim.h>
 
 #define MS (1000ull * 1000ull)
 
@@ -382,6 +383,55 @@ static void test_getaddrinfo(void)
 	CU_ASSERT_EQUAL(g.nores, -EINVAL);
 }
 
+/* The sim: a node's name resolves to its address (aring_sim_node_addr);
+ * a name no node has is -ENOENT. */
+struct world_gai {
+	aring_loop *db;
+	int ret, bad;
+	struct sockaddr_in got, want;
+};
+
+static int world_gai_main(aring_loop *loop, void *arg)
+{
+	struct world_gai *w = arg;
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	socklen_t len = sizeof(w->want);
+
+	if (aring_sim_node_addr(w->db, (struct sockaddr *)&w->want, &len) < 0)
+		return -1;
+	w->ret = aring_getaddrinfo(loop, "db", "5432", &hints, &res, NULL);
+	if (w->ret == 0) {
+		memcpy(&w->got, res->ai_addr, sizeof(w->got));
+		freeaddrinfo(res);
+	}
+	w->bad = aring_getaddrinfo(loop, "nosuchnode", NULL, &hints, &res, NULL);
+	return 0;
+}
+
+static void test_getaddrinfo_sim_nodes(void)
+{
+	struct aring_sim_opts so = { .seed = th_cfg->seed };
+	struct aring_loop_opts lo = { .backend = ARING_BACKEND_SIM };
+	struct world_gai w = { 0 };
+	aring_sim_world *world;
+	aring_loop *app;
+
+	if (!th_is_sim())
+		return;
+	CU_ASSERT_FATAL(aring_sim_world_new(&world, &so) == 0);
+	CU_ASSERT_FATAL(aring_sim_node_new(world, "db", &lo, &w.db) == 0);
+	CU_ASSERT_FATAL(aring_sim_node_new(world, "app", &lo, &app) == 0);
+	CU_ASSERT_FATAL(aring_spawn(app, world_gai_main, &w, NULL) == 0);
+	CU_ASSERT_EQUAL(aring_sim_world_run(world), 0);
+	CU_ASSERT_EQUAL(w.ret, 0);
+	CU_ASSERT_EQUAL(w.got.sin_family, AF_INET);
+	CU_ASSERT_EQUAL(w.got.sin_addr.s_addr, w.want.sin_addr.s_addr);
+	CU_ASSERT_EQUAL(ntohs(w.got.sin_port), 5432);
+	CU_ASSERT_EQUAL(w.bad, -ENOENT);
+	aring_sim_world_free(world);
+}
+
 static CU_TestInfo tests[] = {
 	{ "offload returns fn's result", test_offload_result },
 	{ "offload outside a task: -EPERM", test_offload_outside_task },
@@ -392,6 +442,7 @@ static CU_TestInfo tests[] = {
 	{ "sim: timeout and cancel before the latency passed", test_offload_cancel_sim },
 	{ "1,000 offloads at once on a pool of 4", test_offload_many },
 	{ "getaddrinfo: localhost, numeric, bad names", test_getaddrinfo },
+	{ "sim: getaddrinfo of a node's name", test_getaddrinfo_sim_nodes },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The swarm (sim only): the echo server and client of examples/echo.c, as
- * they are, plus a file writer, under many seeds, each seed with its own
- * fault rates drawn from the seed: none, short transfers only, light, heavy.
- * Invariants checked on every seed:
+ * The swarm (sim only), through aring_sim_swarm: the echo server and client
+ * of examples/echo.c, as they are, plus a file writer, under many seeds,
+ * each seed in its own child process with fault rates drawn from the seed
+ * (aring_sim_swarm_opts_for). Invariants checked on every seed:
  *  - each client's output is byte-exact: what came back is a prefix of what
  *    the client read from its input and sent, and all of it when the client
  *    returned 0. A client may fail only by returning -errno, and only if an
@@ -13,13 +13,15 @@
  *    succeeded) reads back intact after a reopen;
  *  - the run ends: every op carries a timeout, aring_run returns 0 (not
  *    -EDEADLK), no request is left in flight, virtual time stays bounded;
- *  - the same seed gives the same trace hash (some seeds run twice).
+ *  - the same seed gives the same trace hash (test_determinism).
  *
- * ARING_SWARM_SEEDS=<n> runs seeds 1..n (default 200);
- * ARING_SIM_SEED=<n> runs seed n only (twice) and prints what it did;
  * ARING_SWARM_PLANT=short-write turns on the bug planted in examples/echo.c
- * (a single send whose short count is ignored), which the swarm must catch.
- * A failing seed prints the command that replays it.
+ * (a single send whose short count is ignored); test_plant sets it itself
+ * and checks that the swarm finds it and shrinks it to a few faults. The
+ * swarm's own variables (include/aring/sim.h) work here: ARING_SIM_SEEDS=<n>
+ * or <a>..<b> (default 1..200), ARING_SIM_SEED=<n> (that seed only, in this
+ * process, with its faults listed), ARING_SIM_KEEP=<list>,
+ * ARING_SIM_SHRINK=1, ARING_SIM_TRACE=1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,19 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "examples/echo.h"
 #include "tests/helpers.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SWARM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SWARM_ASAN 1
-#endif
-#endif
-#define DEFAULT_SEEDS 200u  /* about 0.1 s; under ASan+UBSan well under 20 s too */
+#define DEFAULT_SEEDS 200u  /* about 0.3 s in children; under ASan+UBSan a few s */
+#define DETERMINISM_SEEDS 8u
+#define SHRUNK_SMALL 5u     /* "a handful": the planted bug needs one short send */
 
 #define MS (1000ull * 1000u)
 #define SEC (1000ull * MS)
@@ -56,7 +54,6 @@
 #define MAX_RECORD_BYTES 1024
 #define TRIES 50                       /* attempts of a harness op under faults */
 #define MAX_SEED_FAILS 8               /* messages printed per seed */
-#define HASH_EVERY 25                  /* seeds 1, 26, 51, ... run twice */
 
 /* ---------------------------------------------------------------- seed-derived choices */
 
@@ -72,44 +69,6 @@ static uint64_t mix(uint64_t *s)  /* splitmix64 */
 static uint64_t below(uint64_t *s, uint64_t n)
 {
 	return n ? mix(s) % n : 0;
-}
-
-enum plan { PLAN_NONE, PLAN_SHORTS, PLAN_LIGHT, PLAN_HEAVY };
-static const char *const plan_name[] = { "no faults", "shorts only", "light", "heavy" };
-
-/* The seed's fault rates: 1/4 none, 1/4 shorts only, 3/8 light, 1/8 heavy. */
-static enum plan plan_for(uint64_t seed, struct aring_sim_opts *so)
-{
-	uint64_t r = seed ^ 0x5377a4d5eedull;
-	unsigned k = (unsigned)below(&r, 8);
-	enum plan p = k < 2 ? PLAN_NONE : k < 4 ? PLAN_SHORTS : k < 7 ? PLAN_LIGHT : PLAN_HEAVY;
-
-	memset(so, 0, sizeof(*so));
-	so->seed = seed;
-	if (below(&r, 4)) {
-		so->latency_min_ns = below(&r, 20000);
-		so->latency_max_ns = so->latency_min_ns + below(&r, 2 * MS);
-	}
-	switch (p) {
-	case PLAN_NONE:
-		break;
-	case PLAN_SHORTS:
-		so->short_ppm = (uint32_t)(50000 + below(&r, 450000));
-		break;
-	case PLAN_LIGHT:  /* each kind on or off, up to 2% */
-		so->timeout_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
-		so->cancel_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
-		so->short_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
-		so->error_ppm = below(&r, 2) ? (uint32_t)(1 + below(&r, 20000)) : 0;
-		break;
-	case PLAN_HEAVY:
-		so->timeout_ppm = (uint32_t)(10000 + below(&r, 40000));
-		so->cancel_ppm = (uint32_t)(20000 + below(&r, 80000));
-		so->short_ppm = (uint32_t)(100000 + below(&r, 400000));
-		so->error_ppm = (uint32_t)(20000 + below(&r, 80000));
-		break;
-	}
-	return p;
 }
 
 /* ---------------------------------------------------------------- one seed's world */
@@ -146,7 +105,6 @@ struct writer {
 
 struct run {
 	uint64_t seed;
-	enum plan plan;
 	struct aring_sim_opts so;
 	unsigned nclients;
 	struct client clients[MAX_CLIENTS];
@@ -161,8 +119,6 @@ struct run {
 	bool quiet;               /* a second run of the seed: count, do not print */
 };
 
-static bool plant_on;
-static unsigned seeds_failed;
 
 static void fail(struct run *r, const char *fmt, ...) ARING_PRINTF(2, 3);
 static void fail(struct run *r, const char *fmt, ...)
@@ -600,12 +556,7 @@ static void check_run(struct run *r, int run_ret, int main_ret)
 			"were acknowledged", r->writer.acked, r->writer.nrec);
 }
 
-/* ---------------------------------------------------------------- driver */
-
-struct totals {
-	unsigned seeds, replayed, mismatched, clients, clients_ok, records, acked;
-	uint64_t ops, timeouts, cancels, shorts, errors;
-};
+/* ---------------------------------------------------------------- the scenario */
 
 /* Run one seed's world once; results in r. */
 static void run_once(struct run *r, uint64_t seed, bool quiet)
@@ -619,7 +570,7 @@ static void run_once(struct run *r, uint64_t seed, bool quiet)
 	memset(r, 0, sizeof(*r));
 	r->seed = seed;
 	r->quiet = quiet;
-	r->plan = plan_for(seed, &r->so);
+	aring_sim_swarm_opts_for(seed, &r->so);
 	o.sim = &r->so;
 	make_world(r);
 	ret = aring_loop_new(&loop, &o);
@@ -639,106 +590,374 @@ static void run_once(struct run *r, uint64_t seed, bool quiet)
 	aring_loop_free(loop);
 }
 
-static void print_rates(const struct run *r)
+/* The plant comes from the environment, so a printed replay command carries it. */
+static void set_plant(void)
 {
-	printf("  faults [%s]: timeout_ppm=%" PRIu32 " cancel_ppm=%" PRIu32 " short_ppm=%" PRIu32
-	       " error_ppm=%" PRIu32 " latency_ns=%" PRIu64 "..%" PRIu64 "\n",
-	       plan_name[r->plan], r->so.timeout_ppm, r->so.cancel_ppm, r->so.short_ppm,
-	       r->so.error_ppm, r->so.latency_min_ns, r->so.latency_max_ns);
+	const char *plant = getenv("ARING_SWARM_PLANT");
+
+	echo_plant_short_write = plant && !strcmp(plant, "short-write");
 }
 
-static void run_seed(uint64_t seed, bool twice, bool verbose, struct totals *tot)
+/* aring_sim_swarm's scenario: 0 when every invariant held. */
+static int scenario(uint64_t seed, void *arg)
 {
-	static struct run r, again;
-	unsigned c;
+	static struct run r;
+	uint64_t *hash = arg;
 
+	set_plant();
 	run_once(&r, seed, false);
-	if (twice) {
-		run_once(&again, seed, true);
-		if (again.hash != r.hash || again.fails != r.fails)
-			fail(&r, "same seed, different runs: trace hash 0x%016" PRIx64 " then 0x%016" PRIx64
-			     ", %u then %u failed checks", r.hash, again.hash, r.fails, again.fails);
-		tot->mismatched += again.hash != r.hash;
-		free_world(&again);
-		tot->replayed++;
-	}
-	tot->seeds++;
-	tot->ops += r.st.ops;
-	tot->timeouts += r.st.timeouts_injected;
-	tot->cancels += r.st.cancels_injected;
-	tot->shorts += r.st.shorts_injected;
-	tot->errors += r.st.errors_injected;
-	tot->records += r.writer.nrec;
-	tot->acked += r.writer.acked;
-	for (c = 0; c < r.nclients; c++) {
-		tot->clients++;
-		tot->clients_ok += r.clients[c].ret == 0;
-	}
-	if (verbose || r.fails) {
-		printf("swarm: seed %" PRIu64 ": %u client(s) [", seed, r.nclients);
-		for (c = 0; c < r.nclients; c++)
-			printf("%s%d", c ? " " : "", r.clients[c].ret);
-		printf("], %u/%u records acknowledged, %" PRIu64 " ops, %" PRIu64
-		       " ms virtual, trace hash 0x%016" PRIx64 "%s\n", r.writer.acked, r.writer.nrec,
-		       r.st.ops, (uint64_t)(r.virtual_ns / MS), r.hash,
-		       !twice ? "" : again.hash == r.hash ? " (run twice: same hash)"
-							 : " (run twice: DIFFERENT hash)");
-		print_rates(&r);
-		printf("  injected: %" PRIu64 " timeouts, %" PRIu64 " cancels, %" PRIu64 " shorts, %" PRIu64
-		       " errors\n", r.st.timeouts_injected, r.st.cancels_injected, r.st.shorts_injected,
-		       r.st.errors_injected);
-	}
-	if (r.fails) {
-		printf("swarm: seed %" PRIu64 " failed %u check(s); replay with: ARING_SIM_SEED=%" PRIu64
-		       "%s tests/test_swarm\n", seed, r.fails, seed,
-		       plant_on ? " ARING_SWARM_PLANT=short-write" : "");
-		seeds_failed++;
-	}
+	if (r.fails)
+		printf("swarm: seed %" PRIu64 ": %u client(s), %u/%u records acknowledged, %" PRIu64
+		       " ops, %" PRIu64 " ms virtual; faults timeout_ppm=%" PRIu32 " cancel_ppm=%"
+		       PRIu32 " short_ppm=%" PRIu32 " error_ppm=%" PRIu32 "; injected %" PRIu64
+		       " timeouts, %" PRIu64 " cancels, %" PRIu64 " shorts, %" PRIu64 " errors\n",
+		       seed, r.nclients, r.writer.acked, r.writer.nrec, r.st.ops,
+		       (uint64_t)(r.virtual_ns / MS), r.so.timeout_ppm, r.so.cancel_ppm,
+		       r.so.short_ppm, r.so.error_ppm, r.st.timeouts_injected, r.st.cancels_injected,
+		       r.st.shorts_injected, r.st.errors_injected);
+	if (hash)
+		*hash = r.hash;
 	free_world(&r);
+	return r.fails ? 1 : 0;
 }
 
-static double now_s(void)
+/* ---------------------------------------------------------------- tests */
+
+static bool replaying(void)
 {
-	struct timespec ts;
+	const char *e = getenv("ARING_SIM_SEED");
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return e && *e;
 }
 
+/* Seeds 1..200 pass (or the environment's seeds, or ARING_SIM_SEED's one). */
 static void test_swarm(void)
 {
-	const char *one = getenv("ARING_SIM_SEED"), *count = getenv("ARING_SWARM_SEEDS");
-	struct totals tot = { 0 };
-	uint64_t seed, nseeds = DEFAULT_SEEDS;
-	double t0 = now_s(), dt;
+	struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = DEFAULT_SEEDS };
 
-	if (count && *count)
-		nseeds = strtoull(count, NULL, 0);
-	if (one && *one) {
-		run_seed(strtoull(one, NULL, 0), true, true, &tot);
-	} else {
-		for (seed = 1; seed <= nseeds; seed++)
-			run_seed(seed, seed % HASH_EVERY == 1, false, &tot);
+	CU_ASSERT_EQUAL(aring_sim_swarm(scenario, NULL, &o), 0);
+}
+
+/* The same seed twice, in this process: the same trace hash. */
+static void test_determinism(void)
+{
+	uint64_t seed, a, b;
+
+	if (replaying())
+		return; /* ARING_SIM_KEEP would number the two runs differently */
+	for (seed = 1; seed <= DETERMINISM_SEEDS; seed++) {
+		scenario(seed, &a);
+		scenario(seed, &b);
+		CU_ASSERT_EQUAL(a, b);
 	}
-	dt = now_s() - t0;
-	printf("swarm: %u seeds%s in %.2f s (%.0f seeds/s), %" PRIu64 " ops simulated; injected "
-	       "%" PRIu64 " timeouts, %" PRIu64 " cancels, %" PRIu64 " shorts, %" PRIu64 " errors; "
-	       "%u/%u clients returned 0 (the rest -errno), %u/%u records "
-	       "acknowledged and read back; %u seeds run twice, %u with a different hash%s%s\n",
-	       tot.seeds, plant_on ? " with ARING_SWARM_PLANT=short-write" : "", dt,
-	       dt > 0 ? tot.seeds / dt : 0.0, tot.ops, tot.timeouts, tot.cancels, tot.shorts,
-	       tot.errors, tot.clients_ok, tot.clients, tot.acked, tot.records, tot.replayed, tot.mismatched,
-#ifdef SWARM_ASAN
-	       " (ASan build)",
-#else
-	       "",
-#endif
-	       seeds_failed ? "; FAILED" : "");
-	CU_ASSERT_EQUAL(seeds_failed, 0);
+}
+
+/*
+ * The planted bug: the swarm finds it, and shrinks its first failing seed
+ * to a handful of faults; replaying with only those fails, with none
+ * passes, and with any one of them removed passes (1-minimal).
+ */
+static void test_plant(void)
+{
+	struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = DEFAULT_SEEDS, .shrink = 1 };
+	struct aring_sim_swarm_result *res;
+	uint64_t keep[SHRUNK_SMALL];
+	const char *old = getenv("ARING_SWARM_PLANT");
+	unsigned i, j, n;
+	int ret;
+
+	if (replaying() || old)
+		return; /* a replay, or a plant chosen by hand: test_swarm shows it */
+	res = calloc(1, sizeof(*res));
+	o.result = res;
+	setenv("ARING_SWARM_PLANT", "short-write", 1);
+	ret = aring_sim_swarm(scenario, NULL, &o);
+	printf("swarm: the planted short write failed %d of %" PRIu64 " seeds; first %" PRIu64
+	       ", shrunk from %" PRIu64 " to %" PRIu32 " faults\n", ret, res->seeds_run,
+	       res->first_failed_seed, res->faults_before, res->nshrunk);
+	CU_ASSERT(ret > 0);
+	CU_ASSERT_EQUAL(res->shrunk_ok, 1);
+	CU_ASSERT(res->nshrunk >= 1 && res->nshrunk <= SHRUNK_SMALL);
+	n = res->nshrunk <= SHRUNK_SMALL ? res->nshrunk : 0;
+	if (ret > 0 && n) {
+		for (i = 0; i < n; i++)
+			keep[i] = res->shrunk[i].seq;
+		/* Only those faults: it still fails. */
+		CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, keep, n, 0), 1);
+		/* None of them (no fault at all): it passes. */
+		CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, keep, 0, 0), 0);
+		/* Without any one of them: it passes. */
+		for (i = 0; i < n; i++) {
+			uint64_t less[SHRUNK_SMALL];
+			unsigned m = 0;
+
+			for (j = 0; j < n; j++)
+				if (j != i)
+					less[m++] = keep[j];
+			CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, less, m,
+							 0), 0);
+		}
+	}
+	unsetenv("ARING_SWARM_PLANT");
+	free(res);
+}
+
+/* ---------------------------------------------------------------- the decisions */
+
+#define DECISIONS_MAX 4096
+#define IO_ROUNDS 150
+
+/* Writes and reads at fixed offsets, each with a timeout: no result changes what comes next. */
+static int io_rounds(aring_loop *loop, void *arg)
+{
+	static const struct aring_opt tmo = { .timeout_ns = MS };
+	uint8_t buf[64];
+	unsigned i;
+	int fd;
+
+	(void)arg;
+	fd = aring_openat(loop, AT_FDCWD, "/tmp/d", O_CREAT | O_RDWR, 0644, NULL);
+	if (fd < 0)
+		return fd;
+	memset(buf, 'x', sizeof(buf));
+	for (i = 0; i < IO_ROUNDS; i++) {
+		aring_write(loop, fd, buf, sizeof(buf), i * sizeof(buf), &tmo);
+		aring_read(loop, fd, buf, sizeof(buf), i * sizeof(buf), &tmo);
+	}
+	return aring_close(loop, fd, NULL);
+}
+
+/* One run of io_rounds on a faulty loop with only keep (NULL: all): the decisions taken. */
+static long decisions(const uint64_t *keep, size_t nkeep, struct aring_sim_fault *out,
+		      struct aring_sim_stats *st)
+{
+	struct aring_sim_opts so = { .seed = 77, .timeout_ppm = 30000, .cancel_ppm = 30000,
+				     .short_ppm = 100000, .error_ppm = 30000 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so };
+	aring_loop *loop;
+	long n;
+
+	CU_ASSERT_EQUAL_FATAL(aring_sim_faults_begin(keep, nkeep), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_loop_new(&loop, &o), 0);
+	CU_ASSERT_EQUAL(aring_spawn(loop, io_rounds, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	aring_sim_stats(loop, st);
+	aring_loop_free(loop);
+	n = aring_sim_faults_taken(out, DECISIONS_MAX);
+	CU_ASSERT(n >= 0 && n <= DECISIONS_MAX);
+	return n;
+}
+
+static bool same_decision(const struct aring_sim_fault *a, const struct aring_sim_fault *b)
+{
+	return a->seq == b->seq && a->kind == b->kind && a->opcode == b->opcode &&
+	       a->detail == b->detail && !strcmp(a->node, b->node);
+}
+
+/*
+ * Suppressing one decision leaves every other one as it was (same number,
+ * kind, op, errno; same virtual time up to the suppressed one): for one
+ * decision of each kind. Keeping none injects nothing.
+ */
+static void test_suppress_one(void)
+{
+	static struct aring_sim_fault all[DECISIONS_MAX], got[DECISIONS_MAX];
+	static uint64_t keep[DECISIONS_MAX];
+	struct aring_sim_stats st;
+	unsigned kind, seen = 0;
+	long n, m, i, j, k;
+
+	if (replaying())
+		return;
+	n = decisions(NULL, 0, all, &st);
+	CU_ASSERT_EQUAL(st.timeouts_injected + st.cancels_injected + st.shorts_injected +
+				st.errors_injected, (uint64_t)n);
+	for (kind = ARING_SIM_FAULT_TIMEOUT; kind <= ARING_SIM_FAULT_ERROR; kind++) {
+		for (i = n / 2; i < n && all[i].kind != kind; i++)
+			;
+		if (i == n)
+			continue;
+		seen++;
+		for (j = k = 0; j < n; j++)
+			if (j != i)
+				keep[k++] = all[j].seq;
+		m = decisions(keep, (size_t)k, got, &st);
+		CU_ASSERT_EQUAL(m, n - 1);
+		for (j = 0; j < m && j < n - 1; j++) {
+			const struct aring_sim_fault *want = &all[j < i ? j : j + 1];
+
+			CU_ASSERT(same_decision(&got[j], want));
+			if (j < i)
+				CU_ASSERT_EQUAL(got[j].time_ns, want->time_ns);
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 4); /* the run has every kind past its middle */
+	m = decisions(keep, 0, got, &st);
+	CU_ASSERT_EQUAL(m, 0);
+	CU_ASSERT_EQUAL(st.timeouts_injected + st.cancels_injected + st.shorts_injected +
+				st.errors_injected, 0);
+}
+
+/* ---------------------------------------------------------------- network faults */
+
+#define NET_PORT 7000
+#define NET_MSGS 200
+
+struct net_run {
+	uint64_t got;            /* bytes the server received */
+};
+
+static int net_server(aring_loop *loop, void *arg)
+{
+	struct net_run *nr = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NET_PORT) };
+	char buf[256];
+	int l = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), c, n;
+
+	if (l < 0 || aring_bind(loop, l, (struct sockaddr *)&a, sizeof(a), NULL) < 0 ||
+	    aring_listen(loop, l, 4, NULL) < 0)
+		return -1;
+	c = aring_accept(loop, l, NULL, NULL, 0, NULL);
+	while (c >= 0 && (n = aring_recv(loop, c, buf, sizeof(buf), 0, NULL)) > 0)
+		nr->got += (uint64_t)n;
+	if (c >= 0)
+		aring_close(loop, c, NULL);
+	aring_close(loop, l, NULL);
+	return 0;
+}
+
+static int net_client(aring_loop *loop, void *arg)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char msg[64];
+	int fd, i;
+
+	(void)arg;
+	memset(msg, 'n', sizeof(msg));
+	aring_sleep(loop, MS);
+	if (aring_sim_resolve(loop, "server", (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	a.sin_port = htons(NET_PORT);
+	fd = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	if (fd < 0 || aring_connect(loop, fd, (struct sockaddr *)&a, sizeof(a), NULL) < 0)
+		return -1;
+	for (i = 0; i < NET_MSGS; i++) {
+		if (aring_send(loop, fd, msg, sizeof(msg), 0, NULL) != (int)sizeof(msg))
+			break;
+		aring_sleep(loop, 100000);
+	}
+	aring_close(loop, fd, NULL);
+	return 0;
+}
+
+/* A world of "server" and "client" with network faults; the decisions taken. */
+static long net_decisions(const uint64_t *keep, size_t nkeep, struct aring_sim_fault *out,
+			  struct net_run *nr)
+{
+	struct aring_sim_opts o = { .seed = 11, .net_latency_min_ns = 10000,
+				    .net_latency_max_ns = MS, .net_reset_ppm = 3000,
+				    .net_clog_ppm = 100000, .net_clog_min_ns = MS,
+				    .net_clog_max_ns = 5 * MS };
+	aring_sim_world *w;
+	aring_loop *srv, *cli;
+
+	memset(nr, 0, sizeof(*nr));
+	CU_ASSERT_EQUAL_FATAL(aring_sim_faults_begin(keep, nkeep), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_world_new(&w, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_node_new(w, "server", NULL, &srv), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_sim_node_new(w, "client", NULL, &cli), 0);
+	aring_spawn(srv, net_server, nr, NULL);
+	aring_spawn(cli, net_client, NULL, NULL);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
+	aring_sim_world_free(w);
+	return aring_sim_faults_taken(out, DECISIONS_MAX);
+}
+
+/*
+ * The network's resets and clogs are fault decisions too: recorded with the
+ * node's name, the same twice, and none with none kept (then every byte
+ * arrives).
+ */
+static void test_net_decisions(void)
+{
+	static struct aring_sim_fault a[DECISIONS_MAX], b[DECISIONS_MAX];
+	static const uint64_t none[1];
+	struct net_run nr;
+	long n, m, i, clogs = 0;
+
+	if (replaying())
+		return;
+	n = net_decisions(NULL, 0, a, &nr);
+	CU_ASSERT(n > 0);
+	for (i = 0; i < n && i < DECISIONS_MAX; i++) {
+		CU_ASSERT(a[i].kind == ARING_SIM_FAULT_NET_CLOG || a[i].kind == ARING_SIM_FAULT_NET_RESET);
+		CU_ASSERT(!strcmp(a[i].node, "server") || !strcmp(a[i].node, "client"));
+		CU_ASSERT_EQUAL(a[i].opcode, ARING_SIM_FAULT_NO_OP);
+		clogs += a[i].kind == ARING_SIM_FAULT_NET_CLOG;
+	}
+	CU_ASSERT(clogs > 0);
+	m = net_decisions(NULL, 0, b, &nr);
+	CU_ASSERT_EQUAL(m, n);
+	for (i = 0; i < n && i < m && i < DECISIONS_MAX; i++)
+		CU_ASSERT(same_decision(&a[i], &b[i]) && a[i].time_ns == b[i].time_ns);
+	m = net_decisions(none, 0, b, &nr);
+	CU_ASSERT_EQUAL(m, 0);
+	CU_ASSERT_EQUAL(nr.got, NET_MSGS * 64);
+}
+
+/* ---------------------------------------------------------------- crashes and hangs */
+
+static int crashes_or_hangs(uint64_t seed, void *arg)
+{
+	(void)arg;
+	if (seed == 3)
+		abort();
+	if (seed == 5)
+		for (;;)
+			pause();
+	return seed == 6;
+}
+
+/* A crash, a hang and a failure are three failing seeds; the rest pass. */
+static void test_crash_hang(void)
+{
+	struct aring_sim_swarm_result res;
+	struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = 8, .jobs = 2,
+					  .watchdog_ms = 300, .result = &res };
+
+	if (replaying() || getenv("ARING_SIM_SEEDS"))
+		return;
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 3);
+	CU_ASSERT_EQUAL(res.seeds_run, 8);
+	CU_ASSERT_EQUAL(res.first_failed_seed, 3);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 0, 300), 0);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 5, NULL, 0, 300), 1);
+	/* ARING_SIM_SEEDS overrides the seeds: a range, or a count from first_seed. */
+	setenv("ARING_SIM_SEEDS", "6..8", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 1);
+	CU_ASSERT_EQUAL(res.seeds_run, 3);
+	CU_ASSERT_EQUAL(res.first_failed_seed, 6);
+	setenv("ARING_SIM_SEEDS", "2", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), 0);
+	CU_ASSERT_EQUAL(res.seeds_run, 2);
+	setenv("ARING_SIM_SEEDS", "0..3", 1);
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
+	unsetenv("ARING_SIM_SEEDS");
+	o.seeds = 0;
+	CU_ASSERT_EQUAL(aring_sim_swarm(crashes_or_hangs, NULL, &o), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_swarm(NULL, NULL, &o), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 1, NULL, 1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay(crashes_or_hangs, NULL, 0, NULL, 0, 0), -EINVAL);
 }
 
 static CU_TestInfo tests[] = {
 	{ "echo pair and file writer under seeded faults", test_swarm },
+	{ "the same seed gives the same trace hash", test_determinism },
+	{ "the planted short write is found and shrunk", test_plant },
+	{ "suppressing one fault leaves the others as they were", test_suppress_one },
+	{ "network resets and clogs are fault decisions", test_net_decisions },
+	{ "a crash, a hang and a failure are failing seeds", test_crash_hang },
 	CU_TEST_INFO_NULL,
 };
 
@@ -751,13 +970,9 @@ int main(void)
 	};
 	unsigned failed;
 
-	if (plant && *plant) {
-		if (strcmp(plant, "short-write")) {
-			fprintf(stderr, "ARING_SWARM_PLANT: unknown plant '%s' (known: short-write)\n", plant);
-			return 2;
-		}
-		plant_on = true;
-		echo_plant_short_write = 1;
+	if (plant && *plant && strcmp(plant, "short-write")) {
+		fprintf(stderr, "ARING_SWARM_PLANT: unknown plant '%s' (known: short-write)\n", plant);
+		return 2;
 	}
 	if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
 		return 1;

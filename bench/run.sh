@@ -23,6 +23,23 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/bench_swarm"
 "$b/bench/bench_scale"
 "$b/bench/chat_bench" "$b/examples/chat_server" "$b/bench/chat_sleep"
+"$b/bench/bench_post"
+
+# echo_server -t 2 vs -t 1 (issue 12): echo_bench's load (one client thread
+# on CPU 1, 50 connections); each server gets both CPUs (taskset -c 0,1
+# undoes echo_bench's pin to CPU 0), so on a 2-CPU machine the client and
+# the server share the CPUs. ratio = -t 2 / -t 1.
+tdir=$(mktemp -d)
+for t in 1 2; do
+	printf '#!/bin/sh\nexec taskset -c 0,1 %s -t %s "$@"\n' "$b/examples/echo_server" $t >"$tdir/echo_t$t"
+	chmod +x "$tdir/echo_t$t"
+done
+if command -v taskset >/dev/null; then
+	"$b/bench/echo_bench" "$tdir/echo_t1" "$tdir/echo_t2" "$b/bench/.libs/libmcount.so" |
+		awk -F'|' -v OFS='|' '/round trips\/s/ {
+			$2 = " echo_server -t 2 vs -t 1," substr($2, 1); $6 = " report "; $7 = " - "; print }'
+fi
+rm -rf "$tdir"
 
 # examples/http_server vs bench/http_epoll (same parser, same file work) under
 # wrk -t1 -c100 -d3s on a 1 KiB file: server on CPU 0, wrk on CPU 1, 3 rounds

@@ -142,6 +142,16 @@ enum {
 
 #define ARING__UD_PTR_MASK ((((uint64_t)1 << ARING_UD_TAG_SHIFT) - 1) & ~(uint64_t)ARING__TAG_MASK)
 
+/*
+ * A record another thread sent this loop (core/post.c): an aring_loop_post
+ * or a finished aring_offload, carried by an IORING_OP_MSG_RING CQE. Its
+ * user_data is ARING_UD_TAG | the record's address | ARING__UD_POST: low
+ * bits 100, which no op's user_data has (ops are 8-aligned, so bit 2 is 0
+ * with TAG_MAIN/TIMEOUT/CHAIN; TAG_WAIT is 11 in bits 0..1).
+ */
+#define ARING__UD_FORM_MASK 7u
+#define ARING__UD_POST 4u
+
 enum {
 	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
 	ARING__OP_ID = 1u << 1,         /* is in the id registry */
@@ -298,7 +308,48 @@ struct aring_loop {
 	/* sim: reorders each new batch (aring_sim_opts.shuffle_ppm); NULL elsewhere */
 	void (*shuffle)(aring_loop *loop, struct aring__taskq *batch);
 	aring_task *tasks;               /* every task not yet freed (aring__loop_crash) */
+	/* Threads (core/post.c, core/offload.c). */
+	aring_loop *reg_prev, *reg_next; /* the registry of live loops */
+	unsigned long owner;             /* pthread_t of the thread that made the loop */
+	int hold;                        /* aring_loop_hold (atomic) */
+	bool remote_used;                /* a post was sent here (atomic): reap at run start */
+	bool freeing;                    /* aring_loop_free: posts that arrive are dropped */
+	uint64_t offload_pending;        /* offloads not yet come back */
+	uint64_t sim_offloads;           /* sim: offloads so far (their latency draws) */
+	uint64_t posts_dropped;          /* posts that arrived but could not be spawned */
+	unsigned offload_threads;        /* the pool's bound */
+	struct aring__pool *pool;        /* NULL until the first offload */
 };
+
+/* ---------------------------------------------------------------- threads */
+/* core/post.c and core/offload.c: records other threads send a loop. */
+enum { ARING__XMSG_POST = 1, ARING__XMSG_OFFLOAD = 2 };
+
+struct aring__xmsg {
+	uint32_t kind;          /* ARING__XMSG_* */
+} __attribute__((aligned(8)));
+
+/* Register a new loop (aring_loop_post finds it) / unregister it: 0 or -errno. */
+int aring__post_register(aring_loop *loop);
+/* aring_loop_free: no post reaches the loop after this returns. */
+void aring__post_unregister(aring_loop *loop);
+/* A CQE with the ARING__UD_POST form. */
+void aring__post_cqe(aring_loop *loop, const struct io_uring_cqe *cqe);
+/* Send a record to loop from any thread (IORING_OP_MSG_RING): 0 or -errno. */
+int aring__post_send(aring_loop *loop, struct aring__xmsg *m);
+/* core/offload.c: a finished offload came back; stop the pool (loop_free). */
+void aring__offload_done(aring_loop *loop, struct aring__xmsg *m);
+void aring__offload_stop(aring_loop *loop);
+/* aring_run's start (returns what to pass to leave) and end. */
+aring_loop *aring__post_enter(aring_loop *loop);
+void aring__post_leave(aring_loop *prev);
+
+/* While true, aring_run waits for other threads instead of giving -EDEADLK. */
+static inline bool aring__remote_wait(const aring_loop *loop)
+{
+	return loop->offload_pending ||
+	       __atomic_load_n(&loop->hold, __ATOMIC_RELAXED) > 0;
+}
 
 /*
  * sim (aring_sim_crash): end every task of the loop but the running one

@@ -81,6 +81,8 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 		return -EINVAL;
 	if (opts->entries > ARING_MAX_ENTRIES)
 		return -EINVAL;
+	if (opts->offload_threads > ARING_MAX_OFFLOAD_THREADS)
+		return -EINVAL;
 	if (opts->stack_size &&
 	    (opts->stack_size < 16 * 1024 || opts->stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
@@ -127,6 +129,9 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	 * through the backend's get_sqe. */
 	if (loop->ring && (loop->ring->flags & IORING_SETUP_SQE128))
 		loop->ring = NULL;
+	loop->offload_threads = opts->offload_threads ? opts->offload_threads
+						      : ARING_DEFAULT_OFFLOAD_THREADS;
+	aring__post_register(loop);
 	*out = loop;
 	return 0;
 fail:
@@ -166,6 +171,9 @@ ARING_API void aring_loop_free(aring_loop *loop)
 	if (!loop)
 		return;
 	assert(!loop->running && !loop->current);
+	/* Workers finish what runs; then no other thread reaches the loop. */
+	aring__offload_stop(loop);
+	aring__post_unregister(loop);
 	drain(loop);
 	loop->be->ops->destroy(loop->be);
 	aring__stack_pool_free(loop->stacks);

@@ -232,6 +232,11 @@ static void chain_result(struct aring__op *op, int res)
 static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 			  const struct io_uring_cqe *cqe)
 {
+	/* Before op is looked at: it is no op (internal.h). */
+	if ((cqe->user_data & ARING__UD_FORM_MASK) == ARING__UD_POST) {
+		aring__post_cqe(loop, cqe);
+		return true;
+	}
 	if (tag == ARING__TAG_WAIT) {
 		aring__wait_timer_cqe(loop, cqe->user_data, cqe->res);
 		return true;
@@ -282,7 +287,7 @@ static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 		loop->foreign_cqes++;
 		return;
 	}
-	if (ARING_LIKELY(tag == ARING__TAG_MAIN && !op->flags &&
+	if (ARING_LIKELY((ud & ARING__UD_FORM_MASK) == 0 && !op->flags &&
 			 !(cqe->flags & (IORING_CQE_F_MORE | IORING_CQE_F_NOTIF)))) {
 		op->res = cqe->res;
 		op->cqe_flags = cqe->flags;

@@ -73,7 +73,7 @@ static aring_task *next_batch(aring_loop *loop)
 	do {
 		bool idle = !loop->ready.head;
 
-		if (idle && loop->inflight == 0)
+		if (idle && loop->inflight == 0 && !aring__remote_wait(loop))
 			return NULL;
 		if (aring__loop_poll(loop, idle) < 0)
 			return NULL;
@@ -282,12 +282,14 @@ ARING_API int aring_join(aring_loop *loop, aring_task *task, int *result)
  */
 int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 {
+	aring_loop *prev;
 	int ret = 0;
 
 	if (loop->current || loop->running)
 		return -EBUSY;
 	loop->running = true;
 	loop->outside_join = state != NULL;
+	prev = aring__post_enter(loop);
 	for (;;) {
 		aring_task *next;
 
@@ -296,7 +298,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 		if (!loop->batch.head) {
 			bool idle = !loop->ready.head;
 
-			if (idle && loop->inflight == 0) {
+			if (idle && loop->inflight == 0 && !aring__remote_wait(loop)) {
 				ret = -EDEADLK;
 				break;
 			}
@@ -318,6 +320,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 		aring__ctx_switch(&loop->sched, &next->ctx);
 		reap_zombie(loop);
 	}
+	aring__post_leave(prev);
 	loop->running = false;
 	loop->outside_join = false;
 	return ret;

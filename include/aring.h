@@ -76,20 +76,26 @@ struct aring_loop_opts {
 	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
 	size_t stack_size;                 /* default task stack; 0 = default (128 KiB) */
 	const struct aring_sim_opts *sim;  /* sim backend settings; NULL = defaults */
+	unsigned offload_threads;          /* aring_offload's worker threads at most;
+	                                      0 = default (4); at most
+	                                      ARING_MAX_OFFLOAD_THREADS */
 };
 
 #define ARING_DEFAULT_ENTRIES 256u
 #define ARING_DEFAULT_STACK_SIZE (128u * 1024u)
 #define ARING_MAX_ENTRIES 32768u
+#define ARING_DEFAULT_OFFLOAD_THREADS 4u
+#define ARING_MAX_OFFLOAD_THREADS 1024u
 /* The largest task stack (aring_loop_opts.stack_size, aring_spawn_stack). */
 #define ARING_MAX_STACK_SIZE ((size_t)1 << 30)
 
 /*
  * Make a loop. opts may be NULL (ARING_BACKEND_AUTO, defaults).
  * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
- * size under 16 KiB or over ARING_MAX_STACK_SIZE, ARING_BACKEND set to an
- * unknown name for an AUTO loop), -ENOMEM, or what io_uring_queue_init
- * returned (ARING_BACKEND_URING, or AUTO when the epoll fallback failed too).
+ * size under 16 KiB or over ARING_MAX_STACK_SIZE, offload_threads over
+ * ARING_MAX_OFFLOAD_THREADS, ARING_BACKEND set to an unknown name for an
+ * AUTO loop), -ENOMEM, or what io_uring_queue_init returned
+ * (ARING_BACKEND_URING, or AUTO when the epoll fallback failed too).
  */
 ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);
 
@@ -822,6 +828,109 @@ ARING_API void aring_group_free(aring_group *group);
  * signalfd or the read.
  */
 ARING_API int aring_signal_wait(aring_loop *loop, const sigset_t *set, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Threads and blocking work                                           */
+/* ------------------------------------------------------------------ */
+
+struct addrinfo;
+
+/*
+ * Start fn(target, arg) as a detached task on target, from any thread,
+ * inside a task (of target or of another loop) or not. One loop per thread:
+ * the task runs on target's thread; a task never migrates.
+ *
+ * - From a task of target (or its own thread while aring_run runs it): an
+ *   ordinary detached spawn; it runs at the next scheduling point.
+ * - uring target, from any other thread: an IORING_OP_MSG_RING posts a CQE
+ *   into target's ring (user_data in aring's reserved range, the address of
+ *   a heap record), submitted through a small ring the calling thread keeps
+ *   (made on its first post, freed when it exits) and completed before the
+ *   call returns. target wakes from io_uring_enter for it and starts the
+ *   task; posts from one thread start in the order they were made. A post
+ *   that comes while target is between runs starts at its next aring_run.
+ * - sim target: only from the thread that made it (a task of any loop of
+ *   that thread, or between runs): an ordinary spawn, deterministic. From
+ *   another thread: -EINVAL (the sim is single-threaded).
+ * - A backend without a kernel ring other than the sim: -EOPNOTSUPP.
+ *
+ * Loops being freed: every loop is registered from aring_loop_new until
+ * aring_loop_free begins; a post to a loop that is not (being freed or
+ * freed) returns -ESHUTDOWN and touches nothing of it. A post that returned
+ * 0 before aring_loop_free began is dropped unrun if the task has not
+ * started by then (arg is then not freed by aring: own it elsewhere). The
+ * caller guarantees only that no new loop has been made at a freed loop's
+ * address while it may still post to the old pointer.
+ *
+ * A loop whose tasks are all blocked with nothing in the ring returns
+ * -EDEADLK from aring_run; a loop that waits for posts from other threads
+ * uses aring_loop_hold.
+ *
+ * Returns 0, -EINVAL (target or fn NULL; sim from another thread),
+ * -ESHUTDOWN, -ENOMEM, -EOPNOTSUPP, or the -errno of io_uring_queue_init
+ * (the thread's ring) or of the MSG_RING (kernel io_uring/msg_ring.c:
+ * -EOVERFLOW when target's CQ could not take the CQE).
+ */
+ARING_API int aring_loop_post(aring_loop *target, aring_fn fn, void *arg);
+
+/*
+ * Add delta to loop's hold count. While it is above 0, aring_run does not
+ * give -EDEADLK when every task is blocked and nothing is in the ring: it
+ * waits for posts (aring_loop_post) from other threads. aring_run still
+ * returns 0 once every task has returned. Any thread may call it. On the
+ * sim nothing from outside can come: the run gives -EDEADLK anyway.
+ * Returns the new count, or -EINVAL (loop NULL, or the count would go
+ * below 0: then unchanged).
+ */
+ARING_API int aring_loop_hold(aring_loop *loop, int delta);
+
+/*
+ * Run fn(arg) on a worker thread and return its result; the calling task
+ * suspends meanwhile and the loop keeps running its other tasks. Each loop
+ * has its own pool of at most aring_loop_opts.offload_threads workers
+ * (default 4), started on the first offload and grown while work waits;
+ * aring_loop_free stops them (after what they run has returned). Work
+ * beyond the pool waits in FIFO order.
+ *
+ * Cancel (aring_task_cancel, aring_cancel of *opt->id) and opt->timeout_ns
+ * end the call with -ECANCELED / -ETIME only while fn has not started: it is
+ * then never run. Once a worker started fn, the call waits for it to return
+ * whatever comes (as the kernel's io-wq does with work that has started),
+ * and returns fn's result. So nothing on the task's stack (arg may point
+ * there) is touched once the call returned. fn must not call aring.
+ *
+ * On the sim there are no threads: the call waits a virtual latency of
+ * 1 us to 1 ms drawn from the seed (a ring timeout, so it may be cancelled;
+ * an opt->timeout_ns no longer than the latency ends it with -ETIME at that
+ * virtual time), fn never running then; else fn runs on the loop's thread.
+ *
+ * Returns fn's result, or -EPERM (outside a task), -EINVAL (loop or fn
+ * NULL, opt->sqe_flags set), -ECANCELED, -ETIME, -ENOMEM, -EAGAIN (no
+ * worker thread could be started), -EOPNOTSUPP (a backend other than the
+ * sim without a kernel ring: the work could not come back).
+ */
+ARING_API int aring_offload(aring_loop *loop, int (*fn)(void *arg), void *arg,
+			    const struct aring_opt *opt);
+
+/*
+ * getaddrinfo(3) on the offload pool (aring_offload: cancel and timeout
+ * as there). On success *res holds the list (free it with freeaddrinfo)
+ * and 0 is returned; on failure *res is NULL and the EAI_* code maps to:
+ * EAI_NONAME -ENOENT, EAI_NODATA -ENODATA, EAI_ADDRFAMILY -EADDRNOTAVAIL,
+ * EAI_AGAIN -EAGAIN, EAI_FAIL -EIO, EAI_MEMORY -ENOMEM, EAI_FAMILY
+ * -EAFNOSUPPORT, EAI_SOCKTYPE -ESOCKTNOSUPPORT, EAI_SERVICE -ESRCH,
+ * EAI_BADFLAGS -EINVAL, EAI_OVERFLOW -EOVERFLOW, EAI_SYSTEM the -errno,
+ * others -EIO. Also -EINVAL (res NULL, node and service both NULL) and
+ * aring_offload's errors.
+ *
+ * On the sim, no DNS and no file is read: "localhost" is 127.0.0.1 (::1
+ * with hints->ai_family AF_INET6), a numeric address is itself
+ * (AI_NUMERICHOST); any other name is a node of the loop's world
+ * (aring_sim_node_new's name, through aring_sim_resolve), else -ENOENT.
+ */
+ARING_API int aring_getaddrinfo(aring_loop *loop, const char *node, const char *service,
+				const struct addrinfo *hints, struct addrinfo **res,
+				const struct aring_opt *opt);
 
 #ifdef __cplusplus
 }

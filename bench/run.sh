@@ -15,6 +15,7 @@ echo
 echo "| metric | aring | baseline | ratio | target | met? |"
 echo "|---|---|---|---|---|---|"
 "$b/bench/bench_switch"
+"$b/bench/bench_coop"
 "$b/bench/bench_nop"
 "$b/bench/bench_spawn"
 "$b/bench/echo_bench" "$b/bench/echo_raw" "$aring_echo" "$b/bench/.libs/libmcount.so"

@@ -74,19 +74,47 @@ int aring__id_reserve(aring_loop *loop)
 	return resize(t, 2 * (t->mask + 1)) ? 0 : -ENOMEM;
 }
 
-void aring__id_add(aring_loop *loop, struct aring__op *op)
+/*
+ * An entry is an op, or a wait (core/wait.c: a task waiting on a channel,
+ * lock, ...) marked by bit 0 of the pointer (both are 8-aligned): a cancel
+ * by id ends a wait at once, without the ring.
+ */
+#define WAIT_BIT ((uintptr_t)1)
+
+static inline bool entry_is_wait(const struct aring__op *e)
+{
+	return ((uintptr_t)e & WAIT_BIT) != 0;
+}
+
+static inline struct aring__waiter *entry_wait(struct aring__op *e)
+{
+	return (struct aring__waiter *)((uintptr_t)e & ~WAIT_BIT);
+}
+
+static uint64_t add_entry(aring_loop *loop, struct aring__op *entry)
 {
 	struct aring__ids *t = &loop->ids;
+	uint64_t id = ++loop->next_id;
 	uint32_t i;
 
 	assert(t->slots && 2 * (t->count + 1) <= t->mask + 1);  /* aring__id_reserve */
-	op->id = ++loop->next_id;
-	op->flags |= ARING__OP_ID;
-	for (i = slot_of(op->id, t->shift); t->slots[i].op; i = (i + 1) & t->mask)
+	for (i = slot_of(id, t->shift); t->slots[i].op; i = (i + 1) & t->mask)
 		;
-	t->slots[i].id = op->id;
-	t->slots[i].op = op;
+	t->slots[i].id = id;
+	t->slots[i].op = entry;
 	t->count++;
+	return id;
+}
+
+void aring__id_add(aring_loop *loop, struct aring__op *op)
+{
+	op->id = add_entry(loop, op);
+	op->flags |= ARING__OP_ID;
+}
+
+void aring__id_add_wait(aring_loop *loop, struct aring__waiter *w)
+{
+	w->id = add_entry(loop, (struct aring__op *)((uintptr_t)w | WAIT_BIT));
 }
 
 /* The slot holding id, or -1. */
@@ -102,13 +130,14 @@ static int64_t find_slot(const struct aring__ids *t, uint64_t id)
 	return -1;
 }
 
-void aring__id_del(aring_loop *loop, struct aring__op *op)
+static void del_entry(aring_loop *loop, uint64_t id, struct aring__op *entry)
 {
 	struct aring__ids *t = &loop->ids;
-	int64_t found = find_slot(t, op->id);
+	int64_t found = find_slot(t, id);
 	uint32_t i, j;
 
-	assert(found >= 0 && t->slots[found].op == op);
+	assert(found >= 0 && t->slots[found].op == entry);
+	(void)entry;
 	/* Backward-shift deletion (Knuth, TAOCP 6.4 Algorithm R): move back
 	 * every later entry of the run whose home slot is not in (i, j]. */
 	i = (uint32_t)found;
@@ -122,17 +151,36 @@ void aring__id_del(aring_loop *loop, struct aring__op *op)
 	}
 	t->slots[i].op = NULL;
 	t->count--;
-	op->flags &= (uint8_t)~ARING__OP_ID;
 	/* Shrinking may fail for lack of memory: the table then stays as is. */
 	if (t->mask + 1 > MIN_SLOTS && 8 * t->count < t->mask + 1)
 		resize(t, (t->mask + 1) / 2);
 }
 
-struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)
+void aring__id_del(aring_loop *loop, struct aring__op *op)
+{
+	del_entry(loop, op->id, op);
+	op->flags &= (uint8_t)~ARING__OP_ID;
+}
+
+void aring__id_del_wait(aring_loop *loop, struct aring__waiter *w)
+{
+	del_entry(loop, w->id, (struct aring__op *)((uintptr_t)w | WAIT_BIT));
+	w->id = 0;
+}
+
+/* The entry (an op, or a wait: entry_is_wait) with this id, or NULL. */
+static struct aring__op *find_entry(aring_loop *loop, uint64_t id)
 {
 	int64_t i = id ? find_slot(&loop->ids, id) : -1;
 
 	return i < 0 ? NULL : loop->ids.slots[i].op;
+}
+
+struct aring__op *aring__id_find(aring_loop *loop, uint64_t id)
+{
+	struct aring__op *e = find_entry(loop, id);
+
+	return e && !entry_is_wait(e) ? e : NULL;
 }
 
 void aring__id_free(aring_loop *loop)
@@ -172,7 +220,14 @@ static int submit_cmd(aring_loop *loop, enum id_cmd cmd, uint64_t ud, unsigned f
 
 int aring__cancel_ud(aring_loop *loop, uint64_t ud)
 {
-	return submit_cmd(loop, CMD_CANCEL, ud, 0, NULL, NULL);
+	aring_task *self = loop->current;
+	int ret;
+
+	/* The library's own cleanup: it runs in a cancelled task too. */
+	self->exempt++;
+	ret = submit_cmd(loop, CMD_CANCEL, ud, 0, NULL, NULL);
+	self->exempt--;
+	return ret;
 }
 
 /* Rounds of cancel_chain before it gives up on a chain it cannot find. */
@@ -223,10 +278,20 @@ static int cancel_chain(aring_loop *loop, uint64_t id, const struct aring_opt *o
 static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		 struct __kernel_timespec *ts, const struct aring_opt *opt)
 {
-	struct aring__op *target = aring__id_find(loop, id);
+	struct aring__op *target = find_entry(loop, id);
 
 	if (!target)
 		return -ENOENT;
+	if (entry_is_wait(target)) {
+		struct aring__waiter *w = entry_wait(target);
+
+		/* A wait is no timeout or poll: only a cancel finds it. One
+		 * that ended (its task not yet resumed) is as a completed op. */
+		if (cmd != CMD_CANCEL || w->res != ARING__WAIT_PENDING)
+			return -ENOENT;
+		aring__wait_end(loop, w, -ECANCELED);
+		return 0;
+	}
 	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))
 		return cancel_chain(loop, id, opt);
 	return submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);
@@ -238,6 +303,8 @@ ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const 
 		return -EINVAL;
 	if (!loop->current)
 		return -EPERM;
+	if (loop->current->cancelled)
+		return -ECANCELED;  /* an op, as any other (aring_task_cancel) */
 	return by_id(loop, CMD_CANCEL, id, 0, NULL, opt);
 }
 

@@ -75,9 +75,24 @@ struct aring_task {
 	aring_loop *loop;
 	aring_fn fn;
 	void *arg;
-	aring_task *joiner;        /* task waiting in aring_join */
 	void *stack_top;           /* for aring__stack_put */
 	size_t stack_size;
+	/* Cancellation and waits (core/wait.c, core/task.c). Every suspension
+	 * sets cur_op (an op in the ring) or wait (anything else) first. */
+	struct aring__op *cur_op;    /* the ring op it is (or was last) blocked in */
+	struct aring__waiter *wait;  /* the wait it is blocked in, or NULL */
+	bool cancelled;              /* aring_task_cancel: ops and waits fail fast */
+	uint8_t exempt;              /* in aring_close/aring_shutdown: they still run */
+	bool cancel_queued;          /* on loop->cancelq: its ring op gets a cancel SQE */
+	bool timer_armed;            /* the current wait's timeout is in the ring */
+	bool timer_drain;            /* blocked until timer_out drops */
+	uint8_t timer_gen;           /* generation of the armed timeout (4 bits in user_data) */
+	uint32_t timer_out;          /* timeout CQEs still to come (armed + removed ones) */
+	struct __kernel_timespec timer_ts;
+	aring_task *cancel_next;     /* loop->cancelq */
+	struct aring__waitq joinq;   /* the task in aring_join of this one */
+	struct aring_group *group;   /* the group it belongs to, or NULL */
+	aring_task *gprev, *gnext;   /* the group's list of tasks */
 };
 
 struct aring__taskq {
@@ -120,6 +135,7 @@ enum {
 	ARING__TAG_MAIN = 0,    /* the op (or the last SQE of an aring_do_n chain) */
 	ARING__TAG_TIMEOUT = 1, /* its linked timeout */
 	ARING__TAG_CHAIN = 2,   /* an earlier SQE of an aring_do_n chain */
+	ARING__TAG_WAIT = 3,    /* a wait's timeout: the task's address, its generation in bits 2..5 */
 	ARING__TAG_MASK = 3,
 };
 
@@ -187,6 +203,57 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
 		       unsigned nsqes);
 
+/* ---------------------------------------------------------------- waits */
+/*
+ * core/wait.c: a task waiting on a channel, lock, condition, semaphore,
+ * wait group, group, join or signal. The record is on the waiter's stack;
+ * the object holds a FIFO of them (struct aring__waitq, aring.h).
+ */
+#define ARING__WAIT_PENDING INT32_MIN
+
+struct aring__waiter {
+	struct aring__waiter *prev, *next;
+	struct aring__waitq *q;   /* the queue it is on; NULL once ended */
+	aring_task *task;
+	int res;                  /* ARING__WAIT_PENDING until ended */
+	uint64_t id;              /* opt->id's, or 0 */
+	void *buf;                /* chan: the message; signal: the set */
+	bool nocancel;            /* aring_task_cancel leaves it alone (cond_wait's relock) */
+};
+
+/* Queue w (its buf set by the caller) on q and suspend until it ends; its result. */
+int aring__wait(aring_loop *loop, struct aring__waitq *q, struct aring__waiter *w,
+		const struct aring_opt *opt);
+/* The same, and aring_task_cancel does not end it (no opt). */
+int aring__wait_nocancel(aring_loop *loop, struct aring__waitq *q, struct aring__waiter *w);
+/* End a wait: off its queue, result res, its task woken. */
+void aring__wait_end(aring_loop *loop, struct aring__waiter *w, int res);
+/* End every wait of q with res. */
+void aring__wait_end_all(aring_loop *loop, struct aring__waitq *q, int res);
+/* A CQE of a wait's timeout (ARING__TAG_WAIT). */
+void aring__wait_timer_cqe(aring_loop *loop, uint64_t ud, int res);
+/* Suspend until the task's removed timeouts have posted their CQEs (before it exits). */
+void aring__wait_timers_drain(aring_loop *loop, aring_task *t);
+
+static inline struct aring__waiter *aring__waitq_first(const struct aring__waitq *q)
+{
+	return q->head;
+}
+
+/* core/task.c: send cancel SQEs for the ring ops of cancelled tasks (before a submit). */
+void aring__cancel_flush(aring_loop *loop);
+/* Start a task; detached ones are still returned in *out (groups). */
+int aring__spawn(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size, bool detached,
+		 aring_task **out);
+/* Cancel t (any task, detached or not). */
+void aring__task_cancel(aring_loop *loop, aring_task *t);
+/* core/group.c: a task of a group returned. */
+void aring__group_task_done(aring_loop *loop, aring_task *t);
+/* core/signal.c: a signal raised on a sim loop (aring_sim_signal). */
+int aring__signal_raise(aring_loop *loop, int sig);
+/* core/op.c: room for n SQEs in the SQ (submitting, reaping): 0 or -errno. */
+int aring__sq_room(aring_loop *loop, unsigned n);
+
 /* ---------------------------------------------------------------- loop */
 
 /* The id registry (core/cancel.c): an open-addressing hash of the ops in flight with an id. */
@@ -223,6 +290,10 @@ struct aring_loop {
 	struct aring__op *ms_ops;        /* multishot ops armed (aring_close cancels them) */
 	unsigned ms_armed;               /* how many: 0 keeps aring_close plain */
 	struct aring__op discard;        /* user_data of SQEs whose CQEs are ignored */
+	aring_task *cancelq_head, *cancelq_tail; /* cancelled tasks whose ring op needs a cancel SQE */
+	unsigned batch_handoffs;         /* waiters woken into this batch (core/wait.c) */
+	uint64_t sig_pending;            /* sim: signals raised and not yet waited for (bit sig-1) */
+	struct aring__waitq sigq;        /* sim: tasks in aring_signal_wait */
 };
 
 /* Suspend the running task until someone makes it ready (core/task.c). */
@@ -263,7 +334,7 @@ static inline struct io_uring_sqe *aring__get_sqe(aring_loop *loop)
 static inline struct io_uring_sqe *aring__op_sqe(aring_loop *loop, struct aring__op *op,
 						 const struct aring_opt *opt, int *err)
 {
-	if (ARING_LIKELY(!opt && loop->current)) {
+	if (ARING_LIKELY(!opt && loop->current && !loop->current->cancelled)) {
 		struct io_uring_sqe *sqe = aring__get_sqe(loop);
 
 		if (ARING_LIKELY(sqe != NULL)) {
@@ -281,6 +352,7 @@ static inline int aring__op_run(aring_loop *loop, struct aring__op *op,
 {
 	if (ARING_LIKELY(!opt)) {
 		sqe->user_data = aring__op_ud(op, ARING__TAG_MAIN);
+		op->task->cur_op = op;
 		op->pending = 1;
 		loop->inflight++;
 		do
@@ -300,6 +372,9 @@ int aring__id_reserve(aring_loop *loop);
 /* Never fails after aring__id_reserve (no suspension between the two). */
 void aring__id_add(aring_loop *loop, struct aring__op *op);
 void aring__id_del(aring_loop *loop, struct aring__op *op);
+/* The same for a wait (w->id set from the counter). */
+void aring__id_add_wait(aring_loop *loop, struct aring__waiter *w);
+void aring__id_del_wait(aring_loop *loop, struct aring__waiter *w);
 struct aring__op *aring__id_find(aring_loop *loop, uint64_t id);
 /* Cancel the request with this user_data (one op of the running task): its result. */
 int aring__cancel_ud(aring_loop *loop, uint64_t ud);
@@ -308,6 +383,28 @@ void aring__id_free(aring_loop *loop);
 static inline struct aring__backend *aring__loop_backend(aring_loop *loop)
 {
 	return loop->be;
+}
+
+/*
+ * Checks at the start of every call that may wait: 0, -EPERM, -ECANCELED,
+ * -EINVAL. opt->id reads 0 (no such id) unless the call then waits.
+ */
+static inline int aring__wait_check(aring_loop *loop, const struct aring_opt *opt)
+{
+	aring_task *self;
+
+	if (opt && opt->id)
+		*opt->id = 0;
+	if (ARING_UNLIKELY(!loop))
+		return -EINVAL;
+	self = loop->current;
+	if (ARING_UNLIKELY(!self))
+		return -EPERM;
+	if (ARING_UNLIKELY(self->cancelled))
+		return -ECANCELED;
+	if (ARING_UNLIKELY(opt && opt->sqe_flags))
+		return -EINVAL;  /* a wait is no SQE */
+	return 0;
 }
 
 #endif /* ARING_CORE_INTERNAL_H */

@@ -26,7 +26,7 @@ enum { CHAIN_SKIP = 1, CHAIN_HARD = 2 };
 #define ALLOWED_SQE_FLAGS (IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_ASYNC | IOSQE_BUFFER_SELECT)
 
 /* Make room in the SQ for n SQEs, submitting (and reaping if the CQ is full). */
-static int make_room(aring_loop *loop, unsigned n)
+int aring__sq_room(aring_loop *loop, unsigned n)
 {
 	struct aring__backend *be = loop->be;
 
@@ -62,6 +62,9 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 
 	if (ARING_UNLIKELY(!loop->current))
 		return -EPERM;
+	/* A cancelled task's ops fail here, before the ring (core/task.c). */
+	if (ARING_UNLIKELY(loop->current->cancelled && !loop->current->exempt))
+		return -ECANCELED;
 	op->flags = 0;
 	if (opt) {
 		if (opt->sqe_flags & ~ALLOWED_SQE_FLAGS)
@@ -74,7 +77,7 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 	/* All of an op's SQEs go to the kernel in one submission: a link
 	 * must not be split across two io_uring_enter calls. */
 	if ((loop->ring ? io_uring_sq_space_left(loop->ring) : be->ops->sq_space(be)) < need) {
-		ret = make_room(loop, need);
+		ret = aring__sq_room(loop, need);
 		if (ret < 0)
 			return ret;
 	}
@@ -163,6 +166,7 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 		}
 	}
 	loop->inflight += op->pending;
+	op->task->cur_op = op;
 	do
 		aring__task_suspend(loop);
 	while (op->pending);
@@ -228,6 +232,10 @@ static void chain_result(struct aring__op *op, int res)
 static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 			  const struct io_uring_cqe *cqe)
 {
+	if (tag == ARING__TAG_WAIT) {
+		aring__wait_timer_cqe(loop, cqe->user_data, cqe->res);
+		return true;
+	}
 	if (op->flags & ARING__OP_DISCARD)
 		return true;
 	if (tag == ARING__TAG_TIMEOUT) {
@@ -236,6 +244,9 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 	}
 	if ((op->flags & ARING__OP_CHAIN) && op->results)
 		chain_result(op, cqe->res);
+	/* A cancel that came between two links found neither: cancel the next. */
+	if (tag == ARING__TAG_CHAIN && ARING_UNLIKELY(op->task->cancelled))
+		aring__task_cancel(loop, op->task);
 	if (tag != ARING__TAG_MAIN)
 		return false;
 	if (op->flags & ARING__OP_MULTISHOT) {
@@ -346,6 +357,8 @@ int aring__loop_poll(aring_loop *loop, bool wait)
 {
 	struct aring__backend *be = loop->be;
 
+	if (ARING_UNLIKELY(loop->cancelq_head != NULL))
+		aring__cancel_flush(loop);
 	for (;;) {
 		int ret;
 

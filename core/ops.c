@@ -178,9 +178,19 @@ static void close_multishots(aring_loop *loop, int fd)
 
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt)
 {
-	if (ARING_UNLIKELY(loop->ms_armed) && loop->current)
+	aring_task *self = loop->current;
+	/* Cleanup still runs in a cancelled task (core/task.c). */
+	bool exempt = self && ARING_UNLIKELY(self->cancelled);
+	int ret;
+
+	if (exempt)
+		self->exempt++;
+	if (ARING_UNLIKELY(loop->ms_armed) && self)
 		close_multishots(loop, fd);
-	return close_fd(loop, fd, opt);
+	ret = close_fd(loop, fd, opt);
+	if (exempt)
+		self->exempt--;
+	return ret;
 }
 OP_IN(aring_statx, (aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
 		 struct statx *statxbuf, const struct aring_opt *opt),
@@ -315,8 +325,23 @@ OP(aring_send_zc, (aring_loop *loop, int fd, const void *buf, size_t len, int fl
 OP(aring_sendmsg_zc, (aring_loop *loop, int fd, const struct msghdr *msg, unsigned flags,
 		      const struct aring_opt *opt),
    io_uring_prep_sendmsg_zc(sqe, fd, msg, flags))
-OP(aring_shutdown, (aring_loop *loop, int fd, int how, const struct aring_opt *opt),
+OP_(static, shutdown_fd, (aring_loop *loop, int fd, int how, const struct aring_opt *opt),
    io_uring_prep_shutdown(sqe, fd, how))
+
+/* Runs in a cancelled task too, as aring_close does. */
+ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt)
+{
+	aring_task *self = loop->current;
+	bool exempt = self && ARING_UNLIKELY(self->cancelled);
+	int ret;
+
+	if (exempt)
+		self->exempt++;
+	ret = shutdown_fd(loop, fd, how, opt);
+	if (exempt)
+		self->exempt--;
+	return ret;
+}
 OP(aring_cmd_sock, (aring_loop *loop, int cmd_op, int fd, int level, int optname, void *optval,
 		    int optlen, const struct aring_opt *opt),
    aring__prep_cmd_sock(sqe, cmd_op, fd, level, optname, optval, optlen))
@@ -509,6 +534,7 @@ static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe
 	ms_arm(loop, op);
 	loop->inflight++;
 	while (op->pending) {
+		op->task->cur_op = op;  /* aring_task_cancel ends it */
 		aring__task_suspend(loop);
 		if (op->ms_stop == 1 && op->pending) {
 			op->ms_stop = 2;

@@ -86,8 +86,9 @@ ARING_API void aring_loop_free(aring_loop *loop);
 
 /*
  * Run until every task has returned. Returns 0; -EDEADLK if tasks remain
- * but none can ever run again (they all wait on aring_join of each other, or
- * on the sim, on ops that nothing can complete); -EBUSY if called from a task;
+ * but none can ever run again (they all wait on aring_join of each other, on
+ * channels, locks, ... with no timeout that nothing can wake, or on the sim,
+ * on ops that nothing can complete); -EBUSY if called from a task;
  * or a fatal -errno from the backend.
  */
 ARING_API int aring_run(aring_loop *loop);
@@ -166,7 +167,9 @@ ARING_API int aring_spawn_stack(aring_loop *loop, aring_fn fn, void *arg, size_t
  * and free it. From a task it suspends; from outside any task it runs the
  * loop until the task is done. Returns 0, -EINVAL (task NULL or detached),
  * -ESRCH (already joined), -EDEADLK (a task joining itself, or the loop
- * cannot finish it), -EBUSY (another task is already joining it).
+ * cannot finish it), -EBUSY (another task is already joining it),
+ * -ECANCELED (the joining task was cancelled, aring_task_cancel: task is
+ * not freed and may be joined again).
  * A joined task's handle stays safe to pass (its stack stays mapped until
  * the loop is freed, and a second join gives -ESRCH, never a second free)
  * until a later aring_spawn reuses that stack: the handle then names the
@@ -212,10 +215,13 @@ struct aring_opt {
  * accepted and meaningless for a single id; other bits give -EINVAL).
  * The op may be a single op, an aring_do_n/aring_do_chain chain (whichever
  * member runs is cancelled, and the rest with it) or a multishot op.
+ * The id may also be a wait's (a channel, lock, ... call given opt->id):
+ * it ends at once, without the ring.
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
  * and could not be stopped, or a chain was between two members each time
- * it looked; it completes on its own), -EPERM (outside a task).
+ * it looked; it completes on its own), -EPERM (outside a task),
+ * -ECANCELED (the caller was cancelled, aring_task_cancel).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
 
@@ -288,7 +294,8 @@ ARING_API int aring_openat2(aring_loop *loop, int dfd, const char *path, struct 
 /*
  * Close fd. Multishot ops of this loop on fd (aring_accept_multishot,
  * aring_poll_multishot, not through a fixed file) are cancelled first and
- * return -ECANCELED. Returns 0 or -errno (-EBADF, ...).
+ * return -ECANCELED. Returns 0 or -errno (-EBADF, ...). It runs in a
+ * cancelled task too (aring_task_cancel), as aring_shutdown does.
  */
 ARING_API int aring_close(aring_loop *loop, int fd, const struct aring_opt *opt);
 ARING_API int aring_statx(aring_loop *loop, int dfd, const char *path, int flags, unsigned mask,
@@ -392,6 +399,7 @@ ARING_API int aring_send_zc(aring_loop *loop, int fd, const void *buf, size_t le
 			    unsigned zc_flags, const struct aring_opt *opt);
 ARING_API int aring_sendmsg_zc(aring_loop *loop, int fd, const struct msghdr *msg,
 			       unsigned flags, const struct aring_opt *opt);
+/* shutdown(2) through the ring: 0 or -errno. Runs in a cancelled task too (aring_task_cancel). */
 ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct aring_opt *opt);
 /* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
 ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,
@@ -508,6 +516,297 @@ ARING_API int aring_send_all(aring_loop *loop, int fd, const void *buf, size_t l
  */
 ARING_API int aring_printf(aring_loop *loop, int fd, const char *fmt, ...) ARING_PRINTF(3, 4);
 ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list ap);
+
+/* ------------------------------------------------------------------ */
+/*  Cooperating tasks: channels, mutex, condition, semaphore, wait group */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Tasks of one loop coordinate without threads, locks or the kernel. These
+ * objects belong to one loop: never share one between loops (threads).
+ *
+ * Every call that can wait takes opt (NULL = none): opt->timeout_ns bounds
+ * the wait (-ETIME); opt->id receives an id for aring_cancel, which ends the
+ * wait with -ECANCELED (aring_cancel returns 0), or 0, an id that matches
+ * nothing, when the call returned without waiting; opt->cqe_flags, if set,
+ * receives 0; opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
+ * IORING_OP_TIMEOUT on the ring, so on the sim it runs on virtual time; a
+ * call that does not have to wait never touches the ring, and a wait
+ * without a timeout submits nothing. Waiters wait in FIFO order and are
+ * served in that order. Nothing is allocated per wait (the waiter's record
+ * is on its own stack).
+ *
+ * Every call that can wait returns -EPERM outside a task, and -ECANCELED at
+ * once, whether or not it would have had to wait, in a task that was
+ * cancelled (aring_task_cancel); the try_ calls and the calls that never
+ * wait (unlock, signal, release, done, close) work as usual there, so a
+ * cancelled task can clean up.
+ *
+ * The structs are declared here so that they can be embedded (no heap);
+ * their fields are private. All-zero memory is a valid initial state, as is
+ * the _init call. An object must not be moved or freed while tasks wait on
+ * it. Tasks that wait with no timeout and that nothing can wake make
+ * aring_run return -EDEADLK; the objects they wait on then point into their
+ * stacks, so after aring_loop_free only freeing them is safe (not close,
+ * unlock, signal, ...).
+ */
+
+struct aring__waiter;
+/* Private: a FIFO of waiting tasks (core/wait.c). */
+struct aring__waitq {
+	struct aring__waiter *head, *tail;
+};
+
+/*
+ * Channels: a FIFO of fixed-size messages between tasks of one loop.
+ * capacity 0 is a rendezvous: a send waits until a receiver takes the
+ * message. msg_size 0 makes a channel of events (msg may be NULL). A
+ * channel made by aring_chan_new is freed with aring_chan_free; one set up
+ * by aring_chan_init lives in the caller's memory (all-zero memory is a
+ * rendezvous channel of empty messages).
+ */
+typedef struct aring_chan aring_chan;
+struct aring_chan {
+	unsigned char *buf;        /* capacity * msg_size bytes */
+	size_t msg_size, capacity;
+	size_t head, count;        /* the buffered messages */
+	struct aring__waitq sendq, recvq;
+	uint8_t closed;
+	uint8_t allocated;         /* by aring_chan_new */
+};
+
+/* The largest msg_size * capacity of a channel's buffer. */
+#define ARING_CHAN_MAX_BYTES ((size_t)1 << 30)
+
+/*
+ * Make a channel: *ch gets it. Returns 0, -EINVAL (loop or ch NULL,
+ * msg_size * capacity overflows or exceeds ARING_CHAN_MAX_BYTES), -ENOMEM.
+ */
+ARING_API int aring_chan_new(aring_loop *loop, size_t msg_size, size_t capacity, aring_chan **ch);
+
+/*
+ * Set up a channel in the caller's memory, with buf (capacity * msg_size
+ * bytes, owned by the caller; may be NULL when that is 0) as its buffer.
+ * Returns 0, -EINVAL (ch NULL, buf NULL with a non-empty buffer, size over
+ * ARING_CHAN_MAX_BYTES or overflowing).
+ */
+ARING_API int aring_chan_init(aring_chan *ch, size_t msg_size, size_t capacity, void *buf);
+
+/*
+ * Free a channel made by aring_chan_new (a channel from aring_chan_init is
+ * only checked: its memory is the caller's). NULL is ignored. Freeing a
+ * channel that tasks still wait on is a misuse that would leave them
+ * pointing at freed memory: it prints "aring_chan_free: tasks still wait on
+ * the channel" to stderr and aborts. Close it and let the waiters return
+ * first.
+ */
+ARING_API void aring_chan_free(aring_chan *ch);
+
+/*
+ * Send one message (msg_size bytes copied from msg): to a waiting receiver,
+ * else into the buffer, else wait for room (or, capacity 0, for a
+ * receiver). Returns 0 (sent), -EPIPE (the channel is closed, or was closed
+ * while waiting), -ETIME, -ECANCELED (not sent), -EINVAL (ch NULL, msg NULL
+ * with msg_size > 0, bad opt), -EPERM (outside a task), -ENOMEM (the id
+ * table could not grow).
+ */
+ARING_API int aring_chan_send(aring_loop *loop, aring_chan *ch, const void *msg,
+			      const struct aring_opt *opt);
+
+/*
+ * Receive one message into msg (msg_size bytes), oldest first. A closed
+ * channel still gives what it buffered. Returns 0, -EPIPE (closed and
+ * drained), -ETIME, -ECANCELED (nothing received), -EINVAL, -EPERM, -ENOMEM.
+ */
+ARING_API int aring_chan_recv(aring_loop *loop, aring_chan *ch, void *msg,
+			      const struct aring_opt *opt);
+
+/* As aring_chan_send without waiting: 0, -EAGAIN (full, no receiver), -EPIPE, -EINVAL. */
+ARING_API int aring_chan_try_send(aring_loop *loop, aring_chan *ch, const void *msg);
+
+/* As aring_chan_recv without waiting: 0, -EAGAIN (empty, no sender), -EPIPE, -EINVAL. */
+ARING_API int aring_chan_try_recv(aring_loop *loop, aring_chan *ch, void *msg);
+
+/*
+ * Close the channel: later sends give -EPIPE, receives drain the buffer and
+ * then give -EPIPE. Every task waiting on it (senders and receivers) returns
+ * -EPIPE. Closing twice, or NULL, does nothing.
+ */
+ARING_API void aring_chan_close(aring_loop *loop, aring_chan *ch);
+
+/*
+ * Mutex: one owner task at a time. Unlocking with waiters hands the mutex to
+ * the first of them (FIFO, no barging). A mutex held by a task that was
+ * cancelled stays held until that task unlocks it (on its error path): a
+ * cancel never releases a lock behind the owner's back, and a task that
+ * returns holding a mutex leaves it held for good.
+ */
+struct aring_mutex {
+	aring_task *owner;
+	struct aring__waitq waiters;
+};
+
+ARING_API void aring_mutex_init(struct aring_mutex *m);
+
+/*
+ * Lock m, waiting if another task holds it. Returns 0, -EDEADLK (the caller
+ * holds it), -ETIME, -ECANCELED (not locked), -EINVAL (m NULL, bad opt),
+ * -EPERM (outside a task), -ENOMEM.
+ */
+ARING_API int aring_mutex_lock(aring_loop *loop, struct aring_mutex *m, const struct aring_opt *opt);
+
+/* Lock m if it is free: 0, -EBUSY (held, by the caller too), -EINVAL, -EPERM (outside a task). */
+ARING_API int aring_mutex_trylock(aring_loop *loop, struct aring_mutex *m);
+
+/* Unlock m: 0, -EPERM (the caller does not hold it, or outside a task), -EINVAL. */
+ARING_API int aring_mutex_unlock(aring_loop *loop, struct aring_mutex *m);
+
+/* Condition variable, used with an aring_mutex. */
+struct aring_cond {
+	struct aring__waitq waiters;
+};
+
+ARING_API void aring_cond_init(struct aring_cond *c);
+
+/*
+ * Unlock m, wait for aring_cond_signal/broadcast, lock m again. m is held
+ * again on every return, also -ETIME and -ECANCELED (relocking waits without
+ * a timeout and is not cancellable). Returns 0, -ETIME, -ECANCELED,
+ * -EPERM (the caller does not hold m; outside a task), -EINVAL (c or m
+ * NULL, bad opt), -ENOMEM. As with any condition variable, recheck the
+ * predicate after it returns.
+ */
+ARING_API int aring_cond_wait(aring_loop *loop, struct aring_cond *c, struct aring_mutex *m,
+			      const struct aring_opt *opt);
+
+/* Wake the longest-waiting task of c, if any. */
+ARING_API void aring_cond_signal(aring_loop *loop, struct aring_cond *c);
+
+/* Wake every task waiting on c. */
+ARING_API void aring_cond_broadcast(aring_loop *loop, struct aring_cond *c);
+
+/* Counting semaphore. */
+struct aring_sem {
+	uint64_t value;
+	struct aring__waitq waiters;
+};
+
+ARING_API void aring_sem_init(struct aring_sem *s, uint64_t value);
+
+/*
+ * Take one unit, waiting while the value is 0. Returns 0, -ETIME,
+ * -ECANCELED (nothing taken), -EINVAL, -EPERM (outside a task), -ENOMEM.
+ */
+ARING_API int aring_sem_acquire(aring_loop *loop, struct aring_sem *s, const struct aring_opt *opt);
+
+/* Take one unit if there is one: 0, -EAGAIN, -EINVAL. */
+ARING_API int aring_sem_try_acquire(aring_loop *loop, struct aring_sem *s);
+
+/* Give one unit back: to the first waiter if any (FIFO), else value + 1 (saturating). */
+ARING_API void aring_sem_release(aring_loop *loop, struct aring_sem *s);
+
+/*
+ * Wait group: a counter; aring_wg_wait returns once it is 0. It may go up
+ * again afterwards and be waited on again.
+ */
+struct aring_wg {
+	int64_t count;
+	struct aring__waitq waiters;
+};
+
+ARING_API void aring_wg_init(struct aring_wg *wg);
+
+/*
+ * Add n (may be negative) to the counter; reaching 0 wakes every waiter.
+ * Taking the counter below 0 is a misuse (more done than added): it prints
+ * "aring_wg_add: the counter went below zero" to stderr and aborts.
+ */
+ARING_API void aring_wg_add(struct aring_wg *wg, int64_t n);
+
+/* aring_wg_add(wg, -1). */
+ARING_API void aring_wg_done(aring_loop *loop, struct aring_wg *wg);
+
+/*
+ * Wait until the counter is 0 (at once if it is). Returns 0, -ETIME,
+ * -ECANCELED, -EINVAL, -EPERM (outside a task), -ENOMEM.
+ */
+ARING_API int aring_wg_wait(aring_loop *loop, struct aring_wg *wg, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Cancelling tasks, groups, signals                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Cancel a task: the op or wait it is blocked in ends with -ECANCELED (an
+ * op in the ring is cancelled by its user_data: if the kernel can no longer
+ * stop it, it returns its own result; a multishot op ends), and every op or
+ * wait it starts afterwards returns -ECANCELED at once without reaching the
+ * ring, so the task unwinds through its ordinary error paths. aring_close
+ * and aring_shutdown still run (and are not cancelled), so cleanup is
+ * possible; so do the calls that never wait (see above). A task may cancel
+ * itself. Cancelling twice is harmless. Callable from outside a task.
+ * Returns 0, -ESRCH (the task already returned), -EINVAL (task NULL, or
+ * detached: cancel it through its group).
+ */
+ARING_API int aring_task_cancel(aring_loop *loop, aring_task *task);
+
+/* 1 if the running task was cancelled, else 0 (also outside a task). */
+ARING_API int aring_task_cancelled(aring_loop *loop);
+
+/*
+ * A group owns the tasks spawned into it (detached from the caller: they
+ * are freed when they return). Cancel a server's connection tasks and its
+ * acceptor with aring_group_cancel, wait with aring_group_wait, then free.
+ */
+typedef struct aring_group aring_group;
+
+/* Make a group of loop: 0, -EINVAL (NULL argument), -ENOMEM. */
+ARING_API int aring_group_new(aring_loop *loop, aring_group **group);
+
+/*
+ * Start fn(loop, arg) as a task of the group (also from a task of the group
+ * itself). Returns 0, -EINVAL (group or fn NULL), -ENOMEM, -ECANCELED (the
+ * group was cancelled: nothing started, arg is still the caller's).
+ */
+ARING_API int aring_group_spawn(aring_group *group, aring_fn fn, void *arg);
+
+/*
+ * Cancel every task of the group (aring_task_cancel) and refuse new ones.
+ * Callable from any task or from outside a task; NULL is ignored.
+ */
+ARING_API void aring_group_cancel(aring_loop *loop, aring_group *group);
+
+/*
+ * Wait until every task of the group has returned (at once if none is
+ * left). Returns 0, -ETIME, -ECANCELED, -EDEADLK (the caller is a task of
+ * the group), -EINVAL (group NULL or of another loop, bad opt), -EPERM
+ * (outside a task), -ENOMEM.
+ */
+ARING_API int aring_group_wait(aring_loop *loop, aring_group *group, const struct aring_opt *opt);
+
+/*
+ * Free a group whose tasks have all returned. NULL is ignored. Freeing a
+ * group with tasks still running is a misuse (they would point at freed
+ * memory): it prints "aring_group_free: the group still has running tasks"
+ * to stderr and aborts. Cancel and wait first.
+ */
+ARING_API void aring_group_free(aring_group *group);
+
+/*
+ * Wait for one of the signals in set and return its number. On uring it
+ * blocks those signals for the calling thread (they stay blocked when it
+ * returns, so a signal that arrives between two waits stays pending for the
+ * next) and reads a signalfd through the ring; block them yourself early
+ * (pthread_sigmask) if one may arrive before the first wait, or its default
+ * action runs. When several are pending, the kernel's order applies (lowest
+ * number first). On the sim the thread's real mask is left alone: signals
+ * come from aring_sim_signal(), pending ones are taken lowest number first.
+ * Returns the signal number, -ETIME, -ECANCELED, -EFAULT (set NULL),
+ * -EINVAL (set empty, or holds SIGKILL or SIGSTOP, which cannot be waited
+ * for; bad opt), -EPERM (outside a task), or the -errno of pthread_sigmask,
+ * signalfd or the read.
+ */
+ARING_API int aring_signal_wait(aring_loop *loop, const sigset_t *set, const struct aring_opt *opt);
 
 #ifdef __cplusplus
 }

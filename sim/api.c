@@ -120,3 +120,19 @@ ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *a
 
 	return s ? aring__sim_getsockname(s, fd, addr, addrlen, true) : -EINVAL;
 }
+
+/*
+ * The waiters are the core's (core/signal.c). Weak: tests/test_sim_ring
+ * links the sim without the core, and has no tasks to wake.
+ */
+int aring__signal_raise(aring_loop *loop, int sig) __attribute__((weak));
+
+ARING_API int aring_sim_signal(aring_loop *node, int sig)
+{
+	struct sim *s = sim_from_loop(node);
+
+	if (!s || !aring__signal_raise)
+		return -EINVAL;
+	aring__sim_trace_note(s, "signal", (uint64_t)sig, 0);
+	return aring__signal_raise(node, sig);
+}

@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -348,4 +349,32 @@ int th_join(aring_loop *loop, aring_task *t)
 		return result;
 	CU_ASSERT_EQUAL(aring_join(loop, t, &result), 0);
 	return result;
+}
+
+void th_expect_abort(void (*child)(void *arg), void *arg, const char *msg)
+{
+	char out[256] = { 0 };
+	int pipefd[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	CU_ASSERT_FATAL(pipe(pipefd) == 0);
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		child(arg);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	while (got < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(pipefd[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(pipefd[0]);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	if (!strstr(out, msg))
+		fprintf(stderr, "expected \"%s\" on stderr, got \"%s\"\n", msg, out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, msg));
 }

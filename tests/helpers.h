@@ -100,4 +100,10 @@ aring_task *th_spawn(aring_loop *loop, aring_fn fn, void *arg);
 /* Join a task from a task or from outside; returns its result (-12345 if the join failed). */
 int th_join(aring_loop *loop, aring_task *t);
 
+/*
+ * Run child(arg) in a forked process (stderr captured), and check that it
+ * aborts (SIGABRT) printing msg: a documented abort on misuse.
+ */
+void th_expect_abort(void (*child)(void *arg), void *arg, const char *msg);
+
 #endif

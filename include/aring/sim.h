@@ -90,6 +90,15 @@ ARING_API int aring_sim_getsockname(aring_loop *loop, int fd, struct sockaddr *a
 ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *addr,
 				    socklen_t *addrlen);
 
+/*
+ * Raise signal sig on a sim loop (node): the first task in aring_signal_wait
+ * whose set holds it (FIFO) returns sig; with none, it stays pending (once,
+ * as a standard signal) until a wait takes it. Nothing else happens: the sim
+ * has no default actions. Callable from a task or between runs.
+ * Returns 0, -EINVAL (not a sim loop; sig not in 1..64, SIGKILL, SIGSTOP).
+ */
+ARING_API int aring_sim_signal(aring_loop *node, int sig);
+
 #ifdef __cplusplus
 }
 #endif

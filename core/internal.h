@@ -93,6 +93,7 @@ struct aring_task {
 	struct aring__waitq joinq;   /* the task in aring_join of this one */
 	struct aring_group *group;   /* the group it belongs to, or NULL */
 	aring_task *gprev, *gnext;   /* the group's list of tasks */
+	aring_task *all_prev, *all_next; /* loop->tasks: spawned and not yet freed */
 };
 
 struct aring__taskq {
@@ -296,7 +297,16 @@ struct aring_loop {
 	struct aring__waitq sigq;        /* sim: tasks in aring_signal_wait */
 	/* sim: reorders each new batch (aring_sim_opts.shuffle_ppm); NULL elsewhere */
 	void (*shuffle)(aring_loop *loop, struct aring__taskq *batch);
+	aring_task *tasks;               /* every task not yet freed (aring__loop_crash) */
 };
+
+/*
+ * sim (aring_sim_crash): end every task of the loop but the running one
+ * where it stands (no more of its code runs; its stack goes back to the
+ * pool, a stale handle's join gives -ESRCH), and forget every CQE the core
+ * expected: the caller has already dropped every request of the ring.
+ */
+void aring__loop_crash(aring_loop *loop);
 
 /* Suspend the running task until someone makes it ready (core/task.c). */
 void aring__task_suspend(aring_loop *loop);

@@ -33,6 +33,12 @@ static void task_free(aring_loop *loop, aring_task *t)
 {
 	assert(t->state == ARING__TASK_DONE);
 	t->state = ARING__TASK_FREED;
+	if (t->all_prev)
+		t->all_prev->all_next = t->all_next;
+	else
+		loop->tasks = t->all_next;
+	if (t->all_next)
+		t->all_next->all_prev = t->all_prev;
 	aring__ctx_unregister_stack(&t->ctx);
 	aring__stack_put(loop->stacks, t->stack_top, t->stack_size, t->pooled_stack);
 }
@@ -192,6 +198,10 @@ int aring__spawn(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size, bo
 	t->state = ARING__TASK_READY;
 	aring__taskq_push(&loop->ready, t);
 	loop->nlive++;
+	t->all_next = loop->tasks;
+	if (loop->tasks)
+		loop->tasks->all_prev = t;
+	loop->tasks = t;
 	if (out)
 		*out = t;
 	return 0;
@@ -316,6 +326,51 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 ARING_API int aring_run(aring_loop *loop)
 {
 	return aring__loop_run_until(loop, NULL, 0);
+}
+
+/* ---------------------------------------------------------------- crash (sim) */
+
+void aring__loop_crash(aring_loop *loop)
+{
+	aring_task *self = loop->current, *t, *next;
+
+	/* A dead task leaves the queue it waits on and its group (they may outlive it). */
+	for (t = loop->tasks; t; t = t->all_next) {
+		if (t == self || t->state == ARING__TASK_DONE)
+			continue;
+		if (t->state == ARING__TASK_BLOCKED && t->wait && t->wait->res == ARING__WAIT_PENDING)
+			aring__wait_end(loop, t->wait, -ECANCELED);
+		if (t->group)
+			aring__group_task_done(loop, t);
+	}
+	loop->ready.head = loop->ready.tail = NULL;
+	loop->batch.head = loop->batch.tail = NULL;
+	reap_zombie(loop);
+	for (t = loop->tasks; t; t = next) {
+		next = t->all_next;
+		if (t == self)
+			continue;
+		if (t->state != ARING__TASK_DONE)
+			loop->nlive--;
+		t->state = ARING__TASK_DONE;
+		t->cancel_queued = false;
+		task_free(loop, t);
+	}
+	/* Every request of the ring was dropped: no CQE is coming. */
+	loop->inflight = 0;
+	loop->cancelq_head = loop->cancelq_tail = NULL;
+	aring__id_free(loop);
+	memset(&loop->ids, 0, sizeof(loop->ids));
+	loop->ms_ops = NULL;
+	loop->ms_armed = 0;
+	loop->sig_pending = 0;
+	loop->batch_handoffs = 0;
+	if (self) {
+		self->cancel_queued = false;
+		self->timer_armed = false;
+		self->timer_out = 0;
+		self->timer_drain = false;
+	}
 }
 
 /* ---------------------------------------------------------------- cancellation */

@@ -25,6 +25,9 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	    o->net_latency_max_ns > ARING_SIM_MAX_LATENCY_NS ||
 	    o->net_clog_min_ns > o->net_clog_max_ns || o->net_clog_max_ns > ARING_SIM_MAX_LATENCY_NS)
 		return -EINVAL;
+	if (o->disk_read_error_ppm > 1000000 || o->disk_fsync_error_ppm > 1000000 ||
+	    o->disk_nospace_ppm > 1000000)
+		return -EINVAL;
 	return 0;
 }
 
@@ -160,6 +163,95 @@ ARING_API int aring_sim_signal(aring_loop *node, int sig)
 		return -EINVAL;
 	aring__sim_trace_note(s, "signal", (uint64_t)sig, 0);
 	return aring__signal_raise(node, sig);
+}
+
+/* ---------------------------------------------------------------- crash, restart */
+
+/* The core's (weak: tests/test_sim_ring links the sim without the core). */
+void aring__loop_crash(aring_loop *loop) __attribute__((weak));
+int aring__spawn(aring_loop *loop, aring_fn fn, void *arg, size_t stack_size, bool detached,
+		 aring_task **out) __attribute__((weak));
+
+/*
+ * Drop every request of the node's ring without a CQE reaching its task:
+ * queued SQEs are issued first (a write the program submitted may land, as
+ * it would before a power cut), then everything in flight is stopped and
+ * every CQE thrown away, until nothing is left.
+ */
+static void ring_drop_all(struct sim *s, aring_loop *loop)
+{
+	struct aring__backend *be = aring__loop_backend(loop);
+	unsigned rounds;
+
+	s->crashing = true;
+	for (rounds = 0;; rounds++) {
+		struct io_uring_cqe *cqes[64];
+		unsigned n;
+
+		while ((n = be->ops->peek(be, cqes, 64)))
+			be->ops->advance(be, n);
+		if (!be->ops->sq_ready(be) && aring__soft_live(s->ring) == 0)
+			break;
+		assert(rounds < 1000000);
+		be->ops->submit(be, 0);
+		aring__soft_cancel_all(s->ring);
+	}
+	s->crashing = false;
+}
+
+ARING_API int aring_sim_crash(aring_loop *node)
+{
+	struct sim *s = sim_from_loop(node);
+	struct sim_list *l;
+	unsigned fd;
+
+	if (!s || !aring__loop_crash)
+		return -EINVAL;
+	if (s->down)
+		return -EALREADY;
+	/* Its scheduler is below us on this stack (a nested run): cannot happen from a task. */
+	if (node->running && !node->current)
+		return -EBUSY;
+	aring__sim_trace_note(s, "crash", 0, 0);
+	ring_drop_all(s, node);
+	aring__loop_crash(node);
+	/* Its connections to other nodes: their ends are reset (the machine is gone). */
+	for (l = s->socks.next; l != &s->socks; l = l->next) {
+		struct sim_sock *k = sim_container_of(l, struct sim_sock, all);
+
+		if (k->peer && k->peer->owner != s)
+			aring__sim_sock_abort(k->peer, ECONNRESET);
+	}
+	/* The process's fds: files, pipes (0, 1, 2 too), sockets (a peer on the node sees the close). */
+	aring__sim_stdio_close(s);
+	for (fd = 0; fd < s->fds_cap; fd++) {
+		struct sim_file *f = aring__sim_fd_remove(s, sim_fd_number(s, fd));
+
+		if (f)
+			aring__sim_file_put(s, f);
+	}
+	/* The disk: what was durable, and a seed-chosen part of the rest. */
+	aring__sim_disk_crash(s);
+	s->down = true;
+	/* A fresh fd table: 0, 1, 2 are new pipes. */
+	return aring__sim_stdio_init(s);
+}
+
+ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg)
+{
+	struct sim *s = sim_from_loop(node);
+	int ret;
+
+	if (!s || !fn || !aring__spawn)
+		return -EINVAL;
+	if (!s->down)
+		return -EALREADY;
+	ret = aring__spawn(node, fn, arg, 0, true, NULL);
+	if (ret < 0)
+		return ret;
+	aring__sim_trace_note(s, "restart", 0, 0);
+	s->down = false;
+	return 0;
 }
 
 ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,

@@ -23,13 +23,7 @@ void aring__sim_destroy(void *ex)
 		return;
 	aring__sim_fault_loop_end(s);
 	/* The sim's ends of fds 0, 1, 2. */
-	if (s->std_in)
-		aring__sim_pipe_end_closed(s, s->std_in, false);
-	if (s->std_out)
-		aring__sim_pipe_end_closed(s, s->std_out, true);
-	if (s->std_err)
-		aring__sim_pipe_end_closed(s, s->std_err, true);
-	s->std_in = s->std_out = s->std_err = NULL;
+	aring__sim_stdio_close(s);
 	aring__sim_fs_destroy(s);
 	aring__sim_net_destroy(s);
 	free(s->heap);

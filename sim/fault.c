@@ -363,6 +363,9 @@ ARING_API const char *aring_sim_fault_kind_name(unsigned kind)
 		[ARING_SIM_FAULT_ERROR] = "error",
 		[ARING_SIM_FAULT_NET_RESET] = "net-reset",
 		[ARING_SIM_FAULT_NET_CLOG] = "net-clog",
+		[ARING_SIM_FAULT_DISK_READ] = "disk-read-eio",
+		[ARING_SIM_FAULT_DISK_FSYNC] = "fsync-eio",
+		[ARING_SIM_FAULT_DISK_NOSPACE] = "enospc",
 	};
 
 	return kind < ARING_SIM_FAULT_KIND_LAST && names[kind] ? names[kind] : "unknown";

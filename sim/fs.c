@@ -177,6 +177,8 @@ static struct sim_inode *inode_new(struct sim *s, enum sim_itype type, uint32_t 
 	i->ino = ++s->next_ino;
 	i->mtime_ns = i->ctime_ns = i->atime_ns = s->now_ns;
 	sim_list_init(&i->ents);
+	i->recs_tail = &i->recs;
+	sim_list_add_tail(&s->inodes, &i->all);
 	return i;
 }
 
@@ -197,7 +199,9 @@ static void pages_free(struct sim *s, struct sim_inode *i, uint64_t from_page)
 /* Free an inode nothing refers to (a directory is empty by then). */
 static void inode_free(struct sim *s, struct sim_inode *i)
 {
-	assert(sim_list_empty(&i->ents) && !i->kids);
+	assert(sim_list_empty(&i->ents) && !i->kids && !i->dref);
+	sim_list_del(&i->all);
+	aring__sim_disk_inode_free(s, i);
 	pages_free(s, i, 0);
 	free(i->pages);
 	free(i->target);
@@ -206,7 +210,7 @@ static void inode_free(struct sim *s, struct sim_inode *i)
 
 static bool inode_unused(const struct sim_inode *i)
 {
-	return i->nlink == 0 && i->opens == 0 && i->kids == 0 && i->nents == 0;
+	return i->nlink == 0 && i->opens == 0 && i->kids == 0 && i->nents == 0 && i->dref == 0;
 }
 
 static void set_parent(struct sim_inode *d, struct sim_inode *parent);
@@ -224,6 +228,11 @@ static void inode_maybe_free(struct sim *s, struct sim_inode *i)
 		inode_free(s, i);
 		i = up;
 	}
+}
+
+void aring__sim_inode_maybe_free(struct sim *s, struct sim_inode *i)
+{
+	inode_maybe_free(s, i);
 }
 
 static void set_parent(struct sim_inode *d, struct sim_inode *parent)
@@ -632,8 +641,11 @@ static int fd_close(struct sim *s, int fd)
 
 int aring__sim_fs_init(struct sim *s)
 {
-	int ret = aring__sim_bits_init(&s->fd_used, SIM_MAX_FDS);
+	int ret;
 
+	sim_list_init(&s->inodes);
+	s->nsops_tail = &s->nsops;
+	ret = aring__sim_bits_init(&s->fd_used, SIM_MAX_FDS);
 	if (ret)
 		return ret;
 	s->fds_cap = 64;
@@ -649,42 +661,81 @@ int aring__sim_fs_init(struct sim *s)
 	if (!s->tmp)
 		return -ENOMEM;
 	s->tmp->nlink = 1;
-	return dir_add(s, s->root, "tmp", s->tmp);
+	ret = dir_add(s, s->root, "tmp", s->tmp);
+	if (ret == 0)
+		aring__sim_disk_init(s);
+	return ret;
 }
 
-/* Unlink everything under d (iteratively: a deep tree needs no deep stack). */
-static void tree_free(struct sim *s, struct sim_inode *d)
+/* Take every name out of the live tree (the inodes stay). */
+static void live_tree_clear(struct sim *s)
 {
-	struct sim_inode *cur = d;
+	struct sim_list *l;
 
-	while (cur) {
-		struct sim_dirent *e;
-		struct sim_inode *i;
+	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
 
-		if (sim_list_empty(&cur->ents)) {
-			struct sim_inode *up = cur == d ? NULL : cur->parent;
-
-			/* nlink was cleared on the way down; free it alone (up is still being emptied) */
-			if (cur != d && inode_unused(cur)) {
-				set_parent(cur, NULL);
-				inode_free(s, cur);
-			}
-			cur = up;
-			continue;
-		}
-		e = sim_container_of(cur->ents.next, struct sim_dirent, in_dir);
-		i = e->inode;
-		dirent_drop(s, e);
-		if (i->type == SIM_I_DIR) {
-			if (cur->nlink)
-				cur->nlink--; /* (a directory on the way down is dead already) */
-			i->nlink = 0;
-			cur = i; /* empty it, then come back up */
-		} else {
-			i->nlink--;
-			inode_maybe_free(s, i);
-		}
+		while (!sim_list_empty(&i->ents))
+			dirent_drop(s, sim_container_of(i->ents.next, struct sim_dirent, in_dir));
 	}
+	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
+
+		i->nlink = 0;
+		i->kids = 0;
+		i->parent = NULL;
+	}
+}
+
+/* Give d's durable entries live names; queue the directories among them. */
+static void names_from_durable(struct sim *s, struct sim_inode *d, struct sim_inode ***q,
+			       size_t *qn, size_t *qcap)
+{
+	struct sim_dent *de;
+
+	for (de = d->dents; de; de = de->next) {
+		struct sim_inode *i = de->inode;
+
+		/* each directory once: the first name that reaches it */
+		if (i->type == SIM_I_DIR && (i->parent || i == s->root))
+			continue;
+		if (dir_add(s, d, de->name, i))
+			abort();
+		if (i->type != SIM_I_DIR)
+			continue;
+		i->nlink++; /* its "." */
+		if (*qn == *qcap) {
+			*qcap = *qcap ? *qcap * 2 : 16;
+			*q = realloc(*q, *qcap * sizeof(**q));
+			if (!*q)
+				abort();
+		}
+		(*q)[(*qn)++] = i;
+	}
+}
+
+void aring__sim_fs_rebuild(struct sim *s)
+{
+	struct sim_inode **q = NULL;
+	size_t qn = 0, qcap = 0, k;
+	struct sim_list *l, *next;
+
+	live_tree_clear(s);
+	s->root->parent = s->root;
+	s->root->nlink = 2;
+	names_from_durable(s, s->root, &q, &qn, &qcap);
+	for (k = 0; k < qn; k++)
+		names_from_durable(s, q[k], &q, &qn, &qcap);
+	free(q);
+	aring__sim_disk_durable_from_live(s);
+	for (l = s->inodes.next; l != &s->inodes; l = next) {
+		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
+
+		next = l->next;
+		if (i != s->root && inode_unused(i))
+			inode_free(s, i);
+	}
+	s->tmp = NULL; /* /tmp may be gone; nothing reads it after init */
 }
 
 void aring__sim_fs_destroy(struct sim *s)
@@ -699,10 +750,20 @@ void aring__sim_fs_destroy(struct sim *s)
 		s->fds = NULL;
 	}
 	if (s->root) {
-		tree_free(s, s->root);
-		s->root->nlink = 0;
-		s->root->parent = NULL;
-		inode_maybe_free(s, s->root);
+		struct sim_list *l;
+
+		/* Every inode goes, whatever still names it (live or durable). */
+		s->disk_batch = true;
+		aring__sim_disk_destroy(s);
+		for (l = s->inodes.next; l != &s->inodes; l = l->next)
+			aring__sim_disk_inode_free(s, sim_container_of(l, struct sim_inode, all));
+		live_tree_clear(s);
+		while (!sim_list_empty(&s->inodes)) {
+			struct sim_inode *i = sim_container_of(s->inodes.next, struct sim_inode, all);
+
+			i->dref = 0;
+			inode_free(s, i);
+		}
 		s->root = NULL;
 	}
 	free(s->dh);
@@ -846,7 +907,7 @@ static uint8_t *page_get(struct sim *s, struct sim_inode *i, uint64_t pg)
 	if (ensure_pages(i, pg + 1))
 		return NULL;
 	if (!i->pages[pg]) {
-		if (s->fs_bytes + SIM_PAGE > SIM_MAX_FS_BYTES)
+		if (s->fs_bytes + SIM_PAGE > aring__sim_disk_capacity(s))
 			return NULL;
 		i->pages[pg] = calloc(1, SIM_PAGE);
 		if (!i->pages[pg])
@@ -867,6 +928,9 @@ int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_
 		return 0;
 	if (n > i->size - off)
 		n = i->size - off;
+	/* A bad sector (disk_read_error_ppm): the read stops short before it. */
+	if (n && (n = aring__sim_disk_read_ok(s, i, off, n)) == 0)
+		return -EIO;
 	while (done < n) {
 		uint64_t pg = (off + done) / SIM_PAGE, po = (off + done) % SIM_PAGE;
 		uint64_t c = SIM_PAGE - po < n - done ? SIM_PAGE - po : n - done;
@@ -907,6 +971,8 @@ int64_t aring__sim_reg_write(struct sim *s, struct sim_file *f, const struct sim
 	}
 	if (done == 0 && n)
 		return -ENOSPC;
+	if (done && aring__sim_disk_note_write(s, i, off, done))
+		return -ENOMEM;
 	if (off + done > i->size)
 		i->size = off + done;
 	i->mtime_ns = i->ctime_ns = s->now_ns;
@@ -925,6 +991,8 @@ static void set_size(struct sim *s, struct sim_inode *i, uint64_t size)
 	}
 	i->size = size;
 	i->mtime_ns = i->ctime_ns = s->now_ns;
+	if (aring__sim_disk_note_size(s, i, size))
+		abort();
 }
 
 /* ---------------------------------------------------------------- rw ops */
@@ -992,7 +1060,21 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		if (wr && ((f->flags & O_APPEND) || ((unsigned)r->sqe.rw_flags & RWF_APPEND)))
 			off = f->inode->size;
 		n = aring__sim_fault_limit(s, r, want);
-		ret = wr ? aring__sim_reg_write(s, f, &v, n, off) : aring__sim_reg_read(s, f, &v, n, off);
+		if (wr && n && aring__sim_disk_nospace(s, r))
+			ret = -ENOSPC; /* disk_nospace_ppm */
+		else
+			ret = wr ? aring__sim_reg_write(s, f, &v, n, off)
+				 : aring__sim_reg_read(s, f, &v, n, off);
+		/* O_DSYNC / O_SYNC / RWF_DSYNC / RWF_SYNC: durable once it completes, as if
+		 * fdatasync followed (kernel generic_write_sync()); its writeback error is the
+		 * write's result. */
+		if (wr && ret > 0 && ((f->flags & O_DSYNC) ||
+				      ((unsigned)r->sqe.rw_flags & (RWF_DSYNC | RWF_SYNC)))) {
+			int err = aring__sim_disk_fsync(s, f->inode);
+
+			if (err)
+				ret = err;
+		}
 		if (ret > 0 && (r->sqe.off == UINT64_MAX || (wr && (f->flags & O_APPEND))))
 			f->pos = off + (uint64_t)ret;
 		r->res = (int32_t)ret;
@@ -1015,12 +1097,13 @@ static bool seekable(const struct sim_file *f)
 /* kernel io_uring/sync.c io_fsync_prep()/io_fsync() */
 enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r)
 {
-	(void)s;
 	if (r->sqe.addr || r->sqe.buf_index || r->sqe.splice_fd_in ||
 	    (r->sqe.fsync_flags & ~IORING_FSYNC_DATASYNC))
 		r->res = -EINVAL;
-	else
-		r->res = seekable(r->file) ? 0 : -EINVAL;
+	else if (!seekable(r->file))
+		r->res = -EINVAL;
+	else /* sim/disk.c: what counts as durable */
+		r->res = aring__sim_disk_fsync(s, r->file->inode);
 	return SIM_DONE;
 }
 
@@ -1038,8 +1121,12 @@ enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 	else if (r->file->type == SIM_F_PIPE_R || r->file->type == SIM_F_PIPE_W)
 		r->res = -ESPIPE;
+	else if (!seekable(r->file))
+		r->res = -EINVAL;
+	else if ((flags & SYNC_FILE_RANGE_WRITE) && (flags & SYNC_FILE_RANGE_WAIT_AFTER))
+		r->res = aring__sim_disk_sync_range(s, r->file->inode, r->sqe.off, r->sqe.len);
 	else
-		r->res = seekable(r->file) ? 0 : -EINVAL;
+		r->res = 0; /* starts or waits for writeback only: nothing more is durable */
 	return SIM_DONE;
 }
 
@@ -1076,6 +1163,15 @@ enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r)
 	if (r->res)
 		return SIM_DONE;
 	end = (uint64_t)off + (uint64_t)len;
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) && aring__sim_disk_nospace(s, r)) {
+		r->res = -ENOSPC;
+		return SIM_DONE;
+	}
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    aring__sim_disk_note_zero(s, i, (uint64_t)off, (uint64_t)len)) {
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		for (pg = (uint64_t)off / SIM_PAGE; pg * SIM_PAGE < end && pg < i->npages_cap; pg++) {
 			uint64_t ps = pg * SIM_PAGE, a = ps > (uint64_t)off ? ps : (uint64_t)off;
@@ -1214,6 +1310,8 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 			inode_free(s, i);
 			return ret;
 		}
+		if (aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL))
+			abort();
 	} else {
 		if ((flags & O_CREAT) && (flags & O_EXCL))
 			return -EEXIST;
@@ -1238,7 +1336,8 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 		}
 	}
 	f = aring__sim_file_new(s, i->type == SIM_I_DIR ? SIM_F_DIR : SIM_F_REG,
-				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH)));
+				(int)(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | O_SYNC |
+					       O_DSYNC)));
 	if (!f)
 		return -ENOMEM;
 	f->inode = i;
@@ -1443,6 +1542,8 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r)
 		goto out;
 	e = dir_find(s, l.dir, l.name);
 	assert(e);
+	if (aring__sim_disk_note_ns(s, l.dir, l.name, NULL, NULL, NULL, NULL, NULL, NULL))
+		abort();
 	dir_del(s, e);
 out:
 	r->res = ret;
@@ -1473,6 +1574,8 @@ enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r)
 			inode_free(s, i);
 		else
 			i->nlink++; /* its "." */
+		if (!ret && aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL))
+			abort();
 	}
 	r->res = ret;
 	return SIM_DONE;
@@ -1513,6 +1616,8 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 			ret = -ENOMEM;
 		} else if ((ret = dir_add(s, l.dir, l.name, i))) {
 			inode_free(s, i);
+		} else if (aring__sim_disk_note_ns(s, l.dir, l.name, i, NULL, NULL, NULL, NULL, NULL)) {
+			abort();
 		}
 	}
 	r->res = ret;
@@ -1572,6 +1677,8 @@ enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 		ret = may_create(&n);
 	if (!ret)
 		ret = dir_add(s, n.dir, n.name, o.ino);
+	if (!ret && aring__sim_disk_note_ns(s, n.dir, n.name, o.ino, NULL, NULL, NULL, NULL, NULL))
+		abort();
 	if (!ret)
 		o.ino->ctime_ns = s->now_ns;
 	r->res = ret;
@@ -1637,6 +1744,9 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 			ret = -EINVAL;
 			goto out;
 		}
+		/* one change: both names swap at once, or neither */
+		if (aring__sim_disk_note_ns(s, o.dir, o.name, n.ino, src, n.dir, n.name, src, n.ino))
+			abort();
 		eo = dir_find(s, o.dir, o.name);
 		en = dir_find(s, n.dir, n.name);
 		eo->inode = n.ino;
@@ -1678,6 +1788,9 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 			goto out;
 		}
 	}
+	/* one change: the old name goes and the new one comes at once, or neither */
+	if (aring__sim_disk_note_ns(s, o.dir, o.name, NULL, src, n.dir, n.name, src, NULL))
+		abort();
 	/* Add the new name first (src keeps a link throughout), then drop the old. */
 	eo = dir_find(s, o.dir, o.name);
 	assert(eo);

@@ -285,6 +285,17 @@ int aring__sim_stdio_init(struct sim *s)
 	return 0;
 }
 
+void aring__sim_stdio_close(struct sim *s)
+{
+	if (s->std_in)
+		aring__sim_pipe_end_closed(s, s->std_in, false);
+	if (s->std_out)
+		aring__sim_pipe_end_closed(s, s->std_out, true);
+	if (s->std_err)
+		aring__sim_pipe_end_closed(s, s->std_err, true);
+	s->std_in = s->std_out = s->std_err = NULL;
+}
+
 /* The ops this file models: its part of the sim's op table (sim/ops.c). */
 const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST] = {
 	[ARING_OP_PIPE]             = { .exec = aring__sim_op_pipe },

@@ -206,9 +206,11 @@ static void sim_start(void *ex, struct aring__soft_req *sr)
 
 static int sim_stop(void *ex, struct aring__soft_req *sr)
 {
+	struct sim *s = ex;
 	struct sim_req *r = req_of(sr);
 
-	if (!aring__sim_cancellable(r) || aring__sim_fault_cancel_race(ex, r))
+	/* A crash stops everything: the node's process is gone (sim/api.c). */
+	if (!s->crashing && (!aring__sim_cancellable(r) || aring__sim_fault_cancel_race(ex, r)))
 		return -EALREADY;
 	detach(ex, r);
 	return 0;

@@ -9,6 +9,7 @@
  *   ring.c     the executor: start, stop, wait (virtual time), completion
  *   ops.c      the model's op table indexed by opcode; -EOPNOTSUPP for the rest
  *   fs.c       the in-memory file system and file ops
+ *   disk.c     durability: what fsync made durable, what a crash keeps; disk faults
  *   pipe.c     pipes (and fds 0, 1, 2)
  *   net.c      stream sockets on simulated addresses
  *   poll.c     readiness of every file kind; POLL_ADD / POLL_REMOVE
@@ -132,6 +133,7 @@ enum sim_stream {
 	SIM_STREAM_NET,       /* ephemeral ports */
 	SIM_STREAM_LINK,      /* the world's network: link latencies, resets, clogs */
 	SIM_STREAM_NODE,      /* node seeds drawn from the world's */
+	SIM_STREAM_DISK = 32, /* disk faults, crash outcomes (sim/disk.c) */
 	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
 	SIM_STREAM_RING,      /* faults of the ring: cancel races, SQ full, CQ pressure */
 };
@@ -204,6 +206,26 @@ struct sim_inode {
 	struct sim_inode *parent; /* ".." (the root is its own parent); holds a kids ref */
 	/* SIM_I_LNK */
 	char *target;
+	/* durability (sim/disk.c) */
+	struct sim_list all;      /* sim->inodes */
+	uint32_t dref;            /* durable entries and pending namespace changes naming it */
+	/* SIM_I_REG: the durable image and the unsynced changes since */
+	uint8_t **dpages;         /* NULL = hole */
+	uint64_t dpages_cap;
+	uint64_t dsize;
+	struct sim_rec *recs, **recs_tail; /* oldest first */
+	uint64_t *bad;            /* sectors whose reads fail (-EIO) until rewritten */
+	uint32_t nbad, bad_cap;
+	bool fsync_failed;        /* the last fsync got an injected -EIO: the next succeeds */
+	/* SIM_I_DIR: its durable entries */
+	struct sim_dent *dents;
+};
+
+/* A durable directory entry (sim/disk.c). */
+struct sim_dent {
+	struct sim_dent *next;
+	struct sim_inode *inode;
+	char name[];
 };
 
 struct sim_pipe {
@@ -286,7 +308,7 @@ enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOC
 struct sim_file {
 	enum sim_ftype type;
 	uint32_t refs;
-	int flags;                     /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH */
+	int flags;                     /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | O_SYNC | O_DSYNC */
 	uint64_t pos;
 	struct sim_inode *inode;
 	struct sim_pipe *pipe;
@@ -392,6 +414,13 @@ struct sim {
 	aring_loop *loop;
 	uint32_t node;                /* index in the world; address 10.0.0.(node+1) */
 	uint64_t park_deadline_ns;    /* the soft ring's next timer when it last parked */
+	/* durability (sim/disk.c) */
+	struct sim_list inodes;       /* every inode alive */
+	struct sim_nsop *nsops, **nsops_tail; /* namespace changes not yet durable, oldest first */
+	struct sim_prng rng_disk;     /* disk faults and crash outcomes */
+	bool crashing;                /* aring_sim_crash: every request can be stopped */
+	bool down;                    /* crashed and not restarted */
+	bool disk_batch;              /* fs-wide durability work: inodes are freed after it */
 	/* trace */
 	uint64_t hash;
 	bool trace;
@@ -495,9 +524,6 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r);
 bool aring__sim_fault_stall(struct sim *s, struct sim_req *r);
 /* Bytes r may move now (applies an injected short transfer to want). */
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want);
-/* ring faults (backend.c): does this cancel of r lose the race with its completion? */
-bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
-
 /*
  * The one mechanism of every fault source: number a fault decision that was
  * drawn (a hit), record it, and say whether it takes effect (false: the run
@@ -522,6 +548,8 @@ size_t aring__sim_faults_log(const struct aring_sim_fault **log);
 uint64_t aring__sim_faults_count(void);
 /* Virtual time of this run's loops that ended. */
 uint64_t aring__sim_faults_virtual_ns(void);
+/* ring faults (backend.c): does this cancel of r lose the race with its completion? */
+bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
 
 /* ---------------------------------------------------------------- files */
 
@@ -585,8 +613,55 @@ int64_t aring__sim_reg_read(struct sim *s, struct sim_file *f, const struct sim_
 int64_t aring__sim_reg_write(struct sim *s, struct sim_file *f, const struct sim_iov *v,
 			     uint64_t n, uint64_t off);
 
+/* disk.c: durability, crashes, disk faults */
+struct sim_rec;
+struct sim_nsop;
+/* fs.c made the tree (/ and /tmp): it is durable. */
+void aring__sim_disk_init(struct sim *s);
+/* Free every durability record (before the inodes go). */
+void aring__sim_disk_destroy(struct sim *s);
+/* Free i's durable image, records and bad sectors. */
+void aring__sim_disk_inode_free(struct sim *s, struct sim_inode *i);
+/* fs.c: free i if nothing (name, fd, child, durable reference) refers to it any more. */
+void aring__sim_inode_maybe_free(struct sim *s, struct sim_inode *i);
+/* Unsynced changes of a regular file, after the live file changed. */
+int aring__sim_disk_note_write(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t len);
+int aring__sim_disk_note_zero(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t len);
+int aring__sim_disk_note_size(struct sim *s, struct sim_inode *i, uint64_t size);
+/*
+ * An unsynced namespace change: name in dir now names inode (NULL: removed);
+ * with dir2, a second change made atomically with the first (rename,
+ * exchange). expect (may be NULL): the change applies at a crash only if the
+ * name then durably names it (a rename's source).
+ */
+int aring__sim_disk_note_ns(struct sim *s, struct sim_inode *dir, const char *name,
+			    struct sim_inode *inode, struct sim_inode *expect,
+			    struct sim_inode *dir2, const char *name2, struct sim_inode *inode2,
+			    struct sim_inode *expect2);
+/* fsync/fdatasync of i: 0, or -EIO (injected; the unsynced data is gone). */
+int aring__sim_disk_fsync(struct sim *s, struct sim_inode *i);
+/* sync_file_range(SYNC_FILE_RANGE_WRITE|WAIT_AFTER) of [off, off+len) (len 0: to the end). */
+int aring__sim_disk_sync_range(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t len);
+/* A read of [off, off+n): bytes readable before a bad sector (n: none), drawing read faults. */
+uint64_t aring__sim_disk_read_ok(struct sim *s, struct sim_inode *i, uint64_t off, uint64_t n);
+/* A write or fallocate may go ahead (0) or fails with an injected -ENOSPC. */
+int aring__sim_disk_nospace(struct sim *s, struct sim_req *r);
+/* The disk's capacity in bytes (disk_size_bytes or SIM_MAX_FS_BYTES). */
+uint64_t aring__sim_disk_capacity(const struct sim *s);
+/* The crash: what each file and directory keeps (fds are already closed). */
+void aring__sim_disk_crash(struct sim *s);
+/* A disk fault drawn with ppm, through aring__sim_fault_record(): true if it takes effect. */
+enum sim_disk_fault { SIM_DISK_READ_EIO = 1, SIM_DISK_FSYNC_EIO, SIM_DISK_NOSPC };
+bool aring__sim_disk_fault(struct sim *s, enum sim_disk_fault kind, uint32_t ppm, unsigned opcode);
+/* The durable tree := the live one (at start, after a crash). */
+void aring__sim_disk_durable_from_live(struct sim *s);
+/* fs.c: the live tree := the durable one; what is unreachable is freed. */
+void aring__sim_fs_rebuild(struct sim *s);
+
 /* pipe.c */
 int aring__sim_stdio_init(struct sim *s);
+/* Close the sim's ends of fds 0, 1, 2 (teardown, a crash). */
+void aring__sim_stdio_close(struct sim *s);
 struct sim_pipe *aring__sim_pipe_new(uint32_t cap);
 void aring__sim_pipe_end_closed(struct sim *s, struct sim_pipe *p, bool reader);
 /* Read/write up to n bytes; SIM_BLOCK / SIM_DONE with r->res. */

@@ -66,6 +66,26 @@ struct aring_sim_opts {
 	uint32_t net_reset_ppm;
 	uint32_t net_clog_ppm;
 	uint64_t net_clog_min_ns, net_clog_max_ns;
+	/*
+	 * Disk faults (each 0 by default; ppm at most 1000000, else
+	 * aring_loop_new gives -EINVAL):
+	 * - disk_read_error_ppm: per read of a regular file, one 512-byte
+	 *   sector of the range read goes bad. A read that reaches a bad sector
+	 *   stops short before it, or fails with -EIO if it starts in it; the
+	 *   sector stays bad until a write touches it.
+	 * - disk_fsync_error_ppm: per fsync/fdatasync of a regular file, -EIO;
+	 *   every change of the file not yet durable is then gone (reads see
+	 *   the durable data; Linux drops the dirty pages after a writeback
+	 *   error), and the next fsync of that file succeeds.
+	 * - disk_nospace_ppm: per write to a regular file, and per fallocate
+	 *   that allocates: -ENOSPC.
+	 * - disk_size_bytes: the node's disk; file data past it (4 KiB pages)
+	 *   gives -ENOSPC. 0: 512 MiB.
+	 */
+	uint32_t disk_read_error_ppm;
+	uint32_t disk_fsync_error_ppm;
+	uint32_t disk_nospace_ppm;
+	uint64_t disk_size_bytes;
 };
 
 /*
@@ -208,6 +228,67 @@ typedef int (*aring_sim_dirent_fn)(void *arg, const char *name, unsigned char d_
 ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
 				aring_sim_dirent_fn fn, void *arg);
 
+/* ---------------------------------------------------------------- crashes */
+
+/*
+ * Durability, as a crash sees it (details in sim/disk.c):
+ * - A write (or a truncate, or a fallocate) to a regular file is durable
+ *   once an fsync or fdatasync of the file completed after it; a write on
+ *   an fd opened O_DSYNC or O_SYNC (or with RWF_DSYNC, RWF_SYNC) is
+ *   durable when it completes. A
+ *   sync_file_range with SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+ *   makes the data of writes within its range (len 0: to the end) durable,
+ *   but not the file's size (Linux writes no metadata for it).
+ * - A namespace change (create, mkdir, symlink, link, unlink, rmdir,
+ *   rename) is durable once an fsync of a directory it changed completed
+ *   after it (the strict rule: the new file's own fsync is not enough).
+ *   An fsync of a directory also makes every namespace change before its
+ *   last one durable (a journal commits in order). A rename is atomic.
+ * - At a crash, each change that is not durable is lost, kept, or (a
+ *   write) torn at 512-byte sector boundaries (each sector of it kept or
+ *   not), each with probability 1/3, replayed in order; each namespace
+ *   change is kept or undone (1/2 each). A name that was durable names
+ *   its old or its new file after a crash, never nothing. Files no longer
+ *   reachable from "/" are gone. All drawn from the seed.
+ */
+
+/*
+ * Crash a node (a lone sim loop is a node): its process dies.
+ * - Every task of the node ends where it stands: none of its code runs
+ *   again, its stack is freed; a handle to it is stale (aring_join gives
+ *   -ESRCH until a new task reuses the stack: drop such handles). Waits it
+ *   was in are left, with its group; objects it shared with other nodes'
+ *   tasks (channels, locks) stay usable by them. Called from a task of the
+ *   node itself (a lone loop's controller), every other task ends and the
+ *   caller goes on, as a harness outside the process would.
+ * - Every request of its ring is dropped (no CQE reaches anyone); an SQE
+ *   queued and not yet submitted is issued first, so a write the program
+ *   handed over may land in the page cache before the power goes.
+ * - Every fd is closed. A connection to another node is reset: that
+ *   node's end gets -ECONNRESET at its next op (what was in flight is
+ *   lost). A connection within the node ends as by close. Pipes go too
+ *   (fds 0, 1, 2: what the program wrote to stdout and was not read is
+ *   gone).
+ * - Its disk keeps what was durable plus a seed-chosen part of the rest.
+ * - Then the node is down with a fresh fd table (0, 1, 2 new pipes): its
+ *   disk can still be inspected by ops on the loop (a controller's), and
+ *   aring_sim_restart starts its program again.
+ * Callable from a task of any node or between runs.
+ * Returns 0, -EINVAL (not a sim loop), -EALREADY (down: crashed and not
+ * restarted), -EBUSY (its scheduler is running below the caller: a run
+ * nested in one of its tasks), -ENOMEM (its new fds 0, 1, 2).
+ */
+ARING_API int aring_sim_crash(aring_loop *node);
+
+/*
+ * Start fn(node, arg) as a new detached task on a node that crashed, on the
+ * disk the crash left, and mark the node up again. It runs at the next
+ * aring_run / aring_sim_world_run. Callable from a task of any node or
+ * between runs.
+ * Returns 0, -EINVAL (not a sim loop; fn NULL), -EALREADY (the node is up:
+ * never crashed, or restarted already), -ENOMEM.
+ */
+ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg);
 /* ---------------------------------------------------------------- faults */
 
 /*
@@ -237,6 +318,10 @@ enum aring_sim_fault_kind {
 	ARING_SIM_FAULT_NET_RESET,   /* net_reset_ppm: a connection reset; detail: the
 	                                sending node's index, the node is the receiver */
 	ARING_SIM_FAULT_NET_CLOG,    /* net_clog_ppm: a segment held; detail: ns held */
+	ARING_SIM_FAULT_DISK_READ,   /* disk_read_error_ppm: a sector of a file went bad;
+	                                detail -EIO */
+	ARING_SIM_FAULT_DISK_FSYNC,  /* disk_fsync_error_ppm: fsync -EIO, unsynced data dropped */
+	ARING_SIM_FAULT_DISK_NOSPACE,/* disk_nospace_ppm: a write or fallocate got -ENOSPC */
 	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
 };
 

@@ -21,6 +21,7 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/echo_bench" "$b/bench/echo_raw" "$aring_echo" "$b/bench/.libs/libmcount.so"
 "$b/bench/bench_sim"
 "$b/bench/bench_swarm"
+"$b/bench/bench_kv"
 "$b/bench/bench_scale"
 "$b/bench/chat_bench" "$b/examples/chat_server" "$b/bench/chat_sleep"
 

@@ -119,16 +119,29 @@ static int controller_task(aring_loop *loop, void *arg)
 			if (!w->down[i] && !aring_sim_crash(w->node[i])) {
 				w->down[i] = 1;
 				w->st.crashes++;
+				if (getenv("KV_DEBUG"))
+					fprintf(stderr, "kv: t=%llu ms: crash kv%d\n",
+						(unsigned long long)(now(w, loop) / MS), i);
 			}
 			break;
 		case 1:
-			if (w->down[i] && !aring_sim_restart(w->node[i], kv_node_main, &w->kv[i]))
+			if (w->down[i] && !aring_sim_restart(w->node[i], kv_node_main, &w->kv[i])) {
 				w->down[i] = 0;
+				if (getenv("KV_DEBUG"))
+					fprintf(stderr, "kv: t=%llu ms: restart kv%d\n",
+						(unsigned long long)(now(w, loop) / MS), i);
+			}
 			break;
 		default: { /* cut a link (node-node or node-client) for a while */
 			int j = (i + 1 + rnd(w) % KV_NODES) % (KV_NODES + 1);
-			if (!aring_sim_partition(all[i], all[j], rnd(w) % 2 ? ARING_SIM_ONE_WAY : 0))
+			unsigned way = rnd(w) % 2 ? ARING_SIM_ONE_WAY : 0;
+			if (!aring_sim_partition(all[i], all[j], way)) {
 				w->st.partitions++;
+				if (getenv("KV_DEBUG"))
+					fprintf(stderr, "kv: t=%llu ms: partition %d %s %d\n",
+						(unsigned long long)(now(w, loop) / MS), i,
+						way ? "->" : "<->", j);
+			}
 			aring_sleep(loop, (5 + rnd(w) % 80) * MS);
 			aring_sim_heal(all[i], all[j]);
 		}

@@ -1098,6 +1098,28 @@ static int prep_import(const struct io_uring_sqe *q, bool vectored)
 	return 0;
 }
 
+#define EP_O_NOTIFICATION_PIPE O_EXCL /* include/uapi/linux/watch_queue.h */
+#define EP_RWF_SUPPORTED 0x1ffu       /* uapi linux/fs.h RWF_SUPPORTED, RWF_HIPRI..RWF_NOSIGNAL */
+
+/*
+ * The issue-time checks of a read or write, in the kernel's order: rw.c
+ * io_rw_init_file() -> fs.h kiocb_set_rw_flags() refuses unknown RWF flags
+ * (-EOPNOTSUPP; RWF_ATOMIC/RWF_DONTCACHE are left to the file's own call),
+ * then RWF_HIPRI without an IOPOLL ring is -EINVAL; then rw.c
+ * io_kiocb_update_pos() -> fs/read_write.c rw_verify_area(): an offset below
+ * -1 is -EINVAL on every file, pipes and sockets too.
+ */
+static int rw_issue_check(const struct io_uring_sqe *q)
+{
+	if ((unsigned)q->rw_flags & ~EP_RWF_SUPPORTED)
+		return -EOPNOTSUPP;
+	if (q->rw_flags & RWF_HIPRI)
+		return -EINVAL;
+	if (q->off != UINT64_MAX && (int64_t)q->off < 0)
+		return -EINVAL;
+	return 0;
+}
+
 /* The kernel's io_*_prep checks of the ops this executor runs (submit-time: they fail the chain). */
 static int ep_prep(void *ex, struct aring__soft_req *sr)
 {
@@ -1246,7 +1268,9 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		/* kernel io_pipe_prep() */
 		if (q->fd || q->off)
 			return -EINVAL;
-		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		/* O_NOTIFICATION_PIPE (O_EXCL) passes: pipe2() decides (-ENOPKG
+		 * without CONFIG_WATCH_QUEUE, fs/pipe.c create_pipe_files()) */
+		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | EP_O_NOTIFICATION_PIPE))
 			return -EINVAL;
 		if (q->splice_fd_in)
 			return -EINVAL; /* no fixed file table */
@@ -1298,8 +1322,8 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	r->f = NULL;
 	r->done_bytes = 0;
 	if (aring__opdefs[sr->opcode].flags & ARING__OPF_FILE) {
-		/* kernel io_assign_file() */
-		struct ep_file *f = file_get(e, q->fd);
+		/* kernel io_assign_file(): no registered files, a fixed file is never found */
+		struct ep_file *f = (q->flags & IOSQE_FIXED_FILE) ? NULL : file_get(e, q->fd);
 
 		if (!f) {
 			finish(e, r, -EBADF, false);
@@ -1308,6 +1332,22 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		f->refs++;
 		r->f = f;
 		sr->file = f;
+	}
+	switch (sr->opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READV:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV: {
+		int err = rw_issue_check(q);
+
+		if (err) {
+			finish(e, r, err, false);
+			return;
+		}
+		break;
+	}
+	default:
+		break;
 	}
 	switch (sr->opcode) {
 	case IORING_OP_READ:

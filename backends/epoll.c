@@ -82,6 +82,7 @@ struct ep_file {
 	bool ready[2];          /* may be ready to read / write (no EAGAIN since the last event) */
 	bool orphan;            /* closed through the ring; fd is a dup its requests keep */
 	bool hup;               /* epoll reported RDHUP, HUP or ERR: an end or an error waits */
+	bool sock;              /* a socket */
 	bool zc;                /* a TCP or UDP socket: zero-copy sends work (SOCK_SUPPORT_ZC) */
 	struct ep_req *head[EP_NLISTS], *tail[EP_NLISTS];
 };
@@ -212,6 +213,7 @@ static struct ep_file *file_get(struct ep *e, int fd)
 		int type = 0, domain = 0;
 		socklen_t len = sizeof(type);
 
+		f->sock = true;
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
 			f->stream = true;
 		len = sizeof(domain);
@@ -244,10 +246,21 @@ static int file_register(struct ep *e, struct ep_file *f)
 {
 	struct epoll_event ev = { 0 };
 
-	if (f->registered)
-		return 0;
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
 	ev.data.u64 = ((uint64_t)f->gen << 32) | (uint32_t)f->fd;
+	if (f->registered) {
+		/*
+		 * No request waits on it: the fd may have been closed behind the
+		 * ring's back (close(2)) and its number reused by a file the ring
+		 * never handed out (signalfd(), eventfd(): core/signal.c does
+		 * that), and the close dropped the registration. Check it (the
+		 * kernel looks the fd up at each issue, io_assign_file()).
+		 */
+		if (f->head[EP_RD] || f->head[EP_WR] || f->head[EP_POLL] || f->orphan ||
+		    epoll_ctl(e->epfd, EPOLL_CTL_MOD, f->fd, &ev) == 0 || errno != ENOENT)
+			return 0;
+		f->registered = false;
+	}
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0) {
 		if (errno == EEXIST) {
 			/* A registration left by a stale entry of the same file: take it over. */
@@ -1052,6 +1065,7 @@ static bool ep_has_op(void *ex, unsigned opcode)
 	case ARING_OP_BIND:
 	case ARING_OP_LISTEN:
 	case ARING_OP_PIPE:
+	case ARING_OP_FIXED_FD_INSTALL: /* no registered file table: it ends -EBADF, as the kernel's */
 		return true;
 	default:
 		return false;
@@ -1107,9 +1121,11 @@ static int prep_import(const struct io_uring_sqe *q, bool vectored)
  * (-EOPNOTSUPP; RWF_ATOMIC/RWF_DONTCACHE are left to the file's own call),
  * then RWF_HIPRI without an IOPOLL ring is -EINVAL; then rw.c
  * io_kiocb_update_pos() -> fs/read_write.c rw_verify_area(): an offset below
- * -1 is -EINVAL on every file, pipes and sockets too.
+ * -1 is -EINVAL on every file, pipes and sockets too; net/socket.c
+ * sock_read_iter()/sock_write_iter(): a socket's position but 0 is -ESPIPE
+ * (-1 is position 0 on a stream file, io_kiocb_update_pos()).
  */
-static int rw_issue_check(const struct io_uring_sqe *q)
+static int rw_issue_check(const struct io_uring_sqe *q, const struct ep_file *f)
 {
 	if ((unsigned)q->rw_flags & ~EP_RWF_SUPPORTED)
 		return -EOPNOTSUPP;
@@ -1117,6 +1133,8 @@ static int rw_issue_check(const struct io_uring_sqe *q)
 		return -EINVAL;
 	if (q->off != UINT64_MAX && (int64_t)q->off < 0)
 		return -EINVAL;
+	if (f->sock && q->off != UINT64_MAX && q->off != 0)
+		return -ESPIPE;
 	return 0;
 }
 
@@ -1281,6 +1299,16 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		if (q->splice_off_in || q->off)
 			return -EINVAL;
 		return 0;
+	case ARING_OP_FIXED_FD_INSTALL:
+		/* kernel openclose.c io_install_fixed_fd_prep(); the issue finds no
+		 * registered file (io_assign_file(): -EBADF in ep_start) */
+		if (q->off || q->addr || q->len || q->buf_index || q->splice_fd_in || q->addr3)
+			return -EINVAL;
+		if (!(q->flags & IOSQE_FIXED_FILE))
+			return -EBADF;
+		if ((unsigned)q->rw_flags & ~1u) /* IORING_FIXED_FD_NO_CLOEXEC */
+			return -EINVAL;
+		return 0;
 	default:
 		return 0;
 	}
@@ -1338,7 +1366,7 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	case IORING_OP_READV:
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV: {
-		int err = rw_issue_check(q);
+		int err = rw_issue_check(q, r->f);
 
 		if (err) {
 			finish(e, r, err, false);
@@ -1400,8 +1428,14 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 
 		/* behind earlier waiters, or known not ready: wait without a try
 		 * (unless it must not wait: MSG_DONTWAIT, RWF_NOWAIT, ACCEPT_DONTWAIT) */
+		/* a MSG_OOB recv is always tried: the urgent byte is out of the
+		 * stream the drained mark follows, and its absence is -EINVAL at
+		 * once (net/ipv4/tcp.c tcp_recv_urg()) */
+		bool oob = (sr->opcode == IORING_OP_RECV || sr->opcode == IORING_OP_RECVMSG) &&
+			   (q->msg_flags & MSG_OOB);
+
 		if (dir != EP_POLL && (r->f->head[dir] || !r->f->ready[dir] || first) &&
-		    r->f->kind == EPK_OTHER && !nowait(r)) {
+		    r->f->kind == EPK_OTHER && !nowait(r) && !oob) {
 			park(e, r, T_WAIT);
 			return;
 		}

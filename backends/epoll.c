@@ -621,6 +621,17 @@ static enum try_res try_rw(struct ep *e, struct ep_req *r, bool wr)
 }
 
 /* send/recv (kernel io_uring/net.c io_send(), io_recv()) */
+/*
+ * A recv from the error queue answers -EAGAIN when it is empty, without
+ * waiting (checked on Linux 6.18: net.c io_recvmsg_prep() sets
+ * REQ_F_CLEAR_POLLIN, and no POLLIN wait is armed; tests/test_sim_kernel).
+ * A send ignores MSG_ERRQUEUE.
+ */
+static bool errqueue(bool send, unsigned flags)
+{
+	return !send && (flags & MSG_ERRQUEUE);
+}
+
 static enum try_res try_sendrecv(struct ep *e, struct ep_req *r, bool send)
 {
 	const struct io_uring_sqe *q = &r->sr.sqe;
@@ -640,7 +651,7 @@ static enum try_res try_sendrecv(struct ep *e, struct ep_req *r, bool send)
 		if (n < 0) {
 			int err = errno;
 
-			if (err == EAGAIN && !(flags & MSG_DONTWAIT)) {
+			if (err == EAGAIN && !(flags & MSG_DONTWAIT) && !errqueue(send, flags)) {
 				f->ready[send] = false;
 				return T_WAIT;
 			}
@@ -679,7 +690,7 @@ static enum try_res try_msg(struct ep *e, struct ep_req *r, bool send)
 	n = send ? sendmsg(f->fd, msg, flags | MSG_DONTWAIT | MSG_NOSIGNAL)
 		 : recvmsg(f->fd, msg, flags | MSG_DONTWAIT);
 	if (n < 0) {
-		if (errno == EAGAIN && !(flags & MSG_DONTWAIT)) {
+		if (errno == EAGAIN && !(flags & MSG_DONTWAIT) && !errqueue(send, flags)) {
 			f->ready[send] = false;
 			return T_WAIT;
 		}
@@ -1331,7 +1342,9 @@ static bool nowait(const struct ep_req *r)
 	case IORING_OP_RECVMSG:
 	case IORING_OP_SEND_ZC:
 	case IORING_OP_SENDMSG_ZC:
-		return q->msg_flags & MSG_DONTWAIT;
+		return (q->msg_flags & MSG_DONTWAIT) ||
+		       errqueue(r->sr.opcode != IORING_OP_RECV && r->sr.opcode != IORING_OP_RECVMSG,
+				q->msg_flags);
 	case IORING_OP_ACCEPT:
 		return q->ioprio & EP_ACCEPT_DONTWAIT;
 	default:

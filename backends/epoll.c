@@ -82,6 +82,7 @@ struct ep_file {
 	bool ready[2];          /* may be ready to read / write (no EAGAIN since the last event) */
 	bool orphan;            /* closed through the ring; fd is a dup its requests keep */
 	bool hup;               /* epoll reported RDHUP, HUP or ERR: an end or an error waits */
+	bool sock;              /* a socket */
 	bool zc;                /* a TCP or UDP socket: zero-copy sends work (SOCK_SUPPORT_ZC) */
 	struct ep_req *head[EP_NLISTS], *tail[EP_NLISTS];
 };
@@ -212,6 +213,7 @@ static struct ep_file *file_get(struct ep *e, int fd)
 		int type = 0, domain = 0;
 		socklen_t len = sizeof(type);
 
+		f->sock = true;
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
 			f->stream = true;
 		len = sizeof(domain);
@@ -244,10 +246,21 @@ static int file_register(struct ep *e, struct ep_file *f)
 {
 	struct epoll_event ev = { 0 };
 
-	if (f->registered)
-		return 0;
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
 	ev.data.u64 = ((uint64_t)f->gen << 32) | (uint32_t)f->fd;
+	if (f->registered) {
+		/*
+		 * No request waits on it: the fd may have been closed behind the
+		 * ring's back (close(2)) and its number reused by a file the ring
+		 * never handed out (signalfd(), eventfd(): core/signal.c does
+		 * that), and the close dropped the registration. Check it (the
+		 * kernel looks the fd up at each issue, io_assign_file()).
+		 */
+		if (f->head[EP_RD] || f->head[EP_WR] || f->head[EP_POLL] || f->orphan ||
+		    epoll_ctl(e->epfd, EPOLL_CTL_MOD, f->fd, &ev) == 0 || errno != ENOENT)
+			return 0;
+		f->registered = false;
+	}
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0) {
 		if (errno == EEXIST) {
 			/* A registration left by a stale entry of the same file: take it over. */
@@ -608,6 +621,17 @@ static enum try_res try_rw(struct ep *e, struct ep_req *r, bool wr)
 }
 
 /* send/recv (kernel io_uring/net.c io_send(), io_recv()) */
+/*
+ * A recv from the error queue answers -EAGAIN when it is empty, without
+ * waiting (checked on Linux 6.18: net.c io_recvmsg_prep() sets
+ * REQ_F_CLEAR_POLLIN, and no POLLIN wait is armed; tests/test_sim_kernel).
+ * A send ignores MSG_ERRQUEUE.
+ */
+static bool errqueue(bool send, unsigned flags)
+{
+	return !send && (flags & MSG_ERRQUEUE);
+}
+
 static enum try_res try_sendrecv(struct ep *e, struct ep_req *r, bool send)
 {
 	const struct io_uring_sqe *q = &r->sr.sqe;
@@ -627,7 +651,7 @@ static enum try_res try_sendrecv(struct ep *e, struct ep_req *r, bool send)
 		if (n < 0) {
 			int err = errno;
 
-			if (err == EAGAIN && !(flags & MSG_DONTWAIT)) {
+			if (err == EAGAIN && !(flags & MSG_DONTWAIT) && !errqueue(send, flags)) {
 				f->ready[send] = false;
 				return T_WAIT;
 			}
@@ -666,7 +690,7 @@ static enum try_res try_msg(struct ep *e, struct ep_req *r, bool send)
 	n = send ? sendmsg(f->fd, msg, flags | MSG_DONTWAIT | MSG_NOSIGNAL)
 		 : recvmsg(f->fd, msg, flags | MSG_DONTWAIT);
 	if (n < 0) {
-		if (errno == EAGAIN && !(flags & MSG_DONTWAIT)) {
+		if (errno == EAGAIN && !(flags & MSG_DONTWAIT) && !errqueue(send, flags)) {
 			f->ready[send] = false;
 			return T_WAIT;
 		}
@@ -1052,6 +1076,7 @@ static bool ep_has_op(void *ex, unsigned opcode)
 	case ARING_OP_BIND:
 	case ARING_OP_LISTEN:
 	case ARING_OP_PIPE:
+	case ARING_OP_FIXED_FD_INSTALL: /* no registered file table: it ends -EBADF, as the kernel's */
 		return true;
 	default:
 		return false;
@@ -1095,6 +1120,32 @@ static int prep_import(const struct io_uring_sqe *q, bool vectored)
 	for (k = 0; k < q->len; k++)
 		if (!access_ok_((uint64_t)(uintptr_t)iov[k].iov_base, iov[k].iov_len))
 			return -EFAULT;
+	return 0;
+}
+
+#define EP_O_NOTIFICATION_PIPE O_EXCL /* include/uapi/linux/watch_queue.h */
+#define EP_RWF_SUPPORTED 0x1ffu       /* uapi linux/fs.h RWF_SUPPORTED, RWF_HIPRI..RWF_NOSIGNAL */
+
+/*
+ * The issue-time checks of a read or write, in the kernel's order: rw.c
+ * io_rw_init_file() -> fs.h kiocb_set_rw_flags() refuses unknown RWF flags
+ * (-EOPNOTSUPP; RWF_ATOMIC/RWF_DONTCACHE are left to the file's own call),
+ * then RWF_HIPRI without an IOPOLL ring is -EINVAL; then rw.c
+ * io_kiocb_update_pos() -> fs/read_write.c rw_verify_area(): an offset below
+ * -1 is -EINVAL on every file, pipes and sockets too; net/socket.c
+ * sock_read_iter()/sock_write_iter(): a socket's position but 0 is -ESPIPE
+ * (-1 is position 0 on a stream file, io_kiocb_update_pos()).
+ */
+static int rw_issue_check(const struct io_uring_sqe *q, const struct ep_file *f)
+{
+	if ((unsigned)q->rw_flags & ~EP_RWF_SUPPORTED)
+		return -EOPNOTSUPP;
+	if (q->rw_flags & RWF_HIPRI)
+		return -EINVAL;
+	if (q->off != UINT64_MAX && (int64_t)q->off < 0)
+		return -EINVAL;
+	if (f->sock && q->off != UINT64_MAX && q->off != 0)
+		return -ESPIPE;
 	return 0;
 }
 
@@ -1246,7 +1297,9 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		/* kernel io_pipe_prep() */
 		if (q->fd || q->off)
 			return -EINVAL;
-		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		/* O_NOTIFICATION_PIPE (O_EXCL) passes: pipe2() decides (-ENOPKG
+		 * without CONFIG_WATCH_QUEUE, fs/pipe.c create_pipe_files()) */
+		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | EP_O_NOTIFICATION_PIPE))
 			return -EINVAL;
 		if (q->splice_fd_in)
 			return -EINVAL; /* no fixed file table */
@@ -1255,6 +1308,16 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		return 0;
 	case IORING_OP_TEE:
 		if (q->splice_off_in || q->off)
+			return -EINVAL;
+		return 0;
+	case ARING_OP_FIXED_FD_INSTALL:
+		/* kernel openclose.c io_install_fixed_fd_prep(); the issue finds no
+		 * registered file (io_assign_file(): -EBADF in ep_start) */
+		if (q->off || q->addr || q->len || q->buf_index || q->splice_fd_in || q->addr3)
+			return -EINVAL;
+		if (!(q->flags & IOSQE_FIXED_FILE))
+			return -EBADF;
+		if ((unsigned)q->rw_flags & ~1u) /* IORING_FIXED_FD_NO_CLOEXEC */
 			return -EINVAL;
 		return 0;
 	default:
@@ -1279,7 +1342,9 @@ static bool nowait(const struct ep_req *r)
 	case IORING_OP_RECVMSG:
 	case IORING_OP_SEND_ZC:
 	case IORING_OP_SENDMSG_ZC:
-		return q->msg_flags & MSG_DONTWAIT;
+		return (q->msg_flags & MSG_DONTWAIT) ||
+		       errqueue(r->sr.opcode != IORING_OP_RECV && r->sr.opcode != IORING_OP_RECVMSG,
+				q->msg_flags);
 	case IORING_OP_ACCEPT:
 		return q->ioprio & EP_ACCEPT_DONTWAIT;
 	default:
@@ -1298,8 +1363,8 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	r->f = NULL;
 	r->done_bytes = 0;
 	if (aring__opdefs[sr->opcode].flags & ARING__OPF_FILE) {
-		/* kernel io_assign_file() */
-		struct ep_file *f = file_get(e, q->fd);
+		/* kernel io_assign_file(): no registered files, a fixed file is never found */
+		struct ep_file *f = (q->flags & IOSQE_FIXED_FILE) ? NULL : file_get(e, q->fd);
 
 		if (!f) {
 			finish(e, r, -EBADF, false);
@@ -1308,6 +1373,22 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		f->refs++;
 		r->f = f;
 		sr->file = f;
+	}
+	switch (sr->opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READV:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV: {
+		int err = rw_issue_check(q, r->f);
+
+		if (err) {
+			finish(e, r, err, false);
+			return;
+		}
+		break;
+	}
+	default:
+		break;
 	}
 	switch (sr->opcode) {
 	case IORING_OP_READ:
@@ -1360,8 +1441,14 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 
 		/* behind earlier waiters, or known not ready: wait without a try
 		 * (unless it must not wait: MSG_DONTWAIT, RWF_NOWAIT, ACCEPT_DONTWAIT) */
+		/* a MSG_OOB recv is always tried: the urgent byte is out of the
+		 * stream the drained mark follows, and its absence is -EINVAL at
+		 * once (net/ipv4/tcp.c tcp_recv_urg()) */
+		bool oob = (sr->opcode == IORING_OP_RECV || sr->opcode == IORING_OP_RECVMSG) &&
+			   (q->msg_flags & MSG_OOB);
+
 		if (dir != EP_POLL && (r->f->head[dir] || !r->f->ready[dir] || first) &&
-		    r->f->kind == EPK_OTHER && !nowait(r)) {
+		    r->f->kind == EPK_OTHER && !nowait(r) && !oob) {
 			park(e, r, T_WAIT);
 			return;
 		}

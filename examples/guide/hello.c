@@ -17,7 +17,7 @@ int main(void)
 	aring_task *a, *b;
 	int ret, ra = -1, rb = -1;
 
-	ret = aring_loop_new(&loop, NULL);  /* NULL: the io_uring backend, defaults */
+	ret = aring_loop_new(&loop, NULL);  /* NULL: io_uring, else epoll; defaults */
 	if (ret < 0) {
 		fprintf(stderr, "aring_loop_new: %s\n", strerror(-ret));
 		return 1;

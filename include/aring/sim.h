@@ -334,12 +334,14 @@ struct aring_sim_fault {
 	uint64_t time_ns;  /* virtual time of the decision */
 	uint32_t kind;     /* enum aring_sim_fault_kind */
 	uint32_t opcode;   /* the op it hit (IORING_OP_*) */
-	int64_t detail;    /* ERROR: the -errno injected; otherwise 0 */
+	int64_t detail;    /* ERROR, CANCEL: the -errno injected; NET_RESET: the
+	                      sending node's index; NET_CLOG: ns held; else 0 */
 	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
 	                      the n-th loop made in the process (from 0) */
 };
 
-/* "timeout", "cancel", "short", "error"; "unknown" for any other value. */
+/* The kind's name: "timeout-stall", "cancel", "short", "error", "net-reset",
+   "net-clog", "disk-read-eio", "fsync-eio", "enospc"; "unknown" for any other value. */
 ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
 
 /*

@@ -478,7 +478,9 @@ static int32_t run_blocking(struct ep_req *r)
 		return -err;
 	}
 	case IORING_OP_MADVISE:
-		ret = madvise(PTR(q->addr), q->len, (int)q->fadvise_advice);
+		/* kernel io_uring/advise.c io_madvise_prep(): len in off, else in len */
+		ret = madvise(PTR(q->addr), q->off ? (size_t)q->off : q->len,
+			      (int)q->fadvise_advice);
 		break;
 	case IORING_OP_SPLICE: {
 		loff_t in = (loff_t)q->splice_off_in, out = (loff_t)q->off;

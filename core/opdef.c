@@ -172,7 +172,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_WRITE]           = OP("write", RW | BLK | FILE_ | PRIO | SIM | OFF,
 					 .errors = err_write, .prep = prep_rw),
 	[IORING_OP_FADVISE]         = OP("fadvise", FS | FILE_ | SIM | OFF),
-	[IORING_OP_MADVISE]         = OP("madvise", SIM),
+	[IORING_OP_MADVISE]         = OP("madvise", SIM | OFF),
 	[IORING_OP_SEND]            = OP("send", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
 					 .errors = err_send),
 	[IORING_OP_RECV]            = OP("recv", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,

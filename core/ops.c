@@ -135,12 +135,34 @@ OP(aring_sync_file_range, (aring_loop *loop, int fd, unsigned len, uint64_t offs
 OP(aring_fallocate, (aring_loop *loop, int fd, int mode, uint64_t offset, uint64_t len,
 		     const struct aring_opt *opt),
    io_uring_prep_fallocate(sqe, fd, mode, offset, len))
+/*
+ * A length that fits in 32 bits goes in sqe->len, which every kernel reads.
+ * A longer one goes where Linux 6.11 looks first (kernel io_uring/advise.c
+ * io_fadvise_prep(): sqe->addr; io_madvise_prep(): sqe->off); an older
+ * kernel refuses a nonzero value there with -EINVAL rather than advising
+ * a truncated range.
+ */
+static void prep_fadvise(struct io_uring_sqe *sqe, int fd, uint64_t offset, off_t len,
+			 int advice)
+{
+	io_uring_prep_fadvise(sqe, fd, offset, 0, advice);
+	sqe->len = (uint64_t)len <= UINT32_MAX ? (uint32_t)len : 0;
+	sqe->addr = (uint64_t)len <= UINT32_MAX ? 0 : (uint64_t)len;
+}
+
+static void prep_madvise(struct io_uring_sqe *sqe, void *addr, off_t length, int advice)
+{
+	io_uring_prep_madvise(sqe, addr, 0, advice);
+	sqe->len = (uint64_t)length <= UINT32_MAX ? (uint32_t)length : 0;
+	sqe->off = (uint64_t)length <= UINT32_MAX ? 0 : (uint64_t)length;
+}
+
 OP(aring_fadvise, (aring_loop *loop, int fd, uint64_t offset, off_t len, int advice,
 		   const struct aring_opt *opt),
-   io_uring_prep_fadvise(sqe, fd, offset, (unsigned)len, advice); sqe->len = (uint32_t)len)
+   prep_fadvise(sqe, fd, offset, len, advice))
 OP(aring_madvise, (aring_loop *loop, void *addr, off_t length, int advice,
 		   const struct aring_opt *opt),
-   io_uring_prep_madvise(sqe, addr, (unsigned)length, advice))
+   prep_madvise(sqe, addr, length, advice))
 OP(aring_ftruncate, (aring_loop *loop, int fd, loff_t len, const struct aring_opt *opt),
    aring__prep_ftruncate(sqe, fd, len))
 OP(aring_openat, (aring_loop *loop, int dfd, const char *path, int flags, mode_t mode,

@@ -4,8 +4,13 @@
  * one entry.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "tests/helpers.h"
 
@@ -33,6 +38,47 @@ static int huge_len_task(aring_loop *loop, void *arg)
 static void test_huge_len(void)
 {
 	CU_ASSERT_EQUAL(th_run(huge_len_task, NULL, 0), 0);
+}
+
+/*
+ * madvise with a length past 32 bits: the kernel sees the whole length
+ * (Linux 6.11+ reads it from sqe->off), so advice over a range that runs
+ * past the mapping fails with -ENOMEM as madvise(2) does. Truncated to its
+ * low 32 bits, the length would be one page and the call would succeed.
+ * The sim has no process memory to advise (aring_madvise(3)): it checks the
+ * arguments only, so it answers 0 for both lengths.
+ */
+static bool kernel_before(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
+}
+
+static int huge_madvise_task(aring_loop *loop, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	off_t huge = ((off_t)1 << 32) + page;
+	char *p;
+	int ret;
+
+	(void)arg;
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(p != MAP_FAILED);
+	CU_ASSERT_EQUAL(aring_madvise(loop, p, page, MADV_NORMAL, NULL), 0);
+	ret = aring_madvise(loop, p, huge, MADV_NORMAL, NULL);
+	CU_ASSERT_EQUAL(ret, aring_loop_backend(loop) == ARING_BACKEND_SIM ? 0
+			: kernel_before(6, 11) ? -EINVAL : -ENOMEM);
+	munmap(p, (size_t)page);
+	return 0;
+}
+
+static void test_huge_madvise(void)
+{
+	CU_ASSERT_EQUAL(th_run(huge_madvise_task, NULL, 0), 0);
 }
 
 #define TASKS 20
@@ -76,6 +122,7 @@ static void test_one_entry_ring(void)
 static CU_TestInfo tests[] = {
 	{ "send/recv lengths past 32 bits are clamped, not truncated", test_huge_len },
 	{ "a ring of 1 entry runs ops with timeouts", test_one_entry_ring },
+	{ "madvise lengths past 32 bits reach the kernel whole", test_huge_madvise },
 	CU_TEST_INFO_NULL,
 };
 

@@ -46,7 +46,7 @@ int aring__sim_net_init(struct sim *s)
 {
 	sim_list_init(&s->socks);
 	s->next_port = (uint16_t)aring__sim_prng_range(&s->rng_net, EPHEMERAL_LO, EPHEMERAL_HI);
-	s->ports = calloc(65536, sizeof(*s->ports));
+	s->ports = aring__sim_zalloc(65536 * sizeof(*s->ports));
 	if (!s->ports)
 		return -ENOMEM;
 	return aring__sim_bits_init(&s->port_used, 65536);
@@ -124,7 +124,7 @@ static void sock_free(struct sim *s, struct sim_sock *k)
 	port_del(s, k);
 	sim_list_del(&k->all);
 	free(k->rx);
-	free(k->acceptq);
+	aring__sim_zfree(k->acceptq, SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
 	free(k);
 }
 
@@ -380,7 +380,7 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 	if ((unsigned)backlog > SIM_MAX_LISTEN_BACKLOG)
 		backlog = SIM_MAX_LISTEN_BACKLOG;
 	if (!k->acceptq) {
-		k->acceptq = calloc(SIM_MAX_LISTEN_BACKLOG, sizeof(*k->acceptq));
+		k->acceptq = aring__sim_zalloc(SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
 		if (!k->acceptq) {
 			r->res = -ENOMEM;
 			return SIM_DONE;
@@ -1155,7 +1155,7 @@ void aring__sim_net_destroy(struct sim *s)
 		k->peer = NULL;
 		sock_free(s, k);
 	}
-	free(s->ports);
+	aring__sim_zfree(s->ports, 65536 * sizeof(*s->ports));
 	s->ports = NULL;
 	aring__sim_bits_free(&s->port_used);
 }

@@ -159,6 +159,9 @@ struct sim_bits {
 	uint32_t nbits;
 };
 
+/* Zeroed memory for a large sparse table (mmap from 32 KiB); NULL: -ENOMEM. */
+void *aring__sim_zalloc(size_t bytes);
+void aring__sim_zfree(void *p, size_t bytes);
 int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits);
 void aring__sim_bits_free(struct sim_bits *b);
 void aring__sim_bits_set(struct sim_bits *b, uint32_t i);
@@ -675,7 +678,7 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 				   const struct sim_iov *v, uint64_t n);
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
-uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+int64_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
 /* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);

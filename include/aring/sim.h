@@ -181,7 +181,8 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *stats);
 /*
  * Feed the program's stdin (fd 0): queue up to len bytes, waking readers.
  * Returns the bytes queued (fewer than len when the 1 MiB pipe is full),
- * -EPIPE if the program closed fd 0, -EINVAL (not a sim loop, stdin closed).
+ * -EPIPE if the program closed fd 0, -EINVAL (not a sim loop, stdin closed),
+ * -ENOMEM (the pipe's buffer, allocated at the first write, could not be).
  */
 ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t len);
 /* Close the sim's end of stdin: the program reads EOF. 0 or -EINVAL. */

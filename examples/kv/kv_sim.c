@@ -4,6 +4,7 @@
 
 #include <aring/sim.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,23 @@ static int controller_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+/*
+ * Zero the world but the nodes' logs (recs[i] is only read below len, which
+ * kv_node_main sets): in a swarm's forked child, zeroing those 480 KiB would
+ * page every one of them in for nothing.
+ */
+static void world_reset(struct world *w)
+{
+	const size_t recs_end = offsetof(struct kv_node, recs) + sizeof(w->kv[0].recs);
+
+	memset(w, 0, offsetof(struct world, kv));
+	for (int i = 0; i < KV_NODES; i++) {
+		memset(&w->kv[i], 0, offsetof(struct kv_node, recs));
+		memset((char *)&w->kv[i] + recs_end, 0, sizeof(w->kv[i]) - recs_end);
+	}
+	memset(w->down, 0, sizeof(*w) - offsetof(struct world, down));
+}
+
 int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 {
 	static struct world w; /* large (the logs): one per process, as the swarm runs it */
@@ -170,7 +188,7 @@ int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 	enum kv_plant plant = kv_plant_from_env();
 	int r;
 
-	memset(&w, 0, sizeof(w));
+	world_reset(&w);
 	aring_sim_swarm_opts_for(seed, &so);
 	if (so.timeout_ppm || so.error_ppm) { /* disk faults ride along in the faulty seeds */
 		so.disk_read_error_ppm = 200;

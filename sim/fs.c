@@ -21,8 +21,10 @@
  * kernel's nd->stack), so 40 nested symlinks cost a few hundred bytes of
  * stack, not a recursion per link.
  *
- * fds are the sim's own small integers, lowest free first, like the kernel,
- * up to SIM_MAX_FDS; the lowest free one is found in a summarised bitmap.
+ * fds are the sim's own, lowest free first, like the kernel, up to
+ * SIM_MAX_FDS; the lowest free one is found in a summarised bitmap. Slots
+ * from 3 on are numbered from ARING_SIM_FD_BASE (or 3 with
+ * ARING_SIM_LOW_FDS): see sim_fd_number() in sim/sim.h.
  */
 #include "config.h"
 #include <dirent.h>

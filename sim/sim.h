@@ -443,10 +443,10 @@ static inline struct sim *sim_of(struct aring__backend *be)
 
 /*
  * fd numbers: 0, 1, 2 are themselves; table slot i >= 3 is fd
- * s->fd_base + i - 3: 3 (plain), or with ARING_SIM_HIGH_FDS
- * ARING_SIM_FD_BASE, a number no real fd can have (the kernel's fs.nr_open
- * default is 1 << 20), so a real system call made on a sim fd by mistake
- * fails with EBADF instead of touching a real file.
+ * s->fd_base + i - 3: ARING_SIM_FD_BASE, a number no real fd can have (the
+ * kernel's fs.nr_open default is 1 << 20), so a real system call made on a
+ * sim fd by mistake fails with EBADF instead of touching a real file; or
+ * with ARING_SIM_LOW_FDS 3, as the kernel would.
  */
 static inline int sim_fd_number(const struct sim *s, uint32_t i)
 {

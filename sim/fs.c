@@ -52,9 +52,10 @@
 /* ---------------------------------------------------------------- bitmaps */
 
 /*
- * Zeroed tables too large for the heap (a loop's fd bitmap, its port table,
- * a listener's accept queue, the world's link matrix) come straight from mmap: the kernel's zero pages cost nothing until a
- * page is touched, and the tables are sparse. calloc would memset them
+ * Zeroed tables too large for the heap (a loop's fd bitmap, a listener's
+ * accept queue, the world's link matrix) come straight from mmap: the
+ * kernel's zero pages cost nothing until a page is touched, and the tables
+ * are sparse. calloc would memset them
  * once glibc has raised its mmap threshold (after the first such free), and
  * page them all in, on every loop a process makes.
  */

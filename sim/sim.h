@@ -414,7 +414,7 @@ struct sim {
 	uint64_t dh_mask, dh_count;
 	struct sim_pipe *std_in, *std_out, *std_err; /* the sim's ends */
 	struct sim_list socks;
-	struct sim_port **ports;      /* by port number, allocated on first bind */
+	struct sim_port **ports[256]; /* port p: ports[p >> 8][p & 255]; a block on first bind in it */
 	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
 	/* world (sim/world.c): NULL for a lone loop, a world of its own */

@@ -243,9 +243,9 @@ static void ensure_altstack(void)
 {
 	stack_t cur;
 
-	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
-		return;
 	if (altstack)
+		return;  /* this thread's is ours: no system call per loop */
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
 		return;
 	altstack = malloc(64 * 1024);
 	if (!altstack)

@@ -8,10 +8,22 @@
  *
  * Free stacks of the pool's size go on a LIFO free list (the most recently
  * used, still-resident stack is reused first); a spawn with a warm pool makes
- * no system call. Stacks of other sizes are mapped one at a time, and kept
- * (their memory below the top page released) for the next spawn of that size.
- * Every stack stays mapped until the loop is freed: a freed task's struct,
- * at the top of its stack, stays readable (core/task.c).
+ * no system call. A new slab is carved lazily: a slot is handed out, and its
+ * guard installed, only when the free list is empty, so a loop that runs ten
+ * tasks touches ten stacks' pages and makes ten guards, not SLAB_STACKS.
+ * Stacks of other sizes are mapped one at a time, and kept (their memory
+ * below the top page released) for the next spawn of that size. Every stack
+ * stays mapped until the loop is freed: a freed task's struct, at the top of
+ * its stack, stays readable (core/task.c).
+ *
+ * When a loop is freed its pooled slabs, guards in place, go to a small
+ * process-wide cache (their pages handed back with MADV_FREE, which the
+ * kernel reclaims only under memory pressure), and the next loop with the
+ * same stack size takes them: a program (a test, a swarm of simulated
+ * worlds) that makes and frees loops one after another maps, guards and
+ * faults in its stacks once, not per loop. A slot's guard is always in
+ * place before the slot is first handed out, and a cached slab is the same
+ * mapping with the same guards: the protection is the same as a new slab's.
  *
  * Pooled stacks are coloured: slots are multiples of 64 KiB apart, so their
  * tops (where the task struct and the hot frames live) would all fall in the
@@ -45,6 +57,7 @@
 #define COLORS 32u
 #define COLOR_STEP 64u
 #define COLOR_PAGE 4096u  /* COLORS * COLOR_STEP <= half a page */
+#define CACHE_SLABS 32u   /* slabs kept from freed pools (2,048 stacks) */
 
 _Static_assert(COLORS * COLOR_STEP <= COLOR_PAGE / 2, "a coloured top stays in its page");
 
@@ -56,6 +69,9 @@ struct slab {
 	size_t len;
 	size_t slot_bytes;          /* guard + usable */
 	size_t guard_bytes;
+	unsigned nslots;
+	unsigned guarded;           /* slots [0, guarded) have their guard */
+	unsigned carved;            /* slots [0, carved) were handed out by this pool */
 	bool single;                /* one stack of a size other than the pool's */
 	bool idle;                  /* single, and its task was freed */
 };
@@ -68,12 +84,17 @@ struct aring__stack_pool {
 	size_t stack_size;          /* usable bytes per stack, at least */
 	size_t slot_usable;         /* stack_size + COLOR_PAGE */
 	struct slab *slabs;
+	struct slab *carving;       /* the slab new slots come from (NULL: none yet) */
 	struct free_stack *free;    /* stored at the top of each free stack */
 };
 
 /* Registry of every slab, read by the SIGSEGV handler without locks. */
 static struct slab *_Atomic registry;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Slabs of freed pools, most recently freed first (linked through next). */
+static struct slab *cache;
+static unsigned ncache;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction old_segv;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 static __thread void *altstack;
@@ -222,9 +243,9 @@ static void ensure_altstack(void)
 {
 	stack_t cur;
 
-	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
-		return;
 	if (altstack)
+		return;  /* this thread's is ours: no system call per loop */
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
 		return;
 	altstack = malloc(64 * 1024);
 	if (!altstack)
@@ -235,21 +256,24 @@ static void ensure_altstack(void)
 	sigaltstack(&cur, NULL);
 }
 
-static void guard(char *lo, size_t len)
+/* 0, or -ENOMEM when neither way can make the guard. */
+static int guard(char *lo, size_t len)
 {
-	if (madvise(lo, len, MADV_GUARD_INSTALL) != 0)
-		mprotect(lo, len, PROT_NONE);
+	if (madvise(lo, len, MADV_GUARD_INSTALL) == 0 || mprotect(lo, len, PROT_NONE) == 0)
+		return 0;
+	return -ENOMEM;
 }
 
+/* A mapping for nslots stacks; no guard is installed yet (see carve). */
 static struct slab *slab_new(size_t usable, unsigned nslots)
 {
 	struct slab *s = calloc(1, sizeof(*s));
-	unsigned i;
 
 	if (!s)
 		return NULL;
 	s->guard_bytes = GUARD_BYTES;
 	s->slot_bytes = GUARD_BYTES + usable;
+	s->nslots = nslots;
 	s->len = s->slot_bytes * nslots;
 	s->base = mmap(NULL, s->len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -257,8 +281,6 @@ static struct slab *slab_new(size_t usable, unsigned nslots)
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < nslots; i++)
-		guard(s->base + (size_t)i * s->slot_bytes, s->guard_bytes);
 	registry_add(s);
 	return s;
 }
@@ -273,6 +295,64 @@ static void slab_free(struct slab *s)
 #endif
 	munmap(s->base, s->len);
 	free(s);
+}
+
+/* A cached slab of slot_bytes, or NULL. */
+static struct slab *cache_take(size_t slot_bytes)
+{
+	struct slab *s, **pp;
+
+	pthread_mutex_lock(&cache_lock);
+	for (pp = &cache; (s = *pp); pp = &s->next) {
+		if (s->slot_bytes == slot_bytes) {
+			*pp = s->next;
+			ncache--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (s) {
+#ifdef ARING_ASAN
+		__asan_unpoison_memory_region(s->base, s->len);
+#endif
+		s->next = NULL;
+		s->carved = 0;
+	}
+	return s;
+}
+
+/* Keep a freed pool's slab for the next pool, or unmap it when the cache is full. */
+static void cache_put(struct slab *s)
+{
+	bool kept = false;
+
+	/* Slots never guarded were never touched: nothing to hand back there. */
+	if (s->guarded)
+		madvise(s->base, (size_t)s->guarded * s->slot_bytes, MADV_FREE);
+	pthread_mutex_lock(&cache_lock);
+	if (ncache < CACHE_SLABS) {
+		s->next = cache;
+		cache = s;
+		ncache++;
+		kept = true;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (!kept)
+		slab_free(s);
+}
+
+/* The top of slot i of s (coloured), its guard installed; NULL: -ENOMEM. */
+static struct free_stack *carve(struct slab *s, unsigned i)
+{
+	char *end = s->base + (size_t)(i + 1) * s->slot_bytes;
+
+	if (i >= s->guarded) {
+		assert(i == s->guarded);
+		if (guard(s->base + (size_t)i * s->slot_bytes, s->guard_bytes) < 0)
+			return NULL;
+		s->guarded = i + 1;
+	}
+	return (struct free_stack *)(end - (i % COLORS) * COLOR_STEP) - 1;
 }
 
 int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out)
@@ -297,7 +377,10 @@ void aring__stack_pool_free(struct aring__stack_pool *p)
 		return;
 	for (s = p->slabs; s; s = next) {
 		next = s->next;
-		slab_free(s);
+		if (s->single)
+			slab_free(s);
+		else
+			cache_put(s);
 	}
 	free(p);
 }
@@ -310,28 +393,31 @@ void aring__stack_pool_free(struct aring__stack_pool *p)
 void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable, bool *pooled)
 {
 	struct slab *s;
-	unsigned i;
 
 	if (size == 0 || round_up(size, page_size()) == p->stack_size) {
 		struct free_stack *f;
 		char *top;
 
-		if (!p->free) {
-			s = slab_new(p->slot_usable, SLAB_STACKS);
-			if (!s)
-				return NULL;
-			s->next = p->slabs;
-			p->slabs = s;
-			for (i = SLAB_STACKS; i-- > 0;) {
-				char *end = s->base + (size_t)(i + 1) * s->slot_bytes;
-
-				f = (struct free_stack *)(end - (i % COLORS) * COLOR_STEP) - 1;
-				f->next = p->free;
-				p->free = f;
+		if (p->free) {
+			f = p->free;
+			p->free = f->next;
+		} else {
+			s = p->carving;
+			if (!s || s->carved == s->nslots) {
+				s = cache_take(GUARD_BYTES + p->slot_usable);
+				if (!s)
+					s = slab_new(p->slot_usable, SLAB_STACKS);
+				if (!s)
+					return NULL;
+				s->next = p->slabs;
+				p->slabs = s;
+				p->carving = s;
 			}
+			f = carve(s, s->carved);
+			if (!f)
+				return NULL;
+			s->carved++;
 		}
-		f = p->free;
-		p->free = f->next;
 		top = (char *)(f + 1);
 		/* The slot ends at the next page boundary at or above top. */
 		*usable = p->slot_usable - (size_t)(round_up((uintptr_t)top, COLOR_PAGE) - (uintptr_t)top);
@@ -349,6 +435,10 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 		s = slab_new(size, 1);
 		if (!s)
 			return NULL;
+		if (!carve(s, 0)) {
+			slab_free(s);
+			return NULL;
+		}
 		s->single = true;
 		s->next = p->slabs;
 		p->slabs = s;

@@ -77,7 +77,7 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t len)
 {
 	struct sim *s = sim_from_loop(loop);
-	uint32_t n;
+	int64_t n;
 
 	if (!s || !s->std_in || (!buf && len))
 		return -EINVAL;
@@ -86,7 +86,9 @@ ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t le
 	if (len > INT32_MAX)
 		len = INT32_MAX;
 	n = aring__sim_pipe_put(s->std_in, buf, (uint32_t)len);
-	aring__sim_trace_note(s, "stdin_write", len, n);
+	if (n < 0)
+		return (int)n;
+	aring__sim_trace_note(s, "stdin_write", len, (uint64_t)n);
 	if (n)
 		aring__sim_wake(s, &s->std_in->wq);
 	return (int)n;

@@ -113,7 +113,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->opts = *so;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
-	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
+	s->fd_base = (so->flags & ARING_SIM_LOW_FDS) ? 3 : ARING_SIM_FD_BASE;
 	aring__sim_fault_loop_new(s);
 	aring__sim_prng_seed(&s->rng_sched, s->seed, SIM_STREAM_SCHED);
 	aring__sim_prng_seed(&s->rng_timeout, s->seed, SIM_STREAM_TIMEOUT);

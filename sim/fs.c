@@ -21,8 +21,10 @@
  * kernel's nd->stack), so 40 nested symlinks cost a few hundred bytes of
  * stack, not a recursion per link.
  *
- * fds are the sim's own small integers, lowest free first, like the kernel,
- * up to SIM_MAX_FDS; the lowest free one is found in a summarised bitmap.
+ * fds are the sim's own, lowest free first, like the kernel, up to
+ * SIM_MAX_FDS; the lowest free one is found in a summarised bitmap. Slots
+ * from 3 on are numbered from ARING_SIM_FD_BASE (or 3 with
+ * ARING_SIM_LOW_FDS): see sim_fd_number() in sim/sim.h.
  */
 #include "config.h"
 #include <dirent.h>
@@ -49,6 +51,34 @@
 
 /* ---------------------------------------------------------------- bitmaps */
 
+/*
+ * Zeroed tables too large for the heap (a loop's fd bitmap, a listener's
+ * accept queue, the world's link matrix) come straight from mmap: the
+ * kernel's zero pages cost nothing until a page is touched, and the tables
+ * are sparse. calloc would memset them
+ * once glibc has raised its mmap threshold (after the first such free), and
+ * page them all in, on every loop a process makes.
+ */
+#define ZMAP_MIN_BYTES (32u * 1024u)
+
+void *aring__sim_zalloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < ZMAP_MIN_BYTES)
+		return calloc(1, bytes);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void aring__sim_zfree(void *p, size_t bytes)
+{
+	if (bytes < ZMAP_MIN_BYTES)
+		free(p);
+	else if (p)
+		munmap(p, bytes);
+}
+
 int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
 {
 	uint32_t n[3], k, i;
@@ -61,7 +91,7 @@ int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
 	b->nbits = nbits;
 	for (k = 0; k < 3; k++) {
 		b->nwords[k] = n[k];
-		b->l[k] = calloc(n[k], sizeof(uint64_t));
+		b->l[k] = aring__sim_zalloc(n[k] * sizeof(uint64_t));
 		if (!b->l[k]) {
 			aring__sim_bits_free(b);
 			return -ENOMEM;
@@ -79,7 +109,7 @@ void aring__sim_bits_free(struct sim_bits *b)
 	unsigned k;
 
 	for (k = 0; k < 3; k++) {
-		free(b->l[k]);
+		aring__sim_zfree(b->l[k], b->nwords[k] * sizeof(uint64_t));
 		b->l[k] = NULL;
 	}
 }

@@ -46,25 +46,38 @@ int aring__sim_net_init(struct sim *s)
 {
 	sim_list_init(&s->socks);
 	s->next_port = (uint16_t)aring__sim_prng_range(&s->rng_net, EPHEMERAL_LO, EPHEMERAL_HI);
-	s->ports = calloc(65536, sizeof(*s->ports));
-	if (!s->ports)
-		return -ENOMEM;
 	return aring__sim_bits_init(&s->port_used, 65536);
 }
 
 /* ---------------------------------------------------------------- ports */
 
+/*
+ * The table slot of a port. The table is two-level (a block of 256 slots
+ * made at the first bind in it): a loop binds a few ports, and a flat
+ * table of 65,536 pointers cost a page fault per port bound in a fresh
+ * process (a swarm's child) besides its mmap.
+ */
+static struct sim_port **port_slot(struct sim *s, uint16_t port, bool make)
+{
+	struct sim_port ***blk = &s->ports[port >> 8];
+
+	if (!*blk && (!make || !(*blk = calloc(256, sizeof(**blk)))))
+		return NULL;
+	return &(*blk)[port & 255];
+}
+
 static struct sim_port *port_get(struct sim *s, uint16_t port, bool make)
 {
-	struct sim_port *b = s->ports[port];
+	struct sim_port **slot = port_slot(s, port, make);
+	struct sim_port *b = slot ? *slot : NULL;
 
-	if (!b && make) {
+	if (!b && make && slot) {
 		b = calloc(1, sizeof(*b));
 		if (!b)
 			return NULL;
 		sim_list_init(&b->socks);
 		sim_list_init(&b->listeners);
-		s->ports[port] = b;
+		*slot = b;
 	}
 	return b;
 }
@@ -90,11 +103,11 @@ static void port_del(struct sim *s, struct sim_sock *k)
 		sim_list_del(&k->in_listen);
 	if (!sim_list_linked(&k->in_port))
 		return;
-	b = s->ports[k->port];
+	b = port_get(s, k->port, false);
 	sim_list_del(&k->in_port);
 	if (--b->nsocks == 0) {
 		aring__sim_bits_clear(&s->port_used, k->port);
-		s->ports[k->port] = NULL;
+		*port_slot(s, k->port, false) = NULL;
 		free(b);
 	}
 }
@@ -124,7 +137,7 @@ static void sock_free(struct sim *s, struct sim_sock *k)
 	port_del(s, k);
 	sim_list_del(&k->all);
 	free(k->rx);
-	free(k->acceptq);
+	aring__sim_zfree(k->acceptq, SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
 	free(k);
 }
 
@@ -380,7 +393,7 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 	if ((unsigned)backlog > SIM_MAX_LISTEN_BACKLOG)
 		backlog = SIM_MAX_LISTEN_BACKLOG;
 	if (!k->acceptq) {
-		k->acceptq = calloc(SIM_MAX_LISTEN_BACKLOG, sizeof(*k->acceptq));
+		k->acceptq = aring__sim_zalloc(SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
 		if (!k->acceptq) {
 			r->res = -ENOMEM;
 			return SIM_DONE;
@@ -389,7 +402,7 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 	k->backlog = (uint32_t)backlog;
 	k->state = SIM_SOCK_LISTEN;
 	if (!sim_list_linked(&k->in_listen))
-		sim_list_add_tail(&s->ports[k->port]->listeners, &k->in_listen);
+		sim_list_add_tail(&port_get(s, k->port, false)->listeners, &k->in_listen);
 	aring__sim_wake(s, &k->wq);
 	return SIM_DONE;
 }
@@ -1155,8 +1168,10 @@ void aring__sim_net_destroy(struct sim *s)
 		k->peer = NULL;
 		sock_free(s, k);
 	}
-	free(s->ports);
-	s->ports = NULL;
+	for (unsigned i = 0; i < 256; i++) {
+		free(s->ports[i]);
+		s->ports[i] = NULL;
+	}
 	aring__sim_bits_free(&s->port_used);
 }
 

@@ -41,7 +41,7 @@ struct sim_net {
 
 int aring__sim_net_world_new(struct sim_net **out, uint64_t seed)
 {
-	struct sim_net *n = calloc(1, sizeof(*n));
+	struct sim_net *n = aring__sim_zalloc(sizeof(*n)); /* cut[][]: sparse, 64 KiB */
 
 	if (!n)
 		return -ENOMEM;
@@ -58,7 +58,7 @@ void aring__sim_net_world_free(struct sim_net *n)
 		return;
 	/* Every socket was freed with its node (aring__sim_net_forget). */
 	assert(sim_list_empty(&n->flight));
-	free(n);
+	aring__sim_zfree(n, sizeof(*n));
 }
 
 void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o)

@@ -42,17 +42,27 @@ struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
 	if (!p)
 		return NULL;
 	p->pg_max = cap / SIM_PIPE_PG;
-	p->buf = malloc(cap);
 	p->pg = calloc(p->pg_max, sizeof(*p->pg));
-	if (!p->buf || !p->pg) {
-		free(p->buf);
-		free(p->pg);
+	if (!p->pg) {
 		free(p);
 		return NULL;
 	}
 	p->cap = cap;
 	aring__sim_waitq_init(&p->wq);
 	return p;
+}
+
+/*
+ * The byte buffer is allocated at the first write: the stdio pipes of a
+ * loop (1 MiB each) are mostly never written, and a world makes several
+ * loops. 0 or -ENOMEM (kernel fs/pipe.c pipe_write(): a page it cannot
+ * allocate fails the write with -ENOMEM unless something was written).
+ */
+static int pipe_buf(struct sim_pipe *p)
+{
+	if (!p->buf && !(p->buf = malloc(p->cap)))
+		return -ENOMEM;
+	return 0;
 }
 
 static void pipe_free(struct sim_pipe *p)
@@ -137,11 +147,13 @@ static uint32_t put_bytes(struct sim_pipe *p, const void *src, uint32_t n)
 	return done;
 }
 
-uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
+int64_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
 {
 	uint32_t merge;
 
 	n = pipe_room(p, n, &merge);
+	if (n && pipe_buf(p))
+		return -ENOMEM;
 	put_bytes(p, src, n);
 	pg_add(p, n, merge);
 	return n;
@@ -254,6 +266,10 @@ enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim
 		aring__sim_wait(s, r, &p->wq);
 		return SIM_BLOCK;
 	}
+	if (pipe_buf(p)) {
+		r->res = r->done_bytes ? (int32_t)r->done_bytes : -ENOMEM;
+		return SIM_DONE;
+	}
 	while (moved < room) {
 		uint32_t c = room - moved < sizeof(tmp) ? room - moved : (uint32_t)sizeof(tmp);
 
@@ -285,7 +301,7 @@ static int pipe_files(struct sim *s, uint32_t cap, int flags, struct sim_file **
 		free(*rd);
 		free(*wr);
 		*rd = *wr = NULL;
-		free(p->buf);
+		free(p->pg);
 		free(p);
 		return -ENOMEM;
 	}

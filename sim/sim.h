@@ -159,6 +159,9 @@ struct sim_bits {
 	uint32_t nbits;
 };
 
+/* Zeroed memory for a large sparse table (mmap from 32 KiB); NULL: -ENOMEM. */
+void *aring__sim_zalloc(size_t bytes);
+void aring__sim_zfree(void *p, size_t bytes);
 int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits);
 void aring__sim_bits_free(struct sim_bits *b);
 void aring__sim_bits_set(struct sim_bits *b, uint32_t i);
@@ -411,7 +414,7 @@ struct sim {
 	uint64_t dh_mask, dh_count;
 	struct sim_pipe *std_in, *std_out, *std_err; /* the sim's ends */
 	struct sim_list socks;
-	struct sim_port **ports;      /* by port number, allocated on first bind */
+	struct sim_port **ports[256]; /* port p: ports[p >> 8][p & 255]; a block on first bind in it */
 	struct sim_bits port_used;    /* ports with a socket bound: ephemeral search */
 	uint16_t next_port;
 	/* world (sim/world.c): NULL for a lone loop, a world of its own */
@@ -440,10 +443,10 @@ static inline struct sim *sim_of(struct aring__backend *be)
 
 /*
  * fd numbers: 0, 1, 2 are themselves; table slot i >= 3 is fd
- * s->fd_base + i - 3: 3 (plain), or with ARING_SIM_HIGH_FDS
- * ARING_SIM_FD_BASE, a number no real fd can have (the kernel's fs.nr_open
- * default is 1 << 20), so a real system call made on a sim fd by mistake
- * fails with EBADF instead of touching a real file.
+ * s->fd_base + i - 3: ARING_SIM_FD_BASE, a number no real fd can have (the
+ * kernel's fs.nr_open default is 1 << 20), so a real system call made on a
+ * sim fd by mistake fails with EBADF instead of touching a real file; or
+ * with ARING_SIM_LOW_FDS 3, as the kernel would.
  */
 static inline int sim_fd_number(const struct sim *s, uint32_t i)
 {
@@ -675,7 +678,7 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 				   const struct sim_iov *v, uint64_t n);
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
-uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+int64_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
 /* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);

@@ -15,10 +15,20 @@
 
 #include "sim/sim.h"
 
-static void mix(struct sim *s, uint64_t x)
+/*
+ * An event's words are absorbed with one rotate, xor and multiply each (a
+ * bijection of the state for a fixed word, so a change in any one word
+ * changes the state), and the event ends with murmur3's fmix64 over the
+ * state. One full mix per word cost three dependent multiplies a word:
+ * 6-9% of a KV swarm seed's CPU time.
+ */
+static inline uint64_t absorb(uint64_t h, uint64_t x)
 {
-	uint64_t h = (s->hash ^ x) * 0x9e3779b97f4a7c15ull;
+	return ((h << 23 | h >> 41) ^ x) * 0x9e3779b97f4a7c15ull;
+}
 
+static inline void seal(struct sim *s, uint64_t h)
+{
 	/* murmur3's fmix64 */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -26,6 +36,11 @@ static void mix(struct sim *s, uint64_t x)
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
 	s->hash = h;
+}
+
+static void mix(struct sim *s, uint64_t x)
+{
+	seal(s, absorb(s->hash, x));
 }
 
 void aring__sim_trace_init(struct sim *s)
@@ -52,15 +67,17 @@ void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r)
 	uint64_t off = q->opcode < ARING_OP_LAST &&
 		       (aring__opdefs[q->opcode].flags & ARING__OPF_OFF_VAL) ? q->off : 0;
 
-	mix(s, 1);
-	mix(s, r->seq);
-	mix(s, s->now_ns);
-	mix(s, (uint64_t)q->opcode | (uint64_t)q->flags << 8 | (uint64_t)q->ioprio << 16 |
-		       (uint64_t)(uint32_t)q->fd << 32);
-	mix(s, (uint64_t)q->len | (uint64_t)q->rw_flags << 32);
-	mix(s, off);
-	mix(s, (uint64_t)q->buf_index | (uint64_t)q->personality << 16 |
-		       (uint64_t)q->file_index << 32);
+	uint64_t h = absorb(s->hash, 1);
+
+	h = absorb(h, r->seq);
+	h = absorb(h, s->now_ns);
+	h = absorb(h, (uint64_t)q->opcode | (uint64_t)q->flags << 8 | (uint64_t)q->ioprio << 16 |
+			      (uint64_t)(uint32_t)q->fd << 32);
+	h = absorb(h, (uint64_t)q->len | (uint64_t)q->rw_flags << 32);
+	h = absorb(h, off);
+	h = absorb(h, (uint64_t)q->buf_index | (uint64_t)q->personality << 16 |
+			      (uint64_t)q->file_index << 32);
+	seal(s, h);
 	if (s->trace) {
 		print_time(s);
 		fprintf(stderr, "sqe #%" PRIu64 " %s flags=0x%x fd=%d len=%u off=%" PRIu64
@@ -71,10 +88,11 @@ void aring__sim_trace_sqe(struct sim *s, const struct sim_req *r)
 
 void aring__sim_trace_cqe(struct sim *s, const struct sim_req *r, int32_t res, uint32_t flags)
 {
-	mix(s, 2);
-	mix(s, r->seq);
-	mix(s, s->now_ns);
-	mix(s, (uint64_t)(uint32_t)res | (uint64_t)flags << 32);
+	uint64_t h = absorb(s->hash, 2);
+
+	h = absorb(h, r->seq);
+	h = absorb(h, s->now_ns);
+	seal(s, absorb(h, (uint64_t)(uint32_t)res | (uint64_t)flags << 32));
 	if (s->trace) {
 		print_time(s);
 		fprintf(stderr, "cqe #%" PRIu64 " %s res=%d flags=0x%x\n", r->seq,
@@ -84,9 +102,7 @@ void aring__sim_trace_cqe(struct sim *s, const struct sim_req *r, int32_t res, u
 
 void aring__sim_trace_note(struct sim *s, const char *what, uint64_t a, uint64_t b)
 {
-	mix(s, 3);
-	mix(s, a);
-	mix(s, b);
+	seal(s, absorb(absorb(absorb(s->hash, 3), a), b));
 	if (s->trace) {
 		print_time(s);
 		fprintf(stderr, "%s %" PRIu64 " %" PRIu64 "\n", what, a, b);

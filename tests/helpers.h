@@ -40,6 +40,15 @@ extern const struct th_config *th_cfg;
 /* A loop for the current configuration (entries 0 = default); fails the test on error. */
 aring_loop *th_loop_new(unsigned entries);
 /* Same, with sim fault settings (ignored on uring). */
+/*
+ * The fd a sim loop gives where the kernel's lowest-free rule gives n:
+ * 0, 1, 2 themselves, the rest counted from ARING_SIM_FD_BASE.
+ */
+static inline int th_sim_fd(int n)
+{
+	return n < 3 ? n : (int)ARING_SIM_FD_BASE + n - 3;
+}
+
 aring_loop *th_loop_new_sim(unsigned entries, const struct aring_sim_opts *sim);
 
 /* New loop, run fn(loop, arg) as a task, aring_run, free; returns fn's result. */

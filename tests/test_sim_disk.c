@@ -665,9 +665,9 @@ static int fds_check(aring_loop *loop, void *arg)
 	/* a fresh fd table: 0, 1, 2 and nothing else */
 	CU_ASSERT_EQUAL(aring_statx(loop, 0, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &st, NULL), 0);
 	CU_ASSERT_EQUAL(aring_statx(loop, 2, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &st, NULL), 0);
-	CU_ASSERT_EQUAL(aring_statx(loop, 3, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &st, NULL),
-			-EBADF);
-	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp", O_RDONLY, 0, NULL), 3);
+	CU_ASSERT_EQUAL(aring_statx(loop, th_sim_fd(3), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &st,
+				    NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp", O_RDONLY, 0, NULL), th_sim_fd(3));
 	CU_ASSERT_EQUAL(aring_write(loop, 1, "up", 2, 0, NULL), 2);
 	return 0;
 }
@@ -675,8 +675,8 @@ static int fds_check(aring_loop *loop, void *arg)
 static int open_fds_task(aring_loop *loop, void *arg)
 {
 	(void)arg;
-	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp", O_RDONLY, 0, NULL), 3);
-	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/", O_RDONLY, 0, NULL), 4);
+	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp", O_RDONLY, 0, NULL), th_sim_fd(3));
+	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/", O_RDONLY, 0, NULL), th_sim_fd(4));
 	CU_ASSERT_EQUAL(aring_write(loop, 1, "before", 6, 0, NULL), 6);
 	return 0;
 }

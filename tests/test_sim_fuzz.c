@@ -278,8 +278,8 @@ static int pick_fd(void)
 	switch (below(5)) {
 	case 0:
 		return (int)below(3);
-	case 1:
-		return (int)below(128);
+	case 1: /* the numbers of the first 128 table slots (sim/sim.h) */
+		return sim_fd_number(S, (uint32_t)below(128));
 	case 2:
 		return -1;
 	case 3:
@@ -1060,11 +1060,11 @@ static void test_poll_remove_running(void)
 	io_uring_prep_openat(q, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644);
 	q->user_data = 0;
 	CU_ASSERT_FATAL(be->ops->submit(be, 1) >= 0);
-	CU_ASSERT_FATAL(be->ops->peek(be, c, 1) == 1 && c[0]->res == 3);
+	CU_ASSERT_FATAL(be->ops->peek(be, c, 1) == 1 && c[0]->res == (int)ARING_SIM_FD_BASE);
 	be->ops->advance(be, 1);
 	q = be->ops->get_sqe(be);
 	memset(q, 0, sizeof(*q));
-	io_uring_prep_poll_add(q, 3, POLLIN);
+	io_uring_prep_poll_add(q, (int)ARING_SIM_FD_BASE, POLLIN);
 	q->user_data = 1;
 	q = be->ops->get_sqe(be);
 	memset(q, 0, sizeof(*q));

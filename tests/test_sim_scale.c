@@ -2,7 +2,8 @@
 /*
  * The simulated world at scale (sim only): 100,000 files open at once and
  * 20,000 TCP connections at once complete, with the fds the kernel would
- * give (lowest free first), no -EMFILE below the 1 M fd limit, -EMFILE at it.
+ * give (lowest free first, counted from ARING_SIM_FD_BASE: th_sim_fd), no
+ * -EMFILE below the 1 M fd limit, -EMFILE at it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,15 +29,15 @@ static int files_task(aring_loop *loop, void *arg)
 	for (k = 0; k < NFILES; k++) {
 		snprintf(path, sizeof(path), "/tmp/many/f%d", k);
 		fds[k] = aring_openat(loop, AT_FDCWD, path, O_CREAT | O_RDWR, 0644, NULL);
-		bad += fds[k] != 3 + k; /* 0, 1, 2 are stdio */
+		bad += fds[k] != th_sim_fd(3 + k); /* 0, 1, 2 are stdio */
 	}
 	CU_ASSERT_EQUAL(bad, 0);
-	CU_ASSERT_EQUAL(fds[NFILES - 1], NFILES + 2);
+	CU_ASSERT_EQUAL(fds[NFILES - 1], th_sim_fd(NFILES + 2));
 	/* Every name is found again, and a freed low fd is reused first. */
 	CU_ASSERT_EQUAL(aring_write(loop, fds[NFILES / 2], "x", 1, 0, NULL), 1);
 	CU_ASSERT_EQUAL(aring_close(loop, fds[7], NULL), 0);
 	fds[7] = aring_openat(loop, AT_FDCWD, "/tmp/many/f50000", O_RDONLY, 0, NULL);
-	CU_ASSERT_EQUAL(fds[7], 10);
+	CU_ASSERT_EQUAL(fds[7], th_sim_fd(10));
 	CU_ASSERT_EQUAL(th_file_size(loop, "/tmp/many/f50000"), 1);
 	for (k = 0; k < NFILES; k++)
 		bad += aring_close(loop, fds[k], NULL) != 0;
@@ -104,23 +105,24 @@ static void test_pairs(void)
 	CU_ASSERT_EQUAL(th_run(pairs_task, NULL, 0), 0);
 }
 
-/* The fd table's last slot: fd 1,048,575 opens, the next is -EMFILE, a close frees it. */
+/* The fd table's last slot (th_sim_fd(1,048,575)) opens, the next is -EMFILE, a close frees it. */
 static int max_fds_task(aring_loop *loop, void *arg)
 {
 	int fd = -1, k, bad = 0;
 
 	(void)arg;
-	CU_ASSERT_EQUAL_FATAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644, NULL), 3);
+	CU_ASSERT_EQUAL_FATAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644, NULL),
+			      th_sim_fd(3));
 	for (k = 4; k < 1 << 20; k++) {
 		fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_RDONLY, 0, NULL);
-		bad += fd != k;
+		bad += fd != th_sim_fd(k);
 	}
 	CU_ASSERT_EQUAL(bad, 0);
-	CU_ASSERT_EQUAL(fd, (1 << 20) - 1);
+	CU_ASSERT_EQUAL(fd, th_sim_fd((1 << 20) - 1));
 	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_RDONLY, 0, NULL), -EMFILE);
 	CU_ASSERT_EQUAL(aring_pipe(loop, (int[2]){ 0, 0 }, 0, NULL), -EMFILE);
-	CU_ASSERT_EQUAL(aring_close(loop, 777777, NULL), 0);
-	CU_ASSERT_EQUAL(aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), 777777);
+	CU_ASSERT_EQUAL(aring_close(loop, th_sim_fd(777777), NULL), 0);
+	CU_ASSERT_EQUAL(aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), th_sim_fd(777777));
 	return 0; /* the loop's teardown closes the rest */
 }
 

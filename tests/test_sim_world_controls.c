@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/helpers.h"
@@ -179,6 +181,7 @@ static int high_fds(aring_loop *loop, void *arg)
 {
 	int fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644, NULL), fd2;
 	int sk = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+	struct stat st;
 
 	(void)arg;
 	CU_ASSERT_EQUAL(fd, (int)ARING_SIM_FD_BASE);
@@ -188,7 +191,13 @@ static int high_fds(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(write(fd, "x", 1), -1);
 	CU_ASSERT_EQUAL(errno, EBADF);
 	errno = 0;
+	CU_ASSERT_EQUAL(fstat(fd, &st), -1);
+	CU_ASSERT_EQUAL(errno, EBADF);
+	errno = 0;
 	CU_ASSERT_EQUAL(fcntl(sk, F_GETFD), -1);
+	CU_ASSERT_EQUAL(errno, EBADF);
+	errno = 0;
+	CU_ASSERT_EQUAL(send(sk, "x", 1, MSG_DONTWAIT), -1);
 	CU_ASSERT_EQUAL(errno, EBADF);
 	/* through the ring they work; lowest free first */
 	CU_ASSERT_EQUAL(aring_write(loop, fd, "x", 1, 0, NULL), 1);
@@ -201,6 +210,36 @@ static int high_fds(aring_loop *loop, void *arg)
 	return aring_close(loop, sk, NULL);
 }
 
+/* ARING_SIM_LOW_FDS: 3, 4, ... as the kernel numbers them. */
+static int low_fds(aring_loop *loop, void *arg)
+{
+	int fd = aring_openat(loop, AT_FDCWD, "/tmp/f", O_CREAT | O_RDWR, 0644, NULL);
+	int sk = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL);
+
+	(void)arg;
+	CU_ASSERT_EQUAL(fd, 3);
+	CU_ASSERT_EQUAL(sk, 4);
+	CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+	CU_ASSERT_EQUAL(aring_openat(loop, AT_FDCWD, "/tmp/f", O_RDONLY, 0, NULL), 3);
+	CU_ASSERT_EQUAL(aring_read(loop, (int)ARING_SIM_FD_BASE, &fd, 1, 0, NULL), -EBADF);
+	aring_close(loop, 3, NULL);
+	return aring_close(loop, sk, NULL);
+}
+
+static void run_lone(aring_fn fn, uint32_t flags)
+{
+	struct aring_sim_opts so;
+	aring_loop *loop;
+
+	memset(&so, 0, sizeof(so));
+	so.seed = th_cfg->seed;
+	so.flags = flags;
+	loop = th_loop_new_sim(0, &so);
+	aring_spawn(loop, fn, NULL, NULL);
+	CU_ASSERT_EQUAL(aring_run(loop), 0);
+	aring_loop_free(loop);
+}
+
 static void test_high_fds(void)
 {
 	struct aring_sim_opts so;
@@ -208,19 +247,19 @@ static void test_high_fds(void)
 	aring_sim_world *w = th_world_new(NULL);
 	aring_loop *loop = NULL;
 
-	/* always on the nodes of a world */
+	/* on the nodes of a world */
 	aring_spawn(th_node_new(w, "n"), high_fds, NULL, NULL);
 	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
 	aring_sim_world_free(w);
-	/* on a lone loop with ARING_SIM_HIGH_FDS */
+	/* on a lone loop, by default and with the old ARING_SIM_HIGH_FDS */
+	run_lone(high_fds, 0);
+	run_lone(high_fds, ARING_SIM_HIGH_FDS);
+	/* the opt-out, alone and winning over ARING_SIM_HIGH_FDS */
+	run_lone(low_fds, ARING_SIM_LOW_FDS);
+	run_lone(low_fds, ARING_SIM_LOW_FDS | ARING_SIM_HIGH_FDS);
 	memset(&so, 0, sizeof(so));
 	so.seed = th_cfg->seed;
-	so.flags = ARING_SIM_HIGH_FDS;
-	loop = th_loop_new_sim(0, &so);
-	aring_spawn(loop, high_fds, NULL, NULL);
-	CU_ASSERT_EQUAL(aring_run(loop), 0);
-	aring_loop_free(loop);
-	so.flags = 2;
+	so.flags = 4;
 	memset(&lo, 0, sizeof(lo));
 	lo.backend = ARING_BACKEND_SIM;
 	lo.sim = &so;
@@ -292,7 +331,8 @@ static CU_TestInfo tests[] = {
 	{ "aring_sim_set_faults: rates changed while running", test_set_faults },
 	{ "aring_sim_set_faults: network resets switched on", test_set_faults_network },
 	{ "scheduling shuffle: a seed-chosen order of ready tasks", test_shuffle },
-	{ "sim fds from ARING_SIM_FD_BASE: a real call gets EBADF", test_high_fds },
+	{ "sim fds from ARING_SIM_FD_BASE by default: a real call gets EBADF; ARING_SIM_LOW_FDS",
+	  test_high_fds },
 	{ "aring_sim_readdir", test_readdir },
 	CU_TEST_INFO_NULL,
 };

@@ -4,6 +4,7 @@
 
 #include <aring/sim.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct world {
 	uint64_t issued;          /* op numbers handed out */
 	uint64_t t0;              /* virtual time at the start */
 	int failed, done;
+	int debug;                /* KV_DEBUG set: print what happens */
 	struct kv_sim_stats st;
 };
 
@@ -47,7 +49,7 @@ static void fail(struct world *w, const char *what, uint32_t key, uint64_t got, 
 
 static void check_read(struct world *w, uint32_t key, uint64_t v, const char *what)
 {
-	if (getenv("KV_DEBUG"))
+	if (w->debug)
 		fprintf(stderr, "kv: read key %u = %llu\n", key, (unsigned long long)v);
 	if (v && (v % KV_KEYS != key || v / KV_KEYS > w->issued))
 		fail(w, "a value never written", key, v, w->floor[key]);
@@ -72,7 +74,7 @@ static int client_task(aring_loop *loop, void *arg)
 			uint64_t val = ++w->issued * KV_KEYS + key;
 			if (!kv_put(loop, &c, key, val)) {
 				w->st.puts_acked++;
-				if (getenv("KV_DEBUG"))
+				if (w->debug)
 					fprintf(stderr, "kv: acked key %u = %llu seq %llu\n", key,
 						(unsigned long long)val, (unsigned long long)c.minseq);
 				if (val > w->floor[key])
@@ -119,7 +121,7 @@ static int controller_task(aring_loop *loop, void *arg)
 			if (!w->down[i] && !aring_sim_crash(w->node[i])) {
 				w->down[i] = 1;
 				w->st.crashes++;
-				if (getenv("KV_DEBUG"))
+				if (w->debug)
 					fprintf(stderr, "kv: t=%llu ms: crash kv%d\n",
 						(unsigned long long)(now(w, loop) / MS), i);
 			}
@@ -127,7 +129,7 @@ static int controller_task(aring_loop *loop, void *arg)
 		case 1:
 			if (w->down[i] && !aring_sim_restart(w->node[i], kv_node_main, &w->kv[i])) {
 				w->down[i] = 0;
-				if (getenv("KV_DEBUG"))
+				if (w->debug)
 					fprintf(stderr, "kv: t=%llu ms: restart kv%d\n",
 						(unsigned long long)(now(w, loop) / MS), i);
 			}
@@ -137,7 +139,7 @@ static int controller_task(aring_loop *loop, void *arg)
 			unsigned way = rnd(w) % 2 ? ARING_SIM_ONE_WAY : 0;
 			if (!aring_sim_partition(all[i], all[j], way)) {
 				w->st.partitions++;
-				if (getenv("KV_DEBUG"))
+				if (w->debug)
 					fprintf(stderr, "kv: t=%llu ms: partition %d %s %d\n",
 						(unsigned long long)(now(w, loop) / MS), i,
 						way ? "->" : "<->", j);
@@ -161,6 +163,23 @@ static int controller_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+/*
+ * Zero the world but the nodes' logs (recs[i] is only read below len, which
+ * kv_node_main sets): in a swarm's forked child, zeroing those 480 KiB would
+ * page every one of them in for nothing.
+ */
+static void world_reset(struct world *w)
+{
+	const size_t recs_end = offsetof(struct kv_node, recs) + sizeof(w->kv[0].recs);
+
+	memset(w, 0, offsetof(struct world, kv));
+	for (int i = 0; i < KV_NODES; i++) {
+		memset(&w->kv[i], 0, offsetof(struct kv_node, recs));
+		memset((char *)&w->kv[i] + recs_end, 0, sizeof(w->kv[i]) - recs_end);
+	}
+	memset(w->down, 0, sizeof(*w) - offsetof(struct world, down));
+}
+
 int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 {
 	static struct world w; /* large (the logs): one per process, as the swarm runs it */
@@ -170,7 +189,7 @@ int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 	enum kv_plant plant = kv_plant_from_env();
 	int r;
 
-	memset(&w, 0, sizeof(w));
+	world_reset(&w);
 	aring_sim_swarm_opts_for(seed, &so);
 	if (so.timeout_ppm || so.error_ppm) { /* disk faults ride along in the faulty seeds */
 		so.disk_read_error_ppm = 200;
@@ -178,6 +197,7 @@ int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 		so.disk_nospace_ppm = 100;
 	}
 	w.rng = seed * 0x2545f4914f6cdd1dull + 1;
+	w.debug = getenv("KV_DEBUG") != NULL;
 	lo.sim = &so;
 	so.time_limit_ns = 1000 * MS; /* 1 s of virtual time from ARING_SIM_START_NS */
 	if (aring_sim_world_new(&w.w, &so))
@@ -211,7 +231,7 @@ int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 		fprintf(stderr, "kv: the client did not finish\n");
 		w.failed = 1;
 	}
-	if (w.failed && getenv("KV_DEBUG"))
+	if (w.failed && w.debug)
 		for (int i = 0; i < KV_NODES; i++)
 			for (uint64_t k = 0; k < w.kv[i].len; k++)
 				fprintf(stderr, "kv: node %d seq %llu key %u val %llu\n", i,

@@ -26,7 +26,7 @@ struct aring_sim_opts {
 	 * time_limit_ns (the clock stops there). 0 = no limit.
 	 */
 	uint64_t time_limit_ns;
-	uint32_t flags;            /* ARING_SIM_HIGH_FDS; others -EINVAL */
+	uint32_t flags;            /* ARING_SIM_LOW_FDS (ARING_SIM_HIGH_FDS); others -EINVAL */
 	/*
 	 * Scheduling shuffle: per batch of ready tasks, with this probability
 	 * the batch runs in a seed-chosen order instead of FIFO (sim loops only).
@@ -139,17 +139,24 @@ struct aring_sim_opts {
 #define ARING_SIM_START_NS 1000000000ull
 
 /*
- * With ARING_SIM_HIGH_FDS in aring_sim_opts.flags (always on for the nodes
- * of a world), simulated fds other than 0, 1 and 2 are numbered from
- * ARING_SIM_FD_BASE (lowest free first, as the kernel does, counted from
- * there): no real fd can have such a number (the kernel's fs.nr_open is
- * 1 << 20 unless raised), so a real system call made on a sim fd by mistake
- * fails with EBADF instead of reaching some real file. Without it a lone
- * sim loop numbers them 3, 4, ... as the kernel would.
+ * Simulated fds other than 0, 1 and 2 are numbered from ARING_SIM_FD_BASE
+ * (lowest free first, as the kernel does, counted from there), on a lone
+ * sim loop and on every node of a world: no real fd can have such a number
+ * (the kernel's fs.nr_open is 1 << 20 unless raised), so a real system call
+ * made on a sim fd by mistake (write(2), fstat(2), close(2) ...) fails with
+ * EBADF instead of reaching some real file.
+ *
+ * ARING_SIM_LOW_FDS in aring_sim_opts.flags numbers them 3, 4, ... as the
+ * kernel would, for a program that indexes a table by fd (an array of
+ * FD_SETSIZE or of the process's RLIMIT_NOFILE entries), which the high
+ * numbers would overflow. ARING_SIM_HIGH_FDS, once the way to ask for
+ * high numbers, is now the default and changes nothing; with both flags,
+ * ARING_SIM_LOW_FDS wins.
  */
 #define ARING_SIM_FD_BASE (1u << 20)
 #define ARING_SIM_HIGH_FDS (1u << 0)
-#define ARING_SIM_FLAGS_ALL ARING_SIM_HIGH_FDS
+#define ARING_SIM_LOW_FDS (1u << 1)
+#define ARING_SIM_FLAGS_ALL (ARING_SIM_HIGH_FDS | ARING_SIM_LOW_FDS)
 
 /*
  * Digest of every SQE accepted and CQE posted so far (no pointers). 0 on
@@ -181,7 +188,8 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *stats);
 /*
  * Feed the program's stdin (fd 0): queue up to len bytes, waking readers.
  * Returns the bytes queued (fewer than len when the 1 MiB pipe is full),
- * -EPIPE if the program closed fd 0, -EINVAL (not a sim loop, stdin closed).
+ * -EPIPE if the program closed fd 0, -EINVAL (not a sim loop, stdin closed),
+ * -ENOMEM (the pipe's buffer, allocated at the first write, could not be).
  */
 ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t len);
 /* Close the sim's end of stdin: the program reads EOF. 0 or -EINVAL. */

@@ -30,6 +30,7 @@ struct uring {
 	struct io_uring ring;
 	uint64_t ops[(ARING_OP_LAST + 63) / 64];  /* probe bitmap */
 	bool valgrind;  /* running under Valgrind: wait in poll(2), see below */
+	uint64_t spin_ns;  /* SQPOLL: watch the CQ this long before sleeping */
 };
 
 static inline struct uring *to_uring(struct aring__backend *be)
@@ -100,14 +101,91 @@ static int uring_wait_valgrind(struct uring *u)
 	return ret;
 }
 
+/*
+ * SQPOLL: the kernel's SQ thread takes the SQEs and, for a request that
+ * completes at issue (a page-cached read, a NOP), posts the CQE within a
+ * few microseconds. Sleeping in io_uring_enter for it costs a wake-up per
+ * op (at queue depth 1: 0.08x fio's IOPS), so the loop first watches the
+ * CQ tail for up to SQPOLL_SPIN_NS, as fio's io_uring engine does with
+ * sqthread_poll (it never sleeps at all). It stops early when the kernel
+ * holds completions back (an overflowed CQ: IORING_SQ_CQ_OVERFLOW, which
+ * only an enter flushes). An SQPOLL ring has no COOP_TASKRUN and no
+ * DEFER_TASKRUN (kernel io_uring/io_uring.c io_uring_create() refuses
+ * them), so no task work of this thread is waiting either.
+ */
+static uint64_t uring_now_ns(struct aring__backend *be)
+{
+	struct timespec ts;
+
+	(void)be;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#define SQPOLL_SPIN_NS 20000u
+
+static bool uring_spin_cq(struct uring *u)
+{
+	struct io_uring *ring = &u->ring;
+	uint64_t start = 0;
+	unsigned i;
+
+	for (i = 0;; i++) {
+		if (io_uring_cq_ready(ring))
+			return true;
+		if (IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+			return false;
+		if ((i & 63) == 0) {
+			uint64_t now = uring_now_ns(&u->be);
+
+			if (!start)
+				start = now;
+			else if (now - start >= u->spin_ns)
+				return false;
+		}
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#elif defined(__aarch64__)
+		__asm__ __volatile__("yield");
+#endif
+	}
+}
+
+/* SQPOLL: submit, watch the CQ, then sleep if nothing came. Out of line:
+ * uring_submit stays a frame of a few bytes with tail calls (tasks on 16 KiB
+ * stacks make room in a full SQ through it). */
+static __attribute__((noinline)) int uring_submit_spin(struct uring *u, unsigned wait_nr)
+{
+	int ret = io_uring_submit(&u->ring);
+
+	if (ret < 0 || uring_spin_cq(u))
+		return ret;
+	return io_uring_submit_and_wait(&u->ring, wait_nr);
+}
+
+/* SQPOLL with a full SQ: sleep until the SQ thread took an entry rather
+ * than spin in aring__sq_room (IORING_ENTER_SQ_WAIT). */
+static __attribute__((noinline)) int uring_submit_sqpoll(struct uring *u)
+{
+	int ret = io_uring_submit(&u->ring);
+
+	if (ret >= 0 && !io_uring_sq_space_left(&u->ring))
+		io_uring_sqring_wait(&u->ring);
+	return ret;
+}
+
 static int uring_submit(struct aring__backend *be, unsigned wait_nr)
 {
 	struct uring *u = to_uring(be);
 
 	if (wait_nr && u->valgrind)
 		return uring_wait_valgrind(u);
+	if (wait_nr && u->spin_ns)
+		return uring_submit_spin(u, wait_nr);
 	if (wait_nr)
 		return io_uring_submit_and_wait(&u->ring, wait_nr);
+	if (u->ring.flags & IORING_SETUP_SQPOLL)
+		return uring_submit_sqpoll(u);
 	return io_uring_submit(&u->ring);
 }
 
@@ -120,15 +198,6 @@ static void uring_advance(struct aring__backend *be, unsigned n)
 {
 	if (n)
 		io_uring_cq_advance(&to_uring(be)->ring, n);
-}
-
-static uint64_t uring_now_ns(struct aring__backend *be)
-{
-	struct timespec ts;
-
-	(void)be;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static bool uring_has_op(struct aring__backend *be, unsigned opcode)
@@ -165,21 +234,59 @@ static const struct aring__backend_ops uring_ops = {
 	.destroy = uring_destroy,
 };
 
+/*
+ * The flags the ring is made with: setup_flags, or the default when 0, and
+ * what the other options imply. DEFER_TASKRUN holds the completions of
+ * requests that finished outside the issuing syscall (a recv whose data came
+ * later, a timeout) as task work on the ring, run only when this thread
+ * enters the kernel with GETEVENTS (io_uring/io_uring.c
+ * io_req_local_work_add(), io_cqring_wait()). A loop whose tasks are always
+ * ready (they yield, or their ops complete at issue) never waits, so it
+ * would never see them (tests/test_setup.c "busy" checks). TASKRUN_FLAG
+ * makes the kernel say that work is pending (IORING_SQ_TASKRUN in the SQ
+ * ring flags), which the core's CQ walk checks (core/op.c reap_ring), so
+ * aring adds it. COOP_TASKRUN's task work runs at the thread's next return
+ * to user mode, a syscall or an interrupt (__io_req_task_work_add() with
+ * TWA_SIGNAL_NO_IPI): there the flag only saves waiting for a tick, and
+ * aring adds it too.
+ */
+static unsigned setup_flags_for(const struct aring_loop_opts *opts)
+{
+	unsigned f = opts->setup_flags ? opts->setup_flags : DEFAULT_SETUP_FLAGS;
+
+	if (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))
+		f |= IORING_SETUP_TASKRUN_FLAG;
+	if (opts->cq_entries)
+		f |= IORING_SETUP_CQSIZE;
+	return f;
+}
+
 int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend **out)
 {
-	struct uring *u = calloc(1, sizeof(*u));
 	unsigned entries = opts->entries ? opts->entries : ARING_DEFAULT_ENTRIES;
+	struct io_uring_params p;
 	struct io_uring_probe *probe;
+	struct uring *u;
 	int ret, i;
 
+	memset(&p, 0, sizeof(p));
+	p.flags = setup_flags_for(opts);
+	p.cq_entries = opts->cq_entries;
+	/* The kernel ignores sq_thread_idle without SQPOLL; aring refuses it,
+	 * so that a forgotten flag is not silently a ring without its thread. */
+	if (opts->sq_thread_idle_ms && !(p.flags & IORING_SETUP_SQPOLL))
+		return -EINVAL;
+	p.sq_thread_idle = opts->sq_thread_idle_ms;
+	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	if (opts->setup_flags) {
-		ret = io_uring_queue_init(entries, &u->ring, opts->setup_flags);
-	} else {
-		ret = io_uring_queue_init(entries, &u->ring, DEFAULT_SETUP_FLAGS);
-		if (ret == -EINVAL)
-			ret = io_uring_queue_init(entries, &u->ring, 0);
+	ret = io_uring_queue_init_params(entries, &u->ring, &p);
+	if (ret == -EINVAL && !opts->setup_flags) {
+		/* A kernel older than the default's flags (5.19): none of them. */
+		memset(&p, 0, sizeof(p));
+		p.flags = opts->cq_entries ? IORING_SETUP_CQSIZE : 0;
+		p.cq_entries = opts->cq_entries;
+		ret = io_uring_queue_init_params(entries, &u->ring, &p);
 	}
 	if (ret < 0) {
 		free(u);
@@ -193,6 +300,8 @@ int aring__uring_new(const struct aring_loop_opts *opts, struct aring__backend *
 		io_uring_free_probe(probe);
 	}
 	u->valgrind = RUNNING_ON_VALGRIND != 0;
+	if (u->ring.flags & IORING_SETUP_SQPOLL)
+		u->spin_ns = SQPOLL_SPIN_NS;
 	u->be.ops = &uring_ops;
 	u->be.sq_entries = u->ring.sq.ring_entries;
 	*out = &u->be;

@@ -101,18 +101,6 @@ static int uring_wait_valgrind(struct uring *u)
 	return ret;
 }
 
-/*
- * SQPOLL: the kernel's SQ thread takes the SQEs and, for a request that
- * completes at issue (a page-cached read, a NOP), posts the CQE within a
- * few microseconds. Sleeping in io_uring_enter for it costs a wake-up per
- * op (at queue depth 1: 0.08x fio's IOPS), so the loop first watches the
- * CQ tail for up to SQPOLL_SPIN_NS, as fio's io_uring engine does with
- * sqthread_poll (it never sleeps at all). It stops early when the kernel
- * holds completions back (an overflowed CQ: IORING_SQ_CQ_OVERFLOW, which
- * only an enter flushes). An SQPOLL ring has no COOP_TASKRUN and no
- * DEFER_TASKRUN (kernel io_uring/io_uring.c io_uring_create() refuses
- * them), so no task work of this thread is waiting either.
- */
 static uint64_t uring_now_ns(struct aring__backend *be)
 {
 	struct timespec ts;
@@ -122,25 +110,42 @@ static uint64_t uring_now_ns(struct aring__backend *be)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * SQPOLL: the kernel's SQ thread takes the SQEs and, for a request that
+ * completes at issue (a page-cached read, a NOP), posts the CQE within a
+ * few microseconds. Sleeping in io_uring_enter for it costs a wake-up per
+ * op (at queue depth 1: 0.08x fio's IOPS), so the loop first watches the
+ * CQ tail, as fio's io_uring engine does with sqthread_poll (it never
+ * sleeps at all). It gives up, and sleeps in the kernel, after
+ * SQPOLL_SPIN_NS; after SQPOLL_TAKE_NS if the SQ thread has not taken the
+ * SQEs yet (it is not running: on a busy machine it may wait for this very
+ * CPU, which spinning would keep from it); at once if the SQ thread went to
+ * sleep (IORING_SQ_NEED_WAKEUP: nothing was left for it) or the CQ overflowed
+ * (IORING_SQ_CQ_OVERFLOW: only an enter flushes it). An SQPOLL ring has no
+ * COOP_TASKRUN and no DEFER_TASKRUN (io_uring/io_uring.c
+ * io_uring_sanitise_params() refuses them), so no task work of this thread
+ * waits either.
+ */
 #define SQPOLL_SPIN_NS 20000u
+#define SQPOLL_TAKE_NS 4000u
 
 static bool uring_spin_cq(struct uring *u)
 {
 	struct io_uring *ring = &u->ring;
-	uint64_t start = 0;
+	uint64_t start = 0, now;
 	unsigned i;
 
 	for (i = 0;; i++) {
 		if (io_uring_cq_ready(ring))
 			return true;
-		if (IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+		if (IO_URING_READ_ONCE(*ring->sq.kflags) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_NEED_WAKEUP))
 			return false;
-		if ((i & 63) == 0) {
-			uint64_t now = uring_now_ns(&u->be);
-
+		if ((i & 31) == 0) {
+			now = uring_now_ns(&u->be);
 			if (!start)
 				start = now;
-			else if (now - start >= u->spin_ns)
+			else if (now - start >= u->spin_ns ||
+				 (now - start >= SQPOLL_TAKE_NS && io_uring_sq_ready(ring)))
 				return false;
 		}
 #if defined(__x86_64__) || defined(__i386__)

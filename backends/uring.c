@@ -5,8 +5,14 @@
  * Setup flags: with setup_flags == 0 the ring is made with
  * IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG
  * (one thread, no IPIs, completions flushed when the loop looks for them),
- * falling back to no flags on a kernel that rejects them. Other values are
- * passed to the kernel as they are.
+ * falling back to no flags on a kernel that rejects them (before 5.19).
+ * The default was chosen by measurement (bench/bench_setup, table in
+ * bench/README.md "The default setup flags", Linux 6.18): no candidate,
+ * SINGLE_ISSUER and DEFER_TASKRUN included, was cheaper on NOPs, page-cached
+ * reads and a TCP echo all at once by more than the 5% spread between runs;
+ * DEFER_TASKRUN saved 2-5% per NOP and cost 0-4% per echo round trip, and
+ * adds restrictions (Linux 6.1, one thread may wait on the ring, no SQPOLL).
+ * Other values are passed to the kernel with what setup_flags_for() adds.
  */
 #include "config.h"
 #include <errno.h>
@@ -114,7 +120,8 @@ static uint64_t uring_now_ns(struct aring__backend *be)
  * SQPOLL: the kernel's SQ thread takes the SQEs and, for a request that
  * completes at issue (a page-cached read, a NOP), posts the CQE within a
  * few microseconds. Sleeping in io_uring_enter for it costs a wake-up per
- * op (at queue depth 1: 0.08x fio's IOPS), so the loop first watches the
+ * op (at queue depth 1: 0.08-0.13x fio's IOPS; with the spin 1.1-1.3x,
+ * bench/README.md), so the loop first watches the
  * CQ tail, as fio's io_uring engine does with sqthread_poll (it never
  * sleeps at all). It gives up, and sleeps in the kernel, after
  * SQPOLL_SPIN_NS; after SQPOLL_TAKE_NS if the SQ thread has not taken the

@@ -51,6 +51,8 @@ static const struct setup setups[] = {
 	/* The SQ thread goes to sleep between ops: submissions must wake it. */
 	{ "SQPOLL, idle 1 ms", IORING_SETUP_SQPOLL, 0, 0, 1, true, 0 },
 	{ "SQPOLL|SINGLE_ISSUER", IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER, 0, 0, 0, true, 0 },
+	/* A full SQ: tasks wait for the SQ thread to take entries (SQ_WAIT). */
+	{ "SQPOLL, 4 SQ entries", IORING_SETUP_SQPOLL, 4, 0, 0, true, 64 },
 	{ "SINGLE_ISSUER", IORING_SETUP_SINGLE_ISSUER, 0, 0, 0, true, 0 },
 	{ "SINGLE_ISSUER|DEFER_TASKRUN", IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 	  0, 0, 0, true, 0 },
@@ -438,19 +440,20 @@ static void test_default(void) { run_setup(&setups[0]); }
 static void test_sqpoll(void) { run_setup(&setups[1]); }
 static void test_sqpoll_idle(void) { run_setup(&setups[2]); }
 static void test_sqpoll_single_issuer(void) { run_setup(&setups[3]); }
-static void test_single_issuer(void) { run_setup(&setups[4]); }
-static void test_defer(void) { run_setup(&setups[5]); }
-static void test_defer_flag(void) { run_setup(&setups[6]); }
-static void test_coop(void) { run_setup(&setups[7]); }
-static void test_coop_flag(void) { run_setup(&setups[8]); }
-static void test_cqsize(void) { run_setup(&setups[9]); }
-static void test_cqsize_defer(void) { run_setup(&setups[10]); }
-static void test_cqsize_clamp(void) { run_setup(&setups[11]); }
-static void test_cqe32(void) { run_setup(&setups[12]); }
-static void test_sqe128_cqe32(void) { run_setup(&setups[13]); }
-static void test_cqe32_coop(void) { run_setup(&setups[14]); }
+static void test_sqpoll_small(void) { run_setup(&setups[4]); }
+static void test_single_issuer(void) { run_setup(&setups[5]); }
+static void test_defer(void) { run_setup(&setups[6]); }
+static void test_defer_flag(void) { run_setup(&setups[7]); }
+static void test_coop(void) { run_setup(&setups[8]); }
+static void test_coop_flag(void) { run_setup(&setups[9]); }
+static void test_cqsize(void) { run_setup(&setups[10]); }
+static void test_cqsize_defer(void) { run_setup(&setups[11]); }
+static void test_cqsize_clamp(void) { run_setup(&setups[12]); }
+static void test_cqe32(void) { run_setup(&setups[13]); }
+static void test_sqe128_cqe32(void) { run_setup(&setups[14]); }
+static void test_cqe32_coop(void) { run_setup(&setups[15]); }
 
-_Static_assert(sizeof(setups) / sizeof(setups[0]) == 15, "one test per setup");
+_Static_assert(sizeof(setups) / sizeof(setups[0]) == 16, "one test per setup");
 
 /* ---------------------------------------------------------------- what the flags do */
 
@@ -522,6 +525,7 @@ static CU_TestInfo tests[] = {
 	{ "SQPOLL", test_sqpoll },
 	{ "SQPOLL, SQ thread idle 1 ms", test_sqpoll_idle },
 	{ "SQPOLL|SINGLE_ISSUER", test_sqpoll_single_issuer },
+	{ "SQPOLL, 4 SQ entries, 64 tasks", test_sqpoll_small },
 	{ "SINGLE_ISSUER", test_single_issuer },
 	{ "SINGLE_ISSUER|DEFER_TASKRUN", test_defer },
 	{ "SINGLE_ISSUER|DEFER_TASKRUN|TASKRUN_FLAG", test_defer_flag },

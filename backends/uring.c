@@ -17,6 +17,7 @@
 #include "config.h"
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -175,14 +176,19 @@ static __attribute__((noinline)) int uring_submit_spin(struct uring *u, unsigned
 	return io_uring_submit_and_wait(&u->ring, wait_nr);
 }
 
-/* SQPOLL with a full SQ: sleep until the SQ thread took an entry rather
- * than spin in aring__sq_room (IORING_ENTER_SQ_WAIT). */
+/* SQPOLL with a (nearly) full SQ: aring__sq_room calls this until the SQ
+ * thread has taken enough entries for an op and its linked timeout. With
+ * none free, sleep until it took one (IORING_ENTER_SQ_WAIT); with one, let
+ * it have the CPU, rather than spin where it may be waiting to run. */
 static __attribute__((noinline)) int uring_submit_sqpoll(struct uring *u)
 {
 	int ret = io_uring_submit(&u->ring);
+	unsigned space = io_uring_sq_space_left(&u->ring);
 
-	if (ret >= 0 && !io_uring_sq_space_left(&u->ring))
+	if (ret >= 0 && space == 0)
 		io_uring_sqring_wait(&u->ring);
+	else if (ret >= 0 && space < 2)
+		sched_yield();
 	return ret;
 }
 

@@ -237,23 +237,34 @@ static void row_pair(const char *what, unsigned tasks, unsigned depth, unsigned 
 			  bench_fmt("%.3f", bench_median(fx, ROUNDS)), -1, BENCH_INFO, 0, 0, "report");
 }
 
+static char dir[512], path[600];
+
+/* The 1 GiB file goes, whatever ends the run (bench_die exits). */
+static void remove_file(void)
+{
+	if (path[0])
+		unlink(path);
+	if (dir[0])
+		rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL; /* qd32, qd128 or sqpoll: that row only */
 	const char *tmp = getenv("TMPDIR");
-	char dir[512], path[600];
 	uint64_t off;
 	char *buf;
 	int fd;
 
 	if (system("command -v fio >/dev/null 2>&1") != 0) {
-		bench_row("fio rows: fio is not installed (Debian package fio): skipped", "-", "-", 0,
+		bench_row("fio rows: fio is not installed (Debian package fio): skipped", "-", "-", -1,
 			  BENCH_INFO, 0, 0, "within 10% of fio");
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s/aring-bench-fio-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
 	if (!mkdtemp(dir))
 		bench_die("mkdtemp", errno);
+	atexit(remove_file);
 	snprintf(path, sizeof(path), "%s/file", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	buf = malloc(1u << 20);
@@ -279,7 +290,5 @@ int main(int argc, char **argv)
 		row_pair("SQPOLL, 1 task vs --iodepth=1 --sqthread_poll=1", 1, 1,
 			 IORING_SETUP_SQPOLL, true, path);
 
-	unlink(path);
-	rmdir(dir);
 	return 0;
 }

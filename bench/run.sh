@@ -25,6 +25,10 @@ echo "|---|---|---|---|---|---|"
 "$b/bench/bench_scale"
 "$b/bench/chat_bench" "$b/examples/chat_server" "$b/bench/chat_sleep"
 "$b/bench/bench_post"
+# Ring setup flags under three workloads (issue 12: the default's measurement).
+"$b/bench/bench_setup"
+# Random reads of a page-cached 1 GiB file vs fio (skipped without fio).
+"$b/bench/bench_fio"
 
 # echo_server -t 2 vs -t 1 (issue 12): echo_bench's load (one client thread
 # on CPU 1, 50 connections); each server gets both CPUs (taskset -c 0,1

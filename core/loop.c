@@ -44,6 +44,57 @@ static int backend_from_env(void)
 }
 
 /*
+ * setup_flags, cq_entries and sq_thread_idle_ms on the soft ring (sim,
+ * epoll). It runs every request inline at submit, as a kernel ring with
+ * IORING_SETUP_SUBMIT_ALL whose task work always runs in time, so the flags
+ * that only change who issues requests and when completions are posted
+ * (SQPOLL, SQ_AFF, COOP_TASKRUN, TASKRUN_FLAG, SINGLE_ISSUER,
+ * DEFER_TASKRUN, SUBMIT_ALL) and the CQ's size (CQSIZE, CLAMP) are
+ * accepted and change nothing: its CQ stays twice the SQ, overflowing into
+ * its list as the kernel's does (IORING_FEAT_NODROP). What a program could
+ * not run unchanged on the kernel is refused as the kernel refuses it
+ * (io_uring/io_uring.c io_uring_sanitise_params(), io_uring_fill_params(),
+ * io_sq_offload_create() in io_uring/sqpoll.c), so a setup tested on the sim
+ * is one the kernel takes. The other flags change the ABI or need hardware
+ * the soft ring does not model (SQE128, CQE32, IOPOLL, NO_MMAP, ...):
+ * -EINVAL. (The soft ring has 64-byte SQEs and 16-byte CQEs.)
+ */
+#define SOFT_SETUP_FLAGS                                                                      \
+	(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | \
+	 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |      \
+	 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+
+static int soft_setup_check(const struct aring_loop_opts *o)
+{
+	unsigned f = o->setup_flags | (o->cq_entries ? IORING_SETUP_CQSIZE : 0);
+	unsigned sq = ARING_DEFAULT_ENTRIES;
+
+	if (f & ~SOFT_SETUP_FLAGS)
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQ_AFF) && !(f & IORING_SETUP_SQPOLL))
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQPOLL) &&
+	    (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_TASKRUN_FLAG) &&
+	    !(f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_DEFER_TASKRUN) && !(f & IORING_SETUP_SINGLE_ISSUER))
+		return -EINVAL;
+	if (f & IORING_SETUP_CQSIZE) {
+		if (o->entries)
+			for (sq = 1; sq < o->entries; sq <<= 1)
+				;
+		if (!o->cq_entries)
+			return -EINVAL;
+		if (!(f & IORING_SETUP_CLAMP) &&
+		    (o->cq_entries < sq || o->cq_entries > 2 * ARING_MAX_ENTRIES))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * AUTO: io_uring, unless setup fails the way blocked or disabled io_uring
  * does (seccomp: -EPERM; a kernel without it: -ENOSYS; RLIMIT_MEMLOCK on
  * kernels before 5.12: -ENOMEM), then epoll.
@@ -59,7 +110,9 @@ static int auto_new(struct aring_loop_opts *o, aring_loop *loop, struct aring__b
 			goto out;
 	}
 	o->backend = ARING_BACKEND_EPOLL;
-	ret = aring__epoll_new(o, be);
+	ret = soft_setup_check(o);
+	if (ret == 0)
+		ret = aring__epoll_new(o, be);
 out:
 	loop->kind = o->backend;
 	return ret;
@@ -86,6 +139,11 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	if (opts->stack_size &&
 	    (opts->stack_size < 16 * 1024 || opts->stack_size > ARING_MAX_STACK_SIZE))
 		return -EINVAL;
+	/* The kernel ignores sq_thread_idle without SQPOLL; aring refuses it on
+	 * every backend, so that a forgotten flag is not silently a ring
+	 * without its SQ thread. */
+	if (opts->sq_thread_idle_ms && !(opts->setup_flags & IORING_SETUP_SQPOLL))
+		return -EINVAL;
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return -ENOMEM;
@@ -105,6 +163,9 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 			goto fail;
 		o.backend = (enum aring_backend)ret;
 	}
+	if ((o.backend == ARING_BACKEND_SIM || o.backend == ARING_BACKEND_EPOLL) &&
+	    (ret = soft_setup_check(&o)) < 0)
+		goto fail;
 	loop->kind = o.backend;
 	switch (o.backend) {
 	case ARING_BACKEND_URING:

@@ -73,12 +73,24 @@ struct aring_loop_opts {
 	enum aring_backend backend;        /* default ARING_BACKEND_AUTO */
 	unsigned entries;                  /* SQ entries; 0 = default (256); 1 is made 2
 	                                      (an op and its linked timeout) */
-	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend */
+	unsigned setup_flags;              /* IORING_SETUP_* for the uring backend;
+	                                      0 = aring's default. COOP_TASKRUN and
+	                                      DEFER_TASKRUN get TASKRUN_FLAG added.
+	                                      epoll and sim accept the scheduling
+	                                      and CQ-size flags (and ignore them),
+	                                      refuse the rest (aring_loop_new(3)) */
 	size_t stack_size;                 /* default task stack; 0 = default (128 KiB) */
 	const struct aring_sim_opts *sim;  /* sim backend settings; NULL = defaults */
 	unsigned offload_threads;          /* aring_offload's worker threads at most;
 	                                      0 = default (4); at most
 	                                      ARING_MAX_OFFLOAD_THREADS */
+	unsigned cq_entries;               /* uring: CQ entries (IORING_SETUP_CQSIZE,
+	                                      set by aring when non-zero); 0 = the
+	                                      kernel's default, twice the SQ's */
+	unsigned sq_thread_idle_ms;        /* uring, with IORING_SETUP_SQPOLL: how long
+	                                      the kernel's SQ thread polls an empty SQ
+	                                      before it sleeps; 0 = the kernel's
+	                                      default (1 s) */
 };
 
 #define ARING_DEFAULT_ENTRIES 256u
@@ -94,7 +106,9 @@ struct aring_loop_opts {
  * Returns 0, -EINVAL (unknown backend, entries > ARING_MAX_ENTRIES, a stack
  * size under 16 KiB or over ARING_MAX_STACK_SIZE, offload_threads over
  * ARING_MAX_OFFLOAD_THREADS, ARING_BACKEND set to an unknown name for an
- * AUTO loop), -ENOMEM, or what io_uring_queue_init returned
+ * AUTO loop, sq_thread_idle_ms without IORING_SETUP_SQPOLL, a setup the
+ * kernel refuses, on epoll and sim too; on epoll and sim a flag they do not
+ * model: SQE128, CQE32, IOPOLL, ...), -ENOMEM, or what io_uring_queue_init returned
  * (ARING_BACKEND_URING, or AUTO when the epoll fallback failed too).
  */
 ARING_API int aring_loop_new(aring_loop **loop, const struct aring_loop_opts *opts);

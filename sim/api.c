@@ -214,6 +214,7 @@ ARING_API int aring_sim_crash(aring_loop *node)
 		return -EBUSY;
 	aring__sim_trace_note(s, "crash", 0, 0);
 	ring_drop_all(s, node);
+	aring__soft_rsrc_free(s->ring); /* the ring's registered files and buffers die with it */
 	aring__loop_crash(node);
 	/* Its connections to other nodes: their ends are reset (the machine is gone). */
 	for (l = s->socks.next; l != &s->socks; l = l->next) {

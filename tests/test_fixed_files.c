@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registered files and buffers end to end, on every backend: the table's
+ * life (sparse, update, unregister), ops on a fixed file, direct
+ * descriptors from openat, socket and accept, closing one, installing one
+ * as a plain fd, FILES_UPDATE with and without allocation, registered
+ * buffers through a pool with read/write(v)_fixed. Every expectation was
+ * checked on Linux 6.18 (the uring configuration runs the same code).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/abi.h"
+#include "tests/helpers.h"
+
+static const struct aring_opt fixed_opt = { .sqe_flags = IOSQE_FIXED_FILE };
+#define FX (&fixed_opt)
+
+/* ---------------------------------------------------------------- the table */
+
+static int table_task(aring_loop *loop, void *arg)
+{
+	char dir[128], buf[16];
+	int fd, fds[3], bad = 999999, two[2], m1 = -1;
+
+	(void)arg;
+	if (th_tmpdir(loop, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = th_file(loop, dir, "f", "hello world");
+	CU_ASSERT_FATAL(fd >= 0);
+	/* kernel rsrc.c: nothing registered */
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), -ENXIO);
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 0, &fd, 1), -ENXIO);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 4, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_register_files(loop, &fd, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_register_files(loop, NULL, 2), -EFAULT);
+	/* a bad fd undoes the registration */
+	CU_ASSERT_EQUAL(aring_register_files(loop, &bad, 1), -EBADF);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), -ENXIO);
+	/* sparse: -1 leaves a slot empty */
+	fds[0] = -1;
+	fds[1] = fd;
+	fds[2] = -1;
+	CU_ASSERT_EQUAL(aring_register_files(loop, fds, 3), 0);
+	CU_ASSERT_EQUAL(aring_register_files(loop, fds, 3), -EBUSY);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 4, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_read(loop, 7, buf, 4, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_read(loop, -1, buf, 4, 0, FX), -EBADF);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(aring_read(loop, 1, buf, 5, 0, FX), 5);
+	CU_ASSERT_EQUAL(memcmp(buf, "hello", 5), 0);
+	/* the slot holds its own reference: closing the fd leaves it usable */
+	CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+	CU_ASSERT_EQUAL(aring_read(loop, fd, buf, 4, 0, NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_read(loop, 1, buf, 5, 6, FX), 5);
+	CU_ASSERT_EQUAL(memcmp(buf, "world", 5), 0);
+	CU_ASSERT_EQUAL(aring_write(loop, 1, "HELLO", 5, 0, FX), 5);
+	/* updates: past the table, a bad fd, a partial update */
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 3, &m1, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 2, fds, 2), -EINVAL);
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 2, &bad, 1), -EBADF);
+	fd = th_file(loop, dir, "g", "second");
+	CU_ASSERT_FATAL(fd >= 0);
+	two[0] = fd;
+	two[1] = bad;
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 0, two, 2), 1);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 6, 0, FX), 6);
+	CU_ASSERT_EQUAL(memcmp(buf, "second", 6), 0);
+	/* the failed slot was emptied before its fd was looked up (__io_sqe_files_update()) */
+	CU_ASSERT_EQUAL(aring_read(loop, 1, buf, 5, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 1, &fd, 1), 1);
+	/* IORING_REGISTER_FILES_SKIP leaves a slot; -1 empties one */
+	two[0] = IORING_REGISTER_FILES_SKIP;
+	two[1] = -1;
+	CU_ASSERT_EQUAL(aring_register_files_update(loop, 0, two, 2), 2);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 6, 0, FX), 6);
+	CU_ASSERT_EQUAL(aring_read(loop, 1, buf, 5, 0, FX), -EBADF);
+	/* the op: files_update through the ring */
+	CU_ASSERT_EQUAL(aring_files_update(loop, &fd, 1, 2, NULL), 1);
+	CU_ASSERT_EQUAL(aring_read(loop, 2, buf, 6, 0, FX), 6);
+	CU_ASSERT_EQUAL(aring_files_update(loop, &m1, 1, 2, NULL), 1);
+	CU_ASSERT_EQUAL(aring_read(loop, 2, buf, 6, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_files_update(loop, &fd, 1, 3, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_files_update(loop, &fd, 0, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_files_update(loop, &fd, 1, 0, FX), -EINVAL);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), 0);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), -ENXIO);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 6, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_files_update(loop, &fd, 1, 0, NULL), -ENXIO);
+	CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+	th_tmpdir_remove(loop, dir);
+	return 0;
+}
+
+static void test_table(void)
+{
+	CU_ASSERT_EQUAL(th_run(table_task, NULL, 0), 0);
+}
+
+/* ---------------------------------------------------------------- direct descriptors */
+
+static int direct_task(aring_loop *loop, void *arg)
+{
+	char dir[128], path[160], buf[16];
+	int fd, slot, pfd, a[2], a3[3];
+
+	(void)arg;
+	if (th_tmpdir(loop, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = th_file(loop, dir, "f", "direct data");
+	CU_ASSERT_FATAL(fd >= 0);
+	th_path(path, sizeof(path), dir, "f");
+	/* no table: a given slot -ENXIO, an allocation -ENFILE (filetable.c) */
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0, 0, NULL), -ENXIO);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0,
+					    ARING_FILE_INDEX_ALLOC, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 0, NULL), -ENXIO);
+	CU_ASSERT_EQUAL(aring_fixed_fd_install(loop, 0, 0, NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, 3), 0);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 1, NULL),
+			-EINVAL);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0, 3, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, "/no/such/file", O_RDONLY, 0, 1, NULL),
+			-ENOENT);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, 6, 0, FX), 6);
+	CU_ASSERT_EQUAL(memcmp(buf, "direct", 6), 0);
+	/* a plain fd for the slot's file; the slot keeps it */
+	pfd = aring_fixed_fd_install(loop, 0, 0, NULL);
+	CU_ASSERT(pfd >= 0);
+	CU_ASSERT_EQUAL(aring_read(loop, pfd, buf, 4, 7, NULL), 4);
+	CU_ASSERT_EQUAL(memcmp(buf, "data", 4), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, pfd, NULL), 0);
+	CU_ASSERT_EQUAL(aring_fixed_fd_install(loop, 0, 2, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_fixed_fd_install(loop, 1, 0, NULL), -EBADF);
+	/* allocation: the free slots in order, then -ENFILE */
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0,
+					    ARING_FILE_INDEX_ALLOC, NULL), 1);
+	slot = aring_socket_direct(loop, AF_INET, SOCK_STREAM, 0, ARING_FILE_INDEX_ALLOC, 0, NULL);
+	CU_ASSERT_EQUAL(slot, 2);
+	CU_ASSERT_EQUAL(aring_socket_direct(loop, AF_INET, SOCK_STREAM, 0, ARING_FILE_INDEX_ALLOC,
+					    0, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(aring_socket_direct(loop, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 1, 0,
+					    NULL), -EINVAL);
+	/* close: a direct descriptor's slot */
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 2, NULL), 0);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 2, NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 9, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_read(loop, 2, buf, 4, 0, FX), -EBADF);
+	/* FILES_UPDATE with IORING_FILE_INDEX_ALLOC writes the slots back */
+	a[0] = fd;
+	a[1] = fd;
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_files_update(loop, a, 2, (int)ARING_FILE_INDEX_ALLOC, NULL), 2);
+	/* the search starts at the slot last cleared (filetable.h io_file_bitmap_clear()) */
+	CU_ASSERT_EQUAL(a[0], 0);
+	CU_ASSERT_EQUAL(a[1], 2);
+	a3[0] = a3[1] = a3[2] = fd;
+	CU_ASSERT_EQUAL(aring_files_update(loop, a3, 3, (int)ARING_FILE_INDEX_ALLOC, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(a3[0], fd);
+	/* the allocation range */
+	CU_ASSERT_EQUAL(aring_register_file_alloc_range(loop, 1, 5), -EINVAL);
+	CU_ASSERT_EQUAL(aring_register_file_alloc_range(loop, 1, 1), 0);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 1, NULL), 0);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0,
+					    ARING_FILE_INDEX_ALLOC, NULL), 1);
+	CU_ASSERT_EQUAL(aring_openat_direct(loop, AT_FDCWD, path, O_RDONLY, 0,
+					    ARING_FILE_INDEX_ALLOC, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+	th_tmpdir_remove(loop, dir);
+	return 0;
+}
+
+static void test_direct(void)
+{
+	CU_ASSERT_EQUAL(th_run(direct_task, NULL, 0), 0);
+}
+
+/* ---------------------------------------------------------------- sockets */
+
+struct srv {
+	int lfd;
+	int slot;
+};
+
+static int server_task(aring_loop *loop, void *arg)
+{
+	struct srv *v = arg;
+	char buf[64];
+	int n;
+
+	v->slot = aring_accept_direct(loop, v->lfd, NULL, NULL, 0, ARING_FILE_INDEX_ALLOC, NULL);
+	CU_ASSERT(v->slot >= 0);
+	if (v->slot < 0)
+		return -1;
+	n = aring_recv(loop, v->slot, buf, sizeof(buf), 0, FX);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(aring_send(loop, v->slot, "pong", 4, 0, FX), 4);
+	CU_ASSERT_EQUAL(aring_shutdown(loop, v->slot, SHUT_WR, FX), 0);
+	return 0;
+}
+
+static int sockets_task(aring_loop *loop, void *arg)
+{
+	struct srv v = { .lfd = -1, .slot = -1 };
+	struct sockaddr_in a;
+	aring_task *t;
+	uint16_t port = 0;
+	char buf[16];
+	int c;
+
+	(void)arg;
+	v.lfd = th_listen(loop, &port);
+	CU_ASSERT_FATAL(v.lfd >= 0);
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, 8), 0);
+	t = th_spawn(loop, server_task, &v);
+	/* the client: a direct socket, connected and used through its slot */
+	c = aring_socket_direct(loop, AF_INET, SOCK_STREAM, 0, 5, 0, NULL);
+	CU_ASSERT_EQUAL(c, 0);
+	a = th_addr(port);
+	CU_ASSERT_EQUAL(aring_connect(loop, 5, (struct sockaddr *)&a, sizeof(a), FX), 0);
+	CU_ASSERT_EQUAL(aring_send(loop, 5, "ping", 4, 0, FX), 4);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(aring_recv(loop, 5, buf, sizeof(buf), MSG_WAITALL, FX), 4);
+	CU_ASSERT_EQUAL(memcmp(buf, "pong", 4), 0);
+	CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	/* the search starts after the slot last set (filetable.h io_file_bitmap_set()) */
+	CU_ASSERT_EQUAL(v.slot, 6);
+	CU_ASSERT_EQUAL(aring_recv(loop, 5, buf, sizeof(buf), 0, FX), 0); /* the server's FIN */
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 5, NULL), 0);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, (unsigned)v.slot, NULL), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, v.lfd, NULL), 0);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), 0);
+	return 0;
+}
+
+static void test_sockets(void)
+{
+	CU_ASSERT_EQUAL(th_run(sockets_task, NULL, 0), 0);
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+static int buffers_task(aring_loop *loop, void *arg)
+{
+	static char other[4096];
+	aring_fixed_pool *pool = NULL;
+	char dir[128], *b0, *b1;
+	struct iovec iov[2];
+	int fd, i0 = -1, i1 = -1;
+
+	(void)arg;
+	if (th_tmpdir(loop, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = th_file(loop, dir, "f", "");
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(aring_unregister_buffers(loop), -ENXIO);
+	/* nothing registered: io_import_reg_buf() finds no node */
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, other, 16, 0, 0, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_fixed_pool_new(loop, 0, 4096, &pool), -EINVAL);
+	CU_ASSERT_EQUAL(aring_fixed_pool_new(loop, 2, 4096, &pool), 0);
+	CU_ASSERT_FATAL(pool != NULL);
+	CU_ASSERT_EQUAL(aring_fixed_pool_buf_size(pool), 4096);
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, iov, 1), -EBUSY);
+	b0 = aring_fixed_pool_get(pool, &i0);
+	b1 = aring_fixed_pool_get(pool, &i1);
+	CU_ASSERT_EQUAL(i0, 0);
+	CU_ASSERT_EQUAL(i1, 1);
+	CU_ASSERT_PTR_NULL(aring_fixed_pool_get(pool, NULL));
+	memset(b0, 'F', 4096);
+	memcpy(b0, "fixed", 5);
+	CU_ASSERT_EQUAL(aring_write_fixed(loop, fd, b0, 4096, 0, i0, NULL), 4096);
+	memset(b1, 0, 4096);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b1, 4096, 0, i1, NULL), 4096);
+	CU_ASSERT_EQUAL(memcmp(b0, b1, 4096), 0);
+	/* part of a buffer, at an offset */
+	memset(b1, 0, 4096);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b1 + 100, 5, 0, i1, NULL), 5);
+	CU_ASSERT_EQUAL(memcmp(b1 + 100, "fixed", 5), 0);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b1 + 4090, 6, 0, i1, NULL), 6);
+	/* outside the buffer, another buffer's memory, a bad index: -EFAULT */
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b1 + 4000, 200, 0, i1, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b0, 16, 0, i1, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, other, 16, 0, i1, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, b1, 16, 0, 2, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_write_fixed(loop, fd, b0, 4097, 0, i0, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_write_fixed(loop, 999999, b0, 16, 0, i0, NULL), -EBADF);
+	/* vectored: every iovec inside the buffer */
+	if (aring_op_supported(loop, ARING_OP_READV_FIXED)) {
+		iov[0].iov_base = b1;
+		iov[0].iov_len = 3;
+		iov[1].iov_base = b1 + 1000;
+		iov[1].iov_len = 2;
+		memset(b1, 0, 4096);
+		CU_ASSERT_EQUAL(aring_readv_fixed(loop, fd, iov, 2, 0, 0, i1, NULL), 5);
+		CU_ASSERT_EQUAL(memcmp(b1, "fix", 3), 0);
+		CU_ASSERT_EQUAL(memcmp(b1 + 1000, "ed", 2), 0);
+		iov[1].iov_base = b0;
+		CU_ASSERT_EQUAL(aring_readv_fixed(loop, fd, iov, 2, 0, 0, i1, NULL), -EFAULT);
+		iov[0].iov_base = b0 + 10;
+		iov[0].iov_len = 2;
+		CU_ASSERT_EQUAL(aring_writev_fixed(loop, fd, iov, 2, 0, 0, i0, NULL), 4);
+		CU_ASSERT_EQUAL(aring_read(loop, fd, b1, 4, 0, NULL), 4);
+		CU_ASSERT_EQUAL(memcmp(b1, "FFfi", 4), 0);
+	}
+	CU_ASSERT_EQUAL(aring_fixed_pool_put(pool, b0 + 1), -EINVAL);
+	CU_ASSERT_EQUAL(aring_fixed_pool_put(pool, b0), 0);
+	CU_ASSERT_EQUAL(aring_fixed_pool_put(pool, b0), -EINVAL);
+	CU_ASSERT_PTR_EQUAL(aring_fixed_pool_get(pool, &i0), b0);
+	aring_fixed_pool_free(pool);
+	CU_ASSERT_EQUAL(aring_unregister_buffers(loop), -ENXIO);
+	/* a sparse table, and registrations the kernel refuses */
+	CU_ASSERT_EQUAL(aring_register_buffers_sparse(loop, 4), 0);
+	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, other, 16, 0, 0, NULL), -EFAULT);
+	CU_ASSERT_EQUAL(aring_unregister_buffers(loop), 0);
+	iov[0].iov_base = other;
+	iov[0].iov_len = 0;
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, iov, 1), -EFAULT);
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, iov, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, NULL, 1), -EFAULT);
+	CU_ASSERT_EQUAL(aring_close(loop, fd, NULL), 0);
+	th_tmpdir_remove(loop, dir);
+	return 0;
+}
+
+static void test_buffers(void)
+{
+	CU_ASSERT_EQUAL(th_run(buffers_task, NULL, 0), 0);
+}
+
+static CU_TestInfo tests[] = {
+	{ "file table: sparse, update, unregister", test_table },
+	{ "direct descriptors: openat, socket, close, install, alloc", test_direct },
+	{ "direct sockets over 127.0.0.1", test_sockets },
+	{ "registered buffers and a pool", test_buffers },
+	CU_TEST_INFO_NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return th_main(argc, argv, "fixed files and buffers", tests, TH_BOTH);
+}

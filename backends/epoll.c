@@ -1317,8 +1317,10 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		return 0;
 	case IORING_OP_CLOSE:
-		/* kernel io_close_prep() */
+		/* kernel io_close_prep(): a slot (file_index) or an fd, not both */
 		if (q->off || q->addr || q->len || q->rw_flags || q->buf_index)
+			return -EINVAL;
+		if (q->file_index && q->fd)
 			return -EINVAL;
 		return 0;
 	case IORING_OP_FSYNC:

@@ -335,11 +335,45 @@ static void test_buffers(void)
 	CU_ASSERT_EQUAL(th_run(buffers_task, NULL, 0), 0);
 }
 
+/* ---------------------------------------------------------------- sim: a crash */
+
+static int crash_task(aring_loop *loop, void *arg)
+{
+	char dir[128];
+	struct iovec iov = { dir, sizeof(dir) };
+	int fd;
+
+	(void)arg;
+	if (th_tmpdir(loop, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = th_file(loop, dir, "f", "x");
+	CU_ASSERT_EQUAL(aring_register_files(loop, &fd, 1), 0);
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, &iov, 1), 0);
+	return 0;
+}
+
+/* The sim: a crash of the node's process drops its ring's tables (sim/api.c aring_sim_crash). */
+static void test_crash(void)
+{
+	aring_loop *loop;
+
+	if (!th_is_sim())
+		return;
+	loop = th_loop_new(0);
+	CU_ASSERT_EQUAL(th_run_on(loop, crash_task, NULL), 0);
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, 1), -EBUSY);
+	CU_ASSERT_EQUAL(aring_sim_crash(loop), 0);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), -ENXIO);
+	CU_ASSERT_EQUAL(aring_unregister_buffers(loop), -ENXIO);
+	aring_loop_free(loop);
+}
+
 static CU_TestInfo tests[] = {
 	{ "file table: sparse, update, unregister", test_table },
 	{ "direct descriptors: openat, socket, close, install, alloc", test_direct },
 	{ "direct sockets over 127.0.0.1", test_sockets },
 	{ "registered buffers and a pool", test_buffers },
+	{ "sim: a crash drops the tables", test_crash },
 	CU_TEST_INFO_NULL,
 };
 

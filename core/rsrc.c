@@ -27,8 +27,11 @@ static int reg(aring_loop *loop, unsigned opcode, void *arg, unsigned nr)
 	return be->ops->register_rsrc(be, opcode, arg, nr);
 }
 
+/* kernel register.c __io_uring_register(): FILES and BUFFERS want an array first of all. */
 ARING_API int aring_register_files(aring_loop *loop, const int *fds, unsigned nr)
 {
+	if (loop && !fds)
+		return -EFAULT;
 	return reg(loop, IORING_REGISTER_FILES, (void *)(uintptr_t)fds, nr);
 }
 
@@ -76,6 +79,8 @@ ARING_API int aring_unregister_files(aring_loop *loop)
 
 ARING_API int aring_register_buffers(aring_loop *loop, const struct iovec *iovecs, unsigned nr)
 {
+	if (loop && !iovecs)
+		return -EFAULT;
 	return reg(loop, IORING_REGISTER_BUFFERS, (void *)(uintptr_t)iovecs, nr);
 }
 

@@ -268,6 +268,8 @@ static int buffers_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_fixed_pool_new(loop, 2, 4096, &pool), 0);
 	CU_ASSERT_FATAL(pool != NULL);
 	CU_ASSERT_EQUAL(aring_fixed_pool_buf_size(pool), 4096);
+	iov[0].iov_base = other;
+	iov[0].iov_len = sizeof(other);
 	CU_ASSERT_EQUAL(aring_register_buffers(loop, iov, 1), -EBUSY);
 	b0 = aring_fixed_pool_get(pool, &i0);
 	b1 = aring_fixed_pool_get(pool, &i1);

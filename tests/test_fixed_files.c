@@ -370,12 +370,69 @@ static void test_crash(void)
 	aring_loop_free(loop);
 }
 
+/* A world: a client node's direct socket dies with the node, and its peer sees a reset. */
+static int crash_server(aring_loop *loop, void *arg)
+{
+	struct sockaddr_in a;
+	int l = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), c;
+	char buf[8];
+
+	(void)arg;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(80);
+	CU_ASSERT_EQUAL(aring_bind(loop, l, (struct sockaddr *)&a, sizeof(a), NULL), 0);
+	CU_ASSERT_EQUAL(aring_listen(loop, l, 4, NULL), 0);
+	c = aring_accept(loop, l, NULL, NULL, 0, NULL);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, c, buf, 4, MSG_WAITALL, NULL), 4);
+	/* the client node crashes while we wait */
+	CU_ASSERT_EQUAL(aring_recv(loop, c, buf, 4, 0, NULL), -ECONNRESET);
+	aring_close(loop, c, NULL);
+	return aring_close(loop, l, NULL);
+}
+
+static int crash_client(aring_loop *loop, void *arg)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	(void)arg;
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, 4), 0);
+	CU_ASSERT_EQUAL(aring_socket_direct(loop, AF_INET, SOCK_STREAM, 0, 2, 0, NULL), 0);
+	aring_sleep(loop, 1000000);
+	CU_ASSERT_EQUAL(aring_sim_resolve(loop, "server", (struct sockaddr *)&a, &len), 0);
+	a.sin_port = htons(80);
+	CU_ASSERT_EQUAL(aring_connect(loop, 2, (struct sockaddr *)&a, sizeof(a), FX), 0);
+	CU_ASSERT_EQUAL(aring_send(loop, 2, "good", 4, 0, FX), 4);
+	return 0; /* the connection stays open in the table */
+}
+
+static void test_crash_world(void)
+{
+	aring_sim_world *w;
+	aring_loop *srv, *cli;
+
+	if (!th_is_sim())
+		return;
+	w = th_world_new(NULL);
+	srv = th_node_new(w, "server");
+	cli = th_node_new(w, "client");
+	aring_spawn(srv, crash_server, NULL, NULL);
+	aring_spawn(cli, crash_client, NULL, NULL);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), -EDEADLK); /* the server waits */
+	CU_ASSERT_EQUAL(aring_sim_crash(cli), 0);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
+	aring_sim_world_free(w);
+}
+
 static CU_TestInfo tests[] = {
 	{ "file table: sparse, update, unregister", test_table },
 	{ "direct descriptors: openat, socket, close, install, alloc", test_direct },
 	{ "direct sockets over 127.0.0.1", test_sockets },
 	{ "registered buffers and a pool", test_buffers },
 	{ "sim: a crash drops the tables", test_crash },
+	{ "sim world: a crashed node's direct socket resets its peer", test_crash_world },
 	CU_TEST_INFO_NULL,
 };
 

@@ -3288,6 +3288,48 @@ static void fixed_alloc_full_enfile(struct cx *c)
 		c_bail(c, "a failed allocation wrote back %d", fds[0]);
 }
 
+static struct io_uring_sqe *sock_direct(struct cx *c, uint64_t ud, unsigned file_index)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, ud, 0);
+
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = file_index;
+	return q;
+}
+
+/*
+ * filetable.c io_file_bitmap_get() with an allocation range
+ * (io_register_file_alloc_range()): a hint outside the range (here 0, the
+ * slot last emptied) restarts at the range's start; nothing outside the
+ * range is allocated. Linux 6.18 carries that fix; without it slot 0 would
+ * be taken.
+ */
+static void fixed_alloc_range(struct cx *c)
+{
+	struct io_uring_file_index_range r = { .off = 2, .len = 2 };
+	struct io_uring_sqe *q;
+
+	files_sparse(c, 4);
+	creg(c, IORING_REGISTER_FILE_ALLOC_RANGE, &r, 0, 0);
+	sock_direct(c, 1, 1);
+	ex(c, 1, 0, 0);
+	run(c);
+	q = closeop(c, 2, 0, 0);
+	q->file_index = 1;
+	ex(c, 2, 0, 0);
+	run(c);
+	sock_direct(c, 3, IORING_FILE_INDEX_ALLOC);
+	sock_direct(c, 4, IORING_FILE_INDEX_ALLOC);
+	sock_direct(c, 5, IORING_FILE_INDEX_ALLOC);
+	ex(c, 3, 2, 0);
+	ex(c, 4, 3, 0);
+	ex(c, 5, -ENFILE, 0);
+	run(c);
+	r.off = 3;
+	creg(c, IORING_REGISTER_FILE_ALLOC_RANGE, &r, 0, -EINVAL);
+}
+
 /*
  * openclose.c io_close() -> io_close_fixed() -> filetable.c
  * io_fixed_fd_remove(): -ENXIO with no table, -EINVAL past it, -EBADF for
@@ -3933,5 +3975,6 @@ const struct c_case conform_cases[] = {
 	C(fixed_buf_range_efault),
 	C(fixed_buf_index_efault),
 	C(fixed_cancel_fd_slot),
+	C(fixed_alloc_range),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

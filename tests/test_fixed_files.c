@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -426,6 +428,174 @@ static void test_crash_world(void)
 	aring_sim_world_free(w);
 }
 
+/* ---------------------------------------------------------------- a differential */
+
+/*
+ * The same seeded program of table operations on a uring, a sim and an
+ * epoll loop: every result (and every slot FILES_UPDATE writes back) must
+ * be the kernel's. A fixed read of a slot tells which file it holds (file
+ * k holds k + 1 bytes). Run from the uring configuration only, which makes
+ * its own sim and epoll loops.
+ */
+#define DIFF_STEPS 400
+#define DIFF_SLOTS 8
+
+struct diff {
+	uint64_t seed, rng;
+	char path[3][64];
+	int fds[3];
+	int log[DIFF_STEPS * 4];
+	char what[DIFF_STEPS * 4][48];
+	unsigned n;
+};
+
+static unsigned diff_rand(struct diff *d, unsigned n)
+{
+	d->rng = d->rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)(d->rng >> 33) % n;
+}
+
+static void diff_log(struct diff *d, const char *what, unsigned a, int res)
+{
+	snprintf(d->what[d->n], sizeof(d->what[0]), "%s %u", what, a);
+	d->log[d->n++] = res;
+}
+
+/* An fd for the program: a file, -1, IORING_REGISTER_FILES_SKIP or a bad one. */
+static int diff_fd(struct diff *d)
+{
+	static const int other[] = { -1, IORING_REGISTER_FILES_SKIP, 999999 };
+	unsigned k = diff_rand(d, 6);
+
+	return k < 3 ? d->fds[k] : other[k - 3];
+}
+
+static unsigned diff_slot(struct diff *d)
+{
+	return diff_rand(d, 10) == 0 ? ARING_FILE_INDEX_ALLOC : diff_rand(d, DIFF_SLOTS + 2);
+}
+
+static int diff_task(aring_loop *loop, void *arg)
+{
+	struct diff *d = arg;
+	char buf[8];
+	unsigned step, k, a, nr;
+	int fds[3], ret;
+
+	d->rng = d->seed;
+	d->n = 0;
+	for (k = 0; k < 3; k++) {
+		d->fds[k] = aring_openat(loop, AT_FDCWD, d->path[k], O_RDWR | O_CREAT | O_TRUNC, 0600,
+					 NULL);
+		CU_ASSERT_FATAL(d->fds[k] >= 0);
+		CU_ASSERT_EQUAL(aring_write(loop, d->fds[k], "abc", k + 1, 0, NULL), (int)k + 1);
+	}
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, DIFF_SLOTS), 0);
+	for (step = 0; step < DIFF_STEPS; step++) {
+		switch (diff_rand(d, 9)) {
+		case 0:
+			a = diff_rand(d, DIFF_SLOTS + 1);
+			nr = 1 + diff_rand(d, 3);
+			for (k = 0; k < nr; k++)
+				fds[k] = diff_fd(d);
+			diff_log(d, "register update", a, aring_register_files_update(loop, a, fds, nr));
+			break;
+		case 1:
+			a = diff_rand(d, 4) == 0 ? ARING_FILE_INDEX_ALLOC : diff_rand(d, DIFF_SLOTS + 1);
+			nr = 1 + diff_rand(d, 3);
+			for (k = 0; k < nr; k++)
+				fds[k] = a == ARING_FILE_INDEX_ALLOC ? d->fds[diff_rand(d, 3)] : diff_fd(d);
+			ret = aring_files_update(loop, fds, nr, (int)a, NULL);
+			diff_log(d, "files_update", a, ret);
+			for (k = 0; a == ARING_FILE_INDEX_ALLOC && ret > 0 && k < (unsigned)ret; k++)
+				diff_log(d, "  written back", k, fds[k]);
+			break;
+		case 2:
+			a = diff_slot(d);
+			k = diff_rand(d, 3);
+			diff_log(d, "openat_direct", a,
+				 aring_openat_direct(loop, AT_FDCWD, d->path[k], O_RDONLY, 0, a, NULL));
+			break;
+		case 3:
+			a = diff_rand(d, DIFF_SLOTS + 2);
+			diff_log(d, "close_direct", a, aring_close_direct(loop, a, NULL));
+			break;
+		case 4:
+		case 5:
+			a = diff_rand(d, DIFF_SLOTS + 2);
+			diff_log(d, "fixed read", a, aring_read(loop, (int)a, buf, sizeof(buf), 0, FX));
+			break;
+		case 6:
+			a = diff_rand(d, DIFF_SLOTS + 2);
+			ret = aring_fixed_fd_install(loop, (int)a, 0, NULL);
+			if (ret >= 0) {
+				ret = aring_read(loop, ret, buf, sizeof(buf), 0, NULL) | (aring_close(loop, ret, NULL) << 8);
+			}
+			diff_log(d, "fixed_fd_install, read", a, ret);
+			break;
+		case 7:
+			a = diff_rand(d, DIFF_SLOTS + 1);
+			nr = diff_rand(d, DIFF_SLOTS + 1);
+			diff_log(d, "alloc range", a * 100 + nr, aring_register_file_alloc_range(loop, a, nr));
+			break;
+		default:
+			if (diff_rand(d, 8) == 0) {
+				diff_log(d, "unregister", 0, aring_unregister_files(loop));
+				diff_log(d, "register sparse", 0, aring_register_files_sparse(loop, DIFF_SLOTS));
+			} else {
+				diff_log(d, "nop", 0, 0);
+			}
+			break;
+		}
+	}
+	aring_unregister_files(loop);
+	for (k = 0; k < 3; k++) {
+		aring_close(loop, d->fds[k], NULL);
+		aring_unlinkat(loop, AT_FDCWD, d->path[k], 0, NULL);
+	}
+	return 0;
+}
+
+static void test_differential(void)
+{
+	static const enum aring_backend kinds[] = { ARING_BACKEND_URING, ARING_BACKEND_SIM,
+						    ARING_BACKEND_EPOLL };
+	static struct diff d[3];
+	unsigned seed, b, k, i;
+
+	if (th_cfg->backend != ARING_BACKEND_URING)
+		return;
+	for (seed = 1; seed <= 20; seed++) {
+		for (b = 0; b < 3; b++) {
+			struct aring_loop_opts o = { .backend = kinds[b] };
+			aring_loop *loop;
+
+			CU_ASSERT_FATAL(aring_loop_new(&loop, &o) == 0);
+			d[b].seed = seed;
+			for (k = 0; k < 3; k++)
+				snprintf(d[b].path[k], sizeof(d[b].path[k]), "/tmp/aring-fx-%d-%u-%u",
+					 (int)getpid(), b, k);
+			CU_ASSERT_EQUAL(th_run_on(loop, diff_task, &d[b]), 0);
+			aring_loop_free(loop);
+		}
+		for (b = 1; b < 3; b++) {
+			CU_ASSERT_EQUAL(d[b].n, d[0].n);
+			for (i = 0; i < d[0].n && i < d[b].n; i++)
+				if (d[b].log[i] != d[0].log[i])
+					break;
+			if (i < d[0].n) {
+				fprintf(stderr, "seed %u step %u (%s): %s gives %d, the kernel %d\n", seed, i,
+					d[0].what[i], b == 1 ? "sim" : "epoll", d[b].log[i], d[0].log[i]);
+				CU_FAIL("a result differs from the kernel's");
+				if (getenv("ARING_FX_DUMP"))
+					for (k = 0; k <= i; k++)
+						fprintf(stderr, "  %3u %-28s %6d %6d\n", k, d[0].what[k],
+							d[0].log[k], d[b].log[k]);
+			}
+		}
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "file table: sparse, update, unregister", test_table },
 	{ "direct descriptors: openat, socket, close, install, alloc", test_direct },
@@ -433,6 +603,7 @@ static CU_TestInfo tests[] = {
 	{ "registered buffers and a pool", test_buffers },
 	{ "sim: a crash drops the tables", test_crash },
 	{ "sim world: a crashed node's direct socket resets its peer", test_crash_world },
+	{ "differential: table programs on uring, sim, epoll", test_differential },
 	CU_TEST_INFO_NULL,
 };
 

@@ -65,9 +65,10 @@ static unsigned next_zero(const uint64_t *b, unsigned nr, unsigned from)
 }
 
 /*
- * kernel filetable.c io_file_bitmap_get(): from the hint to the end of the
- * allocation range, then from its start to the hint (the kernel's own
- * arithmetic, also when the hint lies past the range's end).
+ * kernel filetable.c io_file_bitmap_get(): a hint outside the allocation
+ * range restarts at its start (the fix to "let to set a range for file
+ * slot allocation" that Linux 6.18 carries); from the hint to the end of
+ * the range, then from its start to the hint.
  */
 static int bitmap_get(struct soft_rsrc *t)
 {
@@ -75,6 +76,8 @@ static int bitmap_get(struct soft_rsrc *t)
 
 	if (!t->bitmap)
 		return -ENFILE;
+	if (t->alloc_hint < t->alloc_start || t->alloc_hint >= t->alloc_end)
+		t->alloc_hint = t->alloc_start;
 	for (;;) {
 		ret = next_zero(t->bitmap, nr, t->alloc_hint);
 		if (ret != nr)

@@ -441,6 +441,7 @@ static void test_crash_world(void)
 #define DIFF_SLOTS 8
 
 struct diff {
+	char area[512] __attribute__((aligned(64))); /* registered buffers: two of 128 bytes */
 	uint64_t seed, rng;
 	char path[3][64];
 	int fds[3];
@@ -492,7 +493,36 @@ static int diff_task(aring_loop *loop, void *arg)
 	}
 	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, DIFF_SLOTS), 0);
 	for (step = 0; step < DIFF_STEPS; step++) {
-		switch (diff_rand(d, 9)) {
+		switch (diff_rand(d, 12)) {
+		case 9: {
+			/* buffers: 0 = area[0..128), 1 = empty or area[256..384) */
+			struct iovec iov[2] = { { d->area, 128 }, { NULL, 0 } };
+
+			if (diff_rand(d, 2)) {
+				iov[1].iov_base = d->area + 256;
+				iov[1].iov_len = 128;
+			}
+			diff_log(d, "unregister buffers", 0, aring_unregister_buffers(loop));
+			diff_log(d, "register buffers", iov[1].iov_len,
+				 aring_register_buffers(loop, iov, 2));
+			break;
+		}
+		case 10:
+		case 11: {
+			/* a registered-buffer transfer anywhere in the area, any index */
+			unsigned idx = diff_rand(d, 3), off = diff_rand(d, 400), len = 1 + diff_rand(d, 3);
+			bool wr = diff_rand(d, 3) == 0;
+			struct iovec v[2] = { { d->area + off, len }, { d->area + diff_rand(d, 400), 1 } };
+
+			if (diff_rand(d, 2) && aring_op_supported(loop, ARING_OP_READV_FIXED))
+				ret = wr ? aring_writev_fixed(loop, d->fds[2], v, 2, 0, 0, (int)idx, NULL)
+					 : aring_readv_fixed(loop, d->fds[2], v, 2, 0, 0, (int)idx, NULL);
+			else
+				ret = wr ? aring_write_fixed(loop, d->fds[2], d->area + off, len, 0, (int)idx, NULL)
+					 : aring_read_fixed(loop, d->fds[2], d->area + off, len, 0, (int)idx, NULL);
+			diff_log(d, wr ? "write_fixed" : "read_fixed", idx * 1000 + off, ret);
+			break;
+		}
 		case 0:
 			a = diff_rand(d, DIFF_SLOTS + 1);
 			nr = 1 + diff_rand(d, 3);
@@ -549,6 +579,7 @@ static int diff_task(aring_loop *loop, void *arg)
 		}
 	}
 	aring_unregister_files(loop);
+	aring_unregister_buffers(loop);
 	for (k = 0; k < 3; k++) {
 		aring_close(loop, d->fds[k], NULL);
 		aring_unlinkat(loop, AT_FDCWD, d->path[k], 0, NULL);

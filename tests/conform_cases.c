@@ -3288,6 +3288,68 @@ static void fixed_alloc_full_enfile(struct cx *c)
 		c_bail(c, "a failed allocation wrote back %d", fds[0]);
 }
 
+/*
+ * nop.c io_nop(): IORING_NOP_FIXED_FILE takes sqe->fd as a slot
+ * (io_file_get_fixed(): -EBADF when empty), IORING_NOP_FIXED_BUFFER looks
+ * buffer sqe->buf_index up (io_find_buf_node(): -EFAULT when there is none).
+ */
+static void fixed_nop_tables(struct cx *c)
+{
+	int fd = mkfile(c, "ab", 2), fds[2] = { fd, -1 };
+	struct iovec iov[2] = { { cbuf(c), 64 }, { NULL, 0 } };
+
+	creg(c, IORING_REGISTER_FILES, fds, 2, 0);
+	creg(c, IORING_REGISTER_BUFFERS, iov, 2, 0);
+	nopx(c, 1, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 0);
+	nopx(c, 2, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 1);
+	nopx(c, 3, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 0;
+	nopx(c, 4, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 1;
+	nopx(c, 5, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 2;
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, -EFAULT, 0);
+	ex(c, 5, -EFAULT, 0);
+	run(c);
+}
+
+/*
+ * rw.c io_prep_readv_fixed() -> io_rw_prep_reg_vec(): the iovec array is
+ * copied at prep (iovec_from_user(): over UIO_MAXIOV -EINVAL, failing the
+ * chain at submit); its segments are checked against the registered buffer
+ * at issue (io_rw_import_reg_vec() -> io_import_reg_vec(): -EFAULT, after
+ * the nop linked before it ran).
+ */
+static void fixed_readv_checks(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8);
+	char *b = cbuf(c), *other = cbuf(c);
+	struct iovec reg = { b, 64 };
+	static struct iovec v[2];
+	struct io_uring_sqe *q;
+
+	creg(c, IORING_REGISTER_BUFFERS, &reg, 1, 0);
+	v[0].iov_base = b;
+	v[0].iov_len = 3;
+	v[1].iov_base = b + 60;
+	v[1].iov_len = 4;
+	nop(c, 1, LINK);
+	q = rwf(c, ARING_OP_READV_FIXED, 2, fd, v, 1025);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+	q = rwf(c, ARING_OP_READV_FIXED, 3, fd, v, 2);
+	ex(c, 3, 7, 0);
+	run(c);
+	v[1].iov_base = other;
+	nop(c, 4, LINK);
+	q = rwf(c, ARING_OP_READV_FIXED, 5, fd, v, 2);
+	ex(c, 4, 0, 0);
+	ex(c, 5, -EFAULT, 0);
+	run(c);
+	(void)q;
+}
+
 static struct io_uring_sqe *sock_direct(struct cx *c, uint64_t ud, unsigned file_index)
 {
 	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, ud, 0);
@@ -3976,5 +4038,7 @@ const struct c_case conform_cases[] = {
 	C(fixed_buf_index_efault),
 	C(fixed_cancel_fd_slot),
 	C(fixed_alloc_range),
+	C(fixed_nop_tables),
+	C(fixed_readv_checks),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -410,6 +410,42 @@ static int crash_client(aring_loop *loop, void *arg)
 	return 0; /* the connection stays open in the table */
 }
 
+/* A server that keeps the connection open when it returns (freed with the world). */
+static int keep_server(aring_loop *loop, void *arg)
+{
+	struct sockaddr_in a;
+	int l = aring_socket(loop, AF_INET, SOCK_STREAM, 0, 0, NULL), c;
+	char buf[8];
+
+	(void)arg;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(80);
+	CU_ASSERT_EQUAL(aring_bind(loop, l, (struct sockaddr *)&a, sizeof(a), NULL), 0);
+	CU_ASSERT_EQUAL(aring_listen(loop, l, 4, NULL), 0);
+	c = aring_accept(loop, l, NULL, NULL, 0, NULL);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT_EQUAL(aring_recv(loop, c, buf, 4, MSG_WAITALL, NULL), 4);
+	return 0;
+}
+
+/* Freeing a world whose nodes' tables hold sockets connected across nodes (ASan, Valgrind). */
+static void test_free_world(void)
+{
+	aring_sim_world *w;
+	aring_loop *srv, *cli;
+
+	if (!th_is_sim())
+		return;
+	w = th_world_new(NULL);
+	cli = th_node_new(w, "client");
+	srv = th_node_new(w, "server");
+	aring_spawn(srv, keep_server, NULL, NULL);
+	aring_spawn(cli, crash_client, NULL, NULL);
+	CU_ASSERT_EQUAL(aring_sim_world_run(w), 0);
+	aring_sim_world_free(w);
+}
+
 static void test_crash_world(void)
 {
 	aring_sim_world *w;
@@ -634,6 +670,7 @@ static CU_TestInfo tests[] = {
 	{ "registered buffers and a pool", test_buffers },
 	{ "sim: a crash drops the tables", test_crash },
 	{ "sim world: a crashed node's direct socket resets its peer", test_crash_world },
+	{ "sim world: freed with direct sockets open across nodes", test_free_world },
 	{ "differential: table programs on uring, sim, epoll", test_differential },
 	CU_TEST_INFO_NULL,
 };

@@ -1075,12 +1075,20 @@ static int32_t do_poll_remove(struct ep *e, struct ep_req *r, struct ep_req **re
 
 static int32_t do_pipe(struct ep *e, struct ep_req *r)
 {
-	int fds[2];
+	int fds[2], ret;
 
 	if (pipe2(fds, r->sr.sqe.rw_flags) < 0)
 		return -errno;
 	fd_new(e, fds[0]);
 	fd_new(e, fds[1]);
+	if (r->sr.sqe.file_index) {
+		/* kernel pipe.c io_pipe_fixed(): direct descriptors (backends/soft/rsrc.c) */
+		ret = aring__soft_fixed_install_pair(e->ring, ref_of_fd(fds[0]), ref_of_fd(fds[1]),
+						     r->sr.sqe.file_index,
+						     r->sr.sqe.rw_flags & O_CLOEXEC, fds);
+		if (ret < 0)
+			return ret;
+	}
 	memcpy(PTR(r->sr.sqe.addr), fds, sizeof(fds));
 	return 0;
 }
@@ -1391,8 +1399,6 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		 * without CONFIG_WATCH_QUEUE, fs/pipe.c create_pipe_files()) */
 		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | EP_O_NOTIFICATION_PIPE))
 			return -EINVAL;
-		if (q->splice_fd_in)
-			return -EINVAL; /* no fixed file table */
 		if (!aring__soft_user_ok(q->addr, 2 * sizeof(int)))
 			return -EFAULT;
 		return 0;

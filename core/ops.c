@@ -405,6 +405,12 @@ ARING_API int aring_listen(aring_loop *loop, int fd, int backlog, const struct a
 	return syscall_result(listen(fd, backlog));
 }
 
+/* Direct descriptors need the ring's op: no pipe2(2) fallback. */
+OP_X(ARING_API, aring_pipe_direct, (aring_loop *loop, int *fds, int flags, unsigned file_index,
+				    const struct aring_opt *opt),
+     aring__prep_pipe(sqe, fds, flags); direct(sqe, file_index),
+     filled(fds, ret == 0 ? 2 * (int)sizeof(int) : 0))
+
 ARING_API int aring_pipe(aring_loop *loop, int fds[2], int flags, const struct aring_opt *opt)
 {
 	if (!fds)

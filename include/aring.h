@@ -523,6 +523,18 @@ ARING_API int aring_accept_direct(aring_loop *loop, int fd, struct sockaddr *add
 				  socklen_t *addrlen, int flags, unsigned file_index,
 				  const struct aring_opt *opt);
 /*
+ * A pipe whose ends are direct descriptors: the read end goes to slot
+ * file_index and the write end to file_index + 1 (with
+ * ARING_FILE_INDEX_ALLOC, to two free slots); fds[] receives the two
+ * slots. When the second end cannot be placed the first slot is emptied
+ * again. Returns 0, or -errno: as aring_openat_direct (-EINVAL also for
+ * O_CLOEXEC, or the write end's slot past the table), -EFAULT (fds),
+ * aring_pipe's errors. It needs the ring's pipe op (Linux 6.16 on uring,
+ * else -EINVAL from the kernel): there is no pipe2(2) fallback for it.
+ */
+ARING_API int aring_pipe_direct(aring_loop *loop, int *fds, int flags, unsigned file_index,
+				const struct aring_opt *opt);
+/*
  * Empty slot file_index (0-based, as IOSQE_FIXED_FILE takes it) of the
  * registered file table. Returns 0, -EBADF (empty), -EINVAL (past the
  * table), -ENXIO (no table).

@@ -185,6 +185,44 @@ static void test_direct(void)
 	CU_ASSERT_EQUAL(th_run(direct_task, NULL, 0), 0);
 }
 
+/* A pipe's ends as direct descriptors (kernel pipe.c io_pipe_fixed(), Linux 6.16). */
+static int pipe_task(aring_loop *loop, void *arg)
+{
+	int fds[2] = { -5, -5 };
+	char buf[8];
+
+	(void)arg;
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, ARING_FILE_INDEX_ALLOC, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, 0, NULL), -ENXIO);
+	CU_ASSERT_EQUAL(aring_register_files_sparse(loop, 4), 0);
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, ARING_FILE_INDEX_ALLOC, NULL), 0);
+	CU_ASSERT_EQUAL(fds[0], 0);
+	CU_ASSERT_EQUAL(fds[1], 1);
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, 2, NULL), 0);
+	CU_ASSERT_EQUAL(fds[0], 2);
+	CU_ASSERT_EQUAL(fds[1], 3);
+	CU_ASSERT_EQUAL(aring_write(loop, 1, "pipe", 4, 0, FX), 4);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, buf, sizeof(buf), 0, FX), 4);
+	CU_ASSERT_EQUAL(memcmp(buf, "pipe", 4), 0);
+	CU_ASSERT_EQUAL(aring_write(loop, 0, "x", 1, 0, FX), -EBADF); /* the read end */
+	/* the write end's slot past the table: the read end's slot is emptied again */
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, 3, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_write(loop, 3, "x", 1, 0, FX), -EBADF);
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, O_CLOEXEC, 0, NULL), -EINVAL);
+	/* one free slot for two ends */
+	CU_ASSERT_EQUAL(aring_pipe_direct(loop, fds, 0, ARING_FILE_INDEX_ALLOC, NULL), -ENFILE);
+	CU_ASSERT_EQUAL(aring_close_direct(loop, 3, NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), 0);
+	return 0;
+}
+
+static void test_pipe(void)
+{
+	if (th_cfg->backend == ARING_BACKEND_URING && !th_kernel_has(ARING_OP_PIPE, "PIPE"))
+		return;
+	CU_ASSERT_EQUAL(th_run(pipe_task, NULL, 0), 0);
+}
+
 /* ---------------------------------------------------------------- sockets */
 
 struct srv {
@@ -666,6 +704,7 @@ static void test_differential(void)
 static CU_TestInfo tests[] = {
 	{ "file table: sparse, update, unregister", test_table },
 	{ "direct descriptors: openat, socket, close, install, alloc", test_direct },
+	{ "direct pipes", test_pipe },
 	{ "direct sockets over 127.0.0.1", test_sockets },
 	{ "registered buffers and a pool", test_buffers },
 	{ "sim: a crash drops the tables", test_crash },

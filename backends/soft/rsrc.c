@@ -272,6 +272,38 @@ fail:
 	return ret;
 }
 
+/*
+ * kernel pipe.c io_pipe_fixed(): the read end to slot file_index - 1 (or a
+ * free one), the write end to the next (or another free one); when the
+ * second fails the first is taken out again. No O_CLOEXEC. slots[] gets the
+ * two slots. Takes over both references.
+ */
+int aring__soft_fixed_install_pair(struct aring__soft *s, void *rd, void *wr, unsigned file_index,
+				   bool cloexec, int slots[2])
+{
+	bool alloc = file_index == IORING_FILE_INDEX_ALLOC;
+	int ret;
+
+	if (cloexec) {
+		s->exec->file_unref(s->ex, rd);
+		s->exec->file_unref(s->ex, wr);
+		return -EINVAL;
+	}
+	ret = aring__soft_fixed_install(s, rd, file_index);
+	if (ret < 0) {
+		s->exec->file_unref(s->ex, wr);
+		return ret;
+	}
+	slots[0] = alloc ? ret : (int)file_index - 1;
+	ret = aring__soft_fixed_install(s, wr, alloc ? file_index : file_index + 1);
+	if (ret < 0) {
+		aring__soft_fixed_remove(s, (unsigned)slots[0]);
+		return ret;
+	}
+	slots[1] = alloc ? ret : (int)file_index;
+	return 0;
+}
+
 /* kernel filetable.c io_fixed_fd_remove() */
 int aring__soft_fixed_remove(struct aring__soft *s, unsigned slot)
 {

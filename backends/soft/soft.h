@@ -289,6 +289,13 @@ uint64_t aring__soft_live(const struct aring__soft *ring);
  * -EINVAL (slot out of range), -ENFILE (no free slot, or no table, on alloc).
  */
 int aring__soft_fixed_install(struct aring__soft *ring, void *file, unsigned file_index);
+/*
+ * A pipe's two ends as direct descriptors (kernel pipe.c io_pipe_fixed()):
+ * slots[] gets their slots. Takes over both references. 0, or
+ * aring__soft_fixed_install()'s errors, -EINVAL with cloexec.
+ */
+int aring__soft_fixed_install_pair(struct aring__soft *ring, void *rd, void *wr,
+				   unsigned file_index, bool cloexec, int slots[2]);
 /* Empty slot (kernel io_fixed_fd_remove()): 0, -ENXIO (no table), -EINVAL (out of range), -EBADF (empty). */
 int aring__soft_fixed_remove(struct aring__soft *ring, unsigned slot);
 /* The file in slot, or NULL (no table, out of range, empty: kernel io_file_get_fixed()). */

@@ -105,6 +105,31 @@ static struct ep_req *req_of(struct aring__soft_req *sr)
 	return (struct ep_req *)sr;
 }
 
+/*
+ * The plain op a registered-buffer op runs as (its buffer checked first,
+ * ep_start(): the memory is the user's, used in place).
+ */
+static unsigned ep_op(unsigned opcode)
+{
+	switch (opcode) {
+	case IORING_OP_READ_FIXED:
+		return IORING_OP_READ;
+	case IORING_OP_WRITE_FIXED:
+		return IORING_OP_WRITE;
+	case ARING_OP_READV_FIXED:
+		return IORING_OP_READV;
+	case ARING_OP_WRITEV_FIXED:
+		return IORING_OP_WRITEV;
+	default:
+		return opcode;
+	}
+}
+
+static bool ep_fixed_buf(unsigned opcode)
+{
+	return ep_op(opcode) != opcode;
+}
+
 /* ---------------------------------------------------------------- files */
 
 static void file_put(struct ep *e, struct ep_file *f)
@@ -230,6 +255,35 @@ static void fd_new(struct ep *e, int fd)
 {
 	if (fd >= 0 && (unsigned)fd < e->nfiles && e->files[fd])
 		file_detach(e, fd, false);
+}
+
+/*
+ * Registered files (backends/soft/rsrc.c): the fixed file table holds fds
+ * of the executor's own, hidden from the program (a dup of a registered fd,
+ * or the fd a direct descriptor's op made), as the kernel's holds struct
+ * file references. A table reference is the fd + 1.
+ */
+static void *ref_of_fd(int fd)
+{
+	return (void *)(uintptr_t)((unsigned)fd + 1u);
+}
+
+static int fd_of_ref(void *file)
+{
+	return (int)((uintptr_t)file - 1u);
+}
+
+/*
+ * The fd an op with sqe->file_index made goes to the fixed table (kernel
+ * io_fixed_fd_install(): closed on failure); the op's result is then 0 or
+ * the slot allocated.
+ */
+static int32_t direct_fd(struct ep *e, int32_t fd, unsigned file_index)
+{
+	if (fd < 0 || !file_index)
+		return fd;
+	fd_new(e, fd);
+	return aring__soft_fixed_install(e->ring, ref_of_fd(fd), file_index);
 }
 
 /* An op on f failed with -EBADF: if its fd was closed behind the ring's back, forget it. */
@@ -381,7 +435,7 @@ static const struct iovec *req_iov(struct ep_req *r, struct iovec *one, int *cnt
 {
 	const struct io_uring_sqe *q = &r->sr.sqe;
 
-	if (r->sr.opcode == IORING_OP_READV || r->sr.opcode == IORING_OP_WRITEV) {
+	if (ep_op(r->sr.opcode) == IORING_OP_READV || ep_op(r->sr.opcode) == IORING_OP_WRITEV) {
 		*cnt = (int)q->len;
 		return (const struct iovec *)(uintptr_t)q->addr;
 	}
@@ -422,7 +476,7 @@ static int32_t run_blocking(struct ep_req *r)
 	int fd = file_fd(r), cnt;
 	long ret;
 
-	switch (r->sr.opcode) {
+	switch (ep_op(r->sr.opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 		iov = req_iov(r, &one, &cnt);
@@ -529,7 +583,7 @@ static bool pool_reap(struct ep *e)
 		r->next = r->prev = NULL;
 		r->where = EPW_NONE;
 		e->npool--;
-		switch (r->sr.opcode) {
+		switch (ep_op(r->sr.opcode)) {
 		case IORING_OP_READ:
 		case IORING_OP_READV:
 		case IORING_OP_WRITE:
@@ -542,6 +596,7 @@ static bool pool_reap(struct ep *e)
 		case IORING_OP_OPENAT:
 		case IORING_OP_OPENAT2:
 			fd_new(e, r->res);
+			r->res = direct_fd(e, r->res, q->file_index);
 			break;
 		case IORING_OP_SPLICE:
 		case IORING_OP_TEE:
@@ -725,7 +780,8 @@ static enum try_res try_accept(struct ep *e, struct ep_req *r)
 			return T_DONE;
 		}
 		fd_new(e, fd);
-		if (!multi) {
+		fd = direct_fd(e, fd, q->file_index);
+		if (!multi || fd < 0) {
 			finish(e, r, fd, false);
 			return T_DONE;
 		}
@@ -822,7 +878,7 @@ static enum try_res try_poll(struct ep *e, struct ep_req *r)
 
 static unsigned req_dir(const struct ep_req *r)
 {
-	switch (r->sr.opcode) {
+	switch (ep_op(r->sr.opcode)) {
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
 	case IORING_OP_SEND:
@@ -840,7 +896,7 @@ static unsigned req_dir(const struct ep_req *r)
 
 static enum try_res try_op(struct ep *e, struct ep_req *r)
 {
-	switch (r->sr.opcode) {
+	switch (ep_op(r->sr.opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 		return try_rw(e, r, false);
@@ -900,7 +956,7 @@ static void park(struct ep *e, struct ep_req *r, enum try_res t)
 			return;
 		}
 	}
-	switch (r->sr.opcode) {
+	switch (ep_op(r->sr.opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_WRITE:
@@ -1021,12 +1077,20 @@ static int32_t do_poll_remove(struct ep *e, struct ep_req *r, struct ep_req **re
 
 static int32_t do_pipe(struct ep *e, struct ep_req *r)
 {
-	int fds[2];
+	int fds[2], ret;
 
 	if (pipe2(fds, r->sr.sqe.rw_flags) < 0)
 		return -errno;
 	fd_new(e, fds[0]);
 	fd_new(e, fds[1]);
+	if (r->sr.sqe.file_index) {
+		/* kernel pipe.c io_pipe_fixed(): direct descriptors (backends/soft/rsrc.c) */
+		ret = aring__soft_fixed_install_pair(e->ring, ref_of_fd(fds[0]), ref_of_fd(fds[1]),
+						     r->sr.sqe.file_index,
+						     r->sr.sqe.rw_flags & O_CLOEXEC, fds);
+		if (ret < 0)
+			return ret;
+	}
 	memcpy(PTR(r->sr.sqe.addr), fds, sizeof(fds));
 	return 0;
 }
@@ -1042,6 +1106,10 @@ static bool ep_has_op(void *ex, unsigned opcode)
 {
 	(void)ex;
 	switch (opcode) {
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_WRITE_FIXED:
+	case ARING_OP_READV_FIXED:
+	case ARING_OP_WRITEV_FIXED:
 	case IORING_OP_READ:
 	case IORING_OP_WRITE:
 	case IORING_OP_READV:
@@ -1078,7 +1146,6 @@ static bool ep_has_op(void *ex, unsigned opcode)
 	case ARING_OP_BIND:
 	case ARING_OP_LISTEN:
 	case ARING_OP_PIPE:
-	case ARING_OP_FIXED_FD_INSTALL: /* no registered file table: it ends -EBADF, as the kernel's */
 		return true;
 	default:
 		return false;
@@ -1103,7 +1170,7 @@ static bool access_ok_(uint64_t addr, uint64_t len)
  * (lib/iov_iter.c import_ubuf(), __import_iovec()): the iovec array is read
  * here, as the kernel copies it (one below 64 KiB is -EFAULT).
  */
-static int prep_import(const struct io_uring_sqe *q, bool vectored)
+static int prep_import(const struct io_uring_sqe *q, bool vectored, bool segments)
 {
 	const struct iovec *iov = PTR(q->addr);
 	unsigned k;
@@ -1119,6 +1186,8 @@ static int prep_import(const struct io_uring_sqe *q, bool vectored)
 	for (k = 0; k < q->len; k++)
 		if ((ssize_t)iov[k].iov_len < 0)
 			return -EINVAL;
+	if (!segments)
+		return 0;
 	for (k = 0; k < q->len; k++)
 		if (!access_ok_((uint64_t)(uintptr_t)iov[k].iov_base, iov[k].iov_len))
 			return -EFAULT;
@@ -1162,13 +1231,24 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		return -EOPNOTSUPP;
 	if (q->flags & IOSQE_BUFFER_SELECT)
 		return -EOPNOTSUPP; /* no provided buffers */
+	if (ep_fixed_buf(sr->opcode)) {
+		/*
+		 * kernel rw.c io_prep_read_fixed(): nothing to import at prep;
+		 * io_prep_readv_fixed() -> io_rw_prep_reg_vec() copies the
+		 * iovec array (iovec_from_user()); the buffers are checked at
+		 * issue (ep_start()).
+		 */
+		if (ep_op(sr->opcode) == IORING_OP_READ || ep_op(sr->opcode) == IORING_OP_WRITE)
+			return 0;
+		return prep_import(q, true, false);
+	}
 	switch (sr->opcode) {
 	case IORING_OP_READ:
 	case IORING_OP_WRITE:
-		return prep_import(q, false);
+		return prep_import(q, false, true);
 	case IORING_OP_READV:
 	case IORING_OP_WRITEV:
-		return prep_import(q, true);
+		return prep_import(q, true, true);
 	case IORING_OP_POLL_ADD:
 		/* kernel io_poll_add_prep() */
 		if (q->buf_index || q->off || q->addr)
@@ -1216,8 +1296,11 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		if (q->accept_flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
 			return -EINVAL;
-		if (q->splice_fd_in)
-			return -EINVAL; /* no fixed file table */
+		/* a direct descriptor has no SOCK_CLOEXEC; multishot allocates its slots */
+		if (q->file_index && ((q->accept_flags & SOCK_CLOEXEC) ||
+				      ((q->ioprio & IORING_ACCEPT_MULTISHOT) &&
+				       q->file_index != IORING_FILE_INDEX_ALLOC)))
+			return -EINVAL;
 		return 0;
 	case IORING_OP_CONNECT:
 		/* kernel io_connect_prep() */
@@ -1229,7 +1312,10 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		return 0;
 	case IORING_OP_SOCKET:
+		/* kernel io_socket_prep(): a direct descriptor has no SOCK_CLOEXEC */
 		if (q->addr || q->rw_flags || q->buf_index)
+			return -EINVAL;
+		if (q->file_index && ((int)q->off & SOCK_CLOEXEC))
 			return -EINVAL;
 		return 0;
 	case ARING_OP_BIND:
@@ -1241,8 +1327,10 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		return 0;
 	case IORING_OP_CLOSE:
-		/* kernel io_close_prep() */
+		/* kernel io_close_prep(): a slot (file_index) or an fd, not both */
 		if (q->off || q->addr || q->len || q->rw_flags || q->buf_index)
+			return -EINVAL;
+		if (q->file_index && q->fd)
 			return -EINVAL;
 		return 0;
 	case IORING_OP_FSYNC:
@@ -1262,6 +1350,16 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		return 0;
 	case IORING_OP_OPENAT:
 	case IORING_OP_OPENAT2:
+		/* kernel io_openat_prep_common(): a direct descriptor has no O_CLOEXEC */
+		if (q->buf_index)
+			return -EINVAL;
+		if (q->file_index && sr->opcode == IORING_OP_OPENAT && (q->open_flags & O_CLOEXEC))
+			return -EINVAL;
+		if (q->file_index && sr->opcode == IORING_OP_OPENAT2 && q->len >= sizeof(uint64_t) &&
+		    aring__soft_user_ok(q->off, sizeof(uint64_t)) &&
+		    (*(const uint64_t *)PTR(q->off) & O_CLOEXEC))
+			return -EINVAL;
+		return 0;
 	case IORING_OP_STATX:
 		if (q->buf_index || q->splice_fd_in)
 			return -EINVAL;
@@ -1303,23 +1401,11 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 		 * without CONFIG_WATCH_QUEUE, fs/pipe.c create_pipe_files()) */
 		if ((unsigned)q->rw_flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | EP_O_NOTIFICATION_PIPE))
 			return -EINVAL;
-		if (q->splice_fd_in)
-			return -EINVAL; /* no fixed file table */
 		if (!aring__soft_user_ok(q->addr, 2 * sizeof(int)))
 			return -EFAULT;
 		return 0;
 	case IORING_OP_TEE:
 		if (q->splice_off_in || q->off)
-			return -EINVAL;
-		return 0;
-	case ARING_OP_FIXED_FD_INSTALL:
-		/* kernel openclose.c io_install_fixed_fd_prep(); the issue finds no
-		 * registered file (io_assign_file(): -EBADF in ep_start) */
-		if (q->off || q->addr || q->len || q->buf_index || q->splice_fd_in || q->addr3)
-			return -EINVAL;
-		if (!(q->flags & IOSQE_FIXED_FILE))
-			return -EBADF;
-		if ((unsigned)q->rw_flags & ~1u) /* IORING_FIXED_FD_NO_CLOEXEC */
 			return -EINVAL;
 		return 0;
 	default:
@@ -1332,7 +1418,7 @@ static bool nowait(const struct ep_req *r)
 {
 	const struct io_uring_sqe *q = &r->sr.sqe;
 
-	switch (r->sr.opcode) {
+	switch (ep_op(r->sr.opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_WRITE:
@@ -1365,8 +1451,8 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	r->f = NULL;
 	r->done_bytes = 0;
 	if (aring__opdefs[sr->opcode].flags & ARING__OPF_FILE) {
-		/* kernel io_assign_file(): no registered files, a fixed file is never found */
-		struct ep_file *f = (q->flags & IOSQE_FIXED_FILE) ? NULL : file_get(e, q->fd);
+		/* kernel io_assign_file(); IOSQE_FIXED_FILE: the slot's fd, found by the soft ring */
+		struct ep_file *f = file_get(e, (q->flags & IOSQE_FIXED_FILE) ? fd_of_ref(sr->fixed) : q->fd);
 
 		if (!f) {
 			finish(e, r, -EBADF, false);
@@ -1376,7 +1462,25 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		r->f = f;
 		sr->file = f;
 	}
-	switch (sr->opcode) {
+	if (ep_fixed_buf(sr->opcode)) {
+		/*
+		 * kernel rw.c io_init_rw_fixed() / io_rw_import_reg_vec(), first
+		 * at issue: the buffer (each iovec) lies in registered buffer
+		 * buf_index, else -EFAULT (backends/soft/rsrc.c).
+		 */
+		struct iovec one;
+		int cnt, k, err = 0;
+		const struct iovec *iov = req_iov(r, &one, &cnt);
+
+		for (k = 0; k < cnt && !err; k++)
+			err = aring__soft_fixed_buf(e->ring, q->buf_index,
+						    (uint64_t)(uintptr_t)iov[k].iov_base, iov[k].iov_len);
+		if (err) {
+			finish(e, r, err, false);
+			return;
+		}
+	}
+	switch (ep_op(sr->opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_WRITE:
@@ -1392,7 +1496,7 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 	default:
 		break;
 	}
-	switch (sr->opcode) {
+	switch (ep_op(sr->opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 		if (r->f->kind == EPK_REG) {
@@ -1459,8 +1563,9 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		return;
 	}
 	case IORING_OP_CLOSE:
-		if (q->splice_fd_in) {
-			finish(e, r, -EBADF, false); /* no fixed file table */
+		/* kernel openclose.c io_close(): io_close_fixed() empties a slot (backends/soft/rsrc.c) */
+		if (q->file_index) {
+			finish(e, r, aring__soft_fixed_remove(e->ring, q->file_index - 1), false);
 			return;
 		}
 		finish(e, r, do_close(e, q->fd), false);
@@ -1483,7 +1588,7 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		int32_t fd = sys(socket(q->fd, (int)q->off, (int)q->len));
 
 		fd_new(e, fd);
-		finish(e, r, fd, false);
+		finish(e, r, direct_fd(e, fd, q->file_index), false);
 		return;
 	}
 	case ARING_OP_BIND:
@@ -1546,6 +1651,44 @@ static void ep_drop(void *ex, struct aring__soft_req *sr)
 static const void *ep_file_of_fd(void *ex, int fd)
 {
 	return file_get(ex, fd);
+}
+
+/* A table reference (backends/soft/rsrc.c): a dup the program never sees (kernel fget()). */
+static int ep_file_ref(void *ex, int fd, void **file)
+{
+	struct ep *e = ex;
+	int d;
+
+	if (fd < 0 || fd == e->epfd || (e->pool_ok && fd == e->pool.efd))
+		return -EBADF; /* the executor's own */
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d < 0)
+		return -errno;
+	fd_new(e, d);
+	*file = ref_of_fd(d);
+	return 0;
+}
+
+/* The table let go of it: closed as a close through the ring would (its requests keep it). */
+static void ep_file_unref(void *ex, void *file)
+{
+	do_close(ex, fd_of_ref(file));
+}
+
+/* kernel openclose.c io_install_fixed_fd() -> receive_fd(): a new fd for the file. */
+static int ep_file_install(void *ex, void *file, bool cloexec)
+{
+	int fd = fcntl(fd_of_ref(file), cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+
+	if (fd < 0)
+		return -errno;
+	fd_new(ex, fd);
+	return fd;
+}
+
+static const void *ep_file_of_ref(void *ex, void *file)
+{
+	return file_get(ex, fd_of_ref(file));
 }
 
 static uint64_t ep_now(void *ex)
@@ -1648,6 +1791,10 @@ static const struct aring__soft_exec ep_exec_ops = {
 	.wait = ep_wait,
 	.has_op = ep_has_op,
 	.destroy = ep_destroy,
+	.file_ref = ep_file_ref,
+	.file_unref = ep_file_unref,
+	.file_install = ep_file_install,
+	.file_of_ref = ep_file_of_ref,
 };
 
 int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend **out)

@@ -20,7 +20,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 #ifdef HAVE_VALGRIND_VALGRIND_H
@@ -230,6 +232,15 @@ static struct io_uring *uring_ring(struct aring__backend *be)
 	return &to_uring(be)->ring;
 }
 
+/* io_uring_register(2) itself: the kernel decides every result (io_uring/register.c). */
+static int uring_register_rsrc(struct aring__backend *be, unsigned opcode, void *arg,
+			       unsigned nr_args)
+{
+	long ret = syscall(__NR_io_uring_register, to_uring(be)->ring.ring_fd, opcode, arg, nr_args);
+
+	return ret < 0 ? -errno : (int)ret;
+}
+
 static void uring_destroy(struct aring__backend *be)
 {
 	struct uring *u = to_uring(be);
@@ -250,6 +261,7 @@ static const struct aring__backend_ops uring_ops = {
 	.has_op = uring_has_op,
 	.ring = uring_ring,
 	.destroy = uring_destroy,
+	.register_rsrc = uring_register_rsrc,
 };
 
 /*

@@ -47,6 +47,15 @@ struct aring__backend_ops {
 	/* The liburing ring, or NULL. */
 	struct io_uring *(*ring)(struct aring__backend *be);
 	void (*destroy)(struct aring__backend *be);
+	/*
+	 * io_uring_register(2) for registered files and buffers (core/rsrc.c):
+	 * IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, IORING_REGISTER_FILES2,
+	 * IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILE_ALLOC_RANGE,
+	 * IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS,
+	 * IORING_REGISTER_BUFFERS2, with the kernel's arguments and results.
+	 * NULL: -EOPNOTSUPP.
+	 */
+	int (*register_rsrc)(struct aring__backend *be, unsigned opcode, void *arg, unsigned nr_args);
 };
 
 /* Every backend's state begins with this. */

@@ -113,6 +113,33 @@ static int prep_rw(const struct io_uring_sqe *sqe)
 	}
 }
 
+/*
+ * kernel rsrc.c io_files_update_prep() (IOSQE_BUFFER_SELECT is refused
+ * before, by io_init_req(): -EOPNOTSUPP). Run by the soft ring
+ * (backends/soft/rsrc.c).
+ */
+static int prep_files_update(const struct io_uring_sqe *sqe)
+{
+	if (sqe->flags & IOSQE_FIXED_FILE)
+		return -EINVAL;
+	if (sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	return sqe->len ? 0 : -EINVAL;
+}
+
+/* kernel openclose.c io_install_fixed_fd_prep(); run by the soft ring (backends/soft/rsrc.c). */
+static int prep_fixed_fd_install(const struct io_uring_sqe *sqe)
+{
+	if (sqe->off || sqe->addr || sqe->len || sqe->buf_index || sqe->splice_fd_in || sqe->addr3)
+		return -EINVAL;
+	/* must be a fixed file */
+	if (!(sqe->flags & IOSQE_FIXED_FILE))
+		return -EBADF;
+	if ((unsigned)sqe->rw_flags & ~1u) /* IORING_FIXED_FD_NO_CLOEXEC */
+		return -EINVAL;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static const int16_t err_read[] = { -EIO, -ECONNRESET, -ETIMEDOUT, 0 };
@@ -140,8 +167,10 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_WRITEV]          = OP("writev", RW | BLK | FILE_ | PRIO | SIM | OFF,
 					 .errors = err_write, .prep = prep_rw),
 	[IORING_OP_FSYNC]           = OP("fsync", FS | FILE_ | SIM | OFF, .errors = err_sync),
-	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
-	[IORING_OP_WRITE_FIXED]     = OP("write_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_read, .prep = prep_rw),
+	[IORING_OP_WRITE_FIXED]     = OP("write_fixed", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_write, .prep = prep_rw),
 	[IORING_OP_POLL_ADD]        = OP("poll_add", BLK | FILE_ | SIM | OFF, .ms_field = ARING__MS_LEN,
 					 .ms_mask = IORING_POLL_ADD_MULTI),
 	[IORING_OP_POLL_REMOVE]     = OP("poll_remove", NOF | SIM),
@@ -165,7 +194,8 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_FALLOCATE]       = OP("fallocate", FS | FILE_ | SIM | OFF, .errors = err_alloc),
 	[IORING_OP_OPENAT]          = OP("openat", FS | SIM | OFF | NOFX, .errors = err_open),
 	[IORING_OP_CLOSE]           = OP("close", SIM | OFF | NOFX),
-	[IORING_OP_FILES_UPDATE]    = OP("files_update", 0),
+	[IORING_OP_FILES_UPDATE]    = OP("files_update", NOF | RING | SIM | OFF,
+					 .prep = prep_files_update),
 	[IORING_OP_STATX]           = OP("statx", FS | SIM | NOFX, .errors = err_nomem),
 	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM | OFF,
 					 .errors = err_read, .prep = prep_rw),
@@ -207,14 +237,17 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[ARING_OP_FUTEX_WAIT]       = OP("futex_wait", BLK),
 	[ARING_OP_FUTEX_WAKE]       = OP("futex_wake", 0),
 	[ARING_OP_FUTEX_WAITV]      = OP("futex_waitv", BLK),
-	[ARING_OP_FIXED_FD_INSTALL] = OP("fixed_fd_install", FILE_),
+	[ARING_OP_FIXED_FD_INSTALL] = OP("fixed_fd_install", FILE_ | NOF | RING | SIM,
+					 .prep = prep_fixed_fd_install),
 	[ARING_OP_FTRUNCATE]        = OP("ftruncate", FS | FILE_ | SIM | OFF, .errors = err_sync),
 	[ARING_OP_BIND]             = OP("bind", NET | FILE_ | SIM | OFF, .errors = err_bind),
 	[ARING_OP_LISTEN]           = OP("listen", NET | FILE_ | SIM | OFF),
 	[ARING_OP_RECV_ZC]          = OP("recv_zc", RW | NET | BLK | FILE_ | PRIO | MULTI),
 	[ARING_OP_EPOLL_WAIT]       = OP("epoll_wait", BLK | FILE_),
-	[ARING_OP_READV_FIXED]      = OP("readv_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
-	[ARING_OP_WRITEV_FIXED]     = OP("writev_fixed", RW | BLK | FILE_ | PRIO, .prep = prep_rw),
+	[ARING_OP_READV_FIXED]      = OP("readv_fixed", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_read, .prep = prep_rw),
+	[ARING_OP_WRITEV_FIXED]     = OP("writev_fixed", RW | BLK | FILE_ | PRIO | SIM | OFF,
+					 .errors = err_write, .prep = prep_rw),
 	[ARING_OP_PIPE]             = OP("pipe", SIM | OFF, .errors = err_pipe),
 };
 

@@ -175,6 +175,25 @@ OP_(static, close_fd, (aring_loop *loop, int fd, const struct aring_opt *opt),
    io_uring_prep_close(sqe, fd))
 
 /*
+ * Direct descriptors (include/aring.h "Registered files and buffers"): the
+ * SQE's file_index is the slot + 1, or IORING_FILE_INDEX_ALLOC (kernel
+ * filetable.c __io_fixed_fd_install()), as liburing's *_direct preps set it.
+ */
+static inline void direct(struct io_uring_sqe *sqe, unsigned file_index)
+{
+	sqe->file_index = file_index == IORING_FILE_INDEX_ALLOC ? file_index : file_index + 1;
+}
+
+OP(aring_openat_direct, (aring_loop *loop, int dfd, const char *path, int flags, mode_t mode,
+			 unsigned file_index, const struct aring_opt *opt),
+   io_uring_prep_openat(sqe, dfd, path, flags, mode); direct(sqe, file_index))
+OP(aring_openat2_direct, (aring_loop *loop, int dfd, const char *path, struct open_how *how,
+			  unsigned file_index, const struct aring_opt *opt),
+   io_uring_prep_openat2(sqe, dfd, path, how); direct(sqe, file_index))
+OP(aring_close_direct, (aring_loop *loop, unsigned file_index, const struct aring_opt *opt),
+   io_uring_prep_close(sqe, 0); direct(sqe, file_index))
+
+/*
  * A multishot request holds its own reference to the file: closing the fd
  * would not end it (kernel io_uring/openclose.c closes the fd, the request
  * keeps the file). So aring_close first cancels this loop's multishot ops
@@ -324,6 +343,13 @@ OP_IN(aring_accept, (aring_loop *loop, int fd, struct sockaddr *addr, socklen_t 
 		  const struct aring_opt *opt),
    io_uring_prep_accept(sqe, fd, addr, addrlen, flags),
    filled_addr(addr, addrlen, ret))
+OP(aring_socket_direct, (aring_loop *loop, int domain, int type, int protocol, unsigned file_index,
+			 unsigned flags, const struct aring_opt *opt),
+   io_uring_prep_socket(sqe, domain, type, protocol, flags); direct(sqe, file_index))
+OP_IN(aring_accept_direct, (aring_loop *loop, int fd, struct sockaddr *addr, socklen_t *addrlen,
+			 int flags, unsigned file_index, const struct aring_opt *opt),
+   io_uring_prep_accept(sqe, fd, addr, addrlen, flags); direct(sqe, file_index),
+   filled_addr(addr, addrlen, ret))
 OP(aring_connect, (aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
 		   const struct aring_opt *opt),
    io_uring_prep_connect(sqe, fd, addr, addrlen))
@@ -400,6 +426,12 @@ ARING_API int aring_listen(aring_loop *loop, int fd, int backlog, const struct a
 		return ring_listen(loop, fd, backlog, opt);
 	return syscall_result(listen(fd, backlog));
 }
+
+/* Direct descriptors need the ring's op: no pipe2(2) fallback. */
+OP_X(ARING_API, aring_pipe_direct, (aring_loop *loop, int *fds, int flags, unsigned file_index,
+				    const struct aring_opt *opt),
+     aring__prep_pipe(sqe, fds, flags); direct(sqe, file_index),
+     filled(fds, ret == 0 ? 2 * (int)sizeof(int) : 0))
 
 ARING_API int aring_pipe(aring_loop *loop, int fds[2], int flags, const struct aring_opt *opt)
 {

@@ -131,7 +131,11 @@ ARING_API int aring_run(aring_loop *loop);
 /* Monotonic time in nanoseconds; virtual time on the sim backend. */
 ARING_API uint64_t aring_now_ns(aring_loop *loop);
 
-/* The raw ring, for io_uring_register_*(); NULL on the sim backend. */
+/*
+ * The raw ring, for io_uring_register_*(); NULL on the sim and epoll
+ * backends. Registered files and buffers have calls of their own that work
+ * on every backend (aring_register_files, aring_register_buffers, below).
+ */
 ARING_API struct io_uring *aring_ring(aring_loop *loop);
 
 /*
@@ -163,13 +167,11 @@ ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
  * as IORING_OP_ names (number), from the table in sim/ops.c (the lines
  * between the markers can be generated from that table):
  * sim-unmodelled-begin
- *   READ_FIXED (4), WRITE_FIXED (5), FILES_UPDATE (20), EPOLL_CTL (29),
- *   SPLICE (30), PROVIDE_BUFFERS (31), REMOVE_BUFFERS (32), TEE (33),
- *   MSG_RING (40), FSETXATTR (41), SETXATTR (42), FGETXATTR (43),
+ *   EPOLL_CTL (29), SPLICE (30), PROVIDE_BUFFERS (31), REMOVE_BUFFERS (32),
+ *   TEE (33), MSG_RING (40), FSETXATTR (41), SETXATTR (42), FGETXATTR (43),
  *   GETXATTR (44), URING_CMD (46), READ_MULTISHOT (49), WAITID (50),
- *   FUTEX_WAIT (51), FUTEX_WAKE (52), FUTEX_WAITV (53),
- *   FIXED_FD_INSTALL (54), RECV_ZC (58), EPOLL_WAIT (59), READV_FIXED (60),
- *   WRITEV_FIXED (61).
+ *   FUTEX_WAIT (51), FUTEX_WAKE (52), FUTEX_WAITV (53), RECV_ZC (58),
+ *   EPOLL_WAIT (59).
  * sim-unmodelled-end
  */
 ARING_API int aring_op_supported(aring_loop *loop, unsigned opcode);
@@ -231,7 +233,9 @@ struct aring_opt {
 
 /*
  * sqe_flags may hold IOSQE_FIXED_FILE, IOSQE_IO_DRAIN, IOSQE_ASYNC and
- * IOSQE_BUFFER_SELECT. Any other bit (linking belongs to aring_do_n, and
+ * IOSQE_BUFFER_SELECT. With IOSQE_FIXED_FILE the op's fd is a slot of the
+ * loop's registered file table (aring_register_files): a direct
+ * descriptor; an empty slot gives -EBADF. Any other bit (linking belongs to aring_do_n, and
  * CQE_SKIP_SUCCESS would lose the result) makes the op return -EINVAL
  * without submitting anything.
  *
@@ -391,13 +395,166 @@ ARING_API int aring_futex_waitv(aring_loop *loop, struct futex_waitv *futex, uin
  */
 ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
 			     unsigned flags, const struct aring_opt *opt);
+/*
+ * IORING_OP_FILES_UPDATE: as aring_register_files_update, through the ring
+ * (the update is ordered with the loop's other ops); with offset
+ * ARING_FILE_INDEX_ALLOC each fd goes to a free slot, whose index replaces
+ * it in fds[]. Returns the slots done, or -ENXIO (no table), -EINVAL
+ * (nr_fds 0, past the table, opt->sqe_flags IOSQE_FIXED_FILE), -EBADF,
+ * -EFAULT, -ENFILE (allocation: no free slot).
+ */
 ARING_API int aring_files_update(aring_loop *loop, int *fds, unsigned nr_fds, int offset,
 				 const struct aring_opt *opt);
+/*
+ * IORING_OP_FIXED_FD_INSTALL: a new plain fd for the file in slot fd of the
+ * registered file table (the slot keeps it); O_CLOEXEC unless flags holds
+ * IORING_FIXED_FD_NO_CLOEXEC (1). Returns the fd, or -EBADF (empty slot, no
+ * table), -EINVAL (other flags), -EMFILE. aring_fixed_fd_install sets
+ * IOSQE_FIXED_FILE itself.
+ */
 ARING_API int aring_fixed_fd_install(aring_loop *loop, int fd, unsigned flags,
 				     const struct aring_opt *opt);
 ARING_API int aring_provide_buffers(aring_loop *loop, void *addr, int len, int nr, int bgid,
 				   int bid, const struct aring_opt *opt);
 ARING_API int aring_remove_buffers(aring_loop *loop, int nr, int bgid, const struct aring_opt *opt);
+
+/* ------------------------------------------------------------------ */
+/*  Registered files and buffers                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * io_uring_register(2) for files and buffers, on every backend (the kernel
+ * on uring; the soft ring's tables, with the kernel's results, on the sim
+ * and epoll). Synchronous: callable from a task or from outside one.
+ *
+ * A registered file table has slots 0..nr-1, each empty or holding an open
+ * file (a reference of its own: closing the fd later does not empty the
+ * slot). An op given opt->sqe_flags = IOSQE_FIXED_FILE takes its fd as a
+ * slot (-EBADF if empty or out of range, or with no table). Ops that make
+ * a file put it in a slot instead of the fd table when given a file index
+ * (a direct descriptor): aring_openat_direct, aring_socket_direct,
+ * aring_accept_direct, with the slot, or ARING_FILE_INDEX_ALLOC for a free
+ * slot; aring_close_direct empties one; aring_fixed_fd_install makes a
+ * plain fd of one; aring_files_update (the op) updates slots.
+ */
+#define ARING_FILE_INDEX_ALLOC IORING_FILE_INDEX_ALLOC
+
+/*
+ * Register nr files: fds[i] goes to slot i; -1 leaves the slot empty
+ * (sparse). The allocation range becomes the whole table. Returns 0, or
+ * -EBUSY (a table is registered already), -EINVAL (nr 0; loop NULL),
+ * -EMFILE (nr over 1 << 20; uring: also over RLIMIT_NOFILE), -EBADF (an
+ * fd names no open file; nothing is registered), -EFAULT (fds NULL or
+ * unreadable), -ENOMEM, -EOPNOTSUPP (a backend without the call).
+ */
+ARING_API int aring_register_files(aring_loop *loop, const int *fds, unsigned nr);
+
+/* A table of nr empty slots. Returns 0 or aring_register_files' errors (-EBADF excepted). */
+ARING_API int aring_register_files_sparse(aring_loop *loop, unsigned nr);
+
+/*
+ * Replace slots off..off+nr-1 with fds[0..nr-1]: -1 empties a slot,
+ * IORING_REGISTER_FILES_SKIP (-2) leaves it as it is. Returns how many
+ * slots were done (fewer than nr when fds[k] failed: slots before k were
+ * updated), or when the first one failed: -EBADF (a bad fd), -EFAULT; or
+ * -ENXIO (no table), -EINVAL (nr 0, or off + nr past the table),
+ * -EOVERFLOW (off + nr overflows 32 bits).
+ */
+ARING_API int aring_register_files_update(aring_loop *loop, unsigned off, const int *fds,
+					  unsigned nr);
+
+/*
+ * Where ARING_FILE_INDEX_ALLOC looks for a free slot: off..off+len-1
+ * (the whole table after registering). Returns 0, -EINVAL (past the
+ * table, or no table), -EOVERFLOW.
+ */
+ARING_API int aring_register_file_alloc_range(aring_loop *loop, unsigned off, unsigned len);
+
+/* Drop the table and every file in it: 0, or -ENXIO (none registered). */
+ARING_API int aring_unregister_files(aring_loop *loop);
+
+/*
+ * Register nr buffers for aring_read_fixed and friends (buf_index i is
+ * iovecs[i]; an entry { NULL, 0 } is an empty slot). The uring backend pins
+ * the memory; the sim and epoll backends keep the ranges and use the memory
+ * in place (keep it mapped while registered). Returns 0, -EBUSY (buffers
+ * are registered already), -EINVAL (nr 0 or over 16384), -EFAULT (iovecs
+ * NULL, a length of 0 with an address, over 1 GiB, or memory that cannot
+ * be user memory; uring: memory not mapped), -EOVERFLOW, -ENOMEM (uring:
+ * RLIMIT_MEMLOCK without CAP_IPC_LOCK), -EOPNOTSUPP.
+ */
+ARING_API int aring_register_buffers(aring_loop *loop, const struct iovec *iovecs, unsigned nr);
+
+/* nr empty buffer slots: 0 or aring_register_buffers' errors. */
+ARING_API int aring_register_buffers_sparse(aring_loop *loop, unsigned nr);
+
+/* Drop the registered buffers: 0, or -ENXIO (none registered). */
+ARING_API int aring_unregister_buffers(aring_loop *loop);
+
+/*
+ * A pool of count registered buffers of size bytes each, in one mapping,
+ * registered as buffer indexes 0..count-1 (the loop's whole buffer table).
+ * Take one with aring_fixed_pool_get (its index for aring_read_fixed in
+ * *buf_index; NULL when all are taken), give it back with
+ * aring_fixed_pool_put; aring_fixed_pool_free unregisters and unmaps.
+ * aring_fixed_pool_new returns 0, -EINVAL (loop or pool NULL, count 0 or
+ * over ARING_FIXED_POOL_MAX_COUNT, size 0 or over
+ * ARING_FIXED_POOL_MAX_SIZE), -ENOMEM, or aring_register_buffers' errors
+ * (-EBUSY: buffers are registered already).
+ * aring_fixed_pool_put returns 0 or -EINVAL (not a buffer of the pool, or
+ * not taken).
+ */
+#define ARING_FIXED_POOL_MAX_COUNT 16384u
+#define ARING_FIXED_POOL_MAX_SIZE ((size_t)1 << 30)
+typedef struct aring_fixed_pool aring_fixed_pool;
+ARING_API int aring_fixed_pool_new(aring_loop *loop, unsigned count, size_t size,
+				   aring_fixed_pool **pool);
+ARING_API void *aring_fixed_pool_get(aring_fixed_pool *pool, int *buf_index);
+ARING_API int aring_fixed_pool_put(aring_fixed_pool *pool, void *buf);
+/* The size of each buffer (0 for NULL). */
+ARING_API size_t aring_fixed_pool_buf_size(const aring_fixed_pool *pool);
+ARING_API void aring_fixed_pool_free(aring_fixed_pool *pool);
+
+/*
+ * Direct descriptors: as aring_openat, aring_openat2, aring_socket and
+ * aring_accept, the new file going to slot file_index (0-based, as in
+ * liburing's io_uring_prep_*_direct) of the registered file table
+ * (replacing what is there), or with ARING_FILE_INDEX_ALLOC to a free slot
+ * of the allocation range. Return 0 (a given slot) or the slot
+ * allocated, or -errno: the op's own, and -ENXIO (no table, given slot),
+ * -EINVAL (slot past the table; O_CLOEXEC / SOCK_CLOEXEC in flags, which
+ * a direct descriptor cannot have), -ENFILE (no free slot, or no table,
+ * with ARING_FILE_INDEX_ALLOC). The file is closed again on failure.
+ */
+ARING_API int aring_openat_direct(aring_loop *loop, int dfd, const char *path, int flags,
+				  mode_t mode, unsigned file_index, const struct aring_opt *opt);
+ARING_API int aring_openat2_direct(aring_loop *loop, int dfd, const char *path,
+				   struct open_how *how, unsigned file_index,
+				   const struct aring_opt *opt);
+ARING_API int aring_socket_direct(aring_loop *loop, int domain, int type, int protocol,
+				  unsigned file_index, unsigned flags, const struct aring_opt *opt);
+ARING_API int aring_accept_direct(aring_loop *loop, int fd, struct sockaddr *addr,
+				  socklen_t *addrlen, int flags, unsigned file_index,
+				  const struct aring_opt *opt);
+/*
+ * A pipe whose ends are direct descriptors: the read end goes to slot
+ * file_index and the write end to file_index + 1 (with
+ * ARING_FILE_INDEX_ALLOC, to two free slots); fds[] receives the two
+ * slots. When the second end cannot be placed the first slot is emptied
+ * again. Returns 0, or -errno: as aring_openat_direct (-EINVAL also for
+ * O_CLOEXEC, or the write end's slot past the table), -EFAULT (fds),
+ * aring_pipe's errors. It needs the ring's pipe op (Linux 6.16 on uring,
+ * else -EINVAL from the kernel): there is no pipe2(2) fallback for it.
+ */
+ARING_API int aring_pipe_direct(aring_loop *loop, int *fds, int flags, unsigned file_index,
+				const struct aring_opt *opt);
+/*
+ * Empty slot file_index (0-based, as IOSQE_FIXED_FILE takes it) of the
+ * registered file table. Returns 0, -EBADF (empty), -EINVAL (past the
+ * table), -ENXIO (no table).
+ */
+ARING_API int aring_close_direct(aring_loop *loop, unsigned file_index,
+				 const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Ops: sockets                                                         */

@@ -224,7 +224,9 @@ ARING_API int aring_sim_crash(aring_loop *node)
 		if (k->peer && k->peer->owner != s)
 			aring__sim_sock_abort(k->peer, ECONNRESET);
 	}
-	/* The process's fds: files, pipes (0, 1, 2 too), sockets (a peer on the node sees the close). */
+	/* The process's fds: files, pipes (0, 1, 2 too), sockets (a peer on the node sees the
+	 * close); and its ring's registered files and buffers. */
+	aring__soft_rsrc_free(s->ring);
 	aring__sim_stdio_close(s);
 	for (fd = 0; fd < s->fds_cap; fd++) {
 		struct sim_file *f = aring__sim_fd_remove(s, sim_fd_number(s, fd));

@@ -1034,21 +1034,77 @@ static void set_size(struct sim *s, struct sim_inode *i, uint64_t size)
 #define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | SIM_RWF_NOAPPEND | \
 		   SIM_RWF_NOSIGNAL)
 
-/* kernel io_uring/rw.c io_prep_rw(): the buffer or iovec is imported at prep. */
-int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
+static bool rw_vectored(unsigned op)
 {
-	bool vectored = r->opcode == IORING_OP_READV || r->opcode == IORING_OP_WRITEV;
-	struct sim_iov v;
-
-	(void)s;
-	return aring__sim_iov_from_req(r, &v, vectored);
+	return op == IORING_OP_READV || op == IORING_OP_WRITEV || op == ARING_OP_READV_FIXED ||
+	       op == ARING_OP_WRITEV_FIXED;
 }
 
-/* kernel io_uring/rw.c io_read()/io_write(); fs/read_write.c */
+static bool rw_fixed(unsigned op)
+{
+	return op == IORING_OP_READ_FIXED || op == IORING_OP_WRITE_FIXED ||
+	       op == ARING_OP_READV_FIXED || op == ARING_OP_WRITEV_FIXED;
+}
+
+/*
+ * kernel io_uring/rw.c io_prep_rw(): the buffer or iovec is imported at
+ * prep. A registered buffer is imported at issue (rw_import_fixed()); of
+ * readv_fixed/writev_fixed, prep only copies the iovec array
+ * (io_rw_prep_reg_vec() -> iovec_from_user(): too many -EINVAL, an array
+ * the sim cannot read -EFAULT, a negative length -EINVAL).
+ */
+int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
+{
+	const struct iovec *iov = (const struct iovec *)(uintptr_t)r->sqe.addr;
+	struct sim_iov v;
+	unsigned k;
+
+	(void)s;
+	if (!rw_fixed(r->opcode))
+		return aring__sim_iov_from_req(r, &v, rw_vectored(r->opcode));
+	if (!rw_vectored(r->opcode) || r->sqe.len == 0)
+		return 0;
+	if (r->sqe.len > SIM_UIO_MAXIOV)
+		return -EINVAL;
+	if (!sim_user_ptr_ok(iov, (uint64_t)r->sqe.len * sizeof(*iov)))
+		return -EFAULT;
+	for (k = 0; k < r->sqe.len; k++)
+		if ((int64_t)iov[k].iov_len < 0)
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * kernel rw.c io_init_rw_fixed() / io_rw_import_reg_vec(), first thing at
+ * issue: the buffer (each iovec of a vectored op) must lie in registered
+ * buffer sqe->buf_index (rsrc.c io_import_reg_buf(), io_import_reg_vec():
+ * -EFAULT otherwise; backends/soft/rsrc.c).
+ */
+static int rw_import_fixed(struct sim *s, struct sim_req *r, struct sim_iov *v)
+{
+	const struct iovec *iov = (const struct iovec *)(uintptr_t)r->sqe.addr;
+	unsigned k;
+	int err;
+
+	if (!rw_vectored(r->opcode)) {
+		err = aring__soft_fixed_buf(s->ring, r->sqe.buf_index, r->sqe.addr, r->sqe.len);
+		return err ? err : aring__sim_iov_ubuf(v, r->sqe.addr, r->sqe.len);
+	}
+	for (k = 0; k < r->sqe.len; k++) {
+		err = aring__soft_fixed_buf(s->ring, r->sqe.buf_index,
+					    (uint64_t)(uintptr_t)iov[k].iov_base, iov[k].iov_len);
+		if (err)
+			return err;
+	}
+	return aring__sim_iov_import(v, iov, r->sqe.len);
+}
+
+/* kernel io_uring/rw.c io_read()/io_write() (io_read_fixed()/io_write_fixed()); fs/read_write.c */
 enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 {
-	bool vectored = r->opcode == IORING_OP_READV || r->opcode == IORING_OP_WRITEV;
-	bool wr = r->opcode == IORING_OP_WRITE || r->opcode == IORING_OP_WRITEV;
+	bool vectored = rw_vectored(r->opcode), fixed = rw_fixed(r->opcode);
+	bool wr = r->opcode == IORING_OP_WRITE || r->opcode == IORING_OP_WRITEV ||
+		  r->opcode == IORING_OP_WRITE_FIXED || r->opcode == ARING_OP_WRITEV_FIXED;
 	struct sim_file *f = r->file;
 	int acc = f->flags & O_ACCMODE;
 	struct sim_iov v;
@@ -1058,6 +1114,12 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 	unsigned fl;
 	int err;
 
+	/* (checked again when a blocked transfer resumes: a buffer unregistered
+	 * meanwhile fails it, where the kernel's request keeps its node) */
+	if (fixed && (err = rw_import_fixed(s, r, &v))) {
+		r->res = err;
+		return SIM_DONE;
+	}
 	if ((unsigned)r->sqe.rw_flags & ~(unsigned)RWF_KNOWN) {
 		r->res = -EOPNOTSUPP;
 		return SIM_DONE;
@@ -1330,7 +1392,7 @@ enum sim_exec aring__sim_op_ftruncate(struct sim *s, struct sim_req *r)
 		    O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | FASYNC)
 
 static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64_t mode,
-		   uint64_t resolve)
+		   uint64_t resolve, unsigned file_index)
 {
 	struct lookup l;
 	struct sim_inode *i;
@@ -1398,6 +1460,9 @@ static int do_open(struct sim *s, int dfd, uint64_t path, uint64_t flags, uint64
 		return -ENOMEM;
 	f->inode = i;
 	i->opens++;
+	/* kernel openclose.c io_openat2(): a direct descriptor goes to the fixed table */
+	if (file_index)
+		return aring__soft_fixed_install(s->ring, f, file_index);
 	fd = aring__sim_fd_install(s, f);
 	if (fd < 0)
 		aring__sim_file_put(s, f);
@@ -1409,8 +1474,8 @@ enum sim_exec aring__sim_op_openat(struct sim *s, struct sim_req *r)
 {
 	uint64_t flags, mode, resolve = 0;
 
-	if (r->sqe.buf_index || r->sqe.file_index) {
-		r->res = -EINVAL; /* direct descriptors are not modelled */
+	if (r->sqe.buf_index) {
+		r->res = -EINVAL;
 		return SIM_DONE;
 	}
 	if (r->opcode == IORING_OP_OPENAT) {
@@ -1444,7 +1509,12 @@ enum sim_exec aring__sim_op_openat(struct sim *s, struct sim_req *r)
 		}
 		resolve = how->resolve;
 	}
-	r->res = do_open(s, r->sqe.fd, r->sqe.addr, flags, mode, resolve);
+	/* kernel io_openat_prep_common(): a direct descriptor has no O_CLOEXEC */
+	if (r->sqe.file_index && (flags & O_CLOEXEC)) {
+		r->res = -EINVAL;
+		return SIM_DONE;
+	}
+	r->res = do_open(s, r->sqe.fd, r->sqe.addr, flags, mode, resolve, r->sqe.file_index);
 	return SIM_DONE;
 }
 
@@ -1453,8 +1523,10 @@ enum sim_exec aring__sim_op_close(struct sim *s, struct sim_req *r)
 {
 	if (r->sqe.off || r->sqe.addr || r->sqe.len || r->sqe.rw_flags || r->sqe.buf_index)
 		r->res = -EINVAL;
-	else if (r->sqe.file_index)
-		r->res = -EINVAL; /* no fixed files */
+	else if (r->sqe.file_index && r->sqe.fd)
+		r->res = -EINVAL;
+	else if (r->sqe.file_index) /* io_close_fixed(): the slot is emptied (backends/soft/rsrc.c) */
+		r->res = aring__soft_fixed_remove(s->ring, r->sqe.file_index - 1);
 	else
 		r->res = fd_close(s, r->sqe.fd);
 	return SIM_DONE;
@@ -1880,6 +1952,10 @@ const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
 	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
 	[IORING_OP_READ]            = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
 	[IORING_OP_WRITE]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_READ_FIXED]      = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[IORING_OP_WRITE_FIXED]     = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[ARING_OP_READV_FIXED]      = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[ARING_OP_WRITEV_FIXED]     = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
 	[IORING_OP_FADVISE]         = { .exec = aring__sim_op_fadvise },
 	[IORING_OP_MADVISE]         = { .exec = aring__sim_op_madvise },
 	[IORING_OP_OPENAT2]         = { .exec = aring__sim_op_openat },

@@ -296,7 +296,9 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 	struct sim_file *f;
 	int fd;
 
-	if (r->sqe.addr || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.file_index ||
+	/* a direct descriptor (file_index) has no SOCK_CLOEXEC: io_socket_prep() */
+	if (r->sqe.addr || r->sqe.rw_flags || r->sqe.buf_index ||
+	    (r->sqe.file_index && (type & SOCK_CLOEXEC)) ||
 	    (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC))) {
 		r->res = -EINVAL;
 		return SIM_DONE;
@@ -324,6 +326,11 @@ enum sim_exec aring__sim_op_socket(struct sim *s, struct sim_req *r)
 	}
 	f->sock = k;
 	k->file = f;
+	/* io_socket(): a direct descriptor goes to the fixed table (backends/soft/rsrc.c) */
+	if (r->sqe.file_index) {
+		r->res = aring__soft_fixed_install(s->ring, f, r->sqe.file_index);
+		return SIM_DONE;
+	}
 	fd = aring__sim_fd_install(s, f);
 	if (fd < 0)
 		aring__sim_file_put(s, f);
@@ -616,9 +623,14 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 	struct sim_file *f;
 	int fd, ret;
 
-	if (r->sqe.len || r->sqe.buf_index || r->sqe.file_index ||
+	/* io_accept_prep(): a direct descriptor has no SOCK_CLOEXEC, and a
+	 * multishot accept allocates its slots */
+	if (r->sqe.len || r->sqe.buf_index ||
 	    (flags & ~(unsigned)(SOCK_NONBLOCK | SOCK_CLOEXEC)) ||
-	    (r->sqe.ioprio & ~(IORING_ACCEPT_MULTISHOT | SIM_ACCEPT_DONTWAIT | SIM_ACCEPT_POLL_FIRST))) {
+	    (r->sqe.ioprio & ~(IORING_ACCEPT_MULTISHOT | SIM_ACCEPT_DONTWAIT | SIM_ACCEPT_POLL_FIRST)) ||
+	    (r->sqe.file_index && ((flags & SOCK_CLOEXEC) ||
+				   ((r->sqe.ioprio & IORING_ACCEPT_MULTISHOT) &&
+				    r->sqe.file_index != IORING_FILE_INDEX_ALLOC)))) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
@@ -631,8 +643,9 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	/* kernel io_uring/net.c io_accept(): an fd first; the queue is untouched without one */
-	if (aring__sim_bits_find(&s->fd_used, 0) < 0) {
+	/* kernel io_uring/net.c io_accept(): an fd first (not for a direct
+	 * descriptor); the queue is untouched without one */
+	if (!r->sqe.file_index && aring__sim_bits_find(&s->fd_used, 0) < 0) {
 		r->res = -EMFILE;
 		return SIM_DONE;
 	}
@@ -664,6 +677,14 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 	 * peer sees the connection close) and no fd is installed.
 	 */
 	ret = fill_addr(c, true, (void *)(uintptr_t)r->sqe.addr, (socklen_t *)(uintptr_t)r->sqe.off);
+	if (!ret && r->sqe.file_index) {
+		/* io_accept(): io_fixed_fd_install() (backends/soft/rsrc.c) puts the file on failure */
+		fd = aring__soft_fixed_install(s->ring, f, r->sqe.file_index);
+		r->res = fd;
+		if (r->multishot && fd >= 0)
+			return SIM_MORE;
+		return SIM_DONE;
+	}
 	fd = ret ? ret : aring__sim_fd_install(s, f);
 	if (fd < 0) {
 		aring__sim_file_put(s, f);

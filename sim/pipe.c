@@ -329,10 +329,6 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 		r->res = -ENOPKG;
 		return SIM_DONE;
 	}
-	if (r->sqe.file_index) {
-		r->res = -EINVAL; /* direct descriptors are not modelled */
-		return SIM_DONE;
-	}
 	if (!sim_user_ptr_ok(fds, 2 * sizeof(*fds))) {
 		r->res = -EFAULT;
 		return SIM_DONE;
@@ -340,6 +336,16 @@ enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r)
 	ret = pipe_files(s, SIM_PIPE_CAP, flags, &rd, &wr);
 	if (ret) {
 		r->res = ret;
+		return SIM_DONE;
+	}
+	if (r->sqe.file_index) {
+		/* kernel pipe.c io_pipe_fixed(): direct descriptors (backends/soft/rsrc.c) */
+		int slots[2];
+
+		r->res = aring__soft_fixed_install_pair(s->ring, rd, wr, r->sqe.file_index,
+							flags & O_CLOEXEC, slots);
+		if (!r->res)
+			memcpy(fds, slots, sizeof(slots));
 		return SIM_DONE;
 	}
 	a = aring__sim_fd_install(s, rd);

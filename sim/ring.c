@@ -185,8 +185,8 @@ static void sim_start(void *ex, struct aring__soft_req *sr)
 		return;
 	}
 	if (aring__opdefs[r->opcode].flags & ARING__OPF_FILE) {
-		/* no registered files: a fixed file is never found */
-		struct sim_file *f = (r->sqe.flags & IOSQE_FIXED_FILE) ? NULL
+		/* IOSQE_FIXED_FILE: the soft ring found the slot's file (backends/soft/rsrc.c) */
+		struct sim_file *f = (r->sqe.flags & IOSQE_FIXED_FILE) ? (struct sim_file *)sr->fixed
 					: aring__sim_fd_get(s, r->sqe.fd);
 
 		if (!f) {
@@ -290,6 +290,36 @@ static void sim_on_cqe(void *ex, const struct aring__soft_req *sr, int32_t res, 
 	aring__sim_trace_cqe(s, (const struct sim_req *)sr, res, cflags);
 }
 
+/* Registered files (backends/soft/rsrc.c): the table holds references to sim files. */
+static int sim_file_ref(void *ex, int fd, void **file)
+{
+	struct sim_file *f = aring__sim_fd_get(ex, fd);
+
+	if (!f)
+		return -EBADF; /* kernel fget() */
+	aring__sim_file_get(f);
+	*file = f;
+	return 0;
+}
+
+static void sim_file_unref(void *ex, void *file)
+{
+	aring__sim_file_put(ex, file);
+}
+
+/* kernel openclose.c io_install_fixed_fd() -> receive_fd(); the sim runs no exec: cloexec is moot. */
+static int sim_file_install(void *ex, void *file, bool cloexec)
+{
+	int fd;
+
+	(void)cloexec;
+	aring__sim_file_get(file);
+	fd = aring__sim_fd_install(ex, file);
+	if (fd < 0)
+		aring__sim_file_put(ex, file);
+	return fd;
+}
+
 void aring__sim_destroy(void *ex);
 
 const struct aring__soft_exec aring__sim_exec_ops = {
@@ -305,4 +335,7 @@ const struct aring__soft_exec aring__sim_exec_ops = {
 	.on_sqe = sim_on_sqe,
 	.on_cqe = sim_on_cqe,
 	.destroy = aring__sim_destroy,
+	.file_ref = sim_file_ref,
+	.file_unref = sim_file_unref,
+	.file_install = sim_file_install,
 };

@@ -3122,6 +3122,393 @@ static void order_timeout_update_same_submit(struct cx *c)
 
 /* ================================================================ table */
 
+/* ================================================================ registered files and buffers */
+
+/*
+ * io_uring_register(2) through the backend (core/backend.h register_rsrc):
+ * the kernel's result is part of the expectation.
+ */
+static void creg(struct cx *c, unsigned opcode, void *arg, unsigned nr, int want)
+{
+	int ret = c->be->ops->register_rsrc(c->be, opcode, arg, nr);
+
+	if (ret != want)
+		c_bail(c, "io_uring_register(%u) returned %d, the kernel gives %d", opcode, ret, want);
+}
+
+static void files_sparse(struct cx *c, unsigned nr)
+{
+	struct io_uring_rsrc_register rr;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.nr = nr;
+	rr.flags = IORING_RSRC_REGISTER_SPARSE;
+	creg(c, IORING_REGISTER_FILES2, &rr, sizeof(rr), 0);
+}
+
+/* A read or write of a registered buffer (buf_index 0; the case sets another). */
+static struct io_uring_sqe *rwf(struct cx *c, unsigned op, uint64_t ud, int fd, void *buf,
+				unsigned len)
+{
+	struct io_uring_sqe *q = sqe(c, op, ud, 0);
+
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)buf;
+	q->len = len;
+	return q;
+}
+
+/* A fixed-file read: sqe->fd is the slot. */
+static struct io_uring_sqe *frd(struct cx *c, uint64_t ud, unsigned flags, int slot)
+{
+	return rd(c, ud, flags | IOSQE_FIXED_FILE, slot, cbuf(c), 8, 0);
+}
+
+static struct io_uring_sqe *files_upd(struct cx *c, uint64_t ud, unsigned flags, int *fds,
+				      unsigned nr, uint64_t off)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_FILES_UPDATE, ud, flags);
+
+	q->fd = 0;
+	q->addr = (uint64_t)(uintptr_t)fds;
+	q->len = nr;
+	q->off = off;
+	return q;
+}
+
+/*
+ * An empty slot of a sparse table is -EBADF at issue (io_uring.c
+ * io_assign_file() -> io_file_get_fixed(): no file), after the nop linked
+ * before it ran; a slot past the table too. rsrc.c io_sqe_files_register():
+ * -1 leaves a slot empty.
+ */
+static void fixed_sparse_slot_ebadf(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8), fds[2] = { -1, fd };
+
+	creg(c, IORING_REGISTER_FILES, fds, 2, 0);
+	nop(c, 1, LINK);
+	frd(c, 2, LINK, 0);
+	nop(c, 3, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -ECANCELED, 0);
+	run(c);
+	frd(c, 4, 0, 1);
+	ex(c, 4, 8, 0);
+	run(c);
+	frd(c, 5, 0, 2);
+	ex(c, 5, -EBADF, 0);
+	run(c);
+	creg(c, IORING_REGISTER_FILES, fds, 2, -EBUSY);
+}
+
+/*
+ * rsrc.c io_files_update() -> __io_sqe_files_update(): -1 empties a slot
+ * (it counts as done); the slot then reads -EBADF. Past the table -EINVAL,
+ * no table -ENXIO; io_files_update_prep(): IOSQE_FIXED_FILE and len 0 are
+ * -EINVAL at submit (the chain fails at once).
+ */
+static void fixed_update_minus1(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8), fds[2] = { fd, fd };
+	static int m1[1] = { -1 };
+
+	files_upd(c, 1, 0, fds, 1, 0);
+	ex(c, 1, -ENXIO, 0);
+	run(c);
+	creg(c, IORING_REGISTER_FILES, fds, 2, 0);
+	files_upd(c, 2, 0, m1, 1, 1);
+	ex(c, 2, 1, 0);
+	run(c);
+	frd(c, 3, 0, 1);
+	frd(c, 4, 0, 0);
+	ex(c, 3, -EBADF, 0);
+	ex(c, 4, 8, 0);
+	run(c);
+	files_upd(c, 5, 0, fds, 1, 2);
+	ex(c, 5, -EINVAL, 0);
+	run(c);
+	nop(c, 6, LINK);
+	files_upd(c, 7, IOSQE_FIXED_FILE, fds, 1, 0);
+	ex(c, 6, -ECANCELED, 0);
+	ex(c, 7, -EINVAL, 0);
+	run(c);
+	files_upd(c, 8, 0, fds, 0, 0);
+	ex(c, 8, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * filetable.c io_file_bitmap_get(): IORING_FILE_INDEX_ALLOC takes a free
+ * slot (its index is the result, and FILES_UPDATE writes it back), -ENFILE
+ * once the table is full; with no table at all -ENFILE too (no bitmap),
+ * where a given slot is -ENXIO (io_install_fixed_file()).
+ */
+static void fixed_alloc_full_enfile(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8);
+	static int fds[2];
+	struct io_uring_sqe *q;
+
+	q = sqe(c, IORING_OP_SOCKET, 1, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = IORING_FILE_INDEX_ALLOC;
+	q = sqe(c, IORING_OP_SOCKET, 2, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = 1;
+	ex(c, 1, -ENFILE, 0);
+	ex(c, 2, -ENXIO, 0);
+	run(c);
+	files_sparse(c, 2);
+	fds[0] = fds[1] = fd;
+	files_upd(c, 3, 0, fds, 1, IORING_FILE_INDEX_ALLOC);
+	ex(c, 3, 1, 0);
+	run(c);
+	if (fds[0] != 0)
+		c_bail(c, "FILES_UPDATE wrote back slot %d, not 0", fds[0]);
+	q = sqe(c, IORING_OP_SOCKET, 4, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = IORING_FILE_INDEX_ALLOC;
+	ex(c, 4, 1, 0);
+	run(c);
+	q = sqe(c, IORING_OP_SOCKET, 5, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = IORING_FILE_INDEX_ALLOC;
+	fds[0] = fd;
+	files_upd(c, 6, 0, fds, 2, IORING_FILE_INDEX_ALLOC);
+	ex(c, 5, -ENFILE, 0);
+	ex(c, 6, -ENFILE, 0);
+	run(c);
+	if (fds[0] != fd)
+		c_bail(c, "a failed allocation wrote back %d", fds[0]);
+}
+
+/*
+ * nop.c io_nop(): IORING_NOP_FIXED_FILE takes sqe->fd as a slot
+ * (io_file_get_fixed(): -EBADF when empty), IORING_NOP_FIXED_BUFFER looks
+ * buffer sqe->buf_index up (io_find_buf_node(): -EFAULT when there is none).
+ */
+static void fixed_nop_tables(struct cx *c)
+{
+	int fd = mkfile(c, "ab", 2), fds[2] = { fd, -1 };
+	struct iovec iov[2] = { { cbuf(c), 64 }, { NULL, 0 } };
+
+	creg(c, IORING_REGISTER_FILES, fds, 2, 0);
+	creg(c, IORING_REGISTER_BUFFERS, iov, 2, 0);
+	nopx(c, 1, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 0);
+	nopx(c, 2, 0, C_NOP_FILE | C_NOP_FIXED_FILE, 0, 1);
+	nopx(c, 3, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 0;
+	nopx(c, 4, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 1;
+	nopx(c, 5, 0, C_NOP_FIXED_BUFFER, 0, -1)->buf_index = 2;
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 4, -EFAULT, 0);
+	ex(c, 5, -EFAULT, 0);
+	run(c);
+}
+
+/*
+ * rw.c io_prep_readv_fixed() -> io_rw_prep_reg_vec(): the iovec array is
+ * copied at prep (iovec_from_user(): over UIO_MAXIOV -EINVAL, failing the
+ * chain at submit); its segments are checked against the registered buffer
+ * at issue (io_rw_import_reg_vec() -> io_import_reg_vec(): -EFAULT, after
+ * the nop linked before it ran).
+ */
+static void fixed_readv_checks(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8);
+	char *b = cbuf(c), *other = cbuf(c);
+	struct iovec reg = { b, 64 };
+	static struct iovec v[2];
+	struct io_uring_sqe *q;
+
+	creg(c, IORING_REGISTER_BUFFERS, &reg, 1, 0);
+	v[0].iov_base = b;
+	v[0].iov_len = 3;
+	v[1].iov_base = b + 60;
+	v[1].iov_len = 4;
+	nop(c, 1, LINK);
+	q = rwf(c, ARING_OP_READV_FIXED, 2, fd, v, 1025);
+	ex(c, 1, -ECANCELED, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+	q = rwf(c, ARING_OP_READV_FIXED, 3, fd, v, 2);
+	ex(c, 3, 7, 0);
+	run(c);
+	v[1].iov_base = other;
+	nop(c, 4, LINK);
+	q = rwf(c, ARING_OP_READV_FIXED, 5, fd, v, 2);
+	ex(c, 4, 0, 0);
+	ex(c, 5, -EFAULT, 0);
+	run(c);
+	(void)q;
+}
+
+static struct io_uring_sqe *sock_direct(struct cx *c, uint64_t ud, unsigned file_index)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, ud, 0);
+
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	q->file_index = file_index;
+	return q;
+}
+
+/*
+ * filetable.c io_file_bitmap_get() with an allocation range
+ * (io_register_file_alloc_range()): a hint outside the range (here 0, the
+ * slot last emptied) restarts at the range's start; nothing outside the
+ * range is allocated. Linux 6.18 carries that fix; without it slot 0 would
+ * be taken.
+ */
+static void fixed_alloc_range(struct cx *c)
+{
+	struct io_uring_file_index_range r = { .off = 2, .len = 2 };
+	struct io_uring_sqe *q;
+
+	files_sparse(c, 4);
+	creg(c, IORING_REGISTER_FILE_ALLOC_RANGE, &r, 0, 0);
+	sock_direct(c, 1, 1);
+	ex(c, 1, 0, 0);
+	run(c);
+	q = closeop(c, 2, 0, 0);
+	q->file_index = 1;
+	ex(c, 2, 0, 0);
+	run(c);
+	sock_direct(c, 3, IORING_FILE_INDEX_ALLOC);
+	sock_direct(c, 4, IORING_FILE_INDEX_ALLOC);
+	sock_direct(c, 5, IORING_FILE_INDEX_ALLOC);
+	ex(c, 3, 2, 0);
+	ex(c, 4, 3, 0);
+	ex(c, 5, -ENFILE, 0);
+	run(c);
+	r.off = 3;
+	creg(c, IORING_REGISTER_FILE_ALLOC_RANGE, &r, 0, -EINVAL);
+}
+
+/*
+ * openclose.c io_close() -> io_close_fixed() -> filetable.c
+ * io_fixed_fd_remove(): -ENXIO with no table, -EINVAL past it, -EBADF for
+ * an empty slot; io_close_prep(): a slot and an fd both -EINVAL.
+ * io_install_fixed_fd(): an empty slot is -EBADF (io_assign_file()).
+ */
+static void fixed_close_edges(struct cx *c)
+{
+	struct io_uring_sqe *q;
+
+	q = closeop(c, 1, 0, 0);
+	q->file_index = 1;
+	ex(c, 1, -ENXIO, 0);
+	run(c);
+	files_sparse(c, 2);
+	q = closeop(c, 2, 0, 0);
+	q->file_index = 2;
+	q = closeop(c, 3, 0, 0);
+	q->file_index = 3;
+	q = closeop(c, 4, 0, 5);
+	q->file_index = 1;
+	q = sqe(c, ARING_OP_FIXED_FD_INSTALL, 5, IOSQE_FIXED_FILE);
+	q->fd = 0;
+	ex(c, 2, -EBADF, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EBADF, 0);
+	run(c);
+}
+
+/*
+ * cancel.c io_async_cancel(): IORING_ASYNC_CANCEL_FD_FIXED takes the slot's
+ * file (io_file_get_fixed()) and cancels the requests on it; an empty slot
+ * is -EBADF.
+ */
+static void fixed_cancel_fd_slot(struct cx *c)
+{
+	int p[2], fds[2];
+
+	mkpipe(c, p);
+	fds[0] = p[0];
+	fds[1] = -1;
+	creg(c, IORING_REGISTER_FILES, fds, 2, 0);
+	frd(c, 1, 0, 0);
+	run(c);
+	cnl(c, 2, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED, 1);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+	cnl(c, 3, 0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED, 0);
+	ex(c, 3, 0, 0);
+	ex(c, 1, -ECANCELED, 0);
+	run(c);
+}
+
+/*
+ * rsrc.c io_import_reg_buf() -> io_import_fixed(): a range outside the
+ * registered buffer is -EFAULT, at issue (the nop linked before it ran);
+ * a range at its very end is fine.
+ */
+static void fixed_buf_range_efault(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefghijklmnop", 16);
+	char *b = cbuf(c);
+	struct iovec iov = { b, 64 };
+	struct io_uring_sqe *q;
+
+	creg(c, IORING_REGISTER_BUFFERS, &iov, 1, 0);
+	nop(c, 1, LINK);
+	q = rwf(c, IORING_OP_READ_FIXED, 2, fd, b + 60, 8);
+	q->buf_index = 0;
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EFAULT, 0);
+	run(c);
+	q = rwf(c, IORING_OP_READ_FIXED, 3, fd, b + 56, 8);
+	q->buf_index = 0;
+	q = rwf(c, IORING_OP_WRITE_FIXED, 4, fd, b - 1, 8);
+	q->buf_index = 0;
+	ex(c, 3, 8, 0);
+	ex(c, 4, -EFAULT, 0);
+	run(c);
+	creg(c, IORING_REGISTER_BUFFERS, &iov, 1, -EBUSY);
+}
+
+/*
+ * A buf_index past the table, an empty slot, or no table at all: rsrc.c
+ * io_find_buf_node() finds no node and io_import_reg_buf() gives -EFAULT
+ * (Linux 6.18; older kernels checked buf_index at prep, with the same
+ * -EFAULT), at issue.
+ */
+static void fixed_buf_index_efault(struct cx *c)
+{
+	int fd = mkfile(c, "abcdefgh", 8);
+	char *b = cbuf(c);
+	struct iovec iov[2] = { { b, 64 }, { NULL, 0 } };
+	struct io_uring_sqe *q;
+
+	q = rwf(c, IORING_OP_READ_FIXED, 1, fd, b, 8);
+	ex(c, 1, -EFAULT, 0);
+	run(c);
+	creg(c, IORING_REGISTER_BUFFERS, iov, 2, 0);
+	nop(c, 2, LINK);
+	q = rwf(c, IORING_OP_READ_FIXED, 3, fd, b, 8);
+	q->buf_index = 2;
+	q = rwf(c, IORING_OP_READ_FIXED, 4, fd, b, 8);
+	q->buf_index = 1;
+	q = rwf(c, IORING_OP_READ_FIXED, 5, fd, b, 8);
+	q->buf_index = 0;
+	/* 3 is issued from task work once the nop completed: after 4 and 5 */
+	ex(c, 2, 0, 0);
+	ex(c, 4, -EFAULT, 0);
+	ex(c, 5, 8, 0);
+	ex(c, 3, -EFAULT, 0);
+	run(c);
+	creg(c, IORING_UNREGISTER_BUFFERS, NULL, 0, 0);
+	creg(c, IORING_UNREGISTER_BUFFERS, NULL, 0, -ENXIO);
+}
+
 #define C(fn) { #fn, fn, 0 }
 #define CE(fn, e) { #fn, fn, e }
 /* ================================================================ fidelity (man-page findings) */
@@ -3643,5 +4030,15 @@ const struct c_case conform_cases[] = {
 	C(pipe_write_pages),
 	C(pipe_write_short_async),
 	C(openat_accmode3),
+	C(fixed_sparse_slot_ebadf),
+	C(fixed_update_minus1),
+	C(fixed_alloc_full_enfile),
+	C(fixed_close_edges),
+	C(fixed_buf_range_efault),
+	C(fixed_buf_index_efault),
+	C(fixed_cancel_fd_slot),
+	C(fixed_alloc_range),
+	C(fixed_nop_tables),
+	C(fixed_readv_checks),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

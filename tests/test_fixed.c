@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * uring only: registered buffers (io_uring_register_buffers on aring_ring)
- * with read_fixed and write_fixed, and madvise on real memory.
+ * uring only: the raw registration path that aring_ring(3) documents
+ * (io_uring_register_buffers/files on aring_ring), which shares its tables
+ * with aring_register_buffers/files; and madvise on real memory. The
+ * portable API on every backend is tests/test_fixed_files.c's.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,9 +43,20 @@ static int fixed_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, bufs[0], BUF, 0, 1, NULL), -EFAULT);
 	CU_ASSERT_EQUAL(aring_write_fixed(loop, fd, bufs[0], BUF + 1, 0, 0, NULL), -EFAULT);
 	CU_ASSERT_EQUAL(aring_write_fixed(loop, 9999, bufs[0], BUF, 0, 0, NULL), -EBADF);
-	CU_ASSERT_EQUAL(io_uring_unregister_buffers(ring), 0);
+	/* One table: aring's calls see what the raw call registered. */
+	CU_ASSERT_EQUAL(aring_register_buffers(loop, iov, 2), -EBUSY);
+	CU_ASSERT_EQUAL(aring_unregister_buffers(loop), 0);
+	CU_ASSERT_EQUAL(io_uring_unregister_buffers(ring), -ENXIO);
 	/* With nothing registered. */
 	CU_ASSERT_EQUAL(aring_read_fixed(loop, fd, bufs[1], BUF, 0, 0, NULL), -EFAULT);
+	/* Files: the raw call, then a fixed-file read and aring's unregister. */
+	CU_ASSERT_EQUAL(io_uring_register_files(ring, &fd, 1), 0);
+	memset(bufs[1], 0, BUF);
+	CU_ASSERT_EQUAL(aring_read(loop, 0, bufs[1], 5, 0,
+				   &(struct aring_opt){ .sqe_flags = IOSQE_FIXED_FILE }), 5);
+	CU_ASSERT_EQUAL(memcmp(bufs[1], "fixed", 5), 0);
+	CU_ASSERT_EQUAL(aring_unregister_files(loop), 0);
+	CU_ASSERT_EQUAL(io_uring_unregister_files(ring), -ENXIO);
 	aring_close(loop, fd, NULL);
 	th_tmpdir_remove(loop, dir);
 	return 0;
@@ -82,13 +95,14 @@ static void test_madvise(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "read_fixed and write_fixed", test_read_write_fixed },
+	{ "the raw registration path on aring_ring", test_read_write_fixed },
 	{ "madvise", test_madvise },
 	CU_TEST_INFO_NULL,
 };
 
 int main(int argc, char **argv)
 {
-	/* uring only: registered buffers go through aring_ring(), which the soft ring (sim, epoll) does not have */
+	/* uring only: the raw path goes through aring_ring(), which the soft ring (sim, epoll) does not
+	   have; madvise's effects are on real memory */
 	return th_main(argc, argv, "fixed", tests, TH_URING);
 }

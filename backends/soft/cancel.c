@@ -283,10 +283,16 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 	int ret = -ENOENT, nr = 0, which;
 
 	if (cd.flags & IORING_ASYNC_CANCEL_FD) {
-		cd.file = (cd.flags & IORING_ASYNC_CANCEL_FD_FIXED) ? NULL :
-			s->exec->file_of_fd(s->ex, c->sqe.fd);
+		if (cd.flags & IORING_ASYNC_CANCEL_FD_FIXED) {
+			/* kernel io_async_cancel(): io_file_get_fixed(), the slot's file (rsrc.c) */
+			void *f = aring__soft_fixed_file(s, (unsigned)c->sqe.fd);
+
+			cd.file = f && s->exec->file_of_ref ? s->exec->file_of_ref(s->ex, f) : f;
+		} else {
+			cd.file = s->exec->file_of_fd(s->ex, c->sqe.fd);
+		}
 		if (!cd.file) {
-			ret = -EBADF; /* no registered files either */
+			ret = -EBADF;
 			goto done;
 		}
 	}
@@ -362,10 +368,12 @@ void aring__soft_nop_issue(struct aring__soft *s, struct aring__soft_req *r)
 	int32_t ret = (flags & ARING_NOP_INJECT_RESULT) ? (int32_t)r->sqe.len : 0;
 
 	if ((flags & ARING_NOP_FILE) &&
-	    ((flags & ARING_NOP_FIXED_FILE) || !s->exec->file_of_fd(s->ex, r->sqe.fd)))
-		ret = -EBADF; /* no registered files; or fd names none */
-	else if (flags & ARING_NOP_FIXED_BUFFER)
-		ret = -EFAULT; /* no registered buffers */
+	    !((flags & ARING_NOP_FIXED_FILE) ? aring__soft_fixed_file(s, (unsigned)r->sqe.fd) :
+	      s->exec->file_of_fd(s->ex, r->sqe.fd)))
+		ret = -EBADF; /* an empty slot (rsrc.c); or fd names none */
+	else if ((flags & ARING_NOP_FIXED_BUFFER) &&
+		 !(r->sqe.buf_index < s->rsrc.nr_bufs && s->rsrc.bufs[r->sqe.buf_index].iov_base))
+		ret = -EFAULT; /* io_find_buf_node(): no registered buffer there */
 	if (ret < 0)
 		aring__soft_set_fail(r);
 	if (flags & ARING_NOP_TW)

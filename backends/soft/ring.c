@@ -375,7 +375,23 @@ static void issue(struct aring__soft *s, struct aring__soft_req *r)
 		 * io_no_issue(): a linked timeout only runs armed). */
 		aring__soft_done(s, r, -ECANCELED);
 		break;
+	case IORING_OP_FILES_UPDATE:
+		aring__soft_files_update_issue(s, r);
+		break;
+	case ARING_OP_FIXED_FD_INSTALL:
+		aring__soft_fixed_fd_install_issue(s, r);
+		break;
 	default:
+		if ((r->sqe.flags & IOSQE_FIXED_FILE) &&
+		    (aring__opdefs[r->opcode].flags & ARING__OPF_FILE)) {
+			/* kernel io_assign_file() -> io_file_get_fixed(): the slot's file */
+			r->fixed = aring__soft_fixed_file(s, (unsigned)r->sqe.fd);
+			if (!r->fixed) {
+				aring__soft_set_fail(r);
+				aring__soft_done(s, r, -EBADF);
+				break;
+			}
+		}
 		aring__soft_hash_add(s, r);
 		s->exec->start(s->ex, r);
 		if (r->state == SOFT_STARTED && r->file)
@@ -480,10 +496,10 @@ static int init_req(struct aring__soft *s, struct aring__soft_req *r)
 		return ret;
 	/*
 	 * kernel io_init_req(): IOSQE_FIXED_FILE is only looked at by ops that
-	 * need a file (io_assign_file() at issue: -EBADF, there are no
-	 * registered files, so the executor fails it like a bad fd) and by the
-	 * preps that refuse it (io_openat_prep(), io_close_prep(), ...); a nop,
-	 * a socket or a pipe ignore it.
+	 * need a file (io_assign_file() at issue: the registered file, issue()
+	 * below, -EBADF for an empty slot) and by the preps that refuse it
+	 * (io_openat_prep(), io_close_prep(), ...); a nop, a socket or a pipe
+	 * ignore it.
 	 */
 	if ((sflags & IOSQE_FIXED_FILE) && (def->flags & ARING__OPF_NOFIXED))
 		return -EBADF;
@@ -737,6 +753,12 @@ static struct io_uring *soft_ring(struct aring__backend *be)
 	return NULL;
 }
 
+static int soft_register_rsrc(struct aring__backend *be, unsigned opcode, void *arg,
+			      unsigned nr_args)
+{
+	return aring__soft_rsrc_register(soft_of(be), opcode, arg, nr_args);
+}
+
 static void soft_destroy(struct aring__backend *be)
 {
 	aring__soft_free(soft_of(be));
@@ -754,6 +776,7 @@ static const struct aring__backend_ops soft_ops = {
 	.has_op = soft_has_op,
 	.ring = soft_ring,
 	.destroy = soft_destroy,
+	.register_rsrc = soft_register_rsrc,
 };
 
 /* ---------------------------------------------------------------- life */
@@ -873,6 +896,7 @@ void aring__soft_free(struct aring__soft *s)
 		free_chain(s, r);
 	}
 	free_chain(s, s->link_head);
+	aring__soft_rsrc_free(s); /* the executor's files, while it is alive */
 	while ((r = s->free_reqs)) {
 		s->free_reqs = r->next;
 		free(r);

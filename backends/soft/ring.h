@@ -4,6 +4,7 @@
 #define ARING_BACKENDS_SOFT_RING_H
 
 #include <assert.h>
+#include <sys/uio.h>
 
 #include "backends/soft/soft.h"
 #include "core/internal.h"
@@ -13,6 +14,16 @@
 /* A FIFO of requests through their `next` pointer. */
 struct soft_fifo {
 	struct aring__soft_req *head, *tail;
+};
+
+/* Registered files and buffers (rsrc.c; kernel ctx->file_table, ctx->buf_table). */
+struct soft_rsrc {
+	void **files;                    /* executor file references; NULL = empty slot */
+	uint64_t *bitmap;                /* slots in use (file_table.bitmap) */
+	unsigned nr_files;               /* 0: no table */
+	unsigned alloc_start, alloc_end, alloc_hint; /* IORING_REGISTER_FILE_ALLOC_RANGE */
+	struct iovec *bufs;              /* iov_base NULL = empty slot */
+	unsigned nr_bufs;                /* 0: no table */
 };
 
 struct aring__soft {
@@ -55,6 +66,7 @@ struct aring__soft {
 	uint64_t fhash_mask, nfhashed;
 	struct aring__soft_req *flight;  /* fnext/fprev list, newest first */
 	struct aring__soft_stats stats;
+	struct soft_rsrc rsrc;           /* rsrc.c */
 	/* The submit context: submit work runs on this stack, not the caller's. */
 	struct aring__ctx sub_ctx;
 	struct aring__ctx *sub_caller;
@@ -128,5 +140,11 @@ void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_file_add(struct aring__soft *s, struct aring__soft_req *r);
 int aring__soft_hash_init(struct aring__soft *s);
 void aring__soft_hash_free(struct aring__soft *s);
+
+/* rsrc.c */
+/* io_uring_register(2) for files and buffers (the backend's register_rsrc). */
+int aring__soft_rsrc_register(struct aring__soft *s, unsigned opcode, void *arg, unsigned nr_args);
+void aring__soft_files_update_issue(struct aring__soft *s, struct aring__soft_req *r);
+void aring__soft_fixed_fd_install_issue(struct aring__soft *s, struct aring__soft_req *r);
 
 #endif /* ARING_BACKENDS_SOFT_RING_H */

@@ -19,6 +19,9 @@
  *   timeout.c  timers (a binary heap by deadline), count timeouts (a heap
  *              by target sequence), linked timeouts, TIMEOUT_REMOVE/UPDATE
  *   cancel.c   requests in flight by user_data (a hash), ASYNC_CANCEL, NOP
+ *   rsrc.c     registered files and buffers (kernel rsrc.c, filetable.c):
+ *              io_uring_register(2) for them, IOSQE_FIXED_FILE, direct
+ *              descriptors, FILES_UPDATE, FIXED_FD_INSTALL
  *
  * Two executors fit this interface:
  *   - sim/ (virtual time, an in-memory world): start() runs the model or
@@ -128,6 +131,8 @@ struct aring__soft_req {
 	uint32_t heap_idx, cnt_idx;     /* positions in the heaps, SOFT_NO_HEAP if none */
 	const void *file;               /* the executor's file identity (CANCEL_FD) */
 	uint64_t cancel_seq;            /* last cancel that matched it */
+	void *fixed;                    /* IOSQE_FIXED_FILE: the table's file (rsrc.c), set at
+	                                   issue before start(); the executor takes its own ref */
 };
 
 #define SOFT_NO_HEAP UINT32_MAX
@@ -197,6 +202,22 @@ struct aring__soft_exec {
 	void (*on_cqe)(void *ex, const struct aring__soft_req *req, int32_t res, uint32_t cflags);
 	/* Free the executor; called last by aring__soft_free(). */
 	void (*destroy)(void *ex);
+	/*
+	 * Registered files (rsrc.c: the fixed file table holds executor file
+	 * references, opaque to the soft ring). NULL: the executor has none, and
+	 * registering files answers -EOPNOTSUPP.
+	 *   file_ref      a reference to the open file behind fd (kernel fget()):
+	 *                 0 and *file, or -EBADF (-errno);
+	 *   file_unref    drop one (fput(): a slot emptied, replaced, unregistered);
+	 *   file_install  a new fd for a table file (kernel receive_fd():
+	 *                 IORING_OP_FIXED_FD_INSTALL): the fd or -errno (-EMFILE);
+	 *   file_of_ref   its identity as file_of_fd() gives it (CANCEL_FD_FIXED);
+	 *                 NULL: the reference is the identity.
+	 */
+	int (*file_ref)(void *ex, int fd, void **file);
+	void (*file_unref)(void *ex, void *file);
+	int (*file_install)(void *ex, void *file, bool cloexec);
+	const void *(*file_of_ref)(void *ex, void *file);
 };
 
 /* ---------------------------------------------------------------- the ring */
@@ -256,6 +277,37 @@ int aring__soft_cancel_req(struct aring__soft *ring, struct aring__soft_req *req
 unsigned aring__soft_cancel_all(struct aring__soft *ring);
 /* Requests accepted and not yet freed. */
 uint64_t aring__soft_live(const struct aring__soft *ring);
+
+/* ---------------------------------------------------------------- registered resources (rsrc.c) */
+
+/*
+ * Put file (a reference from the executor, taken over) in the fixed file
+ * table, as an op with sqe->file_index does (kernel filetable.c
+ * io_fixed_fd_install()): file_index is slot + 1, or IORING_FILE_INDEX_ALLOC
+ * for a free slot of the allocation range. Returns 0 (a given slot), the
+ * slot allocated, or -errno with the reference dropped: -ENXIO (no table),
+ * -EINVAL (slot out of range), -ENFILE (no free slot, or no table, on alloc).
+ */
+int aring__soft_fixed_install(struct aring__soft *ring, void *file, unsigned file_index);
+/*
+ * A pipe's two ends as direct descriptors (kernel pipe.c io_pipe_fixed()):
+ * slots[] gets their slots. Takes over both references. 0, or
+ * aring__soft_fixed_install()'s errors, -EINVAL with cloexec.
+ */
+int aring__soft_fixed_install_pair(struct aring__soft *ring, void *rd, void *wr,
+				   unsigned file_index, bool cloexec, int slots[2]);
+/* Empty slot (kernel io_fixed_fd_remove()): 0, -ENXIO (no table), -EINVAL (out of range), -EBADF (empty). */
+int aring__soft_fixed_remove(struct aring__soft *ring, unsigned slot);
+/* The file in slot, or NULL (no table, out of range, empty: kernel io_file_get_fixed()). */
+void *aring__soft_fixed_file(struct aring__soft *ring, unsigned slot);
+/*
+ * [addr, addr + len) lies in registered buffer buf_index (kernel rsrc.c
+ * io_import_reg_buf() -> io_import_fixed()): 0, or -EFAULT (no such
+ * buffer, an empty slot, or the range reaches outside it).
+ */
+int aring__soft_fixed_buf(struct aring__soft *ring, unsigned buf_index, uint64_t addr, uint64_t len);
+/* Drop every registered file and buffer (teardown; a crash of the sim's process). */
+void aring__soft_rsrc_free(struct aring__soft *ring);
 const struct aring__soft_stats *aring__soft_stats(const struct aring__soft *ring);
 
 #endif /* ARING_BACKENDS_SOFT_SOFT_H */

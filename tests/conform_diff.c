@@ -473,6 +473,7 @@ static void print_prog(FILE *f, const struct prog *p)
 
 struct result {
 	int err;                      /* harness/setup failure (-errno), else 0 */
+	char why[200];                /* what the harness said when it bailed */
 	unsigned seg[4];              /* CQEs taken after each submit (end index) */
 	unsigned n;
 	struct c_cqe cqe[2 * P_MAX];
@@ -543,6 +544,11 @@ static void run_prog(const struct prog *p, const struct c_backend *bd, struct re
 		return;
 	if (setjmp(c->bail)) {
 		r->err = -EPROTO;
+		fflush(c->rep);
+		snprintf(r->why, sizeof(r->why), ": %s",
+			 c->report && strstr(c->report, "harness: ") ?
+			 strstr(c->report, "harness: ") + 9 : "?");
+		r->why[strcspn(r->why, "\n")] = 0;
 		goto out;
 	}
 	memset(pattern, 'p', sizeof(pattern));
@@ -683,7 +689,7 @@ static void print_result(FILE *f, const char *name, const struct prog *p, const 
 
 	fprintf(f, "    %s:", name);
 	if (r->err) {
-		fprintf(f, " harness error %d\n", r->err);
+		fprintf(f, " harness error %d%s\n", r->err, r->why);
 		return;
 	}
 	for (b = 0; b < p->nbatch; b++) {
@@ -724,7 +730,7 @@ static int check_prog(const struct prog *p, bool verbose)
 			continue;
 		msg[0] = 0;
 		if (res[k].err) {
-			snprintf(msg, sizeof(msg), "harness error %d", res[k].err);
+			snprintf(msg, sizeof(msg), "harness error %d%s", res[k].err, res[k].why);
 		} else if (k == 0) {
 			/* uring against the model: a difference is the model's error */
 			for (b = 0; b < p->nbatch && !msg[0]; b++) {

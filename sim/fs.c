@@ -206,6 +206,7 @@ static void inode_free(struct sim *s, struct sim_inode *i)
 	pages_free(s, i, 0);
 	free(i->pages);
 	free(i->target);
+	aring__sim_xattr_free(i);
 	free(i);
 }
 
@@ -531,6 +532,24 @@ static int lookup_how(struct sim *s, int dfd, uint64_t path_addr, bool follow, u
 static int lookup(struct sim *s, int dfd, uint64_t path_addr, bool follow, struct lookup *out)
 {
 	return lookup_how(s, dfd, path_addr, follow, 0, out);
+}
+
+/*
+ * The inode a path names from the cwd, as filename_lookup(AT_FDCWD, ...)
+ * finds it (xattrs: kernel io_uring/xattr.c io_getxattr()): 0, or -ENOENT,
+ * -ENOTDIR, -ELOOP, -EFAULT, ...
+ */
+int aring__sim_path_inode(struct sim *s, uint64_t path, bool follow, struct sim_inode **out)
+{
+	struct lookup l;
+	int ret = lookup(s, AT_FDCWD, path, follow, &l);
+
+	if (!ret && !l.ino)
+		ret = -ENOENT;
+	if (!ret && l.slash && l.ino->type != SIM_I_DIR)
+		ret = -ENOTDIR;
+	*out = ret ? NULL : l.ino;
+	return ret;
 }
 
 /* kernel fs/namei.c may_create(): a name is added to l.dir. */

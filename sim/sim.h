@@ -13,6 +13,10 @@
  *   pipe.c     pipes (and fds 0, 1, 2)
  *   net.c      stream sockets on simulated addresses
  *   poll.c     readiness of every file kind; POLL_ADD / POLL_REMOVE
+ *   xattr.c    extended attributes of files (SETXATTR, GETXATTR, F*)
+ *   futex.c    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV between a loop's tasks
+ *   proc.c     WAITID: a process without children
+ *   cmd.c      URING_CMD on sockets, RECV_ZC (no zcrx queue: -EINVAL)
  *   fault.c    fault injection
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
@@ -219,6 +223,7 @@ struct sim_inode {
 	bool fsync_failed;        /* the last fsync got an injected -EIO: the next succeeds */
 	/* SIM_I_DIR: its durable entries */
 	struct sim_dent *dents;
+	struct sim_xattr *xattrs;      /* extended attributes (sim/xattr.c) */
 };
 
 /* A durable directory entry (sim/disk.c). */
@@ -431,6 +436,7 @@ struct sim {
 	bool trace;
 	struct sim_stats_priv stats;
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
+	struct sim_waitq futexq;      /* futex sleepers (sim/futex.c; made on first use) */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)
@@ -518,6 +524,9 @@ extern const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_futex_ops[ARING_OP_LAST];  /* futex.c */
+extern const struct sim_opdef aring__sim_proc_ops[ARING_OP_LAST];   /* proc.c: waitid */
+extern const struct sim_opdef aring__sim_cmd_ops[ARING_OP_LAST];    /* cmd.c: uring_cmd, recv_zc */
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 
@@ -609,6 +618,14 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
+
+/* The inode path names from the cwd (filename_lookup): 0 or -errno. */
+int aring__sim_path_inode(struct sim *s, uint64_t path, bool follow, struct sim_inode **out);
+
+/* xattr.c: extended attributes of sim inodes */
+struct sim_xattr;
+extern const struct sim_opdef aring__sim_xattr_ops[ARING_OP_LAST];
+void aring__sim_xattr_free(struct sim_inode *i);
 
 int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn,
 		       void *arg);

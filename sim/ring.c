@@ -60,6 +60,10 @@ static void detach(struct sim *s, struct sim_req *r)
 		aring__sim_file_put(s, r->file);
 		r->file = NULL;
 	}
+	if (r->file2) {
+		aring__sim_file_put(s, r->file2);
+		r->file2 = NULL;
+	}
 	r->sr.file = NULL;
 	r->state = SIM_REQ_FREE;
 }

@@ -17,6 +17,7 @@
  *   futex.c    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV between a loop's tasks
  *   proc.c     WAITID: a process without children
  *   cmd.c      URING_CMD on sockets, RECV_ZC (no zcrx queue: -EINVAL)
+ *   splice.c   SPLICE and TEE between pipes, files and sockets
  *   fault.c    fault injection
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
@@ -357,6 +358,7 @@ struct sim_req {
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
 	struct sim_file *file;        /* ref taken at start */
+	struct sim_file *file2;       /* a second file (splice's input), ref held; NULL: none */
 	uint64_t event_ns;            /* heap key */
 	uint64_t tiebreak;
 	uint32_t heap_idx;            /* SIM_NO_HEAP when not in the heap */
@@ -527,6 +529,7 @@ extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_futex_ops[ARING_OP_LAST];  /* futex.c */
 extern const struct sim_opdef aring__sim_proc_ops[ARING_OP_LAST];   /* proc.c: waitid */
 extern const struct sim_opdef aring__sim_cmd_ops[ARING_OP_LAST];    /* cmd.c: uring_cmd, recv_zc */
+extern const struct sim_opdef aring__sim_splice_ops[ARING_OP_LAST]; /* splice.c: splice, tee */
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 
@@ -693,6 +696,8 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
 uint32_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+/* Splice: n bytes (at most a page) as a buffer of their own; a buffer must be free. */
+void aring__sim_pipe_put_buf(struct sim_pipe *p, const void *src, uint32_t n);
 /* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);

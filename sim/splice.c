@@ -318,65 +318,43 @@ static int64_t do_splice(struct sim *s, struct sim_req *r, struct sim_file *in, 
 			return (*wait = w > 0) ? 0 : w;
 		return pipe_to_pipe(ip, op, len);
 	}
-	if (ip) {
-		if (pin)
+	if (!ip && !op)
+		return -EINVAL;
+	/* One end is a pipe, the other f, at offset o (NULL: its position). */
+	{
+		struct sim_file *f = ip ? out : in;
+		const uint64_t *o = ip ? pout : pin;
+		struct sim_pipe *p = ip ? ip : op;
+
+		if (ip ? pin != NULL : pout != NULL)
 			return -ESPIPE;
-		if (pout && out->type != SIM_F_REG)
-			return -EINVAL; /* no FMODE_PWRITE */
-		if (out->flags & O_APPEND)
+		if (o && f->type != SIM_F_REG)
+			return -EINVAL; /* no FMODE_PREAD / FMODE_PWRITE */
+		if (ip && (out->flags & O_APPEND))
 			return -EINVAL;
-		if (out->type != SIM_F_REG && out->type != SIM_F_SOCK)
-			return -EINVAL; /* a directory: no splice_write */
-		off = pout ? *pout : out->pos;
-		if (out->type == SIM_F_REG && verify(off, len))
-			return -EINVAL;
-		nb |= (in->flags & O_NONBLOCK) != 0;
-		w = wait_data(s, r, ip, nb);
+		if (f->type != SIM_F_REG && f->type != SIM_F_SOCK)
+			return -EINVAL; /* a directory: no splice_read / splice_write */
+		off = o ? *o : f->pos;
+		if (f->type == SIM_F_REG && verify(off, len))
+			return -EINVAL; /* rw_verify_area() */
+		nb |= ((ip ? in : out)->flags & O_NONBLOCK) != 0;
+		w = ip ? wait_data(s, r, ip, nb) : wait_room(s, r, op, nb);
 		if (w)
 			return (*wait = w > 0) ? 0 : w;
-		if (out->type == SIM_F_SOCK) {
-			ret = pipe_to_sock(s, r, ip, out, len, nb);
+		if (f->type == SIM_F_SOCK) {
+			ret = ip ? pipe_to_sock(s, r, ip, out, len, nb) : sock_to_pipe(s, r, in, op, len, nb);
 			*wait = r->state == SIM_REQ_BLOCKED;
 			if (*wait)
 				return 0;
 		} else {
-			ret = pipe_to_file(s, ip, out, off, len);
-			if (ret > 0 && !pout)
-				out->pos = off + (uint64_t)ret;
+			ret = ip ? pipe_to_file(s, ip, out, off, len) : file_to_pipe(s, in, op, off, len);
+			if (ret > 0 && !o)
+				f->pos = off + (uint64_t)ret;
 		}
 		if (ret > 0)
-			aring__sim_wake(s, &ip->wq); /* writers waiting for room */
+			aring__sim_wake(s, &p->wq); /* who waits for room, or for data */
 		return ret;
 	}
-	if (op) {
-		if (pout)
-			return -ESPIPE;
-		if (pin && in->type != SIM_F_REG)
-			return -EINVAL; /* no FMODE_PREAD */
-		if (in->type != SIM_F_REG && in->type != SIM_F_SOCK)
-			return -EINVAL; /* a directory: no splice_read */
-		off = pin ? *pin : in->pos;
-		if (in->type == SIM_F_REG && verify(off, len))
-			return -EINVAL;
-		nb |= (out->flags & O_NONBLOCK) != 0;
-		w = wait_room(s, r, op, nb);
-		if (w)
-			return (*wait = w > 0) ? 0 : w;
-		if (in->type == SIM_F_SOCK) {
-			ret = sock_to_pipe(s, r, in, op, len, nb);
-			*wait = r->state == SIM_REQ_BLOCKED;
-			if (*wait)
-				return 0;
-		} else {
-			ret = file_to_pipe(s, in, op, off, len);
-			if (ret > 0 && !pin)
-				in->pos = off + (uint64_t)ret;
-		}
-		if (ret > 0)
-			aring__sim_wake(s, &op->wq); /* readers waiting for data */
-		return ret;
-	}
-	return -EINVAL;
 }
 
 /* kernel fs/splice.c do_tee() */

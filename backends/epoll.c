@@ -483,11 +483,17 @@ static int32_t run_blocking(struct ep_req *r)
 	case IORING_OP_SPLICE: {
 		loff_t in = (loff_t)q->splice_off_in, out = (loff_t)q->off;
 
+		/* SPLICE_F_FD_IN_FIXED: io_splice_get_file() finds no registered
+		 * file (kernel io_uring/splice.c), even for a length of 0 */
+		if (q->splice_flags & (1u << 31))
+			return -EBADF;
 		ret = splice(q->splice_fd_in, q->splice_off_in == UINT64_MAX ? NULL : &in, fd,
 			     q->off == UINT64_MAX ? NULL : &out, q->len, q->splice_flags);
 		break;
 	}
 	case IORING_OP_TEE:
+		if (q->splice_flags & (1u << 31))
+			return -EBADF; /* as for splice */
 		ret = tee(q->splice_fd_in, fd, q->len, q->splice_flags);
 		break;
 	default:

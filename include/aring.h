@@ -425,6 +425,15 @@ ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct ari
 /* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
 ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,
 			     void *optval, int optlen, const struct aring_opt *opt);
+/*
+ * Any IORING_OP_URING_CMD: command cmd_op to the file fd's ->uring_cmd, with
+ * cmd_len bytes of command copied into the SQE (at most 16; 80 on a ring set
+ * up with IORING_SETUP_SQE128). Returns the file's answer; -EINVAL (cmd_len
+ * too big, nothing submitted), -EFAULT (cmd NULL with a length),
+ * -EOPNOTSUPP (the file takes no commands, or not this one), -EBADF.
+ */
+ARING_API int aring_uring_cmd(aring_loop *loop, int fd, uint32_t cmd_op, const void *cmd,
+			      size_t cmd_len, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Custom operations                                                    */
@@ -509,6 +518,16 @@ ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_
 				     void *arg, const struct aring_opt *opt);
 ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
 				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
+/*
+ * Zero-copy receive (IORING_OP_RECV_ZC, Linux 6.15), multishot, into the
+ * pages of zcrx interface queue ifq_idx, calling fn for each CQE as
+ * aring_accept_multishot does. aring registers no such queue (it needs a
+ * NIC with header split and flow steering, and a CQE32 ring), so the kernel
+ * answers -EINVAL (io_recvzc_prep(): no queue at ifq_idx), as the sim does;
+ * -EINVAL too for fn NULL or opt->timeout_ns; -EOPNOTSUPP on epoll.
+ */
+ARING_API int aring_recv_zc(aring_loop *loop, int fd, unsigned ifq_idx, unsigned len,
+			    aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Writer                                                               */

@@ -89,7 +89,50 @@ static void test_uring_cmd(void)
 	CU_ASSERT_EQUAL(th_run(cmd_task, NULL, 0), 0);
 }
 
+static int never(aring_loop *loop, int res, unsigned cqe_flags, void *arg)
+{
+	(void)loop;
+	(void)res;
+	(void)cqe_flags;
+	(void)arg;
+	CU_FAIL("recv_zc posted a CQE");
+	return 0;
+}
+
+/* The generic uring_cmd wrapper, and recv_zc without a zcrx queue: -EINVAL. */
+static int generic_task(aring_loop *loop, void *arg)
+{
+	char dir[128], big[17] = { 0 };
+	int c, s, fd;
+
+	(void)arg;
+	CU_ASSERT_EQUAL(th_tcp_pair(loop, &c, &s), 0);
+	CU_ASSERT_EQUAL(aring_send(loop, c, "abc", 3, 0, NULL), 3);
+	CU_ASSERT_EQUAL(aring_uring_cmd(loop, s, ARING_SOCKET_URING_OP_SIOCINQ, NULL, 0, NULL), 3);
+	CU_ASSERT_EQUAL(aring_uring_cmd(loop, s, ARING_SOCKET_URING_OP_SIOCINQ, big, 17, NULL),
+			-EINVAL);
+	CU_ASSERT_EQUAL(aring_uring_cmd(loop, s, ARING_SOCKET_URING_OP_SIOCINQ, NULL, 4, NULL),
+			-EFAULT);
+	CU_ASSERT_EQUAL(aring_recv_zc(loop, s, 0, 0, never, NULL, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_recv_zc(loop, s, 0, 0, NULL, NULL, NULL), -EINVAL);
+	if (th_tmpdir(loop, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = th_file(loop, dir, "f", "x");
+	CU_ASSERT_EQUAL(aring_uring_cmd(loop, fd, 0, NULL, 0, NULL), -EOPNOTSUPP);
+	aring_close(loop, fd, NULL);
+	aring_close(loop, c, NULL);
+	aring_close(loop, s, NULL);
+	th_tmpdir_remove(loop, dir);
+	return 0;
+}
+
+static void test_generic(void)
+{
+	CU_ASSERT_EQUAL(th_run(generic_task, NULL, 0), 0);
+}
+
 static CU_TestInfo tests[] = {
+	{ "aring_uring_cmd; aring_recv_zc without a zcrx queue -EINVAL", test_generic },
 	{ "waitid: a process without children -ECHILD; bad arguments -EINVAL", test_waitid },
 	{ "uring_cmd: SIOCINQ, GETSOCKOPT on sockets; files -EOPNOTSUPP", test_uring_cmd },
 	CU_TEST_INFO_NULL,

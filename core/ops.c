@@ -236,6 +236,21 @@ OP_IN(aring_getxattr, (aring_loop *loop, const char *name, char *value, const ch
 
 OP(aring_poll_add, (aring_loop *loop, int fd, unsigned poll_mask, const struct aring_opt *opt),
    io_uring_prep_poll_add(sqe, fd, poll_mask))
+/*
+ * An epoll instance the loop's ops can use: epoll_create1(2) on uring and
+ * epoll, on the sim an instance in the loop's fd table (sim/epoll.c).
+ */
+ARING_API int aring_epoll_create(aring_loop *loop, int flags)
+{
+	int fd;
+
+	if (!loop)
+		return -EINVAL;
+	if (loop->kind == ARING_BACKEND_SIM)
+		return aring__sim_epoll_new(aring__loop_backend(loop), flags);
+	fd = epoll_create1(flags);
+	return fd < 0 ? -errno : fd;
+}
 OP(aring_epoll_ctl, (aring_loop *loop, int epfd, int fd, int op_, struct epoll_event *ev,
 		     const struct aring_opt *opt),
    io_uring_prep_epoll_ctl(sqe, epfd, fd, op_, ev))

@@ -145,18 +145,9 @@ ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
  * uring backend this is the kernel's probe; on the sim it says whether the
  * sim's op table (sim/ops.c) models the opcode. Ask this function before
  * relying on an op: on the sim, an SQE whose opcode is not modelled
- * completes with -EOPNOTSUPP. The opcodes the sim does not model today,
- * as IORING_OP_ names (number), from the table in sim/ops.c (the lines
- * between the markers can be generated from that table):
- * sim-unmodelled-begin
- *   READ_FIXED (4), WRITE_FIXED (5), FILES_UPDATE (20), EPOLL_CTL (29),
- *   SPLICE (30), PROVIDE_BUFFERS (31), REMOVE_BUFFERS (32), TEE (33),
- *   MSG_RING (40), FSETXATTR (41), SETXATTR (42), FGETXATTR (43),
- *   GETXATTR (44), URING_CMD (46), READ_MULTISHOT (49), WAITID (50),
- *   FUTEX_WAIT (51), FUTEX_WAKE (52), FUTEX_WAITV (53),
- *   FIXED_FD_INSTALL (54), RECV_ZC (58), EPOLL_WAIT (59), READV_FIXED (60),
- *   WRITEV_FIXED (61).
- * sim-unmodelled-end
+ * completes with -EOPNOTSUPP. Which opcodes the sim (and the epoll
+ * backend) model: docs/ops.md, generated from the op table (core/opdef.c)
+ * and checked by `make check`.
  */
 ARING_API int aring_op_supported(aring_loop *loop, unsigned opcode);
 
@@ -356,6 +347,14 @@ ARING_API int aring_poll_add(aring_loop *loop, int fd, unsigned poll_mask,
 			     const struct aring_opt *opt);
 /* Remove the poll_add with this id: 0 (it returns -ECANCELED), -ENOENT, -EALREADY. */
 ARING_API int aring_poll_remove(aring_loop *loop, uint64_t id, const struct aring_opt *opt);
+/*
+ * A new epoll instance for aring_epoll_ctl and aring_epoll_wait (flags:
+ * EPOLL_CLOEXEC): epoll_create1(2) on uring and epoll; on the sim an
+ * instance in the sim loop's fd table. Close it with aring_close (or
+ * close(2) off the sim). Returns the fd, -EINVAL (loop NULL, unknown
+ * flags), -EMFILE, -ENFILE, -ENOMEM. Need not be called from a task.
+ */
+ARING_API int aring_epoll_create(aring_loop *loop, int flags);
 ARING_API int aring_epoll_ctl(aring_loop *loop, int epfd, int fd, int op, struct epoll_event *ev,
 			      const struct aring_opt *opt);
 ARING_API int aring_epoll_wait(aring_loop *loop, int fd, struct epoll_event *events,

@@ -588,6 +588,7 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 	assert(f->refs > 0);
 	if (--f->refs)
 		return;
+	aring__sim_epoll_forget(s, f); /* kernel eventpoll_release(): before the file goes */
 	switch (f->type) {
 	case SIM_F_REG:
 	case SIM_F_DIR:
@@ -600,6 +601,12 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 		break;
 	case SIM_F_SOCK:
 		aring__sim_sock_closed(s, f->sock);
+		break;
+	case SIM_F_RING:
+		aring__sim_ring_file_closed(f);
+		break;
+	case SIM_F_EPOLL:
+		aring__sim_epoll_closed(s, f);
 		break;
 	}
 	free(f);
@@ -1075,6 +1082,11 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 	switch (f->type) {
 	case SIM_F_DIR:
 		r->res = -EISDIR;
+		return SIM_DONE;
+	case SIM_F_RING:
+	case SIM_F_EPOLL:
+		/* io_uring/rw.c io_iter_do_read(): no read_iter, no read */
+		r->res = -EINVAL;
 		return SIM_DONE;
 	case SIM_F_PIPE_R:
 	case SIM_F_PIPE_W:

@@ -18,6 +18,8 @@
  *   proc.c     WAITID: a process without children
  *   cmd.c      URING_CMD on sockets, RECV_ZC (no zcrx queue: -EINVAL)
  *   splice.c   SPLICE and TEE between pipes, files and sockets
+ *   msgring.c  MSG_RING between sim loops (ring fds: aring_sim_ring_fd)
+ *   epoll.c    epoll instances, EPOLL_CTL and EPOLL_WAIT over sim files
  *   fault.c    fault injection
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
@@ -177,7 +179,9 @@ struct sim;
 struct sim_req;
 
 struct sim_waitq {
-	struct sim_list head; /* sim_req.wait */
+	struct sim_list head;  /* sim_req.wait */
+	struct sim_list watch; /* epoll items watching the file (sim/epoll.c) */
+	uint64_t gen;          /* wake-ups so far: EPOLLET's edges */
 };
 
 enum sim_itype { SIM_I_REG = 1, SIM_I_DIR, SIM_I_LNK };
@@ -313,7 +317,13 @@ struct sim_port {
 	uint32_t nsocks;
 };
 
-enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK };
+enum sim_ftype {
+	SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK,
+	SIM_F_RING,   /* a loop's ring (sim/msgring.c): MSG_RING's target */
+	SIM_F_EPOLL,  /* an epoll instance (sim/epoll.c) */
+};
+
+struct sim_epoll;
 
 /* An open file description. Refs: fd table entries and requests using it. */
 struct sim_file {
@@ -324,6 +334,10 @@ struct sim_file {
 	struct sim_inode *inode;
 	struct sim_pipe *pipe;
 	struct sim_sock *sock;
+	struct sim *ring;              /* SIM_F_RING: its loop's sim, NULL once that is gone */
+	struct sim_list in_ring;       /* SIM_F_RING: ring->ring_files */
+	struct sim_epoll *ep;          /* SIM_F_EPOLL */
+	struct sim_list epitems;       /* epoll items watching this file (made on first use) */
 };
 
 /* ---------------------------------------------------------------- requests */
@@ -439,6 +453,7 @@ struct sim {
 	struct sim_stats_priv stats;
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
 	struct sim_waitq futexq;      /* futex sleepers (sim/futex.c; made on first use) */
+	struct sim_list ring_files;   /* SIM_F_RING files naming this sim (made on first use) */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)
@@ -530,6 +545,21 @@ extern const struct sim_opdef aring__sim_futex_ops[ARING_OP_LAST];  /* futex.c *
 extern const struct sim_opdef aring__sim_proc_ops[ARING_OP_LAST];   /* proc.c: waitid */
 extern const struct sim_opdef aring__sim_cmd_ops[ARING_OP_LAST];    /* cmd.c: uring_cmd, recv_zc */
 extern const struct sim_opdef aring__sim_splice_ops[ARING_OP_LAST]; /* splice.c: splice, tee */
+extern const struct sim_opdef aring__sim_msgring_ops[ARING_OP_LAST]; /* msgring.c */
+extern const struct sim_opdef aring__sim_epoll_ops[ARING_OP_LAST];  /* epoll.c */
+/* msgring.c: a SIM_F_RING file's last ref; the sim going away (its ring files lose it). */
+void aring__sim_ring_file_closed(struct sim_file *f);
+void aring__sim_ring_files_drop(struct sim *s);
+/* epoll.c: an epoll file's last ref; any file's last ref (its items go). */
+void aring__sim_epoll_closed(struct sim *s, struct sim_file *f);
+void aring__sim_epoll_forget(struct sim *s, struct sim_file *f);
+/* epoll.c: the ready mask of an epoll file (EPOLLIN when an item is ready), its waitq. */
+uint32_t aring__sim_epoll_mask(struct sim_file *f);
+struct sim_waitq *aring__sim_epoll_waitq(struct sim_file *f);
+/* epoll.c: the file an item (its sim_waitq.watch entry) watches was woken. */
+void aring__sim_epoll_woken(struct sim *s, struct sim_list *watch_entry);
+/* epoll.c: a new epoll file installed in s (flags: EPOLL_CLOEXEC): fd or -errno. */
+int aring__sim_epoll_create(struct sim *s, int flags);
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 

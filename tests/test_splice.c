@@ -77,24 +77,10 @@ static void test_tee(void)
 	CU_ASSERT_EQUAL(th_run(tee_task, NULL, 0), 0);
 }
 
-struct feeder {
-	int fd;
-	const char *data;
-};
-
-static int feed(aring_loop *loop, void *arg)
-{
-	struct feeder *f = arg;
-
-	aring_sleep(loop, 1000000);
-	return aring_write(loop, f->fd, f->data, (unsigned)strlen(f->data), 0, NULL);
-}
-
 static int edges_task(aring_loop *loop, void *arg)
 {
 	char dir[128], path[256], buf[32] = { 0 };
 	int in, app, p[2], q[2], c, s;
-	struct feeder f;
 	aring_task *t;
 
 	(void)arg;
@@ -118,9 +104,7 @@ static int edges_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(aring_splice(loop, p[0], -1, q[1], -1, 4, SPLICE_F_NONBLOCK, NULL),
 			-EAGAIN);
 	CU_ASSERT_EQUAL(aring_tee(loop, p[0], q[1], 4, SPLICE_F_NONBLOCK, NULL), -EAGAIN);
-	f.fd = p[1];
-	f.data = "late";
-	t = th_spawn(loop, feed, &f);
+	t = th_write_later(loop, p[1], "late");
 	CU_ASSERT_EQUAL(aring_splice(loop, p[0], -1, q[1], -1, 64, 0, NULL), 4);
 	CU_ASSERT_EQUAL(th_join(loop, t), 4);
 	CU_ASSERT_EQUAL(aring_read(loop, q[0], buf, sizeof(buf), 0, NULL), 4);

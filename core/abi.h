@@ -9,6 +9,7 @@
 #define ARING_CORE_ABI_H
 
 #include <liburing.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <signal.h>
@@ -137,8 +138,11 @@ static inline void aring__prep_uring_cmd(struct io_uring_sqe *sqe, int fd, uint3
 {
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
 	sqe->cmd_op = cmd_op;
+	/* From the SQE's start: the area runs past addr3 (on into the second
+	   half of a 128-byte SQE), which &sqe->addr3 would not say to
+	   _FORTIFY_SOURCE. */
 	if (cmd_len)
-		memcpy(&sqe->addr3, cmd, cmd_len);
+		memcpy((uint8_t *)sqe + offsetof(struct io_uring_sqe, addr3), cmd, cmd_len);
 }
 
 /* IORING_OP_RECV_ZC (Linux 6.15): multishot, from zcrx interface queue ifq_idx. */

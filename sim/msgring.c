@@ -62,16 +62,11 @@ static struct sim *sim_of_loop(aring_loop *loop)
 	return loop && loop->kind == ARING_BACKEND_SIM ? sim_of(aring__loop_backend(loop)) : NULL;
 }
 
-ARING_API int aring_sim_ring_fd(aring_loop *loop, aring_loop *target)
+static int ring_fd(struct sim *s, struct sim *t)
 {
-	struct sim *s = sim_of_loop(loop), *t = sim_of_loop(target);
 	struct sim_file *f;
 	int fd;
 
-	if (!s || !t)
-		return -EINVAL;
-	if ((s->world || t->world) && s != t)
-		return -EXDEV;
 	f = aring__sim_file_new(s, SIM_F_RING, O_RDWR);
 	if (!f)
 		return -ENOMEM;
@@ -81,6 +76,24 @@ ARING_API int aring_sim_ring_fd(aring_loop *loop, aring_loop *target)
 	if (fd < 0)
 		aring__sim_file_put(s, f);
 	return fd;
+}
+
+ARING_API int aring_sim_ring_fd(aring_loop *loop, aring_loop *target)
+{
+	struct sim *s = sim_of_loop(loop), *t = sim_of_loop(target);
+
+	if (!s || !t)
+		return -EINVAL;
+	if ((s->world || t->world) && s != t)
+		return -EXDEV;
+	return ring_fd(s, t);
+}
+
+int aring__sim_ring_fd_self(struct aring__backend *be)
+{
+	struct sim *s = sim_of(be);
+
+	return ring_fd(s, s);
 }
 
 /* kernel io_uring/msg_ring.c __io_msg_ring_prep() (sqe->rw_flags: msg_ring_flags) */
@@ -119,11 +132,13 @@ static enum sim_exec op_msg_ring(struct sim *s, struct sim_req *r)
 {
 	struct sim_file *f = r->file;
 
+	uint32_t cmd = (uint32_t)r->sqe.addr; /* io_msg_ring_prep(): msg->cmd is a u32 */
+
 	if (f->type != SIM_F_RING)
 		r->res = -EBADFD;
-	else if (r->sqe.addr == MSG_DATA_)
+	else if (cmd == MSG_DATA_)
 		r->res = msg_data(r, f->ring);
-	else if (r->sqe.addr == MSG_SEND_FD_)
+	else if (cmd == MSG_SEND_FD_)
 		r->res = r->sqe.len || f->ring == s ? -EINVAL : -EBADF;
 	else
 		r->res = -EINVAL;

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 
+#include "core/backend.h"
 #include "tests/conform.h"
 
 #define LINK IOSQE_IO_LINK
@@ -3641,6 +3643,117 @@ static void waitid_cmd_zc_checks(struct cx *c)
 	run(c);
 }
 
+/*
+ * fs/eventpoll.c do_epoll_ctl() through IORING_OP_EPOLL_CTL: ADD 0, ADD
+ * again -EEXIST, a regular file -EPERM (no poll: ADD and MOD alike, before
+ * the item is looked up); io_uring/epoll.c io_epoll_wait(): nothing ready waits (its
+ * linked timeout cancels it: -ECANCELED, the timeout -ETIME), a write makes
+ * the pipe ready (1 event), maxevents 0 -EINVAL. The instance is
+ * epoll_create1(2)'s on real fds, the sim's own on the sim.
+ */
+static void epoll_ops_checks(struct cx *c)
+{
+	struct epoll_event *ev = (struct epoll_event *)(void *)cbuf(c);
+	struct epoll_event *out = (struct epoll_event *)(void *)cbuf(c);
+	int fd = mkfile(c, "x", 1), p[2], ep;
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_EPOLL_CTL) || !c_has(c, ARING_OP_EPOLL_WAIT))
+		return;
+	ep = c->bd->real_fds ? epoll_create1(0) : aring__sim_epoll_new(c->be, 0);
+	if (ep < 0)
+		c_bail(c, "epoll instance: %d", ep);
+	if (c->bd->real_fds)
+		keep_fd(c, ep);
+	mkpipe(c, p);
+	ev->events = EPOLLIN;
+	ev->data.u64 = 42;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 1, LINK);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 2, 0);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 3, 0);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)fd, q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 4, 0);
+	q->fd = ep, q->len = EPOLL_CTL_MOD, q->off = (uint64_t)fd, q->addr = (uint64_t)(uintptr_t)ev;
+	/* 2 waits for 1's completion (a link), 3 and 4 issue meanwhile */
+	ex(c, 1, 0, 0);
+	ex(c, 3, -EPERM, 0);
+	ex(c, 4, -EPERM, 0);
+	ex(c, 2, -EEXIST, 0);
+	run(c);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 5, LINK);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 4;
+	ltmo(c, 6, 0, ms(c, 1), 0);
+	ex(c, 6, -ETIME, 0);
+	ex_set(c, 5, -ECANCELED, 0);
+	run(c);
+	wr(c, 7, LINK, p[1], "e", 1, -1ull);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 8, 0);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 4;
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 9, 0);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 0;
+	ex(c, 7, 1, 0);
+	ex_set(c, 8, 1, 0);
+	ex_set(c, 9, -EINVAL, 0);
+	run(c);
+	if (out[2].data.u64 != 42 || out[2].events != EPOLLIN)
+		c_bail(c, "epoll_wait wrote %llx %x", (unsigned long long)out[2].data.u64,
+		       out[2].events);
+}
+
+/*
+ * io_uring/msg_ring.c on the sender's own ring: IORING_MSG_DATA posts
+ * (user_data sqe->off, res sqe->len; FLAGS_PASS: flags sqe->file_index)
+ * and completes 0; src_fd set, a file_index without FLAGS_PASS, an unknown
+ * command -EINVAL; SEND_FD with a length, or to its own ring, -EINVAL; a
+ * file that is no ring -EBADFD; an unknown flag -EINVAL at prep.
+ */
+static void msg_ring_checks(struct cx *c)
+{
+	int p[2], rfd;
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_MSG_RING))
+		return;
+	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
+	if (rfd < 0)
+		c_bail(c, "ring fd: %d", rfd);
+	mkpipe(c, p);
+	q = sqe(c, IORING_OP_MSG_RING, 1, 0);
+	q->fd = rfd, q->addr = 0, q->off = 0x77, q->len = 7;
+	ex_set(c, 0x77, 7, 0);
+	ex_set(c, 1, 0, 0);
+	run(c);
+	q = sqe(c, IORING_OP_MSG_RING, 2, 0);
+	q->fd = rfd, q->addr = 0, q->off = 0x78, q->len = 8, q->msg_ring_flags = 2, q->file_index = 5;
+	ex_set(c, 0x78, 8, 5);
+	ex_set(c, 2, 0, 0);
+	run(c);
+	q = sqe(c, IORING_OP_MSG_RING, 3, 0);
+	q->fd = rfd, q->addr = 0, q->addr3 = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 4, 0);
+	q->fd = rfd, q->addr = 0, q->file_index = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 5, 0);
+	q->fd = rfd, q->addr = 9;
+	q = sqe(c, IORING_OP_MSG_RING, 6, 0);
+	q->fd = rfd, q->addr = 1, q->len = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 7, 0);
+	q->fd = rfd, q->addr = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 8, 0);
+	q->fd = p[0], q->addr = 0;
+	q = sqe(c, IORING_OP_MSG_RING, 9, 0);
+	q->fd = rfd, q->addr = 0, q->msg_ring_flags = 4;
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EINVAL, 0);
+	ex(c, 6, -EINVAL, 0);
+	ex(c, 7, -EINVAL, 0);
+	ex(c, 8, -EBADFD, 0);
+	ex(c, 9, -EINVAL, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -3864,5 +3977,7 @@ const struct c_case conform_cases[] = {
 	C(futex_checks),
 	C(xattr_checks),
 	C(waitid_cmd_zc_checks),
+	C(epoll_ops_checks),
+	C(msg_ring_checks),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

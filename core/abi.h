@@ -9,7 +9,9 @@
 #define ARING_CORE_ABI_H
 
 #include <liburing.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -128,6 +130,28 @@ static inline void aring__prep_cmd_sock(struct io_uring_sqe *sqe, int cmd_op, in
 	sqe->addr = (uint64_t)(uint32_t)level | ((uint64_t)(uint32_t)optname << 32);
 	sqe->file_index = (uint32_t)optlen;
 	sqe->addr3 = (uint64_t)(uintptr_t)optval;
+}
+
+/* A generic IORING_OP_URING_CMD: cmd_len bytes of command at sqe->cmd (addr3 on). */
+static inline void aring__prep_uring_cmd(struct io_uring_sqe *sqe, int fd, uint32_t cmd_op,
+					 const void *cmd, size_t cmd_len)
+{
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = cmd_op;
+	/* From the SQE's start: the area runs past addr3 (on into the second
+	   half of a 128-byte SQE), which &sqe->addr3 would not say to
+	   _FORTIFY_SOURCE. */
+	if (cmd_len)
+		memcpy((uint8_t *)sqe + offsetof(struct io_uring_sqe, addr3), cmd, cmd_len);
+}
+
+/* IORING_OP_RECV_ZC (Linux 6.15): multishot, from zcrx interface queue ifq_idx. */
+static inline void aring__prep_recv_zc(struct io_uring_sqe *sqe, int fd, unsigned ifq_idx,
+				       unsigned len)
+{
+	io_uring_prep_rw(ARING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
+	sqe->ioprio = IORING_RECV_MULTISHOT;
+	sqe->file_index = ifq_idx; /* the kernel's sqe->zcrx_ifq_idx */
 }
 
 #endif /* ARING_CORE_ABI_H */

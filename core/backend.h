@@ -73,6 +73,10 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 /* The sim learns its loop (node identity, the scheduling shuffle). */
 struct aring_loop;
 void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop);
+/* sim/epoll.c: aring_epoll_create on a sim loop: a sim epoll instance's fd, or -errno. */
+int aring__sim_epoll_new(struct aring__backend *be, int flags);
+/* sim/msgring.c: a ring fd, in the sim's fd table, for its own ring (conformance cases). */
+int aring__sim_ring_fd_self(struct aring__backend *be);
 /* The soft ring on real system calls (backends/epoll.c): 0, -EINVAL (entries too
  * many, setup_flags SQE128 or CQE32), -ENOMEM, -EMFILE. */
 int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend **out);

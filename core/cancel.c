@@ -262,7 +262,7 @@ static int cancel_chain(aring_loop *loop, uint64_t id, const struct aring_opt *o
 		ret = submit_cmd(loop, CMD_CANCEL, aring__op_ud(target, ARING__TAG_MAIN), 0, NULL,
 				 opt);
 		if (ret != -ENOENT)
-			return ret;
+			return ret > 0 ? 0 : ret; /* a futex: counted (by_id) */
 		target = aring__id_find(loop, id);
 		if (!target)
 			return -ENOENT;
@@ -279,6 +279,7 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		 struct __kernel_timespec *ts, const struct aring_opt *opt)
 {
 	struct aring__op *target = find_entry(loop, id);
+	int ret;
 
 	if (!target)
 		return -ENOENT;
@@ -294,7 +295,10 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 	}
 	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))
 		return cancel_chain(loop, id, opt);
-	return submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);
+	ret = submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);
+	/* A cancel of a futex or waitid op says 1, the number it cancelled
+	   (kernel cancel.c io_futex_cancel(), io_waitid_cancel()): found. */
+	return cmd == CMD_CANCEL && ret > 0 ? 0 : ret;
 }
 
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt)

@@ -174,7 +174,11 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 		aring__id_del(loop, op);
 	if (opt && opt->cqe_flags)
 		*opt->cqe_flags = op->cqe_flags;
-	if ((op->flags & ARING__OP_TIMEOUT) && op->timeout_res == -ETIME &&
+	/* A linked timeout that fired says -ETIME, or for a futex or waitid
+	   op the number it cancelled, 1 (kernel io_req_task_link_timeout():
+	   io_try_cancel() ?: -ETIME). */
+	if ((op->flags & ARING__OP_TIMEOUT) &&
+	    (op->timeout_res == -ETIME || op->timeout_res > 0) &&
 	    (op->res == -ECANCELED || op->res == -EINTR))
 		return -ETIME;
 	return op->res;

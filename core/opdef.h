@@ -67,6 +67,14 @@ struct aring__opdef {
 	const int16_t *errors;
 	uint8_t ms_field;       /* enum aring__ms_field */
 	uint32_t ms_mask;       /* bits of that field that make it multishot */
+	/*
+	 * The facts of docs/ops.md (docs/gen_ops.c prints the table from them;
+	 * `make check` compares it with the file, `make ops-doc` rewrites it):
+	 */
+	const char *since;      /* the first Linux release with the opcode: "5.1" */
+	const char *wrapper;    /* its aring_ wrapper; NULL: "aring_" name */
+	const char *test;       /* the test program that covers it: "test_rw"; NULL: none */
+	uint8_t epoll;          /* the epoll backend runs it (backends/epoll.c ep_has_op) */
 };
 
 extern const struct aring__opdef aring__opdefs[ARING_OP_LAST];

@@ -277,6 +277,21 @@ OP_IN(aring_getxattr, (aring_loop *loop, const char *name, char *value, const ch
 
 OP(aring_poll_add, (aring_loop *loop, int fd, unsigned poll_mask, const struct aring_opt *opt),
    io_uring_prep_poll_add(sqe, fd, poll_mask))
+/*
+ * An epoll instance the loop's ops can use: epoll_create1(2) on uring and
+ * epoll, on the sim an instance in the loop's fd table (sim/epoll.c).
+ */
+ARING_API int aring_epoll_create(aring_loop *loop, int flags)
+{
+	int fd;
+
+	if (!loop)
+		return -EINVAL;
+	if (loop->kind == ARING_BACKEND_SIM)
+		return aring__sim_epoll_new(aring__loop_backend(loop), flags);
+	fd = epoll_create1(flags);
+	return fd < 0 ? -errno : fd;
+}
 OP(aring_epoll_ctl, (aring_loop *loop, int epfd, int fd, int op_, struct epoll_event *ev,
 		     const struct aring_opt *opt),
    io_uring_prep_epoll_ctl(sqe, epfd, fd, op_, ev))
@@ -393,6 +408,24 @@ ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct ari
 OP(aring_cmd_sock, (aring_loop *loop, int cmd_op, int fd, int level, int optname, void *optval,
 		    int optlen, const struct aring_opt *opt),
    aring__prep_cmd_sock(sqe, cmd_op, fd, level, optname, optval, optlen))
+
+OP_(static, uring_cmd_op, (aring_loop *loop, int fd, uint32_t cmd_op, const void *cmd,
+			  size_t cmd_len, const struct aring_opt *opt),
+   aring__prep_uring_cmd(sqe, fd, cmd_op, cmd, cmd_len))
+
+/* The command area of an SQE: 16 bytes, 80 on an IORING_SETUP_SQE128 ring. */
+ARING_API int aring_uring_cmd(aring_loop *loop, int fd, uint32_t cmd_op, const void *cmd,
+			      size_t cmd_len, const struct aring_opt *opt)
+{
+	struct io_uring *ring = loop ? loop->be->ops->ring(loop->be) : NULL;
+	size_t max = ring && (ring->flags & IORING_SETUP_SQE128) ? 80 : 16;
+
+	if (cmd_len > max)
+		return -EINVAL;
+	if (cmd_len && !cmd)
+		return -EFAULT;
+	return uring_cmd_op(loop, fd, cmd_op, cmd, cmd_len, opt);
+}
 
 /*
  * bind, listen (Linux 6.11) and pipe (6.16) as ring ops where the kernel has
@@ -603,10 +636,10 @@ static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe
 	return op->ms_stop ? 0 : op->res;
 }
 
-enum ms_kind { MS_ACCEPT, MS_POLL };
+enum ms_kind { MS_ACCEPT, MS_POLL, MS_RECV_ZC };
 
 /* Multishot requests take no linked timeout: opt may give sqe_flags and cqe_flags only. */
-static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned arg2,
+static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned arg2, unsigned arg3,
 			aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
 	struct aring__op op;
@@ -620,19 +653,31 @@ static int multishot_op(aring_loop *loop, enum ms_kind kind, int fd, unsigned ar
 		return ret;
 	if (kind == MS_ACCEPT)
 		io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, (int)arg2);
-	else
+	else if (kind == MS_POLL)
 		io_uring_prep_poll_multishot(sqe, fd, arg2);
+	else
+		aring__prep_recv_zc(sqe, fd, arg2, arg3);
 	return multishot(loop, &op, sqe, fd, fn, arg, opt);
 }
 
 ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_multishot_fn fn,
 				     void *arg, const struct aring_opt *opt)
 {
-	return multishot_op(loop, MS_ACCEPT, fd, (unsigned)flags, fn, arg, opt);
+	return multishot_op(loop, MS_ACCEPT, fd, (unsigned)flags, 0, fn, arg, opt);
 }
 
 ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
 				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
 {
-	return multishot_op(loop, MS_POLL, fd, poll_mask, fn, arg, opt);
+	return multishot_op(loop, MS_POLL, fd, poll_mask, 0, fn, arg, opt);
+}
+
+/*
+ * Without an interface queue registered at ifq_idx (aring registers none)
+ * the kernel's io_recvzc_prep() answers -EINVAL, and so does the sim.
+ */
+ARING_API int aring_recv_zc(aring_loop *loop, int fd, unsigned ifq_idx, unsigned len,
+			    aring_multishot_fn fn, void *arg, const struct aring_opt *opt)
+{
+	return multishot_op(loop, MS_RECV_ZC, fd, ifq_idx, len, fn, arg, opt);
 }

@@ -163,16 +163,9 @@ ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
  * uring backend this is the kernel's probe; on the sim it says whether the
  * sim's op table (sim/ops.c) models the opcode. Ask this function before
  * relying on an op: on the sim, an SQE whose opcode is not modelled
- * completes with -EOPNOTSUPP. The opcodes the sim does not model today,
- * as IORING_OP_ names (number), from the table in sim/ops.c (the lines
- * between the markers can be generated from that table):
- * sim-unmodelled-begin
- *   EPOLL_CTL (29), SPLICE (30), PROVIDE_BUFFERS (31), REMOVE_BUFFERS (32),
- *   TEE (33), MSG_RING (40), FSETXATTR (41), SETXATTR (42), FGETXATTR (43),
- *   GETXATTR (44), URING_CMD (46), READ_MULTISHOT (49), WAITID (50),
- *   FUTEX_WAIT (51), FUTEX_WAKE (52), FUTEX_WAITV (53), RECV_ZC (58),
- *   EPOLL_WAIT (59).
- * sim-unmodelled-end
+ * completes with -EOPNOTSUPP. Which opcodes the sim (and the epoll
+ * backend) model: docs/ops.md, generated from the op table (core/opdef.c)
+ * and checked by `make check`.
  */
 ARING_API int aring_op_supported(aring_loop *loop, unsigned opcode);
 
@@ -374,6 +367,14 @@ ARING_API int aring_poll_add(aring_loop *loop, int fd, unsigned poll_mask,
 			     const struct aring_opt *opt);
 /* Remove the poll_add with this id: 0 (it returns -ECANCELED), -ENOENT, -EALREADY. */
 ARING_API int aring_poll_remove(aring_loop *loop, uint64_t id, const struct aring_opt *opt);
+/*
+ * A new epoll instance for aring_epoll_ctl and aring_epoll_wait (flags:
+ * EPOLL_CLOEXEC): epoll_create1(2) on uring and epoll; on the sim an
+ * instance in the sim loop's fd table. Close it with aring_close (or
+ * close(2) off the sim). Returns the fd, -EINVAL (loop NULL, unknown
+ * flags), -EMFILE, -ENFILE, -ENOMEM. Need not be called from a task.
+ */
+ARING_API int aring_epoll_create(aring_loop *loop, int flags);
 ARING_API int aring_epoll_ctl(aring_loop *loop, int epfd, int fd, int op, struct epoll_event *ev,
 			      const struct aring_opt *opt);
 ARING_API int aring_epoll_wait(aring_loop *loop, int fd, struct epoll_event *events,
@@ -596,6 +597,15 @@ ARING_API int aring_shutdown(aring_loop *loop, int fd, int how, const struct ari
 /* SOCKET_URING_OP_* (getsockopt/setsockopt/siocinq/siocoutq) through IORING_OP_URING_CMD. */
 ARING_API int aring_cmd_sock(aring_loop *loop, int cmd_op, int fd, int level, int optname,
 			     void *optval, int optlen, const struct aring_opt *opt);
+/*
+ * Any IORING_OP_URING_CMD: command cmd_op to the file fd's ->uring_cmd, with
+ * cmd_len bytes of command copied into the SQE (at most 16; 80 on a ring set
+ * up with IORING_SETUP_SQE128). Returns the file's answer; -EINVAL (cmd_len
+ * too big, nothing submitted), -EFAULT (cmd NULL with a length),
+ * -EOPNOTSUPP (the file takes no commands, or not this one), -EBADF.
+ */
+ARING_API int aring_uring_cmd(aring_loop *loop, int fd, uint32_t cmd_op, const void *cmd,
+			      size_t cmd_len, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Custom operations                                                    */
@@ -680,6 +690,16 @@ ARING_API int aring_accept_multishot(aring_loop *loop, int fd, int flags, aring_
 				     void *arg, const struct aring_opt *opt);
 ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
 				   aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
+/*
+ * Zero-copy receive (IORING_OP_RECV_ZC, Linux 6.15), multishot, into the
+ * pages of zcrx interface queue ifq_idx, calling fn for each CQE as
+ * aring_accept_multishot does. aring registers no such queue (it needs a
+ * NIC with header split and flow steering, and a CQE32 ring), so the kernel
+ * answers -EINVAL (io_recvzc_prep(): no queue at ifq_idx), as the sim does;
+ * -EINVAL too for fn NULL or opt->timeout_ns; -EOPNOTSUPP on epoll.
+ */
+ARING_API int aring_recv_zc(aring_loop *loop, int fd, unsigned ifq_idx, unsigned len,
+			    aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
 /*  Writer                                                               */

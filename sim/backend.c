@@ -22,6 +22,7 @@ void aring__sim_destroy(void *ex)
 	if (!s)
 		return;
 	aring__sim_fault_loop_end(s);
+	aring__sim_ring_files_drop(s); /* ring fds of other loops naming this one */
 	/* The sim's ends of fds 0, 1, 2. */
 	aring__sim_stdio_close(s);
 	aring__sim_fs_destroy(s);

@@ -236,6 +236,7 @@ static void inode_free(struct sim *s, struct sim_inode *i)
 	pages_free(s, i, 0);
 	free(i->pages);
 	free(i->target);
+	aring__sim_xattr_free(i);
 	free(i);
 }
 
@@ -563,6 +564,24 @@ static int lookup(struct sim *s, int dfd, uint64_t path_addr, bool follow, struc
 	return lookup_how(s, dfd, path_addr, follow, 0, out);
 }
 
+/*
+ * The inode a path names from the cwd, as filename_lookup(AT_FDCWD, ...)
+ * finds it (xattrs: kernel io_uring/xattr.c io_getxattr()): 0, or -ENOENT,
+ * -ENOTDIR, -ELOOP, -EFAULT, ...
+ */
+int aring__sim_path_inode(struct sim *s, uint64_t path, bool follow, struct sim_inode **out)
+{
+	struct lookup l;
+	int ret = lookup(s, AT_FDCWD, path, follow, &l);
+
+	if (!ret && !l.ino)
+		ret = -ENOENT;
+	if (!ret && l.slash && l.ino->type != SIM_I_DIR)
+		ret = -ENOTDIR;
+	*out = ret ? NULL : l.ino;
+	return ret;
+}
+
 /* kernel fs/namei.c may_create(): a name is added to l.dir. */
 static int may_create(const struct lookup *l)
 {
@@ -599,6 +618,7 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 	assert(f->refs > 0);
 	if (--f->refs)
 		return;
+	aring__sim_epoll_forget(s, f); /* kernel eventpoll_release(): before the file goes */
 	switch (f->type) {
 	case SIM_F_REG:
 	case SIM_F_DIR:
@@ -611,6 +631,12 @@ void aring__sim_file_put(struct sim *s, struct sim_file *f)
 		break;
 	case SIM_F_SOCK:
 		aring__sim_sock_closed(s, f->sock);
+		break;
+	case SIM_F_RING:
+		aring__sim_ring_file_closed(f);
+		break;
+	case SIM_F_EPOLL:
+		aring__sim_epoll_closed(s, f);
 		break;
 	}
 	free(f);
@@ -1148,6 +1174,11 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 	switch (f->type) {
 	case SIM_F_DIR:
 		r->res = -EISDIR;
+		return SIM_DONE;
+	case SIM_F_RING:
+	case SIM_F_EPOLL:
+		/* io_uring/rw.c io_iter_do_read(): no read_iter, no read */
+		r->res = -EINVAL;
 		return SIM_DONE;
 	case SIM_F_PIPE_R:
 	case SIM_F_PIPE_W:

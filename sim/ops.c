@@ -23,7 +23,11 @@ const struct sim_opdef *const aring__sim_opdefs = table;
 __attribute__((constructor)) static void build_table(void)
 {
 	const struct sim_opdef *parts[] = { aring__sim_fs_ops, aring__sim_net_ops,
-					    aring__sim_pipe_ops, aring__sim_poll_ops };
+					    aring__sim_pipe_ops, aring__sim_poll_ops,
+					    aring__sim_xattr_ops, aring__sim_futex_ops,
+					    aring__sim_proc_ops, aring__sim_cmd_ops,
+					    aring__sim_splice_ops, aring__sim_msgring_ops,
+					    aring__sim_epoll_ops };
 	unsigned k, op;
 
 	for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)

@@ -159,6 +159,20 @@ int64_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n)
 	return n;
 }
 
+int aring__sim_pipe_alloc(struct sim_pipe *p)
+{
+	return pipe_buf(p);
+}
+
+/* kernel fs/splice.c: spliced bytes come as pipe buffers of their own, never merged. */
+void aring__sim_pipe_put_buf(struct sim_pipe *p, const void *src, uint32_t n)
+{
+	assert(n <= SIM_PIPE_PG && p->pg_n < p->pg_max && p->buf);
+	put_bytes(p, src, n);
+	p->pg[(p->pg_tail + p->pg_n) % p->pg_max] = (struct sim_pipe_pg){ 0, (uint16_t)n };
+	p->pg_n++;
+}
+
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek)
 {
 	uint32_t done = 0, head = p->head, len = p->len;

@@ -55,6 +55,10 @@ uint32_t aring__sim_poll_mask(struct sim_file *f)
 			m |= POLLHUP;
 		return m;
 	}
+	case SIM_F_EPOLL:
+		return aring__sim_epoll_mask(f);
+	case SIM_F_RING:
+		return 0; /* a ring's readiness (its CQ) is not modelled */
 	}
 	return 0;
 }
@@ -67,6 +71,8 @@ struct sim_waitq *aring__sim_file_waitq(struct sim_file *f)
 		return &f->pipe->wq;
 	case SIM_F_SOCK:
 		return &f->sock->wq;
+	case SIM_F_EPOLL:
+		return aring__sim_epoll_waitq(f);
 	default:
 		return NULL;
 	}

@@ -28,6 +28,8 @@ static struct sim_req *req_of(struct aring__soft_req *sr)
 void aring__sim_waitq_init(struct sim_waitq *wq)
 {
 	sim_list_init(&wq->head);
+	sim_list_init(&wq->watch);
+	wq->gen = 0;
 }
 
 void aring__sim_wait(struct sim *s, struct sim_req *r, struct sim_waitq *wq)
@@ -40,6 +42,8 @@ void aring__sim_wait(struct sim *s, struct sim_req *r, struct sim_waitq *wq)
 
 void aring__sim_wake(struct sim *s, struct sim_waitq *wq)
 {
+	struct sim_list *p;
+
 	while (!sim_list_empty(&wq->head)) {
 		struct sim_req *r = sim_container_of(wq->head.next, struct sim_req, wait);
 
@@ -48,6 +52,11 @@ void aring__sim_wake(struct sim *s, struct sim_waitq *wq)
 		/* A waiter of another node of the world runs on its own node. */
 		aring__sim_heap_push(r->sim ? r->sim : s, r, s->now_ns);
 	}
+	/* epoll items watching the file: their epolls look again (kernel ep_poll_callback()) */
+	wq->gen++;
+	if (wq->watch.next)
+		for (p = wq->watch.next; p != &wq->watch; p = p->next)
+			aring__sim_epoll_woken(s, p);
 }
 
 /* Take r out of the world: heap, waitq, its file. */
@@ -59,6 +68,10 @@ static void detach(struct sim *s, struct sim_req *r)
 	if (r->file) {
 		aring__sim_file_put(s, r->file);
 		r->file = NULL;
+	}
+	if (r->file2) {
+		aring__sim_file_put(s, r->file2);
+		r->file2 = NULL;
 	}
 	r->sr.file = NULL;
 	r->state = SIM_REQ_FREE;

@@ -13,6 +13,13 @@
  *   pipe.c     pipes (and fds 0, 1, 2)
  *   net.c      stream sockets on simulated addresses
  *   poll.c     readiness of every file kind; POLL_ADD / POLL_REMOVE
+ *   xattr.c    extended attributes of files (SETXATTR, GETXATTR, F*)
+ *   futex.c    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV between a loop's tasks
+ *   proc.c     WAITID: a process without children
+ *   cmd.c      URING_CMD on sockets, RECV_ZC (no zcrx queue: -EINVAL)
+ *   splice.c   SPLICE and TEE between pipes, files and sockets
+ *   msgring.c  MSG_RING between sim loops (ring fds: aring_sim_ring_fd)
+ *   epoll.c    epoll instances, EPOLL_CTL and EPOLL_WAIT over sim files
  *   fault.c    fault injection
  *   prng.c     the seeded generator and its sub-streams
  *   trace.c    trace hash and the ARING_SIM_TRACE=1 event log
@@ -175,7 +182,9 @@ struct sim;
 struct sim_req;
 
 struct sim_waitq {
-	struct sim_list head; /* sim_req.wait */
+	struct sim_list head;  /* sim_req.wait */
+	struct sim_list watch; /* epoll items watching the file (sim/epoll.c) */
+	uint64_t gen;          /* wake-ups so far: EPOLLET's edges */
 };
 
 enum sim_itype { SIM_I_REG = 1, SIM_I_DIR, SIM_I_LNK };
@@ -222,6 +231,7 @@ struct sim_inode {
 	bool fsync_failed;        /* the last fsync got an injected -EIO: the next succeeds */
 	/* SIM_I_DIR: its durable entries */
 	struct sim_dent *dents;
+	struct sim_xattr *xattrs;      /* extended attributes (sim/xattr.c) */
 };
 
 /* A durable directory entry (sim/disk.c). */
@@ -310,7 +320,13 @@ struct sim_port {
 	uint32_t nsocks;
 };
 
-enum sim_ftype { SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK };
+enum sim_ftype {
+	SIM_F_REG = 1, SIM_F_DIR, SIM_F_PIPE_R, SIM_F_PIPE_W, SIM_F_SOCK,
+	SIM_F_RING,   /* a loop's ring (sim/msgring.c): MSG_RING's target */
+	SIM_F_EPOLL,  /* an epoll instance (sim/epoll.c) */
+};
+
+struct sim_epoll;
 
 /* An open file description. Refs: fd table entries and requests using it. */
 struct sim_file {
@@ -321,6 +337,10 @@ struct sim_file {
 	struct sim_inode *inode;
 	struct sim_pipe *pipe;
 	struct sim_sock *sock;
+	struct sim *ring;              /* SIM_F_RING: its loop's sim, NULL once that is gone */
+	struct sim_list in_ring;       /* SIM_F_RING: ring->ring_files */
+	struct sim_epoll *ep;          /* SIM_F_EPOLL */
+	struct sim_list epitems;       /* epoll items watching this file (made on first use) */
 };
 
 /* ---------------------------------------------------------------- requests */
@@ -355,6 +375,7 @@ struct sim_req {
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
 	struct sim_file *file;        /* ref taken at start */
+	struct sim_file *file2;       /* a second file (splice's input), ref held; NULL: none */
 	uint64_t event_ns;            /* heap key */
 	uint64_t tiebreak;
 	uint32_t heap_idx;            /* SIM_NO_HEAP when not in the heap */
@@ -434,6 +455,8 @@ struct sim {
 	bool trace;
 	struct sim_stats_priv stats;
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
+	struct sim_waitq futexq;      /* futex sleepers (sim/futex.c; made on first use) */
+	struct sim_list ring_files;   /* SIM_F_RING files naming this sim (made on first use) */
 };
 
 static inline struct sim *sim_of(struct aring__backend *be)
@@ -521,6 +544,25 @@ extern const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_pipe_ops[ARING_OP_LAST];
 extern const struct sim_opdef aring__sim_poll_ops[ARING_OP_LAST];
+extern const struct sim_opdef aring__sim_futex_ops[ARING_OP_LAST];  /* futex.c */
+extern const struct sim_opdef aring__sim_proc_ops[ARING_OP_LAST];   /* proc.c: waitid */
+extern const struct sim_opdef aring__sim_cmd_ops[ARING_OP_LAST];    /* cmd.c: uring_cmd, recv_zc */
+extern const struct sim_opdef aring__sim_splice_ops[ARING_OP_LAST]; /* splice.c: splice, tee */
+extern const struct sim_opdef aring__sim_msgring_ops[ARING_OP_LAST]; /* msgring.c */
+extern const struct sim_opdef aring__sim_epoll_ops[ARING_OP_LAST];  /* epoll.c */
+/* msgring.c: a SIM_F_RING file's last ref; the sim going away (its ring files lose it). */
+void aring__sim_ring_file_closed(struct sim_file *f);
+void aring__sim_ring_files_drop(struct sim *s);
+/* epoll.c: an epoll file's last ref; any file's last ref (its items go). */
+void aring__sim_epoll_closed(struct sim *s, struct sim_file *f);
+void aring__sim_epoll_forget(struct sim *s, struct sim_file *f);
+/* epoll.c: the ready mask of an epoll file (EPOLLIN when an item is ready), its waitq. */
+uint32_t aring__sim_epoll_mask(struct sim_file *f);
+struct sim_waitq *aring__sim_epoll_waitq(struct sim_file *f);
+/* epoll.c: the file an item (its sim_waitq.watch entry) watches was woken. */
+void aring__sim_epoll_woken(struct sim *s, struct sim_list *watch_entry);
+/* epoll.c: a new epoll file installed in s (flags: EPOLL_CLOEXEC): fd or -errno. */
+int aring__sim_epoll_create(struct sim *s, int flags);
 bool aring__sim_has_op(unsigned opcode);
 bool aring__sim_opdefs_agree(void);
 
@@ -613,6 +655,14 @@ enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r);
 
+/* The inode path names from the cwd (filename_lookup): 0 or -errno. */
+int aring__sim_path_inode(struct sim *s, uint64_t path, bool follow, struct sim_inode **out);
+
+/* xattr.c: extended attributes of sim inodes */
+struct sim_xattr;
+extern const struct sim_opdef aring__sim_xattr_ops[ARING_OP_LAST];
+void aring__sim_xattr_free(struct sim_inode *i);
+
 int aring__sim_readdir(struct sim *s, int dfd, const char *path, aring_sim_dirent_fn fn,
 		       void *arg);
 
@@ -679,6 +729,13 @@ enum sim_exec aring__sim_pipe_read(struct sim *s, struct sim_req *r, struct sim_
 enum sim_exec aring__sim_pipe_write(struct sim *s, struct sim_req *r, struct sim_file *f,
 				    const struct sim_iov *v, uint64_t n);
 int64_t aring__sim_pipe_put(struct sim_pipe *p, const void *src, uint32_t n);
+/*
+ * Splice: n bytes (at most a page) as a buffer of their own; a buffer must
+ * be free and the pipe's memory made (aring__sim_pipe_alloc: 0 or -ENOMEM;
+ * the stdio pipes make theirs at their first write).
+ */
+void aring__sim_pipe_put_buf(struct sim_pipe *p, const void *src, uint32_t n);
+int aring__sim_pipe_alloc(struct sim_pipe *p);
 /* Take (or with peek, copy) up to n bytes; dst NULL drops them. */
 uint32_t aring__sim_pipe_get(struct sim_pipe *p, void *dst, uint32_t n, bool peek);
 enum sim_exec aring__sim_op_pipe(struct sim *s, struct sim_req *r);

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 
+#include "core/backend.h"
 #include "tests/conform.h"
 
 #define LINK IOSQE_IO_LINK
@@ -3811,6 +3813,334 @@ static void openat_accmode3(struct cx *c)
 	run(c);
 }
 
+/* ================================================================ ops the sim models (docs/ops.md) */
+
+static bool c_has(struct cx *c, unsigned op)
+{
+	return c->be->ops->has_op(c->be, op);
+}
+
+/*
+ * io_uring/splice.c: io_tee_prep() refuses offsets, __io_splice_prep()
+ * unknown flags; SPLICE_F_FD_IN_FIXED without a registered table finds no
+ * input (-EBADF, also for a length of 0); fs/splice.c do_splice(): an
+ * offset on a pipe -ESPIPE, the same pipe at both ends -EINVAL, neither end
+ * a pipe -EINVAL; then a pipe-to-pipe move and a tee, and a short splice,
+ * which fails its link.
+ */
+static void splice_tee_checks(struct cx *c)
+{
+	int p[2], q[2], fd = mkfile(c, "abcdef", 6);
+	struct io_uring_sqe *t;
+	char *b = cbuf(c);
+
+	if (!c_has(c, IORING_OP_SPLICE) || !c_has(c, IORING_OP_TEE))
+		return;
+	mkpipe(c, p);
+	mkpipe(c, q);
+	t = sqe(c, IORING_OP_TEE, 1, 0);
+	t->splice_fd_in = p[0], t->fd = q[1], t->len = 4, t->off = 1;
+	t = sqe(c, IORING_OP_SPLICE, 2, 0);
+	t->splice_fd_in = p[0], t->fd = q[1], t->len = 4, t->splice_flags = 0x100;
+	t = sqe(c, IORING_OP_SPLICE, 3, 0);
+	t->splice_fd_in = 0, t->fd = q[1], t->len = 0, t->splice_flags = 1u << 31;
+	t = sqe(c, IORING_OP_SPLICE, 4, 0);
+	t->splice_fd_in = fd, t->fd = p[1], t->len = 4, t->off = 3, t->splice_off_in = 0;
+	t = sqe(c, IORING_OP_SPLICE, 5, 0);
+	t->splice_fd_in = p[0], t->fd = p[1], t->len = 4, t->off = -1ull, t->splice_off_in = -1ull;
+	t = sqe(c, IORING_OP_SPLICE, 6, 0);
+	t->splice_fd_in = fd, t->fd = fd, t->len = 4, t->splice_off_in = 0;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex_set(c, 3, -EBADF, 0);
+	ex_set(c, 4, -ESPIPE, 0);
+	ex_set(c, 5, -EINVAL, 0);
+	ex_set(c, 6, -EINVAL, 0);
+	run(c);
+	/* 4 bytes of the file at 2 into p, p to q, tee q to p, read p */
+	t = sqe(c, IORING_OP_SPLICE, 7, LINK);
+	t->splice_fd_in = fd, t->fd = p[1], t->len = 4, t->off = -1ull, t->splice_off_in = 2;
+	t = sqe(c, IORING_OP_SPLICE, 8, LINK);
+	t->splice_fd_in = p[0], t->fd = q[1], t->len = 4, t->off = -1ull,
+	t->splice_off_in = -1ull;
+	t = sqe(c, IORING_OP_TEE, 9, LINK);
+	t->splice_fd_in = q[0], t->fd = p[1], t->len = 3;
+	rd(c, 10, 0, p[0], b, 16, -1ull);
+	ex(c, 7, 4, 0);
+	ex(c, 8, 4, 0);
+	ex(c, 9, 3, 0);
+	ex(c, 10, 3, 0);
+	run(c);
+	/* a splice that moves less than asked fails the link (io_splice(): ret != len) */
+	t = sqe(c, IORING_OP_SPLICE, 11, LINK);
+	t->splice_fd_in = q[0], t->fd = p[1], t->len = 64, t->off = -1ull,
+	t->splice_off_in = -1ull;
+	nop(c, 12, 0);
+	ex(c, 11, 4, 0);
+	ex(c, 12, -ECANCELED, 0);
+	run(c);
+}
+
+static struct io_uring_sqe *fx(struct cx *c, unsigned op, uint64_t ud, unsigned flags,
+			       uint32_t *word, uint64_t val, uint64_t mask)
+{
+	struct io_uring_sqe *q = sqe(c, op, ud, flags);
+
+	q->fd = 2; /* FUTEX2_SIZE_U32 */
+	q->addr = (uint64_t)(uintptr_t)word;
+	q->off = val;
+	q->addr3 = mask;
+	return q;
+}
+
+/*
+ * io_uring/futex.c: io_futex_prep() (len set, a size other than u32, a
+ * value above 32 bits -EINVAL), io_futex_wait() (a zero mask -EINVAL, the
+ * word differs -EAGAIN), futex_wake() (none waiting: 0); a wait then a wake
+ * in one submission: the wake finds it (1), the wait ends 0; a wait whose
+ * linked timeout fires: -ECANCELED, and the timeout posts 1, the count of
+ * io_futex_cancel() (io_req_task_link_timeout(): ret ?: -ETIME).
+ */
+static void futex_checks(struct cx *c)
+{
+	uint32_t *w = (uint32_t *)(void *)cbuf(c);
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, ARING_OP_FUTEX_WAIT))
+		return;
+	w[0] = 7;
+	fx(c, ARING_OP_FUTEX_WAIT, 1, 0, w, 7, ~0u)->len = 1;
+	fx(c, ARING_OP_FUTEX_WAIT, 2, 0, w, 7, ~0u)->fd = 3;
+	fx(c, ARING_OP_FUTEX_WAIT, 3, 0, w, 1ull << 32, ~0u);
+	fx(c, ARING_OP_FUTEX_WAIT, 4, 0, w, 7, 0);
+	fx(c, ARING_OP_FUTEX_WAIT, 5, 0, w, 8, ~0u);
+	fx(c, ARING_OP_FUTEX_WAKE, 6, 0, w, 1, ~0u);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EAGAIN, 0);
+	ex(c, 6, 0, 0);
+	run(c);
+	fx(c, ARING_OP_FUTEX_WAIT, 7, 0, w, 7, ~0u);
+	fx(c, ARING_OP_FUTEX_WAKE, 8, 0, w, 5, ~0u);
+	ex(c, 8, 1, 0);
+	ex_set(c, 7, 0, 0);
+	run(c);
+	fx(c, ARING_OP_FUTEX_WAIT, 9, LINK, w, 7, ~0u);
+	ltmo(c, 10, 0, ms(c, 1), 0);
+	ex(c, 10, 1, 0);
+	ex_set(c, 9, -ECANCELED, 0);
+	run(c);
+	q = sqe(c, ARING_OP_FUTEX_WAITV, 11, 0);
+	q->fd = 0;
+	q->addr = (uint64_t)(uintptr_t)(w + 4);
+	q->len = 0;
+	ex(c, 11, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * io_uring/xattr.c: __io_getxattr_prep() refuses flags and an empty name
+ * (-ERANGE); fs/xattr.c: a missing name -ENODATA, XATTR_REPLACE of a
+ * missing one -ENODATA, then set, size query, a buffer too small -ERANGE,
+ * XATTR_CREATE of an existing one -EEXIST; user.* on a pipe -ENODATA.
+ */
+static void xa(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd, const char *name,
+	       const void *value, unsigned len, unsigned xflags)
+{
+	struct io_uring_sqe *q = sqe(c, op, ud, flags);
+
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)name;
+	q->addr2 = (uint64_t)(uintptr_t)value;
+	q->len = len;
+	q->xattr_flags = xflags;
+}
+
+static void xattr_checks(struct cx *c)
+{
+	int fd = mkfile(c, "x", 1), p[2];
+	char *b = cbuf(c);
+
+	if (!c_has(c, IORING_OP_FGETXATTR))
+		return;
+	mkpipe(c, p);
+	xa(c, IORING_OP_FGETXATTR, 1, 0, fd, "user.c", b, 16, 1);
+	xa(c, IORING_OP_FGETXATTR, 2, 0, fd, "", b, 16, 0);
+	xa(c, IORING_OP_FGETXATTR, 3, 0, fd, "user.c", b, 16, 0);
+	xa(c, IORING_OP_FSETXATTR, 4, 0, fd, "user.c", "v", 1, 2 /* XATTR_REPLACE */);
+	xa(c, IORING_OP_FGETXATTR, 5, 0, p[0], "user.c", b, 16, 0);
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -ERANGE, 0);
+	ex_set(c, 3, -ENODATA, 0);
+	ex_set(c, 4, -ENODATA, 0);
+	ex_set(c, 5, -ENODATA, 0);
+	run(c);
+	xa(c, IORING_OP_FSETXATTR, 6, LINK, fd, "user.c", "four", 4, 0);
+	xa(c, IORING_OP_FGETXATTR, 7, LINK, fd, "user.c", NULL, 0, 0);
+	xa(c, IORING_OP_FGETXATTR, 8, 0, fd, "user.c", b, 3, 0);
+	ex(c, 6, 0, 0);
+	ex(c, 7, 4, 0);
+	ex(c, 8, -ERANGE, 0);
+	run(c);
+	xa(c, IORING_OP_FSETXATTR, 9, 0, fd, "user.c", "v", 1, 1 /* XATTR_CREATE */);
+	ex(c, 9, -EEXIST, 0);
+	run(c);
+}
+
+/*
+ * io_uring/waitid.c io_waitid_prep() (addr set -EINVAL) and kernel/exit.c
+ * (no option among WEXITED/WSTOPPED/WCONTINUED -EINVAL; no child -ECHILD);
+ * io_uring/uring_cmd.c: __pad1 set -EINVAL, a file without ->uring_cmd
+ * -EOPNOTSUPP; io_uring/net.c io_recvzc_prep(): no zcrx queue -EINVAL.
+ */
+static void waitid_cmd_zc_checks(struct cx *c)
+{
+	int fd = mkfile(c, "x", 1), p[2];
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, ARING_OP_WAITID) || !c_has(c, IORING_OP_URING_CMD) ||
+	    !c_has(c, ARING_OP_RECV_ZC))
+		return;
+	mkpipe(c, p);
+	q = sqe(c, ARING_OP_WAITID, 1, 0);
+	q->fd = 0, q->len = 0 /* P_ALL */, q->file_index = 4 /* WEXITED */;
+	q->addr2 = (uint64_t)(uintptr_t)b;
+	q = sqe(c, ARING_OP_WAITID, 2, 0);
+	q->fd = 0, q->len = 0, q->file_index = 1 /* WNOHANG */;
+	q = sqe(c, ARING_OP_WAITID, 3, 0);
+	q->fd = 0, q->len = 0, q->file_index = 4, q->addr = 1;
+	q = sqe(c, IORING_OP_URING_CMD, 4, 0);
+	q->fd = fd;
+	q = sqe(c, IORING_OP_URING_CMD, 5, 0);
+	q->fd = p[0];
+	q = sqe(c, IORING_OP_URING_CMD, 6, 0);
+	q->fd = fd, q->__pad1 = 1;
+	q = sqe(c, ARING_OP_RECV_ZC, 7, 0);
+	q->fd = p[0], q->ioprio = IORING_RECV_MULTISHOT;
+	ex_set(c, 1, -ECHILD, 0);
+	ex_set(c, 2, -EINVAL, 0);
+	ex_set(c, 3, -EINVAL, 0);
+	ex_set(c, 4, -EOPNOTSUPP, 0);
+	ex_set(c, 5, -EOPNOTSUPP, 0);
+	ex_set(c, 6, -EINVAL, 0);
+	ex_set(c, 7, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * fs/eventpoll.c do_epoll_ctl() through IORING_OP_EPOLL_CTL: ADD 0, ADD
+ * again -EEXIST, a regular file -EPERM (no poll: ADD and MOD alike, before
+ * the item is looked up); io_uring/epoll.c io_epoll_wait(): nothing ready waits (its
+ * linked timeout cancels it: -ECANCELED, the timeout -ETIME), a write makes
+ * the pipe ready (1 event), maxevents 0 -EINVAL. The instance is
+ * epoll_create1(2)'s on real fds, the sim's own on the sim.
+ */
+static void epoll_ops_checks(struct cx *c)
+{
+	struct epoll_event *ev = (struct epoll_event *)(void *)cbuf(c);
+	struct epoll_event *out = (struct epoll_event *)(void *)cbuf(c);
+	int fd = mkfile(c, "x", 1), p[2], ep;
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_EPOLL_CTL) || !c_has(c, ARING_OP_EPOLL_WAIT))
+		return;
+	ep = c->bd->real_fds ? epoll_create1(0) : aring__sim_epoll_new(c->be, 0);
+	if (ep < 0)
+		c_bail(c, "epoll instance: %d", ep);
+	if (c->bd->real_fds)
+		keep_fd(c, ep);
+	mkpipe(c, p);
+	ev->events = EPOLLIN;
+	ev->data.u64 = 42;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 1, LINK);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 2, 0);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 3, 0);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)fd, q->addr = (uint64_t)(uintptr_t)ev;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 4, 0);
+	q->fd = ep, q->len = EPOLL_CTL_MOD, q->off = (uint64_t)fd, q->addr = (uint64_t)(uintptr_t)ev;
+	/* 2 waits for 1's completion (a link), 3 and 4 issue meanwhile */
+	ex(c, 1, 0, 0);
+	ex(c, 3, -EPERM, 0);
+	ex(c, 4, -EPERM, 0);
+	ex(c, 2, -EEXIST, 0);
+	run(c);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 5, LINK);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 4;
+	ltmo(c, 6, 0, ms(c, 1), 0);
+	ex(c, 6, -ETIME, 0);
+	ex_set(c, 5, -ECANCELED, 0);
+	run(c);
+	wr(c, 7, LINK, p[1], "e", 1, -1ull);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 8, 0);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 4;
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 9, 0);
+	q->fd = ep, q->addr = (uint64_t)(uintptr_t)(out + 2), q->len = 0;
+	ex(c, 7, 1, 0);
+	ex_set(c, 8, 1, 0);
+	ex_set(c, 9, -EINVAL, 0);
+	run(c);
+	if (out[2].data.u64 != 42 || out[2].events != EPOLLIN)
+		c_bail(c, "epoll_wait wrote %llx %x", (unsigned long long)out[2].data.u64,
+		       out[2].events);
+}
+
+/*
+ * io_uring/msg_ring.c on the sender's own ring: IORING_MSG_DATA posts
+ * (user_data sqe->off, res sqe->len; FLAGS_PASS: flags sqe->file_index)
+ * and completes 0; src_fd set, a file_index without FLAGS_PASS, an unknown
+ * command -EINVAL; SEND_FD with a length, or to its own ring, -EINVAL; a
+ * file that is no ring -EBADFD; an unknown flag -EINVAL at prep.
+ */
+static void msg_ring_checks(struct cx *c)
+{
+	int p[2], rfd;
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_MSG_RING))
+		return;
+	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
+	if (rfd < 0)
+		c_bail(c, "ring fd: %d", rfd);
+	mkpipe(c, p);
+	q = sqe(c, IORING_OP_MSG_RING, 1, 0);
+	q->fd = rfd, q->addr = 0, q->off = 0x77, q->len = 7;
+	ex_set(c, 0x77, 7, 0);
+	ex_set(c, 1, 0, 0);
+	run(c);
+	q = sqe(c, IORING_OP_MSG_RING, 2, 0);
+	q->fd = rfd, q->addr = 0, q->off = 0x78, q->len = 8, q->msg_ring_flags = 2, q->file_index = 5;
+	ex_set(c, 0x78, 8, 5);
+	ex_set(c, 2, 0, 0);
+	run(c);
+	q = sqe(c, IORING_OP_MSG_RING, 3, 0);
+	q->fd = rfd, q->addr = 0, q->addr3 = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 4, 0);
+	q->fd = rfd, q->addr = 0, q->file_index = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 5, 0);
+	q->fd = rfd, q->addr = 9;
+	q = sqe(c, IORING_OP_MSG_RING, 6, 0);
+	q->fd = rfd, q->addr = 1, q->len = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 7, 0);
+	q->fd = rfd, q->addr = 1;
+	q = sqe(c, IORING_OP_MSG_RING, 8, 0);
+	q->fd = p[0], q->addr = 0;
+	q = sqe(c, IORING_OP_MSG_RING, 9, 0);
+	q->fd = rfd, q->addr = 0, q->msg_ring_flags = 4;
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EINVAL, 0);
+	ex(c, 6, -EINVAL, 0);
+	ex(c, 7, -EINVAL, 0);
+	ex(c, 8, -EBADFD, 0);
+	ex(c, 9, -EINVAL, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -4040,5 +4370,11 @@ const struct c_case conform_cases[] = {
 	C(fixed_alloc_range),
 	C(fixed_nop_tables),
 	C(fixed_readv_checks),
+	C(splice_tee_checks),
+	C(futex_checks),
+	C(xattr_checks),
+	C(waitid_cmd_zc_checks),
+	C(epoll_ops_checks),
+	C(msg_ring_checks),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

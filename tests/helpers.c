@@ -387,6 +387,30 @@ aring_task *th_spawn(aring_loop *loop, aring_fn fn, void *arg)
 	return t;
 }
 
+struct later {
+	int fd;
+	const char *data;
+};
+
+static int write_later(aring_loop *loop, void *arg)
+{
+	struct later l = *(struct later *)arg;
+
+	free(arg);
+	aring_sleep(loop, 1000000);
+	return aring_write(loop, l.fd, l.data, (unsigned)strlen(l.data), 0, NULL);
+}
+
+aring_task *th_write_later(aring_loop *loop, int fd, const char *data)
+{
+	struct later *l = malloc(sizeof(*l));
+
+	CU_ASSERT_FATAL(l != NULL);
+	l->fd = fd;
+	l->data = data;
+	return th_spawn(loop, write_later, l);
+}
+
 int th_join(aring_loop *loop, aring_task *t)
 {
 	int result = -12345;

@@ -129,6 +129,11 @@ bool th_kernel_has(unsigned opcode, const char *name);
 
 /* Spawn fn(loop, arg) as a task that must be joined (fails the test on error). */
 aring_task *th_spawn(aring_loop *loop, aring_fn fn, void *arg);
+/*
+ * A task that sleeps 1 ms (virtual time on the sim), then writes data to fd
+ * (a waiter's other side); th_join gives the write's result.
+ */
+aring_task *th_write_later(aring_loop *loop, int fd, const char *data);
 /* Join a task from a task or from outside; returns its result (-12345 if the join failed). */
 int th_join(aring_loop *loop, aring_task *t);
 

@@ -209,7 +209,11 @@ struct aring__soft_req *aring__soft_find(struct aring__soft *s, uint64_t user_da
  * Stop one request in flight (kernel io_try_cancel() on the request it
  * matched): an armed timeout is removed; a started request is stopped by
  * the executor. Either completes with res through task work, as the
- * kernel's io_req_task_queue_fail() and io_poll_cancel() do.
+ * kernel's io_req_task_queue_fail() and io_poll_cancel() do. 0 when
+ * stopped, but 1 for a futex or waitid request: the kernel finds those in
+ * lists of their own (io_futex_cancel(), io_waitid_cancel() through
+ * io_cancel_remove()), which answer the number cancelled; so its cancel
+ * CQE, or its linked timeout's, says 1 (checked on Linux 6.18).
  */
 int aring__soft_cancel_req(struct aring__soft *s, struct aring__soft_req *r, int32_t res)
 {
@@ -224,7 +228,8 @@ int aring__soft_cancel_req(struct aring__soft *s, struct aring__soft_req *r, int
 		return ret;
 	aring__soft_hash_del(s, r);
 	aring__soft_tw_add(s, r, SOFT_TW_FAIL, res);
-	return 0;
+	return r->opcode == ARING_OP_FUTEX_WAIT || r->opcode == ARING_OP_FUTEX_WAITV ||
+	       r->opcode == ARING_OP_WAITID;
 }
 
 struct cancel_data {
@@ -334,7 +339,7 @@ void aring__soft_cancel_issue(struct aring__soft *s, struct aring__soft_req *c)
 			ret = one;
 			break;
 		}
-		if (one == 0)
+		if (one >= 0)
 			nr++;
 	}
 	free(found);
@@ -353,7 +358,7 @@ unsigned aring__soft_cancel_all(struct aring__soft *s)
 
 	for (r = s->flight; r; r = n) {
 		n = r->fnext; /* a cancel takes r (only r) off the list */
-		if (aring__soft_cancel_req(s, r, -ECANCELED) == 0)
+		if (aring__soft_cancel_req(s, r, -ECANCELED) >= 0)
 			nr++;
 	}
 	return nr;

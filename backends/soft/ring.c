@@ -124,13 +124,11 @@ static struct io_uring_cqe *ovf_slot(struct aring__soft *s)
 	return &s->ovf[(s->ovf_head + s->ovf_len++) % s->ovf_cap];
 }
 
-/* Post a CQE for r: to the CQ, or the overflow list while it is full. */
-void aring__soft_post(struct aring__soft *s, struct aring__soft_req *r, int32_t res, uint32_t cflags)
+/* Post a CQE: to the CQ, or the overflow list while it is full. */
+static void post_cqe(struct aring__soft *s, uint64_t user_data, int32_t res, uint32_t cflags)
 {
 	struct io_uring_cqe *cqe;
 
-	if (s->exec->on_cqe)
-		s->exec->on_cqe(s->ex, r, res, cflags);
 	s->stats.cqes++;
 	/* kernel: every CQE advances cached_cq_tail; timeouts that fired are
 	 * subtracted through cq_timeouts (timeout.c io_timeout_fn()). */
@@ -139,9 +137,22 @@ void aring__soft_post(struct aring__soft *s, struct aring__soft_req *r, int32_t 
 		cqe = ovf_slot(s);
 	else
 		cqe = &s->cq[s->cq_tail++ & (s->cq_entries - 1)];
-	cqe->user_data = r->sqe.user_data;
+	cqe->user_data = user_data;
 	cqe->res = res;
 	cqe->flags = cflags;
+}
+
+/* Post a CQE for r. */
+void aring__soft_post(struct aring__soft *s, struct aring__soft_req *r, int32_t res, uint32_t cflags)
+{
+	if (s->exec->on_cqe)
+		s->exec->on_cqe(s->ex, r, res, cflags);
+	post_cqe(s, r->sqe.user_data, res, cflags);
+}
+
+void aring__soft_post_aux(struct aring__soft *s, uint64_t user_data, int32_t res, uint32_t cflags)
+{
+	post_cqe(s, user_data, res, cflags);
 }
 
 /* ---------------------------------------------------------------- completion */

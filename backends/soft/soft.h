@@ -254,6 +254,12 @@ void aring__soft_set_cq_limit(struct aring__soft *ring, unsigned n);
  */
 void aring__soft_complete(struct aring__soft *ring, struct aring__soft_req *req, int32_t res,
 			  uint32_t cflags);
+/*
+ * Post a CQE no request of this ring made (a MSG_RING from another ring:
+ * kernel io_uring/msg_ring.c io_msg_ring_data() -> io_post_aux_cqe()).
+ */
+void aring__soft_post_aux(struct aring__soft *ring, uint64_t user_data, int32_t res,
+			  uint32_t cflags);
 /* Mark req failed although res >= 0 (a short transfer breaks a link: kernel req_set_fail()). */
 void aring__soft_req_set_fail(struct aring__soft_req *req);
 /*

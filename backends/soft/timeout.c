@@ -353,6 +353,8 @@ void aring__soft_ltimeout_tw(struct aring__soft *s, struct aring__soft_req *r)
 
 		if (ret < 0)
 			res = -ENOENT;
+		else if (ret > 0)
+			res = ret; /* ret ?: -ETIME: a futex's cancel counts (cancel.c) */
 	}
 	aring__soft_done(s, r, res);
 }

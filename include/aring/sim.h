@@ -131,10 +131,10 @@ struct aring_sim_opts {
  *   queue.
  * - Virtual time saturates at UINT64_MAX; a zero-interval multishot timeout
  *   repeats every 1 ns (hrtimer resolution).
- * - Not modelled (complete with -EOPNOTSUPP): read/write_fixed and their
- *   vectored forms, files_update, epoll, splice, tee, provided buffers,
- *   msg_ring, xattrs, uring_cmd, read_multishot, waitid, futexes,
- *   fixed_fd_install, recv_zc; datagram sockets and O_TMPFILE.
+ * - Not modelled (complete with -EOPNOTSUPP): the opcodes docs/ops.md
+ *   lists without "sim" (generated from core/opdef.c); datagram sockets
+ *   and O_TMPFILE. A sim loop has no children (waitid: -ECHILD), no zcrx
+ *   queue (recv_zc: -EINVAL), and a ring fd only through aring_sim_ring_fd.
  */
 #define ARING_SIM_START_NS 1000000000ull
 
@@ -604,6 +604,17 @@ ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b);
 ARING_API int aring_sim_set_faults(aring_loop *loop, const struct aring_sim_opts *opts);
 /* The same for every node of a world, and its network. 0 or -EINVAL. */
 ARING_API int aring_sim_world_set_faults(aring_sim_world *world, const struct aring_sim_opts *opts);
+
+/*
+ * A file descriptor, in loop's fd table, for target's ring: what
+ * aring_ring(target)->ring_fd is on uring, for IORING_OP_MSG_RING
+ * (aring_msg_ring). target may be loop itself. Sim loops made alone are
+ * threads of one process; a node of a world may name only itself. Close it
+ * with aring_close. Returns the fd, -EINVAL (a loop NULL or not a sim
+ * loop), -EXDEV (nodes of a world, or a node and a lone loop), -EMFILE,
+ * -ENOMEM.
+ */
+ARING_API int aring_sim_ring_fd(aring_loop *loop, aring_loop *target);
 
 #ifdef __cplusplus
 }

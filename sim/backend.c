@@ -58,8 +58,13 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 
 	if (!s->sq_stuck && be->ops->sq_ready(be) &&
 	    aring__sim_prng_ppm(&s->rng_ring, s->opts.sq_full_ppm)) {
-		s->sq_stuck = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
-		aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+		uint32_t n = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
+
+		/* Suppressed: the SQ takes the SQEs (drawn the same). */
+		if (aring__sim_fault_record(s, ARING_SIM_FAULT_SQ_FULL, ARING_SIM_FAULT_NO_OP, n)) {
+			s->sq_stuck = n;
+			aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+		}
 	}
 	if (s->sq_stuck) {
 		s->sq_stuck--;
@@ -71,8 +76,14 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 
 		if (aring__sim_prng_ppm(&s->rng_ring, s->opts.cq_pressure_ppm)) {
 			limit = (unsigned)aring__sim_prng_range(&s->rng_ring, 1, 8);
-			s->stats.cq_pressure_injected++;
-			aring__sim_trace_note(s, "cq_pressure", limit, 0);
+			/* Suppressed: the CQ keeps its size. */
+			if (aring__sim_fault_record(s, ARING_SIM_FAULT_CQ_PRESSURE,
+						    ARING_SIM_FAULT_NO_OP, limit)) {
+				s->stats.cq_pressure_injected++;
+				aring__sim_trace_note(s, "cq_pressure", limit, 0);
+			} else {
+				limit = 0;
+			}
 		}
 		aring__soft_set_cq_limit(s->ring, limit);
 	}
@@ -82,8 +93,9 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r)
 {
 	if (r->state != SIM_REQ_EXEC || r->heap_idx == SIM_NO_HEAP ||
-	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm))
-		return false;
+	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm) ||
+	    !aring__sim_fault_record(s, ARING_SIM_FAULT_CANCEL_RACE, r->opcode, -EALREADY))
+		return false; /* suppressed: the cancel wins */
 	/* It was completing: it runs now, with its own result. */
 	aring__sim_heap_remove(s, r);
 	aring__sim_heap_push(s, r, s->now_ns);
@@ -123,6 +135,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
 	aring__sim_prng_seed(&s->rng_shuffle, s->seed, SIM_STREAM_SHUFFLE);
 	aring__sim_prng_seed(&s->rng_ring, s->seed, SIM_STREAM_RING);
+	aring__sim_prng_seed(&s->rng_scenario, s->seed, SIM_STREAM_SCENARIO);
 	aring__sim_trace_init(s);
 	ret = aring__sim_net_init(s);
 	if (ret == 0)

@@ -47,6 +47,10 @@ struct aring_sim_opts {
 	 *   to 8 entries (a ring set up with a small
 	 *   IORING_SETUP_CQSIZE): the rest of the CQEs wait in the overflow
 	 *   list (IORING_FEAT_NODROP), never lost, in order.
+	 * Each hit is a fault decision (ARING_SIM_FAULT_CANCEL_RACE, _SQ_FULL,
+	 * _CQ_PRESSURE); suppressed, the cancel wins as usual, the SQ takes
+	 * the SQEs, the CQ keeps its size. The same for shuffle_ppm
+	 * (ARING_SIM_FAULT_SHUFFLE): suppressed, the batch runs in FIFO order.
 	 */
 	uint32_t cancel_race_ppm;
 	uint32_t sq_full_ppm;
@@ -250,6 +254,13 @@ ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
  *   change is kept or undone (1/2 each). A name that was durable names
  *   its old or its new file after a crash, never nothing. Files no longer
  *   reachable from "/" are gone. All drawn from the seed.
+ * - Each outcome that loses something is a fault decision (below): a lost
+ *   change ARING_SIM_FAULT_CRASH_LOST, a torn write ARING_SIM_FAULT_CRASH_TORN
+ *   (one per unsynced change of each file), an undone namespace change
+ *   ARING_SIM_FAULT_CRASH_UNDONE. The no-fault outcome keeps the change,
+ *   as if it had been flushed before the power went: a suppressed loss,
+ *   tear or undo is kept (and draws the same random numbers). So a crash
+ *   with every outcome suppressed loses nothing but the processes.
  */
 
 /*
@@ -322,11 +333,24 @@ enum aring_sim_fault_kind {
 	                                detail -EIO */
 	ARING_SIM_FAULT_DISK_FSYNC,  /* disk_fsync_error_ppm: fsync -EIO, unsynced data dropped */
 	ARING_SIM_FAULT_DISK_NOSPACE,/* disk_nospace_ppm: a write or fallocate got -ENOSPC */
+	ARING_SIM_FAULT_SCENARIO,    /* aring_sim_decide: the scenario's own fault; what: its name */
+	ARING_SIM_FAULT_SQ_FULL,     /* sq_full_ppm: the SQ stays full; detail: submissions refused */
+	ARING_SIM_FAULT_CQ_PRESSURE, /* cq_pressure_ppm: detail: the CQ's entries for a submit */
+	ARING_SIM_FAULT_CANCEL_RACE, /* cancel_race_ppm: a cancel lost the race (-EALREADY) */
+	ARING_SIM_FAULT_SHUFFLE,     /* shuffle_ppm: detail: ready tasks run in a drawn order */
+	ARING_SIM_FAULT_CRASH_LOST,  /* a crash lost an unsynced change; detail: inode number,
+	                                what: "ino <n> @<off>+<len>" (or "zero", "size") */
+	ARING_SIM_FAULT_CRASH_TORN,  /* a crash tore an unsynced write at sectors; as LOST */
+	ARING_SIM_FAULT_CRASH_UNDONE,/* a crash undid an unsynced namespace change; detail: the
+	                                directory's inode, what: "undo <name>" */
 	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
 };
 
 /* The opcode of a fault that hit no op (the network's, a disk's). */
 #define ARING_SIM_FAULT_NO_OP 0xffffffffu
+
+/* A scenario fault's name: 1 to ARING_SIM_WHAT_MAX - 1 bytes. */
+#define ARING_SIM_WHAT_MAX 32
 
 /* One recorded fault decision. */
 struct aring_sim_fault {
@@ -338,10 +362,14 @@ struct aring_sim_fault {
 	                      sending node's index; NET_CLOG: ns held; else 0 */
 	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
 	                      the n-th loop made in the process (from 0) */
+	char what[ARING_SIM_WHAT_MAX]; /* SCENARIO: the name aring_sim_decide was given
+	                      (printed in the op's place); else "" */
 };
 
 /* The kind's name: "timeout-stall", "cancel", "short", "error", "net-reset",
-   "net-clog", "disk-read-eio", "fsync-eio", "enospc"; "unknown" for any other value. */
+   "net-clog", "disk-read-eio", "fsync-eio", "enospc", "scenario", "sq-full",
+   "cq-pressure", "cancel-race", "shuffle", "crash-lost", "crash-torn",
+   "crash-undone"; "unknown" for any other value. */
 ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
 
 /*
@@ -369,6 +397,28 @@ ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep);
  */
 ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
 
+/*
+ * A fault of the scenario itself (a controller that crashes, restarts or
+ * partitions nodes), made a fault decision like the simulator's own, so
+ * that shrinking can remove it: draws from node's own stream of the seed
+ * whether it happens (probability ppm / 1000000; ppm 1000000: always
+ * drawn as a hit), and numbers and records a hit as an
+ * ARING_SIM_FAULT_SCENARIO decision of that node at the current virtual
+ * time, with what (e.g. "crash", "partition kv0<->kv2") in the op's place.
+ * A hit the run suppresses (ARING_SIM_KEEP, ARING_SIM_SUPPRESS, the
+ * swarm's shrinking) gives 0, as if no fault was drawn: the scenario then
+ * does what it does without the fault. The draw is the same either way, so
+ * the rest of the run keeps its decisions; a scenario should call it at
+ * the same points whether earlier calls gave 0 or 1 (do the checks that
+ * depend on earlier faults, such as "is the node up", after it).
+ * node may be up or down (crashed); the call is not an op (no SQE, no
+ * virtual time). Callable from a task of any node or between runs.
+ * Returns 1 (the fault happens), 0 (it does not), or -EINVAL (node not a
+ * sim loop, what NULL, empty or ARING_SIM_WHAT_MAX bytes or longer, ppm
+ * above 1000000).
+ */
+ARING_API int aring_sim_decide(aring_loop *node, const char *what, uint32_t ppm);
+
 /* ---------------------------------------------------------------- the swarm */
 
 /*
@@ -383,8 +433,10 @@ ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
  * Each failing seed is printed to stdout with the command that replays it:
  * the environment variables ARING_* the process has, ARING_SIM_SEED=<seed>,
  * and the process's argv. With shrink, the first failing seed is run again
- * with the recorded fault decisions, and delta debugging (Zeller's ddmin)
- * over them finds a 1-minimal set that still fails (removing any one of it
+ * with the recorded fault decisions; whole classes of them (every decision
+ * of one kind, then of one kind at one op or scenario name) are dropped
+ * while it still fails, then delta debugging (Zeller's ddmin) over the rest
+ * finds a 1-minimal set that still fails (removing any one of it
  * passes); it is printed, one "node, op, virtual time, fault" line each, with
  * the command that replays it (ARING_SIM_KEEP=<its numbers>).
  *
@@ -450,7 +502,9 @@ ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *
  * and 10% (log-uniform; short up to 50%), and per-op latency is 0 or a
  * seed-drawn range up to 2 ms; for a world's network, each with probability
  * 1/2: link latency in a range up to 6 ms, resets at 0.001%..1%, clogs at
- * 0.01%..10% holding up to 110 ms. A scenario builds its loops from it (and may
+ * 0.01%..10% holding up to 110 ms; for the disk, each with probability 1/2:
+ * read errors, fsync errors and -ENOSPC each at 0.001%..1%. A scenario
+ * builds its loops from it (and may
  * change fields after), so a replay of the seed gets the same rates.
  * Returns 0, or -EINVAL (so NULL, seed 0).
  */

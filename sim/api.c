@@ -28,6 +28,13 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	if (o->disk_read_error_ppm > 1000000 || o->disk_fsync_error_ppm > 1000000 ||
 	    o->disk_nospace_ppm > 1000000)
 		return -EINVAL;
+	/* The profile: an -errno, and no ring op (nop, timeouts, cancel) missing. */
+	if (o->uring_errno > 0 || o->uring_errno < -4095)
+		return -EINVAL;
+	for (unsigned op = 0; op < ARING_OP_LAST; op++)
+		if ((o->missing_ops[op / 64] >> (op % 64) & 1) &&
+		    (aring__opdefs[op].flags & ARING__OPF_RING))
+			return -EINVAL;
 	return 0;
 }
 

@@ -119,10 +119,17 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	ret = aring__sim_opts_check(so);
 	if (ret)
 		return ret;
+	/*
+	 * io_uring unavailable: the program asked for AUTO (a lone sim loop;
+	 * a node until aring__sim_set_asked), so the choice is core/loop.c's.
+	 */
+	if (so->uring_errno && !aring__auto_falls_back(so->uring_errno))
+		return so->uring_errno;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->opts = *so;
+	s->as_epoll = so->uring_errno != 0;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
 	s->fd_base = (so->flags & ARING_SIM_HIGH_FDS) ? ARING_SIM_FD_BASE : 3;
@@ -153,8 +160,30 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->be_ops = *(*out)->ops;
 	s->soft_submit = s->be_ops.submit;
 	s->be_ops.submit = sim_submit;
+	s->be_ops.sync_op = aring__sim_sync_op;
 	(*out)->ops = &s->be_ops;
 	return 0;
+}
+
+int aring__sim_set_asked(struct sim *s, enum aring_backend asked)
+{
+	switch (asked) {
+	case ARING_BACKEND_URING:
+		return s->opts.uring_errno; /* io_uring_setup(2) fails: so does the loop */
+	case ARING_BACKEND_EPOLL:
+		s->as_epoll = true;
+		return 0;
+	case ARING_BACKEND_AUTO:
+	case ARING_BACKEND_SIM:
+		return 0; /* decided at aring__sim_new */
+	default:
+		return -EINVAL;
+	}
+}
+
+bool aring__sim_as_epoll(struct aring__backend *be)
+{
+	return sim_of(be)->as_epoll;
 }
 
 void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop)

@@ -432,7 +432,17 @@ struct sim {
 	bool trace;
 	struct sim_stats_priv stats;
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
+	/* the kernel's profile (include/aring/sim.h) */
+	bool as_epoll;                /* io_uring unavailable to an AUTO program, or a node
+	                                 asked for epoll: the epoll backend's op set */
 };
+
+/* The profile lacks opcode op (missing_ops; never for a loop standing in for epoll). */
+static inline bool sim_op_missing(const struct sim *s, unsigned op)
+{
+	return !s->as_epoll && op < 64 * ARING_SIM_OPS_WORDS &&
+	       (s->opts.missing_ops[op / 64] >> (op % 64) & 1);
+}
 
 static inline struct sim *sim_of(struct aring__backend *be)
 {
@@ -722,6 +732,10 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 uint64_t aring__sim_seed_from_env(void);
 /* The sim of a sim loop (a node), or NULL (NULL, not a sim loop). */
 struct sim *aring__sim_from_loop(aring_loop *loop);
+/* backend.c: a node's program asked for this backend: 0, or the profile's uring_errno. */
+int aring__sim_set_asked(struct sim *s, enum aring_backend asked);
+/* ring.c: the wrappers' fallback system call (backend sync_op), on the model. */
+int aring__sim_sync_op(struct aring__backend *be, const struct io_uring_sqe *sqe);
 /* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
 int aring__sim_opts_check(const struct aring_sim_opts *o);
 

@@ -12,6 +12,12 @@
 extern "C" {
 #endif
 
+/* Words of struct aring_sim_opts.missing_ops: a bit for each of the 256 SQE opcodes. */
+#define ARING_SIM_OPS_WORDS 4
+/* Mark opcode op missing in a struct aring_sim_opts *so. */
+#define ARING_SIM_OP_MISSING(so, op) \
+	((so)->missing_ops[(unsigned)(op) / 64 % ARING_SIM_OPS_WORDS] |= 1ull << ((unsigned)(op) % 64))
+
 struct aring_sim_opts {
 	uint64_t seed;             /* 0 = take ARING_SIM_SEED from the environment, else 1 */
 	uint32_t timeout_ppm;      /* per op with a linked timeout, parts per million:
@@ -90,6 +96,25 @@ struct aring_sim_opts {
 	uint32_t disk_fsync_error_ppm;
 	uint32_t disk_nospace_ppm;
 	uint64_t disk_size_bytes;
+	/*
+	 * The simulated kernel's profile (0: today's kernel, every op there):
+	 * - missing_ops: opcodes the kernel lacks, as an older kernel would: bit
+	 *   (op % 64) of missing_ops[op / 64] (ARING_SIM_OP_MISSING() sets it).
+	 *   An SQE with such an opcode completes -EINVAL, as io_init_req()
+	 *   answers an opcode at or past its IORING_OP_LAST, aring_op_supported()
+	 *   gives 0 (the kernel's probe does not list it), and the wrappers that
+	 *   fall back to a system call without the op (aring_bind, aring_listen,
+	 *   aring_pipe) run the sim's model of that system call (never a real
+	 *   one). The ring's own ops (nop, timeouts, cancel: Linux 5.5) cannot
+	 *   be missing: aring_loop_new gives -EINVAL.
+	 * - uring_errno: io_uring unavailable: io_uring_setup(2) would fail
+	 *   with this -errno (-ENOSYS: a kernel without io_uring; -EPERM:
+	 *   seccomp or sysctl kernel.io_uring_disabled; -ENOMEM: RLIMIT_MEMLOCK
+	 *   before 5.12). 0: available. See "The backend the program asked for"
+	 *   below.
+	 */
+	uint64_t missing_ops[ARING_SIM_OPS_WORDS];
+	int32_t uring_errno;
 };
 
 /*
@@ -141,6 +166,27 @@ struct aring_sim_opts {
  *   fixed_fd_install, recv_zc; datagram sockets and O_TMPFILE.
  */
 #define ARING_SIM_START_NS 1000000000ull
+
+/*
+ * The backend the program asked for. The sim stands in for the kernel, so
+ * what a program gets depends on what it asked of aring_loop_new:
+ * - ARING_BACKEND_AUTO (a lone loop made with AUTO and ARING_BACKEND=sim;
+ *   a node whose opts->backend is AUTO, the default) and ARING_BACKEND_SIM
+ *   (taken as AUTO): with uring_errno set, the choice core/loop.c makes for
+ *   a real AUTO loop (the same function decides) falls back to epoll for
+ *   -EPERM, -ENOSYS and -ENOMEM: the loop then behaves as the epoll
+ *   backend would: aring_loop_backend() gives ARING_BACKEND_EPOLL, only
+ *   the ops backends/epoll.c runs are there (aring_op_supported; any other
+ *   SQE completes -EOPNOTSUPP, as the epoll backend's), missing_ops do not
+ *   matter (no kernel ring), and aring_loop_post / aring_offload give
+ *   -EOPNOTSUPP. Any other uring_errno fails aring_loop_new with it, as
+ *   the real AUTO does.
+ * - ARING_BACKEND_URING (a node's opts->backend): with uring_errno set,
+ *   aring_sim_node_new fails with it, as the real aring_loop_new would.
+ * - ARING_BACKEND_EPOLL (a node's opts->backend): the loop behaves as the
+ *   epoll backend, whatever uring_errno.
+ * It is still a sim loop (virtual time, faults, aring_sim_* calls).
+ */
 
 /*
  * With ARING_SIM_HIGH_FDS in aring_sim_opts.flags (always on for the nodes
@@ -571,13 +617,17 @@ ARING_API void aring_sim_world_free(aring_sim_world *world);
  * A new node named name (1 to 63 bytes, unique in the world): an aring loop
  * on the simulated backend, stored in *node, owned by the world (free it
  * with aring_sim_world_free, never aring_loop_free). opts may be NULL;
- * opts->backend is ignored (a node is always a sim loop); opts->sim,
+ * a node is always a sim loop, and opts->backend is the backend its program
+ * asked for (AUTO by default; see "The backend the program asked for");
+ * opts->sim,
  * if set, replaces the world's fault rates and latencies for this node,
  * but the seed and the time limit are always the world's (each node draws
  * from its own stream of the world's seed). Returns 0, -EINVAL (NULL
  * argument, bad name, bad opts), -EEXIST (name taken), -ENOSPC (already
  * ARING_SIM_MAX_NODES nodes), -EBUSY (called while the world runs from a
- * task: spawn tasks on existing nodes instead), -ENOMEM.
+ * task: spawn tasks on existing nodes instead), -ENOMEM, or the profile's
+ * uring_errno (opts->backend ARING_BACKEND_URING, or AUTO with an errno
+ * AUTO does not fall back on).
  */
 ARING_API int aring_sim_node_new(aring_sim_world *world, const char *name,
 				 const struct aring_loop_opts *opts, aring_loop **node);
@@ -642,7 +692,8 @@ ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b);
 
 /*
  * Change fault rates and latencies while running: from opts, every field
- * but seed and time_limit_ns is applied to the loop (a node or a lone sim
+ * but seed, time_limit_ns and the kernel's profile (missing_ops,
+ * uring_errno: the loop's for life) is applied to the loop (a node or a lone sim
  * loop) from its next op on; the net_* fields apply to the node's world.
  * Returns 0, -EINVAL (not a sim loop, opts NULL or refused as by
  * aring_loop_new).

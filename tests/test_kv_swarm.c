@@ -60,6 +60,14 @@ static void planted(const char *plant, uint64_t first, uint64_t within, uint32_t
 	printf("\n%s: first failing seed %llu, %u of %llu fault decisions kept\n", plant,
 	       (unsigned long long)res.first_failed_seed, res.nshrunk,
 	       (unsigned long long)res.faults_before);
+	/* the swarm's replay line names ARING_* only: this one has the plant */
+	if (res.shrunk_ok && res.nshrunk < ARING_SIM_SHRUNK_MAX) {
+		printf("%s: replay: KV_PLANT=%s ARING_SIM_SEED=%llu ARING_SIM_KEEP=", plant, plant,
+		       (unsigned long long)res.first_failed_seed);
+		for (uint32_t i = 0; i < res.nshrunk; i++)
+			printf("%s%llu", i ? "," : "", (unsigned long long)res.shrunk[i].seq);
+		printf(" tests/test_kv_swarm\n");
+	}
 }
 
 static void test_ack_before_fsync(void)

@@ -408,8 +408,9 @@ struct aring_sim_fault {
 	                      sending node's index; NET_CLOG: ns held; else 0 */
 	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
 	                      the n-th loop made in the process (from 0) */
-	char what[ARING_SIM_WHAT_MAX]; /* SCENARIO: the name aring_sim_decide was given
-	                      (printed in the op's place); else "" */
+	char what[ARING_SIM_WHAT_MAX]; /* printed in the op's place when set: SCENARIO:
+	                      the name aring_sim_decide was given; CRASH_*: the
+	                      change ("ino 3 @40+40", "undo kv.log"); else "" */
 };
 
 /* The kind's name: "timeout-stall", "cancel", "short", "error", "net-reset",

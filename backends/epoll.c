@@ -1115,6 +1115,11 @@ static bool ep_has_op(void *ex, unsigned opcode)
 	return opcode < ARING_OP_LAST && aring__opdefs[opcode].epoll;
 }
 
+bool aring__epoll_has_op(unsigned opcode)
+{
+	return ep_has_op(NULL, opcode);
+}
+
 #define RECVSEND_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT | \
 			IORING_RECVSEND_FIXED_BUF)
 #define ACCEPT_FLAGS (IORING_ACCEPT_MULTISHOT | EP_ACCEPT_DONTWAIT | EP_ACCEPT_POLL_FIRST)

@@ -10,6 +10,7 @@
 #ifndef ARING_CORE_BACKEND_H
 #define ARING_CORE_BACKEND_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
@@ -56,6 +57,13 @@ struct aring__backend_ops {
 	 * NULL: -EOPNOTSUPP.
 	 */
 	int (*register_rsrc)(struct aring__backend *be, unsigned opcode, void *arg, unsigned nr_args);
+	 * Run the op of sqe at once as its system call would (no SQE, no CQE):
+	 * the wrappers' fallback when the ring lacks the op (core/ops.c). NULL:
+	 * the real system call is right (uring, epoll); the sim runs its model
+	 * of the call, never a real one on a sim fd. Returns the result, or
+	 * -errno.
+	 */
+	int (*sync_op)(struct aring__backend *be, const struct io_uring_sqe *sqe);
 };
 
 /* Every backend's state begins with this. */
@@ -77,6 +85,21 @@ void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop);
 int aring__sim_epoll_new(struct aring__backend *be, int flags);
 /* sim/msgring.c: a ring fd, in the sim's fd table, for its own ring (conformance cases). */
 int aring__sim_ring_fd_self(struct aring__backend *be);
+/* A sim loop that stands in for the epoll backend (io_uring unavailable to
+   an AUTO program: include/aring/sim.h)? */
+bool aring__sim_as_epoll(struct aring__backend *be);
+/*
+ * AUTO's rule (core/loop.c; the sim's profile, sim/backend.c): io_uring
+ * setup failing the way blocked or missing io_uring does (seccomp or
+ * kernel.io_uring_disabled: -EPERM; a kernel without it: -ENOSYS;
+ * RLIMIT_MEMLOCK before 5.12: -ENOMEM) sends an AUTO loop to epoll.
+ */
+static inline bool aring__auto_falls_back(int err)
+{
+	return err == -EPERM || err == -ENOSYS || err == -ENOMEM;
+}
+/* The opcodes the epoll backend runs (backends/epoll.c). */
+bool aring__epoll_has_op(unsigned opcode);
 /* The soft ring on real system calls (backends/epoll.c): 0, -EINVAL (entries too
  * many, setup_flags SQE128 or CQE32), -ENOMEM, -EMFILE. */
 int aring__epoll_new(const struct aring_loop_opts *opts, struct aring__backend **out);

@@ -97,7 +97,9 @@ static int soft_setup_check(const struct aring_loop_opts *o)
 /*
  * AUTO: io_uring, unless setup fails the way blocked or disabled io_uring
  * does (seccomp: -EPERM; a kernel without it: -ENOSYS; RLIMIT_MEMLOCK on
- * kernels before 5.12: -ENOMEM), then epoll.
+ * kernels before 5.12: -ENOMEM), then epoll. aring__auto_falls_back()
+ * (core/backend.h) is that rule; the sim's profile (uring_errno) goes
+ * through it too.
  */
 static int auto_new(struct aring_loop_opts *o, aring_loop *loop, struct aring__backend **be)
 {
@@ -106,7 +108,7 @@ static int auto_new(struct aring_loop_opts *o, aring_loop *loop, struct aring__b
 	if (!uring_disabled()) {
 		o->backend = ARING_BACKEND_URING;
 		ret = aring__uring_new(o, be);
-		if (ret != -EPERM && ret != -ENOSYS && ret != -ENOMEM)
+		if (!aring__auto_falls_back(ret))
 			goto out;
 	}
 	o->backend = ARING_BACKEND_EPOLL;
@@ -259,6 +261,9 @@ ARING_API uint64_t aring_foreign_cqes(aring_loop *loop)
 
 ARING_API enum aring_backend aring_loop_backend(aring_loop *loop)
 {
+	/* A sim loop standing in for epoll (io_uring unavailable) says so. */
+	if (loop->kind == ARING_BACKEND_SIM && aring__sim_as_epoll(loop->be))
+		return ARING_BACKEND_EPOLL;
 	return loop->kind;
 }
 

@@ -242,7 +242,8 @@ ARING_API int aring_offload(aring_loop *loop, int (*fn)(void *arg), void *arg,
 		return ret;
 	if (!fn)
 		return -EINVAL;
-	if (loop->kind == ARING_BACKEND_SIM)
+	/* (a sim loop standing in for epoll has no worker pool either: below) */
+	if (loop->kind == ARING_BACKEND_SIM && !aring__sim_as_epoll(loop->be))
 		return offload_sim(loop, fn, arg, opt);
 	/* Work comes back as a MSG_RING CQE (core/post.c): a kernel ring only. */
 	if (!loop->be->ops->ring(loop->be))

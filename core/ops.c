@@ -445,18 +445,36 @@ static int syscall_result(int ret)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * Without the op, the system call: the backend's own model of it where it
+ * has one (the sim: never a real call on a sim fd), else the real one.
+ */
 ARING_API int aring_bind(aring_loop *loop, int fd, const struct sockaddr *addr, socklen_t addrlen,
 			 const struct aring_opt *opt)
 {
+	struct io_uring_sqe sqe;
+
 	if (aring_op_supported(loop, ARING_OP_BIND))
 		return ring_bind(loop, fd, addr, addrlen, opt);
+	if (loop->be->ops->sync_op) {
+		memset(&sqe, 0, sizeof(sqe));
+		aring__prep_bind(&sqe, fd, addr, addrlen);
+		return loop->be->ops->sync_op(loop->be, &sqe);
+	}
 	return syscall_result(bind(fd, addr, addrlen));
 }
 
 ARING_API int aring_listen(aring_loop *loop, int fd, int backlog, const struct aring_opt *opt)
 {
+	struct io_uring_sqe sqe;
+
 	if (aring_op_supported(loop, ARING_OP_LISTEN))
 		return ring_listen(loop, fd, backlog, opt);
+	if (loop->be->ops->sync_op) {
+		memset(&sqe, 0, sizeof(sqe));
+		aring__prep_listen(&sqe, fd, backlog);
+		return loop->be->ops->sync_op(loop->be, &sqe);
+	}
 	return syscall_result(listen(fd, backlog));
 }
 
@@ -468,10 +486,17 @@ OP_X(ARING_API, aring_pipe_direct, (aring_loop *loop, int *fds, int flags, unsig
 
 ARING_API int aring_pipe(aring_loop *loop, int fds[2], int flags, const struct aring_opt *opt)
 {
+	struct io_uring_sqe sqe;
+
 	if (!fds)
 		return -EFAULT;
 	if (aring_op_supported(loop, ARING_OP_PIPE))
 		return ring_pipe(loop, fds, flags, opt);
+	if (loop->be->ops->sync_op) {
+		memset(&sqe, 0, sizeof(sqe));
+		aring__prep_pipe(&sqe, fds, flags);
+		return loop->be->ops->sync_op(loop->be, &sqe);
+	}
 	return syscall_result(pipe2(fds, flags));
 }
 

@@ -230,6 +230,13 @@ ARING_API int aring_loop_post(aring_loop *target, aring_fn fn, void *arg)
 	}
 	/* The target's own thread, inside its run (a task of it) or, on the
 	 * sim, at any time: an ordinary detached spawn. */
+	/* A sim loop standing in for epoll answers as epoll: its own tasks may
+	   post, anyone else needs the kernel ring it lacks (sim.h). */
+	if (tls_running != target && target->kind == ARING_BACKEND_SIM &&
+	    aring__sim_as_epoll(target->be)) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	if (tls_running == target ||
 	    (target->kind == ARING_BACKEND_SIM &&
 	     pthread_equal((pthread_t)target->owner, pthread_self()))) {

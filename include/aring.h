@@ -161,7 +161,8 @@ ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
 /*
  * 1 if the backend can run this IORING_OP_* opcode natively, else 0. On the
  * uring backend this is the kernel's probe; on the sim it says whether the
- * sim's op table (sim/ops.c) models the opcode. Ask this function before
+ * sim's op table (sim/ops.c) models the opcode (and the simulated kernel's
+ * profile has it: struct aring_sim_opts missing_ops, uring_errno). Ask this function before
  * relying on an op: on the sim, an SQE whose opcode is not modelled
  * completes with -EOPNOTSUPP. Which opcodes the sim (and the epoll
  * backend) model: docs/ops.md, generated from the op table (core/opdef.c)

@@ -28,10 +28,17 @@ int aring__sim_opts_check(const struct aring_sim_opts *o)
 	if (o->disk_read_error_ppm > 1000000 || o->disk_fsync_error_ppm > 1000000 ||
 	    o->disk_nospace_ppm > 1000000)
 		return -EINVAL;
+	/* The profile: an -errno, and no ring op (nop, timeouts, cancel) missing. */
+	if (o->uring_errno > 0 || o->uring_errno < -4095)
+		return -EINVAL;
+	for (unsigned op = 0; op < ARING_OP_LAST; op++)
+		if ((o->missing_ops[op / 64] >> (op % 64) & 1) &&
+		    (aring__opdefs[op].flags & ARING__OPF_RING))
+			return -EINVAL;
 	return 0;
 }
 
-static struct sim *sim_from_loop(aring_loop *loop)
+struct sim *aring__sim_from_loop(aring_loop *loop)
 {
 	if (!loop || loop->kind != ARING_BACKEND_SIM)
 		return NULL;
@@ -40,7 +47,7 @@ static struct sim *sim_from_loop(aring_loop *loop)
 
 ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	if (s && s->world)
 		return aring_sim_world_trace_hash(s->world); /* the whole world */
@@ -49,14 +56,14 @@ ARING_API uint64_t aring_sim_trace_hash(aring_loop *loop)
 
 ARING_API uint64_t aring_sim_seed(aring_loop *loop)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	return s ? s->seed : 0;
 }
 
 ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	if (!s || !st)
 		return -EINVAL;
@@ -76,7 +83,7 @@ ARING_API int aring_sim_stats(aring_loop *loop, struct aring_sim_stats *st)
 
 ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t len)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 	int64_t n;
 
 	if (!s || !s->std_in || (!buf && len))
@@ -96,7 +103,7 @@ ARING_API int aring_sim_stdin_write(aring_loop *loop, const void *buf, size_t le
 
 ARING_API int aring_sim_stdin_close(aring_loop *loop)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	if (!s || !s->std_in)
 		return -EINVAL;
@@ -123,14 +130,14 @@ static int out_read(struct sim *s, struct sim_pipe *p, void *buf, size_t len)
 
 ARING_API int aring_sim_stdout_read(aring_loop *loop, void *buf, size_t len)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	return s ? out_read(s, s->std_out, buf, len) : -EINVAL;
 }
 
 ARING_API int aring_sim_stderr_read(aring_loop *loop, void *buf, size_t len)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	return s ? out_read(s, s->std_err, buf, len) : -EINVAL;
 }
@@ -138,7 +145,7 @@ ARING_API int aring_sim_stderr_read(aring_loop *loop, void *buf, size_t len)
 ARING_API int aring_sim_getsockname(aring_loop *loop, int fd, struct sockaddr *addr,
 				    socklen_t *addrlen)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	return s ? aring__sim_getsockname(s, fd, addr, addrlen, false) : -EINVAL;
 }
@@ -146,7 +153,7 @@ ARING_API int aring_sim_getsockname(aring_loop *loop, int fd, struct sockaddr *a
 ARING_API int aring_sim_getpeername(aring_loop *loop, int fd, struct sockaddr *addr,
 				    socklen_t *addrlen)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	return s ? aring__sim_getsockname(s, fd, addr, addrlen, true) : -EINVAL;
 }
@@ -159,7 +166,7 @@ int aring__signal_raise(aring_loop *loop, int sig) __attribute__((weak));
 
 ARING_API int aring_sim_signal(aring_loop *node, int sig)
 {
-	struct sim *s = sim_from_loop(node);
+	struct sim *s = aring__sim_from_loop(node);
 
 	if (!s || !aring__signal_raise)
 		return -EINVAL;
@@ -203,7 +210,7 @@ static void ring_drop_all(struct sim *s, aring_loop *loop)
 
 ARING_API int aring_sim_crash(aring_loop *node)
 {
-	struct sim *s = sim_from_loop(node);
+	struct sim *s = aring__sim_from_loop(node);
 	struct sim_list *l;
 	unsigned fd;
 
@@ -243,7 +250,7 @@ ARING_API int aring_sim_crash(aring_loop *node)
 
 ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg)
 {
-	struct sim *s = sim_from_loop(node);
+	struct sim *s = aring__sim_from_loop(node);
 	int ret;
 
 	if (!s || !fn || !aring__spawn)
@@ -261,7 +268,7 @@ ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg)
 ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
 				aring_sim_dirent_fn fn, void *arg)
 {
-	struct sim *s = sim_from_loop(loop);
+	struct sim *s = aring__sim_from_loop(loop);
 
 	if (!s || !fn)
 		return -EINVAL;

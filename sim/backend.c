@@ -59,8 +59,13 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 
 	if (!s->sq_stuck && be->ops->sq_ready(be) &&
 	    aring__sim_prng_ppm(&s->rng_ring, s->opts.sq_full_ppm)) {
-		s->sq_stuck = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
-		aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+		uint32_t n = (uint32_t)aring__sim_prng_range(&s->rng_ring, 1, 16);
+
+		/* Suppressed: the SQ takes the SQEs (drawn the same). */
+		if (aring__sim_fault_record(s, ARING_SIM_FAULT_SQ_FULL, ARING_SIM_FAULT_NO_OP, n)) {
+			s->sq_stuck = n;
+			aring__sim_trace_note(s, "sq_full", s->sq_stuck, 0);
+		}
 	}
 	if (s->sq_stuck) {
 		s->sq_stuck--;
@@ -72,8 +77,14 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 
 		if (aring__sim_prng_ppm(&s->rng_ring, s->opts.cq_pressure_ppm)) {
 			limit = (unsigned)aring__sim_prng_range(&s->rng_ring, 1, 8);
-			s->stats.cq_pressure_injected++;
-			aring__sim_trace_note(s, "cq_pressure", limit, 0);
+			/* Suppressed: the CQ keeps its size. */
+			if (aring__sim_fault_record(s, ARING_SIM_FAULT_CQ_PRESSURE,
+						    ARING_SIM_FAULT_NO_OP, limit)) {
+				s->stats.cq_pressure_injected++;
+				aring__sim_trace_note(s, "cq_pressure", limit, 0);
+			} else {
+				limit = 0;
+			}
 		}
 		aring__soft_set_cq_limit(s->ring, limit);
 	}
@@ -83,8 +94,9 @@ static int sim_submit(struct aring__backend *be, unsigned wait_nr)
 bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r)
 {
 	if (r->state != SIM_REQ_EXEC || r->heap_idx == SIM_NO_HEAP ||
-	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm))
-		return false;
+	    !aring__sim_prng_ppm(&s->rng_ring, s->opts.cancel_race_ppm) ||
+	    !aring__sim_fault_record(s, ARING_SIM_FAULT_CANCEL_RACE, r->opcode, -EALREADY))
+		return false; /* suppressed: the cancel wins */
 	/* It was completing: it runs now, with its own result. */
 	aring__sim_heap_remove(s, r);
 	aring__sim_heap_push(s, r, s->now_ns);
@@ -108,10 +120,17 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	ret = aring__sim_opts_check(so);
 	if (ret)
 		return ret;
+	/*
+	 * io_uring unavailable: the program asked for AUTO (a lone sim loop;
+	 * a node until aring__sim_set_asked), so the choice is core/loop.c's.
+	 */
+	if (so->uring_errno && !aring__auto_falls_back(so->uring_errno))
+		return so->uring_errno;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->opts = *so;
+	s->as_epoll = so->uring_errno != 0;
 	s->seed = so->seed ? so->seed : aring__sim_seed_from_env();
 	s->now_ns = SIM_START_NS;
 	s->fd_base = (so->flags & ARING_SIM_LOW_FDS) ? 3 : ARING_SIM_FD_BASE;
@@ -124,6 +143,7 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	aring__sim_prng_seed(&s->rng_net, s->seed, SIM_STREAM_NET);
 	aring__sim_prng_seed(&s->rng_shuffle, s->seed, SIM_STREAM_SHUFFLE);
 	aring__sim_prng_seed(&s->rng_ring, s->seed, SIM_STREAM_RING);
+	aring__sim_prng_seed(&s->rng_scenario, s->seed, SIM_STREAM_SCENARIO);
 	aring__sim_trace_init(s);
 	ret = aring__sim_net_init(s);
 	if (ret == 0)
@@ -141,8 +161,30 @@ int aring__sim_new(const struct aring_loop_opts *opts, struct aring__backend **o
 	s->be_ops = *(*out)->ops;
 	s->soft_submit = s->be_ops.submit;
 	s->be_ops.submit = sim_submit;
+	s->be_ops.sync_op = aring__sim_sync_op;
 	(*out)->ops = &s->be_ops;
 	return 0;
+}
+
+int aring__sim_set_asked(struct sim *s, enum aring_backend asked)
+{
+	switch (asked) {
+	case ARING_BACKEND_URING:
+		return s->opts.uring_errno; /* io_uring_setup(2) fails: so does the loop */
+	case ARING_BACKEND_EPOLL:
+		s->as_epoll = true;
+		return 0;
+	case ARING_BACKEND_AUTO:
+	case ARING_BACKEND_SIM:
+		return 0; /* decided at aring__sim_new */
+	default:
+		return -EINVAL;
+	}
+}
+
+bool aring__sim_as_epoll(struct aring__backend *be)
+{
+	return sim_of(be)->as_epoll;
 }
 
 void aring__sim_attach(struct aring__backend *be, struct aring_loop *loop)

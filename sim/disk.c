@@ -43,8 +43,10 @@
  * (aring__sim_fault_record(), sim/fault.c), so the swarm records, replays
  * and shrinks them like every other fault (kinds ARING_SIM_FAULT_DISK_*).
  * The crash's own choices (what each unsynced change becomes) are drawn
- * from the same stream but are not fault decisions: a crash is the
- * scenario's act, and shrinking removes faults, not crash outcomes.
+ * from the same stream, and each that loses something is a fault decision
+ * too (ARING_SIM_FAULT_CRASH_LOST, _TORN, _UNDONE; the crash itself is the
+ * scenario's act, or its aring_sim_decide): the no-fault outcome of a
+ * crash keeps every unsynced change, as if it had been flushed in time.
  *   disk_read_error_ppm   per read of a regular file: one sector of the
  *                         range goes bad; a read reaching a bad sector ends
  *                         short before it, or fails with -EIO if it starts
@@ -59,6 +61,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,8 +282,12 @@ static void rec_apply(struct sim_inode *i, const struct sim_rec *rec)
 	size_apply(i, rec->size_op, rec->size_val);
 }
 
-/* A torn write: each sector kept with probability 1/2; the size grows to the last kept byte. */
-static void rec_tear(struct sim *s, struct sim_inode *i, const struct sim_rec *rec)
+/*
+ * A torn write: each sector kept with probability 1/2; the size grows to the
+ * last kept byte. apply false: draw the same, change nothing (a tear the run
+ * suppressed).
+ */
+static void rec_tear(struct sim *s, struct sim_inode *i, const struct sim_rec *rec, bool apply)
 {
 	uint64_t end = rec->off + rec->len, a = rec->off, top = 0;
 
@@ -289,7 +296,7 @@ static void rec_tear(struct sim *s, struct sim_inode *i, const struct sim_rec *r
 
 		if (b > end)
 			b = end;
-		if (aring__sim_prng_next(&s->rng_disk) & 1) {
+		if ((aring__sim_prng_next(&s->rng_disk) & 1) && apply) {
 			dput(i, a, rec->data + (a - rec->off), b - a);
 			top = b;
 		}
@@ -731,23 +738,50 @@ void aring__sim_disk_destroy(struct sim *s)
 	s->nsops_tail = &s->nsops;
 }
 
+/* A crash outcome that loses something: a fault decision ("ino 12 @4096+40", "undo kv.log"). */
+static bool crash_fault(struct sim *s, unsigned kind, const struct sim_inode *i,
+			const struct sim_rec *r, const char *name)
+{
+	char what[ARING_SIM_WHAT_MAX];
+
+	if (name)
+		snprintf(what, sizeof(what), "undo %s", name);
+	else if (r->kind == REC_WRITE)
+		snprintf(what, sizeof(what), "ino %llu @%llu+%llu", (unsigned long long)i->ino,
+			 (unsigned long long)r->off, (unsigned long long)r->len);
+	else
+		snprintf(what, sizeof(what), "ino %llu %s", (unsigned long long)i->ino,
+			 r->kind == REC_ZERO ? "zero" : "size");
+	return aring__sim_fault_record_what(s, kind, ARING_SIM_FAULT_NO_OP, (int64_t)i->ino, what);
+}
+
 void aring__sim_disk_crash(struct sim *s)
 {
 	struct sim_list *l;
 	uint64_t kept = 0, lost = 0, torn = 0;
 
 	s->disk_batch = true; /* fs.c's rebuild frees what is left unreachable */
-	/* Namespace changes, in order: each kept or undone. */
+	/*
+	 * Namespace changes, in order: each kept or undone. Kept is the
+	 * no-fault outcome; an undo is a fault decision (suppressed: kept).
+	 */
 	while (s->nsops) {
 		struct sim_nsop *op = s->nsops;
 
 		s->nsops = op->next;
-		if (aring__sim_prng_next(&s->rng_disk) & 1)
+		if ((aring__sim_prng_next(&s->rng_disk) & 1) ||
+		    !crash_fault(s, ARING_SIM_FAULT_CRASH_UNDONE, op->act[0].dir, NULL,
+				 op->act[0].name))
 			nsop_apply(s, op);
 		nsop_free(s, op);
 	}
 	s->nsops_tail = &s->nsops;
-	/* File data: the durable image plus each change lost, kept or torn. */
+	/*
+	 * File data: the durable image plus each change lost, kept or torn.
+	 * Kept (as if it had been flushed) is the no-fault outcome; a loss or
+	 * a tear is a fault decision, and one the run suppresses is kept (a
+	 * tear draws its sectors all the same).
+	 */
 	for (l = s->inodes.next; l != &s->inodes; l = l->next) {
 		struct sim_inode *i = sim_container_of(l, struct sim_inode, all);
 		struct sim_rec *r;
@@ -757,14 +791,18 @@ void aring__sim_disk_crash(struct sim *s)
 		for (r = i->recs; r; r = r->next) {
 			uint64_t c = aring__sim_prng_range(&s->rng_disk, 0, 2);
 
-			if (c == 0) {
+			if (c == 0 && crash_fault(s, ARING_SIM_FAULT_CRASH_LOST, i, r, NULL)) {
 				lost++;
-			} else if (c == 1 || r->kind != REC_WRITE) {
+			} else if (c == 0 || c == 1 || r->kind != REC_WRITE) {
 				rec_apply(i, r);
 				kept++;
-			} else {
-				rec_tear(s, i, r);
+			} else if (crash_fault(s, ARING_SIM_FAULT_CRASH_TORN, i, r, NULL)) {
+				rec_tear(s, i, r, true);
 				torn++;
+			} else {
+				rec_tear(s, i, r, false);
+				rec_apply(i, r);
+				kept++;
 			}
 		}
 		recs_free(i);

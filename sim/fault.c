@@ -208,7 +208,8 @@ static bool in_set(uint64_t seq)
 	return false;
 }
 
-bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail)
+bool aring__sim_fault_record_what(struct sim *s, unsigned kind, unsigned opcode, int64_t detail,
+				  const char *what)
 {
 	struct aring_sim_fault f;
 	bool inject;
@@ -220,6 +221,9 @@ bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int6
 	f.opcode = opcode;
 	f.detail = detail;
 	memcpy(f.node, s->node_name, sizeof(f.node));
+	memset(f.what, 0, sizeof(f.what));
+	if (what)
+		strncpy(f.what, what, sizeof(f.what) - 1);
 	inject = g.mode == FILTER_ALL || (g.mode == FILTER_KEEP) == in_set(f.seq);
 	if (inject && g.log_on && g.len < LOG_MAX) {
 		if (g.len == g.cap) {
@@ -242,6 +246,11 @@ bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int6
 		fprintf(stderr, "aring-sim %s%s\n", line, inject ? "" : " (suppressed)");
 	}
 	return inject;
+}
+
+bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail)
+{
+	return aring__sim_fault_record_what(s, kind, opcode, detail, NULL);
 }
 
 bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
@@ -366,6 +375,14 @@ ARING_API const char *aring_sim_fault_kind_name(unsigned kind)
 		[ARING_SIM_FAULT_DISK_READ] = "disk-read-eio",
 		[ARING_SIM_FAULT_DISK_FSYNC] = "fsync-eio",
 		[ARING_SIM_FAULT_DISK_NOSPACE] = "enospc",
+		[ARING_SIM_FAULT_SCENARIO] = "scenario",
+		[ARING_SIM_FAULT_SQ_FULL] = "sq-full",
+		[ARING_SIM_FAULT_CQ_PRESSURE] = "cq-pressure",
+		[ARING_SIM_FAULT_CANCEL_RACE] = "cancel-race",
+		[ARING_SIM_FAULT_SHUFFLE] = "shuffle",
+		[ARING_SIM_FAULT_CRASH_LOST] = "crash-lost",
+		[ARING_SIM_FAULT_CRASH_TORN] = "crash-torn",
+		[ARING_SIM_FAULT_CRASH_UNDONE] = "crash-undone",
 	};
 
 	return kind < ARING_SIM_FAULT_KIND_LAST && names[kind] ? names[kind] : "unknown";
@@ -388,10 +405,24 @@ ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf,
 			 aring_sim_fault_kind_name(f->kind), f->detail);
 	else
 		snprintf(what, sizeof(what), "%s", aring_sim_fault_kind_name(f->kind));
-	return snprintf(buf, len, "fault %" PRIu64 ": %.63s, %s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
-			f->seq, f->node,
+	return snprintf(buf, len, "fault %" PRIu64 ": %.63s, %.*s, t=%" PRIu64 ".%09" PRIu64 " s, %s",
+			f->seq, f->node, ARING_SIM_WHAT_MAX - 1,
+			f->what[0] ? f->what :
 			f->opcode == ARING_SIM_FAULT_NO_OP ? "-" : aring__op_name(f->opcode),
 			f->time_ns / 1000000000u, f->time_ns % 1000000000u, what);
+}
+
+ARING_API int aring_sim_decide(aring_loop *node, const char *what, uint32_t ppm)
+{
+	struct sim *s = aring__sim_from_loop(node);
+
+	if (!s || !what || !what[0] || strnlen(what, ARING_SIM_WHAT_MAX) == ARING_SIM_WHAT_MAX ||
+	    ppm > 1000000)
+		return -EINVAL;
+	if (!aring__sim_prng_ppm(&s->rng_scenario, ppm))
+		return 0;
+	return aring__sim_fault_record_what(s, ARING_SIM_FAULT_SCENARIO, ARING_SIM_FAULT_NO_OP, 0,
+					    what);
 }
 
 ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep)

@@ -177,6 +177,9 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 	r->sim = s;
 	r->heap_idx = SIM_NO_HEAP;
 	sim_list_init(&r->wait);
+	/* standing in for epoll: backends/epoll.c's prep refuses what it cannot run */
+	if (s->as_epoll && !aring__epoll_has_op(sr->opcode))
+		return -EOPNOTSUPP;
 	if (!aring__sim_has_op(sr->opcode))
 		return -EOPNOTSUPP;
 	if (sr->sqe.flags & IOSQE_BUFFER_SELECT)
@@ -279,8 +282,63 @@ static int sim_wait_until(void *ex, uint64_t deadline_ns)
 
 static bool sim_has_op_ex(void *ex, unsigned opcode)
 {
-	(void)ex;
-	return aring__sim_has_op(opcode);
+	struct sim *s = ex;
+
+	if (s->as_epoll && !aring__epoll_has_op(opcode))
+		return false;
+	return aring__sim_has_op(opcode) && !sim_op_missing(s, opcode);
+}
+
+/* The profile's kernel lacks the opcode: the soft ring fails it -EINVAL (io_init_req()). */
+static bool sim_opcode_known(void *ex, unsigned opcode)
+{
+	return !sim_op_missing(ex, opcode);
+}
+
+/*
+ * The wrappers' fallback when the ring lacks the op (core/ops.c: bind,
+ * listen, pipe): the model of the system call, run at once on this node
+ * (no SQE, no CQE, no virtual time, no fault; the trace notes it).
+ */
+int aring__sim_sync_op(struct aring__backend *be, const struct io_uring_sqe *sqe)
+{
+	struct sim *s = sim_of(be);
+	const struct sim_opdef *def;
+	struct sim_req r;
+	enum sim_exec e;
+	int ret;
+
+	if (sqe->opcode >= ARING_OP_LAST || !aring__sim_has_op(sqe->opcode))
+		return -ENOSYS;
+	def = &aring__sim_opdefs[sqe->opcode];
+	memset(&r, 0, sizeof(r));
+	r.sqe = *sqe;
+	r.sr.opcode = sqe->opcode;
+	r.opcode = sqe->opcode;
+	r.sim = s;
+	r.heap_idx = SIM_NO_HEAP;
+	r.started = true; /* a system call draws no ring fault */
+	sim_list_init(&r.wait);
+	if (aring__opdefs[sqe->opcode].prep && (ret = aring__opdefs[sqe->opcode].prep(sqe)) < 0)
+		return ret;
+	if (def->prep && (ret = def->prep(s, &r)) < 0)
+		return ret;
+	if (aring__opdefs[sqe->opcode].flags & ARING__OPF_FILE) {
+		r.file = aring__sim_fd_get(s, sqe->fd);
+		if (!r.file)
+			return -EBADF;
+		aring__sim_file_get(r.file);
+		r.sr.file = r.file;
+	}
+	r.state = SIM_REQ_EXEC;
+	e = def->exec(s, &r);
+	/* only ops that never wait have a fallback (bind, listen, pipe) */
+	assert(e == SIM_DONE);
+	(void)e;
+	if (r.file)
+		aring__sim_file_put(s, r.file);
+	aring__sim_trace_note(s, "syscall", sqe->opcode, (uint64_t)(int64_t)r.res);
+	return r.res;
 }
 
 static void sim_on_sqe(void *ex, const struct aring__soft_req *sr)
@@ -345,6 +403,7 @@ const struct aring__soft_exec aring__sim_exec_ops = {
 	.now_ns = sim_now,
 	.wait = sim_wait_until,
 	.has_op = sim_has_op_ex,
+	.opcode_known = sim_opcode_known,
 	.on_sqe = sim_on_sqe,
 	.on_cqe = sim_on_cqe,
 	.destroy = aring__sim_destroy,

@@ -189,6 +189,9 @@ void aring__sim_shuffle(aring_loop *loop, struct aring__taskq *q)
 		s->shuffle_buf[i] = s->shuffle_buf[j];
 		s->shuffle_buf[j] = x;
 	}
+	/* A fault decision; suppressed, the batch stays FIFO (the order was drawn). */
+	if (!aring__sim_fault_record(s, ARING_SIM_FAULT_SHUFFLE, ARING_SIM_FAULT_NO_OP, n))
+		return;
 	q->head = q->tail = NULL;
 	for (i = 0; i < n; i++)
 		aring__taskq_push(q, s->shuffle_buf[i]);

@@ -143,6 +143,7 @@ enum sim_stream {
 	SIM_STREAM_DISK = 32, /* disk faults, crash outcomes (sim/disk.c) */
 	SIM_STREAM_SHUFFLE,   /* the order of ready tasks (shuffle_ppm) */
 	SIM_STREAM_RING,      /* faults of the ring: cancel races, SQ full, CQ pressure */
+	SIM_STREAM_SCENARIO,  /* aring_sim_decide: the scenario's own faults */
 };
 
 uint64_t aring__sim_splitmix64(uint64_t *state);
@@ -414,7 +415,7 @@ struct sim {
 	uint64_t seed;
 	uint64_t now_ns;
 	struct sim_prng rng_sched, rng_timeout, rng_cancel, rng_short, rng_error, rng_net;
-	struct sim_prng rng_shuffle, rng_ring;
+	struct sim_prng rng_shuffle, rng_ring, rng_scenario;
 	struct aring__backend_ops be_ops; /* the soft ring's, with submit wrapped (ring faults) */
 	int (*soft_submit)(struct aring__backend *be, unsigned wait_nr);
 	uint32_t sq_stuck;            /* submissions still to refuse (sq_full_ppm) */
@@ -457,7 +458,17 @@ struct sim {
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
 	struct sim_waitq futexq;      /* futex sleepers (sim/futex.c; made on first use) */
 	struct sim_list ring_files;   /* SIM_F_RING files naming this sim (made on first use) */
+	/* the kernel's profile (include/aring/sim.h) */
+	bool as_epoll;                /* io_uring unavailable to an AUTO program, or a node
+	                                 asked for epoll: the epoll backend's op set */
 };
+
+/* The profile lacks opcode op (missing_ops; never for a loop standing in for epoll). */
+static inline bool sim_op_missing(const struct sim *s, unsigned op)
+{
+	return !s->as_epoll && op < 64 * ARING_SIM_OPS_WORDS &&
+	       (s->opts.missing_ops[op / 64] >> (op % 64) & 1);
+}
 
 static inline struct sim *sim_of(struct aring__backend *be)
 {
@@ -583,6 +594,9 @@ bool aring__sim_fault_cancel_race(struct sim *s, struct sim_req *r);
  * suppresses it). The caller draws the same random numbers either way.
  */
 bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail);
+/* The same with a name (at most ARING_SIM_WHAT_MAX - 1 bytes kept) for the op's place. */
+bool aring__sim_fault_record_what(struct sim *s, unsigned kind, unsigned opcode, int64_t detail,
+				  const char *what);
 /* Draw a hit with probability ppm from rng, then aring__sim_fault_record(). */
 bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
 			     unsigned opcode);
@@ -776,6 +790,12 @@ enum sim_exec aring__sim_op_poll_remove(struct sim *s, struct sim_req *r);
 
 /* backend.c: ARING_SIM_SEED (decimal or 0x hex), else 1. */
 uint64_t aring__sim_seed_from_env(void);
+/* The sim of a sim loop (a node), or NULL (NULL, not a sim loop). */
+struct sim *aring__sim_from_loop(aring_loop *loop);
+/* backend.c: a node's program asked for this backend: 0, or the profile's uring_errno. */
+int aring__sim_set_asked(struct sim *s, enum aring_backend asked);
+/* ring.c: the wrappers' fallback system call (backend sync_op), on the model. */
+int aring__sim_sync_op(struct aring__backend *be, const struct io_uring_sqe *sqe);
 /* Validate struct aring_sim_opts (ppm <= 1e6, latency range): 0 or -EINVAL. */
 int aring__sim_opts_check(const struct aring_sim_opts *o);
 

@@ -85,6 +85,13 @@ ARING_API int aring_sim_swarm_opts_for(uint64_t seed, struct aring_sim_opts *so)
 		so->net_clog_min_ns = draw(&st, 10000000);
 		so->net_clog_max_ns = so->net_clog_min_ns + draw(&st, 100000000);
 	}
+	/* The disk (after the network, for the same reason). */
+	if (draw(&st, 2))
+		so->disk_read_error_ppm = rate(&st, 10, 10000);
+	if (draw(&st, 2))
+		so->disk_fsync_error_ppm = rate(&st, 10, 10000);
+	if (draw(&st, 2))
+		so->disk_nospace_ppm = rate(&st, 10, 10000);
 	return 0;
 }
 
@@ -591,11 +598,72 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* Two decisions of one class: the same kind at the same op (or scenario name). */
+static bool same_class(const struct aring_sim_fault *a, const struct aring_sim_fault *b,
+		       bool fine)
+{
+	return a->kind == b->kind &&
+	       (!fine || (a->opcode == b->opcode && !strcmp(a->what, b->what)));
+}
+
+/*
+ * Before ddmin: drop whole classes of decisions at once (every "short", then
+ * every "short" of a send, every "crash" ...), coarse classes first, as long
+ * as the seed still fails without them. A run is chaotic (a fault removed
+ * early moves every op after it), so ddmin alone can end at a large
+ * 1-minimal set that one class removal avoids. set[i] is cls[i]'s number;
+ * both shrink together.
+ */
+static int drop_classes(struct shrink *sh, uint64_t *set, struct aring_sim_fault *cls,
+			size_t *np)
+{
+	size_t n = *np, i, j, m;
+	uint64_t *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	struct aring_sim_fault key;
+	int r = 0, fine;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (fine = 0; fine < 2; fine++) {
+		for (i = 0; i < n; i++) {
+			/* the class of cls[i], unless an earlier decision was of it */
+			for (j = 0; j < i && !same_class(&cls[j], &cls[i], fine); j++)
+				;
+			if (j < i)
+				continue;
+			for (j = m = 0; j < n; j++)
+				if (!same_class(&cls[j], &cls[i], fine))
+					tmp[m++] = set[j];
+			if (m == n || m == 0)
+				continue;
+			r = fails_with(sh, tmp, m);
+			if (r < 0)
+				goto out;
+			if (!r)
+				continue;
+			key = cls[i]; /* cls[i] is overwritten below */
+			for (j = m = 0; j < n; j++)
+				if (!same_class(&cls[j], &key, fine)) {
+					set[m] = set[j];
+					cls[m++] = cls[j];
+				}
+			n = m;
+			i = (size_t)-1; /* again from the first class left */
+		}
+	}
+	r = 0;
+out:
+	free(tmp);
+	*np = n;
+	return r;
+}
+
 static int shrink_seed(scenario_fn scenario, void *arg, uint64_t seed, uint32_t watchdog_ms,
 		       struct aring_sim_swarm_result *res)
 {
 	struct shrink sh = { scenario, arg, seed, watchdog_ms, 0 };
 	struct child c;
+	struct aring_sim_fault *cls;
 	uint64_t *set;
 	size_t n, i;
 	int ret;
@@ -613,12 +681,17 @@ static int shrink_seed(scenario_fn scenario, void *arg, uint64_t seed, uint32_t 
 	res->faults_before = n;
 	printf("%zu fault decisions took effect in its run\n", n);
 	set = malloc((n ? n : 1) * sizeof(*set));
-	if (!set) {
+	cls = malloc((n ? n : 1) * sizeof(*cls));
+	if (!set || !cls) {
+		free(set);
+		free(cls);
 		child_free(&c);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
 		set[i] = c.log[i].seq;
+	if (n)
+		memcpy(cls, c.log, n * sizeof(*cls));
 	child_free(&c);
 	ret = fails_with(&sh, set, 0);
 	if (ret > 0) {
@@ -627,8 +700,12 @@ static int shrink_seed(scenario_fn scenario, void *arg, uint64_t seed, uint32_t 
 		res->nshrunk = 0;
 		res->shrunk_ok = 1;
 		free(set);
+		free(cls);
 		return 0;
 	}
+	if (ret == 0)
+		ret = drop_classes(&sh, set, cls, &n);
+	free(cls);
 	if (ret == 0)
 		ret = ddmin(&sh, set, &n);
 	if (ret == 0)

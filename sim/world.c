@@ -149,6 +149,13 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 	if (ret)
 		return ret;
 	wn->s = sim_from_loop(wn->loop);
+	/* the backend its program asked for (include/aring/sim.h) */
+	ret = aring__sim_set_asked(wn->s, opts->backend);
+	if (ret) {
+		aring_loop_free(wn->loop);
+		wn->loop = NULL;
+		return ret;
+	}
 	wn->s->world = w;
 	wn->s->node = w->n;
 	wn->s->now_ns = w->now_ns;
@@ -412,10 +419,14 @@ ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b)
 static void apply_faults(struct aring_sim_opts *to, const struct aring_sim_opts *o)
 {
 	uint64_t seed = to->seed, limit = to->time_limit_ns;
+	struct aring_sim_opts kept = *to;
 
 	*to = *o;
 	to->seed = seed;
 	to->time_limit_ns = limit;
+	/* the kernel's profile is the loop's for life */
+	memcpy(to->missing_ops, kept.missing_ops, sizeof(to->missing_ops));
+	to->uring_errno = kept.uring_errno;
 }
 
 ARING_API int aring_sim_set_faults(aring_loop *loop, const struct aring_sim_opts *o)

@@ -861,14 +861,18 @@ static int fsync_once_task(aring_loop *loop, void *arg)
 static void test_faults_recorded(void)
 {
 	struct aring_sim_opts so = { .disk_fsync_error_ppm = 1000000 };
-	struct aring_sim_fault f[4];
+	struct aring_sim_fault f[16];
 	uint64_t none = 0;
+	long n, i;
 	int res = 1;
 
 	CU_ASSERT_EQUAL(aring_sim_faults_begin(NULL, 0), 0);
 	crash_round(&so, seed_of(0), fsync_once_task, NULL, &res);
 	CU_ASSERT_EQUAL(res, -EIO);
-	CU_ASSERT_EQUAL_FATAL(aring_sim_faults_taken(f, 4), 1);
+	n = aring_sim_faults_taken(f, 16);
+	CU_ASSERT_FATAL(n >= 1 && n <= 16);
+	for (i = 1; i < n; i++) /* then the crash's: the file's name may be undone */
+		CU_ASSERT_EQUAL(f[i].kind, ARING_SIM_FAULT_CRASH_UNDONE);
 	CU_ASSERT_EQUAL(f[0].kind, ARING_SIM_FAULT_DISK_FSYNC);
 	CU_ASSERT_EQUAL(f[0].opcode, IORING_OP_FSYNC);
 	CU_ASSERT_STRING_EQUAL(aring_sim_fault_kind_name(f[0].kind), "fsync-eio");
@@ -876,6 +880,101 @@ static void test_faults_recorded(void)
 	CU_ASSERT_EQUAL(aring_sim_faults_begin(&none, 0), 0);
 	crash_round(&so, seed_of(0), fsync_once_task, NULL, &res);
 	CU_ASSERT_EQUAL(res, 0);
+	CU_ASSERT_EQUAL(aring_sim_faults_begin(NULL, 0), 0);
+}
+
+/* ---------------------------------------------------------------- crash outcomes are decisions */
+
+/* Unsynced: /tmp/g (its name too) with 3000 bytes of 'g'; /tmp/f durable then rewritten. */
+static int outcome_setup(aring_loop *loop, void *arg)
+{
+	char buf[3000];
+
+	(void)arg;
+	memset(buf, 'g', sizeof(buf));
+	aring_close(loop, durable_file(loop, 2000), NULL);
+	aring_close(loop, put(loop, "/tmp/g", 0, buf, sizeof(buf), 0), NULL);
+	memset(buf, 'h', sizeof(buf));
+	aring_close(loop, put(loop, "/tmp/f", 0, buf, 1500, 1000), NULL);
+	return 0;
+}
+
+/* What the crash left: a digest of both files (-ENOENT counted as such). */
+static int outcome_check(aring_loop *loop, void *arg)
+{
+	uint64_t *h = arg;
+	char buf[4096];
+	const char *path[2] = { "/tmp/f", "/tmp/g" };
+
+	*h = 0;
+	for (int k = 0; k < 2; k++) {
+		int n = slurp(loop, path[k], buf, sizeof(buf));
+
+		*h = *h * 1000003u + (uint64_t)(int64_t)n;
+		for (int j = 0; j < n; j++)
+			*h = *h * 31u + (unsigned char)buf[j];
+	}
+	return 0;
+}
+
+/* Every file whole, as if flushed: f = 1000 'a' + 1500 'h', g = 3000 'g'. */
+static int outcome_whole(aring_loop *loop, void *arg)
+{
+	char buf[4096];
+	int n;
+
+	(void)arg;
+	n = slurp(loop, "/tmp/f", buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, 2500);
+	for (int j = 0; j < n; j++)
+		if (buf[j] != (j < 1000 ? 'a' : 'h')) {
+			CU_FAIL("/tmp/f is not whole");
+			break;
+		}
+	n = slurp(loop, "/tmp/g", buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, 3000);
+	for (int j = 0; j < n; j++)
+		if (buf[j] != 'g') {
+			CU_FAIL("/tmp/g is not whole");
+			break;
+		}
+	return 0;
+}
+
+static void test_crash_outcomes_are_decisions(void)
+{
+	struct aring_sim_fault f[64];
+	uint64_t none = 0, keep[64];
+	unsigned k, lossy = 0;
+
+	for (k = 0; k < 20; k++) {
+		uint64_t h_all = 0, h_kept = 0;
+		long n, i;
+
+		/* Every outcome suppressed: the no-fault crash keeps every unsynced change. */
+		CU_ASSERT_EQUAL(aring_sim_faults_begin(&none, 0), 0);
+		crash_round(NULL, seed_of(k), outcome_setup, outcome_whole, NULL);
+		CU_ASSERT_EQUAL(aring_sim_faults_taken(NULL, 0), 0);
+		/* Every outcome taken: each loss, tear, undo recorded as a crash decision. */
+		CU_ASSERT_EQUAL(aring_sim_faults_begin(NULL, 0), 0);
+		crash_round(NULL, seed_of(k), outcome_setup, outcome_check, &h_all);
+		n = aring_sim_faults_taken(f, 64);
+		CU_ASSERT_FATAL(n >= 0 && n <= 64);
+		for (i = 0; i < n; i++) {
+			CU_ASSERT(f[i].kind == ARING_SIM_FAULT_CRASH_LOST ||
+				  f[i].kind == ARING_SIM_FAULT_CRASH_TORN ||
+				  f[i].kind == ARING_SIM_FAULT_CRASH_UNDONE);
+			CU_ASSERT_EQUAL(f[i].opcode, ARING_SIM_FAULT_NO_OP);
+			CU_ASSERT(f[i].what[0] != 0);
+			keep[i] = f[i].seq;
+		}
+		lossy += n > 0;
+		/* Those decisions kept by number: the same disk after the crash. */
+		CU_ASSERT_EQUAL(aring_sim_faults_begin(keep, (size_t)n), 0);
+		crash_round(NULL, seed_of(k), outcome_setup, outcome_check, &h_kept);
+		CU_ASSERT_EQUAL(h_all, h_kept);
+	}
+	CU_ASSERT(lossy > 0);
 	CU_ASSERT_EQUAL(aring_sim_faults_begin(NULL, 0), 0);
 }
 
@@ -993,6 +1092,7 @@ static CU_TestInfo tests[] = {
 	{ "crash_from_controller", test_crash_from_controller },
 	{ "crash_deterministic", test_crash_deterministic },
 	{ "faults_recorded", test_faults_recorded },
+	{ "crash_outcomes_are_decisions", test_crash_outcomes_are_decisions },
 	{ "world_crash", test_world_crash },
 	CU_TEST_INFO_NULL,
 };

@@ -571,6 +571,9 @@ static void run_once(struct run *r, uint64_t seed, bool quiet)
 	r->seed = seed;
 	r->quiet = quiet;
 	aring_sim_swarm_opts_for(seed, &r->so);
+	/* The writer takes every fsync as durable and every read back as good:
+	   no disk faults here (test_sim_disk and test_kv_swarm have them). */
+	r->so.disk_read_error_ppm = r->so.disk_fsync_error_ppm = r->so.disk_nospace_ppm = 0;
 	o.sim = &r->so;
 	make_world(r);
 	ret = aring_loop_new(&loop, &o);

@@ -457,7 +457,10 @@ static int init_req(struct aring__soft *s, struct aring__soft_req *r)
 			      ((sflags & IOSQE_CQE_SKIP_SUCCESS) ? SOFT_F_CQE_SKIP : 0) |
 			      ((sflags & IOSQE_IO_DRAIN) ? SOFT_F_DRAIN : 0) |
 			      ((sflags & IOSQE_ASYNC) ? SOFT_F_FORCE_ASYNC : 0));
-	if (q->opcode >= ARING_OP_LAST) {
+	/* kernel io_init_req(): an opcode at or past IORING_OP_LAST (the
+	   executor's kernel may be older than ours) */
+	if (q->opcode >= ARING_OP_LAST ||
+	    (s->exec->opcode_known && !s->exec->opcode_known(s->ex, q->opcode))) {
 		r->opcode = IORING_OP_NOP;
 		return -EINVAL;
 	}

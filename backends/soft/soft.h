@@ -197,6 +197,12 @@ struct aring__soft_exec {
 	/* wait() returns 1 if it ran something, 0 if the clock reached deadline_ns first. */
 	/* Can the executor run this opcode (backend has_op)? */
 	bool (*has_op)(void *ex, unsigned opcode);
+	/*
+	 * Optional: does the kernel being modelled know this opcode at all?
+	 * false: the SQE fails -EINVAL as one at or past IORING_OP_LAST (an
+	 * older kernel: io_init_req()). NULL: every opcode below ARING_OP_LAST.
+	 */
+	bool (*opcode_known)(void *ex, unsigned opcode);
 	/* Optional observers: an SQE accepted, a CQE posted (traces, stats). */
 	void (*on_sqe)(void *ex, const struct aring__soft_req *req);
 	void (*on_cqe)(void *ex, const struct aring__soft_req *req, int32_t res, uint32_t cflags);

@@ -18,6 +18,7 @@ struct world {
 	struct kv_node kv[KV_NODES];
 	int down[KV_NODES];
 	uint64_t rng;
+	uint32_t crash_ppm, partition_ppm; /* the controller's rates, drawn per seed */
 	uint64_t floor[KV_KEYS];  /* the newest value acked or read, per key */
 	uint64_t issued;          /* op numbers handed out */
 	uint64_t t0;              /* virtual time at the start */
@@ -108,17 +109,30 @@ static int client_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+/*
+ * The controller: every 20-120 ms it picks a node and an action from the
+ * scenario's own generator, and asks the simulator whether the fault
+ * happens (aring_sim_decide), so that each crash, restart, partition and
+ * heal is a fault decision the swarm's shrinking can remove. A decision
+ * that is suppressed does not happen: a crash or a partition is not made;
+ * a restart or a heal is not made either, so the node stays down (the
+ * link cut) until the recovery at 650 ms, which is not a decision.
+ * Decisions are asked for at the same points whatever the earlier ones
+ * gave (the "is it down" checks come after), so their numbers stay put.
+ */
 static int controller_task(aring_loop *loop, void *arg)
 {
 	struct world *w = arg;
 	aring_loop *all[KV_NODES + 1] = { w->node[0], w->node[1], w->node[2], w->client };
+	static const char *const name[KV_NODES + 1] = { "kv0", "kv1", "kv2", "client" };
 
 	while (now(w, loop) < 600 * MS) {
 		aring_sleep(loop, (20 + rnd(w) % 100) * MS);
 		int i = rnd(w) % KV_NODES;
 		switch (rnd(w) % 3) {
 		case 0: /* crash a node; it restarts a while later */
-			if (!w->down[i] && !aring_sim_crash(w->node[i])) {
+			if (aring_sim_decide(w->node[i], "crash", w->crash_ppm) > 0 && !w->down[i] &&
+			    !aring_sim_crash(w->node[i])) {
 				w->down[i] = 1;
 				w->st.crashes++;
 				if (w->debug)
@@ -127,7 +141,8 @@ static int controller_task(aring_loop *loop, void *arg)
 			}
 			break;
 		case 1:
-			if (w->down[i] && !aring_sim_restart(w->node[i], kv_node_main, &w->kv[i])) {
+			if (aring_sim_decide(w->node[i], "restart", 1000000) > 0 && w->down[i] &&
+			    !aring_sim_restart(w->node[i], kv_node_main, &w->kv[i])) {
 				w->down[i] = 0;
 				if (w->debug)
 					fprintf(stderr, "kv: t=%llu ms: restart kv%d\n",
@@ -137,7 +152,11 @@ static int controller_task(aring_loop *loop, void *arg)
 		default: { /* cut a link (node-node or node-client) for a while */
 			int j = (i + 1 + rnd(w) % KV_NODES) % (KV_NODES + 1);
 			unsigned way = rnd(w) % 2 ? ARING_SIM_ONE_WAY : 0;
-			if (!aring_sim_partition(all[i], all[j], way)) {
+			char what[ARING_SIM_WHAT_MAX];
+
+			snprintf(what, sizeof(what), "partition %s %s", way ? "->" : "<->", name[j]);
+			if (aring_sim_decide(all[i], what, w->partition_ppm) > 0 &&
+			    !aring_sim_partition(all[i], all[j], way)) {
 				w->st.partitions++;
 				if (w->debug)
 					fprintf(stderr, "kv: t=%llu ms: partition %d %s %d\n",
@@ -145,14 +164,19 @@ static int controller_task(aring_loop *loop, void *arg)
 						way ? "->" : "<->", j);
 			}
 			aring_sleep(loop, (5 + rnd(w) % 80) * MS);
-			aring_sim_heal(all[i], all[j]);
+			snprintf(what, sizeof(what), "heal %s", name[j]);
+			if (aring_sim_decide(all[i], what, 1000000) > 0)
+				aring_sim_heal(all[i], all[j]);
 		}
 		}
 	}
 	if (now(w, loop) < 650 * MS)
 		aring_sleep(loop, 650 * MS - now(w, loop));
 	struct aring_sim_opts calm = { 0 };
-	aring_sim_world_set_faults(w->w, &calm); /* recovery: faults off */
+	aring_sim_world_set_faults(w->w, &calm); /* recovery: faults off, every link healed */
+	for (int i = 0; i < KV_NODES + 1; i++)
+		for (int j = i + 1; j < KV_NODES + 1; j++)
+			aring_sim_heal(all[i], all[j]);
 	for (int i = 0; i < KV_NODES; i++) {
 		/* the supervisor restarts a node that stopped on a disk error */
 		if (!w->down[i] && w->kv[i].logfd < 0 && !aring_sim_crash(w->node[i]))
@@ -191,13 +215,10 @@ int kv_sim_run(uint64_t seed, struct kv_sim_stats *stats)
 
 	world_reset(&w);
 	aring_sim_swarm_opts_for(seed, &so);
-	if (so.timeout_ppm || so.error_ppm) { /* disk faults ride along in the faulty seeds */
-		so.disk_read_error_ppm = 200;
-		so.disk_fsync_error_ppm = 200;
-		so.disk_nospace_ppm = 100;
-	}
 	w.rng = seed * 0x2545f4914f6cdd1dull + 1;
 	w.debug = getenv("KV_DEBUG") != NULL;
+	w.crash_ppm = 250000 + rnd(&w) % 750001;
+	w.partition_ppm = 250000 + rnd(&w) % 750001;
 	lo.sim = &so;
 	so.time_limit_ns = 1000 * MS; /* 1 s of virtual time from ARING_SIM_START_NS */
 	if (aring_sim_world_new(&w.w, &so))

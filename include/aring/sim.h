@@ -12,6 +12,12 @@
 extern "C" {
 #endif
 
+/* Words of struct aring_sim_opts.missing_ops: a bit for each of the 256 SQE opcodes. */
+#define ARING_SIM_OPS_WORDS 4
+/* Mark opcode op missing in a struct aring_sim_opts *so. */
+#define ARING_SIM_OP_MISSING(so, op) \
+	((so)->missing_ops[(unsigned)(op) / 64 % ARING_SIM_OPS_WORDS] |= 1ull << ((unsigned)(op) % 64))
+
 struct aring_sim_opts {
 	uint64_t seed;             /* 0 = take ARING_SIM_SEED from the environment, else 1 */
 	uint32_t timeout_ppm;      /* per op with a linked timeout, parts per million:
@@ -47,6 +53,10 @@ struct aring_sim_opts {
 	 *   to 8 entries (a ring set up with a small
 	 *   IORING_SETUP_CQSIZE): the rest of the CQEs wait in the overflow
 	 *   list (IORING_FEAT_NODROP), never lost, in order.
+	 * Each hit is a fault decision (ARING_SIM_FAULT_CANCEL_RACE, _SQ_FULL,
+	 * _CQ_PRESSURE); suppressed, the cancel wins as usual, the SQ takes
+	 * the SQEs, the CQ keeps its size. The same for shuffle_ppm
+	 * (ARING_SIM_FAULT_SHUFFLE): suppressed, the batch runs in FIFO order.
 	 */
 	uint32_t cancel_race_ppm;
 	uint32_t sq_full_ppm;
@@ -86,6 +96,25 @@ struct aring_sim_opts {
 	uint32_t disk_fsync_error_ppm;
 	uint32_t disk_nospace_ppm;
 	uint64_t disk_size_bytes;
+	/*
+	 * The simulated kernel's profile (0: today's kernel, every op there):
+	 * - missing_ops: opcodes the kernel lacks, as an older kernel would: bit
+	 *   (op % 64) of missing_ops[op / 64] (ARING_SIM_OP_MISSING() sets it).
+	 *   An SQE with such an opcode completes -EINVAL, as io_init_req()
+	 *   answers an opcode at or past its IORING_OP_LAST, aring_op_supported()
+	 *   gives 0 (the kernel's probe does not list it), and the wrappers that
+	 *   fall back to a system call without the op (aring_bind, aring_listen,
+	 *   aring_pipe) run the sim's model of that system call (never a real
+	 *   one). The ring's own ops (nop, timeouts, cancel: Linux 5.5) cannot
+	 *   be missing: aring_loop_new gives -EINVAL.
+	 * - uring_errno: io_uring unavailable: io_uring_setup(2) would fail
+	 *   with this -errno (-ENOSYS: a kernel without io_uring; -EPERM:
+	 *   seccomp or sysctl kernel.io_uring_disabled; -ENOMEM: RLIMIT_MEMLOCK
+	 *   before 5.12). 0: available. See "The backend the program asked for"
+	 *   below.
+	 */
+	uint64_t missing_ops[ARING_SIM_OPS_WORDS];
+	int32_t uring_errno;
 };
 
 /*
@@ -137,6 +166,27 @@ struct aring_sim_opts {
  *   queue (recv_zc: -EINVAL), and a ring fd only through aring_sim_ring_fd.
  */
 #define ARING_SIM_START_NS 1000000000ull
+
+/*
+ * The backend the program asked for. The sim stands in for the kernel, so
+ * what a program gets depends on what it asked of aring_loop_new:
+ * - ARING_BACKEND_AUTO (a lone loop made with AUTO and ARING_BACKEND=sim;
+ *   a node whose opts->backend is AUTO, the default) and ARING_BACKEND_SIM
+ *   (taken as AUTO): with uring_errno set, the choice core/loop.c makes for
+ *   a real AUTO loop (the same function decides) falls back to epoll for
+ *   -EPERM, -ENOSYS and -ENOMEM: the loop then behaves as the epoll
+ *   backend would: aring_loop_backend() gives ARING_BACKEND_EPOLL, only
+ *   the ops backends/epoll.c runs are there (aring_op_supported; any other
+ *   SQE completes -EOPNOTSUPP, as the epoll backend's), missing_ops do not
+ *   matter (no kernel ring), and aring_loop_post / aring_offload give
+ *   -EOPNOTSUPP. Any other uring_errno fails aring_loop_new with it, as
+ *   the real AUTO does.
+ * - ARING_BACKEND_URING (a node's opts->backend): with uring_errno set,
+ *   aring_sim_node_new fails with it, as the real aring_loop_new would.
+ * - ARING_BACKEND_EPOLL (a node's opts->backend): the loop behaves as the
+ *   epoll backend, whatever uring_errno.
+ * It is still a sim loop (virtual time, faults, aring_sim_* calls).
+ */
 
 /*
  * Simulated fds other than 0, 1 and 2 are numbered from ARING_SIM_FD_BASE
@@ -258,6 +308,13 @@ ARING_API int aring_sim_readdir(aring_loop *loop, int dfd, const char *path,
  *   change is kept or undone (1/2 each). A name that was durable names
  *   its old or its new file after a crash, never nothing. Files no longer
  *   reachable from "/" are gone. All drawn from the seed.
+ * - Each outcome that loses something is a fault decision (below): a lost
+ *   change ARING_SIM_FAULT_CRASH_LOST, a torn write ARING_SIM_FAULT_CRASH_TORN
+ *   (one per unsynced change of each file), an undone namespace change
+ *   ARING_SIM_FAULT_CRASH_UNDONE. The no-fault outcome keeps the change,
+ *   as if it had been flushed before the power went: a suppressed loss,
+ *   tear or undo is kept (and draws the same random numbers). So a crash
+ *   with every outcome suppressed loses nothing but the processes.
  */
 
 /*
@@ -330,11 +387,24 @@ enum aring_sim_fault_kind {
 	                                detail -EIO */
 	ARING_SIM_FAULT_DISK_FSYNC,  /* disk_fsync_error_ppm: fsync -EIO, unsynced data dropped */
 	ARING_SIM_FAULT_DISK_NOSPACE,/* disk_nospace_ppm: a write or fallocate got -ENOSPC */
+	ARING_SIM_FAULT_SCENARIO,    /* aring_sim_decide: the scenario's own fault; what: its name */
+	ARING_SIM_FAULT_SQ_FULL,     /* sq_full_ppm: the SQ stays full; detail: submissions refused */
+	ARING_SIM_FAULT_CQ_PRESSURE, /* cq_pressure_ppm: detail: the CQ's entries for a submit */
+	ARING_SIM_FAULT_CANCEL_RACE, /* cancel_race_ppm: a cancel lost the race (-EALREADY) */
+	ARING_SIM_FAULT_SHUFFLE,     /* shuffle_ppm: detail: ready tasks run in a drawn order */
+	ARING_SIM_FAULT_CRASH_LOST,  /* a crash lost an unsynced change; detail: inode number,
+	                                what: "ino <n> @<off>+<len>" (or "zero", "size") */
+	ARING_SIM_FAULT_CRASH_TORN,  /* a crash tore an unsynced write at sectors; as LOST */
+	ARING_SIM_FAULT_CRASH_UNDONE,/* a crash undid an unsynced namespace change; detail: the
+	                                directory's inode, what: "undo <name>" */
 	ARING_SIM_FAULT_KIND_LAST    /* sources added later number from here */
 };
 
 /* The opcode of a fault that hit no op (the network's, a disk's). */
 #define ARING_SIM_FAULT_NO_OP 0xffffffffu
+
+/* A scenario fault's name: 1 to ARING_SIM_WHAT_MAX - 1 bytes. */
+#define ARING_SIM_WHAT_MAX 32
 
 /* One recorded fault decision. */
 struct aring_sim_fault {
@@ -346,10 +416,15 @@ struct aring_sim_fault {
 	                      sending node's index; NET_CLOG: ns held; else 0 */
 	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
 	                      the n-th loop made in the process (from 0) */
+	char what[ARING_SIM_WHAT_MAX]; /* printed in the op's place when set: SCENARIO:
+	                      the name aring_sim_decide was given; CRASH_*: the
+	                      change ("ino 3 @40+40", "undo kv.log"); else "" */
 };
 
 /* The kind's name: "timeout-stall", "cancel", "short", "error", "net-reset",
-   "net-clog", "disk-read-eio", "fsync-eio", "enospc"; "unknown" for any other value. */
+   "net-clog", "disk-read-eio", "fsync-eio", "enospc", "scenario", "sq-full",
+   "cq-pressure", "cancel-race", "shuffle", "crash-lost", "crash-torn",
+   "crash-undone"; "unknown" for any other value. */
 ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
 
 /*
@@ -377,6 +452,28 @@ ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep);
  */
 ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
 
+/*
+ * A fault of the scenario itself (a controller that crashes, restarts or
+ * partitions nodes), made a fault decision like the simulator's own, so
+ * that shrinking can remove it: draws from node's own stream of the seed
+ * whether it happens (probability ppm / 1000000; ppm 1000000: always
+ * drawn as a hit), and numbers and records a hit as an
+ * ARING_SIM_FAULT_SCENARIO decision of that node at the current virtual
+ * time, with what (e.g. "crash", "partition kv0<->kv2") in the op's place.
+ * A hit the run suppresses (ARING_SIM_KEEP, ARING_SIM_SUPPRESS, the
+ * swarm's shrinking) gives 0, as if no fault was drawn: the scenario then
+ * does what it does without the fault. The draw is the same either way, so
+ * the rest of the run keeps its decisions; a scenario should call it at
+ * the same points whether earlier calls gave 0 or 1 (do the checks that
+ * depend on earlier faults, such as "is the node up", after it).
+ * node may be up or down (crashed); the call is not an op (no SQE, no
+ * virtual time). Callable from a task of any node or between runs.
+ * Returns 1 (the fault happens), 0 (it does not), or -EINVAL (node not a
+ * sim loop, what NULL, empty or ARING_SIM_WHAT_MAX bytes or longer, ppm
+ * above 1000000).
+ */
+ARING_API int aring_sim_decide(aring_loop *node, const char *what, uint32_t ppm);
+
 /* ---------------------------------------------------------------- the swarm */
 
 /*
@@ -391,8 +488,10 @@ ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
  * Each failing seed is printed to stdout with the command that replays it:
  * the environment variables ARING_* the process has, ARING_SIM_SEED=<seed>,
  * and the process's argv. With shrink, the first failing seed is run again
- * with the recorded fault decisions, and delta debugging (Zeller's ddmin)
- * over them finds a 1-minimal set that still fails (removing any one of it
+ * with the recorded fault decisions; whole classes of them (every decision
+ * of one kind, then of one kind at one op or scenario name) are dropped
+ * while it still fails, then delta debugging (Zeller's ddmin) over the rest
+ * finds a 1-minimal set that still fails (removing any one of it
  * passes); it is printed, one "node, op, virtual time, fault" line each, with
  * the command that replays it (ARING_SIM_KEEP=<its numbers>).
  *
@@ -458,7 +557,9 @@ ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *
  * and 10% (log-uniform; short up to 50%), and per-op latency is 0 or a
  * seed-drawn range up to 2 ms; for a world's network, each with probability
  * 1/2: link latency in a range up to 6 ms, resets at 0.001%..1%, clogs at
- * 0.01%..10% holding up to 110 ms. A scenario builds its loops from it (and may
+ * 0.01%..10% holding up to 110 ms; for the disk, each with probability 1/2:
+ * read errors, fsync errors and -ENOSPC each at 0.001%..1%. A scenario
+ * builds its loops from it (and may
  * change fields after), so a replay of the seed gets the same rates.
  * Returns 0, or -EINVAL (so NULL, seed 0).
  */
@@ -525,13 +626,17 @@ ARING_API void aring_sim_world_free(aring_sim_world *world);
  * A new node named name (1 to 63 bytes, unique in the world): an aring loop
  * on the simulated backend, stored in *node, owned by the world (free it
  * with aring_sim_world_free, never aring_loop_free). opts may be NULL;
- * opts->backend is ignored (a node is always a sim loop); opts->sim,
+ * a node is always a sim loop, and opts->backend is the backend its program
+ * asked for (AUTO by default; see "The backend the program asked for");
+ * opts->sim,
  * if set, replaces the world's fault rates and latencies for this node,
  * but the seed and the time limit are always the world's (each node draws
  * from its own stream of the world's seed). Returns 0, -EINVAL (NULL
  * argument, bad name, bad opts), -EEXIST (name taken), -ENOSPC (already
  * ARING_SIM_MAX_NODES nodes), -EBUSY (called while the world runs from a
- * task: spawn tasks on existing nodes instead), -ENOMEM.
+ * task: spawn tasks on existing nodes instead), -ENOMEM, or the profile's
+ * uring_errno (opts->backend ARING_BACKEND_URING, or AUTO with an errno
+ * AUTO does not fall back on).
  */
 ARING_API int aring_sim_node_new(aring_sim_world *world, const char *name,
 				 const struct aring_loop_opts *opts, aring_loop **node);
@@ -596,7 +701,8 @@ ARING_API int aring_sim_heal(aring_loop *a, aring_loop *b);
 
 /*
  * Change fault rates and latencies while running: from opts, every field
- * but seed and time_limit_ns is applied to the loop (a node or a lone sim
+ * but seed, time_limit_ns and the kernel's profile (missing_ops,
+ * uring_errno: the loop's for life) is applied to the loop (a node or a lone sim
  * loop) from its next op on; the net_* fields apply to the node's world.
  * Returns 0, -EINVAL (not a sim loop, opts NULL or refused as by
  * aring_loop_new).

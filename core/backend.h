@@ -57,6 +57,7 @@ struct aring__backend_ops {
 	 * NULL: -EOPNOTSUPP.
 	 */
 	int (*register_rsrc)(struct aring__backend *be, unsigned opcode, void *arg, unsigned nr_args);
+	/*
 	 * Run the op of sqe at once as its system call would (no SQE, no CQE):
 	 * the wrappers' fallback when the ring lacks the op (core/ops.c). NULL:
 	 * the real system call is right (uring, epoll); the sim runs its model

@@ -107,7 +107,12 @@ static int client_main(aring_loop *loop, void *arg)
 	return 0;
 }
 
-/* The controller (a task of the client node): crashes, restarts, partitions. */
+/*
+ * The controller (a task of the client node): crashes, restarts, partitions.
+ * roll() picks what to try; aring_sim_decide() makes each try a fault
+ * decision of the run (recorded, so shrinking can take it out: a
+ * suppressed decision returns 0 and nothing happens).
+ */
 static int controller(aring_loop *loop, void *arg)
 {
 	struct cluster *c = arg;
@@ -116,17 +121,21 @@ static int controller(aring_loop *loop, void *arg)
 		aring_sleep(loop, (20 + roll(c, 80)) * MS);
 		switch (roll(c, 3)) {
 		case 0:  /* the power goes: unsynced writes may be lost or torn */
-			if (c->db_up && aring_sim_crash(c->db) == 0)
+			if (aring_sim_decide(c->db, "crash", 1000000) > 0 && c->db_up &&
+			    aring_sim_crash(c->db) == 0)
 				c->db_up = 0;
 			break;
 		case 1:  /* the store comes back on what its disk kept */
-			if (!c->db_up && aring_sim_restart(c->db, db_main, c) == 0)
+			if (aring_sim_decide(c->db, "restart", 1000000) > 0 && !c->db_up &&
+			    aring_sim_restart(c->db, db_main, c) == 0)
 				c->db_up = 1;
 			break;
 		default:  /* the network between them fails for a while */
-			aring_sim_partition(c->client, c->db, roll(c, 2) ? ARING_SIM_ONE_WAY : 0);
-			aring_sleep(loop, roll(c, 60) * MS);
-			aring_sim_heal(c->client, c->db);
+			if (aring_sim_decide(c->client, "partition", 1000000) > 0) {
+				aring_sim_partition(c->client, c->db, roll(c, 2) ? ARING_SIM_ONE_WAY : 0);
+				aring_sleep(loop, roll(c, 60) * MS);
+				aring_sim_heal(c->client, c->db);
+			}
 		}
 	}
 	if (c->db_up)

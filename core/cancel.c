@@ -292,6 +292,9 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		aring__wait_end(loop, w, -ECANCELED);
 		return 0;
 	}
+	/* Before its deadline's cancel (core/timer.c): this one decides, -ECANCELED. */
+	if (cmd == CMD_CANCEL && !(target->flags & ARING__OP_EXPIRED))
+		target->flags |= ARING__OP_CANCELLED;
 	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))
 		return cancel_chain(loop, id, opt);
 	return submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);

@@ -28,8 +28,7 @@
  *   no deadline left it is removed, so that a loop whose tasks are stuck
  *   still reports -EDEADLK at once (and the sim's clock does not jump).
  * - A waiter whose deadline passed ends at once with -ETIME. An op whose
- *   deadline passed goes on the due list, and the next flush sends an
- *   IORING_OP_ASYNC_CANCEL of its user_data (for an
+ *   deadline passed gets an IORING_OP_ASYNC_CANCEL of its user_data (for an
  *   aring_do_n chain, also one of its earlier links': the deadline covers
  *   the whole chain), whose CQEs the op waits for (TAG_TIMEOUT) so that no
  *   cancel of an op that has returned can reach the next op at the same
@@ -104,6 +103,13 @@ static struct aring__timer *merge_pairs(struct aring__timer *list)
 	res->next = res->prev = NULL;
 	return res;
 }
+
+static inline struct aring__op *op_of(struct aring__timer *t)
+{
+	return (struct aring__op *)((char *)t - offsetof(struct aring__op, tm));
+}
+
+static bool expire(aring_loop *loop, struct aring__op *op, bool submit);
 
 static void heap_insert(struct aring__timers *h, struct aring__timer *t)
 {
@@ -208,9 +214,11 @@ void aring__timers_reset(aring_loop *loop)
 /*
  * The loop's kernel timeout (TAG_TIMEOUT of loop->discard) posted its CQE.
  * The deadlines that passed come off the heap now, in order with the other
- * CQEs of the reap (a wait ends -ETIME before a completion reaped after
- * this one can end it otherwise, as a ring timeout of its own would); the
- * ops among them get their cancel at the next flush.
+ * CQEs of the reap, as a ring timeout of their own would: a wait ends
+ * -ETIME, an op gets its cancel SQE (submitted with the next batch), before
+ * a completion reaped after this one can end them otherwise. An op finds
+ * no SQ room here only when the SQ is full: the due list keeps it for the
+ * next flush.
  */
 void aring__timers_cqe(aring_loop *loop, int res)
 {
@@ -237,18 +245,20 @@ void aring__timers_cqe(aring_loop *loop, int res)
 
 			if (w->res == ARING__WAIT_PENDING)
 				aring__wait_end(loop, w, -ETIME);
-		} else {
-			due_push(h, t);
+		} else if (h->due_head || !expire(loop, op_of(t), false)) {
+			due_push(h, t);  /* in deadline order after those waiting already */
 		}
 	}
 }
 
-/* A free SQE, submitting what is queued to make room; NULL if there is none. */
-static struct io_uring_sqe *flush_sqe(aring_loop *loop, unsigned n)
+/* A free SQE, submitting what is queued to make room if `submit`; NULL if there is none. */
+static struct io_uring_sqe *flush_sqe(aring_loop *loop, unsigned n, bool submit)
 {
 	struct aring__backend *be = loop->be;
 
 	if (be->ops->sq_space(be) < n) {
+		if (!submit)
+			return NULL;
 		be->ops->submit(be, 0);
 		if (be->ops->sq_space(be) < n)
 			return NULL;
@@ -256,8 +266,12 @@ static struct io_uring_sqe *flush_sqe(aring_loop *loop, unsigned n)
 	return aring__get_sqe(loop);
 }
 
-/* An op whose deadline passed: false when there was no SQ room (retry at the next flush). */
-static bool expire(aring_loop *loop, struct aring__op *op)
+/*
+ * An op whose deadline passed: false when there was no SQ room (it waits on
+ * the due list for the next flush). Not submitting from a reap: the soft
+ * ring would post CQEs while the reap holds pointers into its CQ.
+ */
+static bool expire(aring_loop *loop, struct aring__op *op, bool submit)
 {
 	struct io_uring_sqe *sqe;
 	aring_task *task = op->task;
@@ -269,7 +283,7 @@ static bool expire(aring_loop *loop, struct aring__op *op)
 	if (!op->pending || (op->flags & ARING__OP_CANCELLED) || (task->cancelled && !task->exempt))
 		return true;
 	n = op->flags & ARING__OP_CHAIN ? 2 : 1;
-	sqe = flush_sqe(loop, n);
+	sqe = flush_sqe(loop, n, submit);
 	if (!sqe)
 		return false;
 	op->flags |= ARING__OP_EXPIRED;
@@ -293,7 +307,7 @@ static void arm(aring_loop *loop, uint64_t deadline_ns)
 	struct aring__timers *h = &loop->timers;
 	struct __kernel_timespec *ts = &h->ts[h->ts_idx];
 	uint64_t ud = aring__op_ud(&loop->discard, ARING__TAG_TIMEOUT);
-	struct io_uring_sqe *sqe = flush_sqe(loop, 1);
+	struct io_uring_sqe *sqe = flush_sqe(loop, 1, true);
 
 	if (!sqe)
 		return;  /* at the next flush */
@@ -323,14 +337,14 @@ void aring__timers_flush(aring_loop *loop, bool wait)
 	while (h->due_head) {
 		struct aring__timer *t = h->due_head;
 
-		if (!expire(loop, (struct aring__op *)((char *)t - offsetof(struct aring__op, tm))))
+		if (!expire(loop, op_of(t), true))
 			break;
 		due_remove(h, t);
 	}
 	if (h->root) {
 		if (h->root->deadline_ns < h->armed_ns && h->root->deadline_ns < DEADLINE_MAX)
 			arm(loop, h->root->deadline_ns);
-	} else if (wait && h->armed_ns != ARING__TIMER_NONE && (sqe = flush_sqe(loop, 1))) {
+	} else if (wait && h->armed_ns != ARING__TIMER_NONE && (sqe = flush_sqe(loop, 1, true))) {
 		/* Nothing left to time: do not keep the loop (or the sim's clock) waiting for it. */
 		io_uring_prep_timeout_remove(sqe, aring__op_ud(&loop->discard, ARING__TAG_TIMEOUT), 0);
 		sqe->user_data = aring__op_ud(&loop->discard, ARING__TAG_MAIN);

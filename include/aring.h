@@ -258,7 +258,8 @@ struct aring_opt {
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
  * and could not be stopped, or a chain was between two members each time
- * it looked; it completes on its own), -EPERM (outside a task), -ECANCELED
+ * it looked; it completes on its own; or its opt->timeout_ns deadline
+ * passed and the loop's cancel went first: it returns -ETIME), -EPERM (outside a task), -ECANCELED
  * (the caller was cancelled, aring_task_cancel).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);

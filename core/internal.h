@@ -129,15 +129,25 @@ struct aring__timer {
 	struct aring__timer *child, *next;
 	struct aring__timer *prev; /* previous sibling, or the parent of a first child */
 	uint8_t kind;              /* enum aring__timer_kind */
-	uint8_t where;             /* ARING__TIMER_OUT, _IN_HEAP, _DUE */
+	uint8_t where;             /* ARING__TIMER_OUT, _IN_HEAP, _DUE, _FIFO */
+	uint8_t fifo;              /* _FIFO: which */
 };
 
-enum { ARING__TIMER_OUT = 0, ARING__TIMER_IN_HEAP = 1, ARING__TIMER_DUE = 2 };
+enum { ARING__TIMER_OUT = 0, ARING__TIMER_IN_HEAP = 1, ARING__TIMER_DUE = 2, ARING__TIMER_FIFO = 3 };
+
+/* Deadlines of one timeout value come in order: a FIFO keeps them (core/timer.c). */
+#define ARING__TIMER_FIFOS 4
+struct aring__timer_fifo {
+	uint64_t timeout_ns;       /* 0: not yet claimed */
+	struct aring__timer *head, *tail;
+};
 
 #define ARING__TIMER_NONE UINT64_MAX
 
 struct aring__timers {
-	struct aring__timer *root; /* the earliest deadline */
+	struct aring__timer *root; /* the heap's earliest deadline */
+	struct aring__timer_fifo fifo[ARING__TIMER_FIFOS];
+	uint64_t count;            /* deadlines in the heap and the FIFOs */
 	uint64_t seq;
 	uint64_t armed_ns;         /* the kernel timeout's expiry, ARING__TIMER_NONE if none */
 	struct aring__timer *due_head, *due_tail; /* ops past their deadline, cancel not yet sent */

@@ -382,7 +382,7 @@ int aring__loop_poll(aring_loop *loop, bool wait)
 
 	if (ARING_UNLIKELY(loop->cancelq_head != NULL))
 		aring__cancel_flush(loop);
-	if (loop->timers.root || loop->timers.out || loop->timers.due_head) {
+	if (loop->timers.count || loop->timers.out || loop->timers.due_head) {
 		aring__timers_flush(loop, wait);
 		if (loop->ready.head)
 			wait = false;  /* a wait whose deadline passed ended */

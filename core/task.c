@@ -73,7 +73,7 @@ static aring_task *next_batch(aring_loop *loop)
 	do {
 		bool idle = !loop->ready.head;
 
-		if (idle && loop->inflight == 0 && !loop->timers.root && !aring__remote_wait(loop))
+		if (idle && loop->inflight == 0 && !loop->timers.count && !aring__remote_wait(loop))
 			return NULL;
 		if (aring__loop_poll(loop, idle) < 0)
 			return NULL;
@@ -295,7 +295,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 		if (!loop->batch.head) {
 			bool idle = !loop->ready.head;
 
-			if (idle && loop->inflight == 0 && !loop->timers.root && !aring__remote_wait(loop)) {
+			if (idle && loop->inflight == 0 && !loop->timers.count && !aring__remote_wait(loop)) {
 				ret = -EDEADLK;
 				break;
 			}

@@ -10,11 +10,13 @@
  * when its task resumes, and nothing in the kernel:
  *
  * - The record (struct aring__timer) lives in the op or the waiter, on the
- *   task's stack. The loop keeps them in a pairing heap ordered by
- *   (deadline, arming order): insert is O(1) (a deadline later than the
- *   root's, the usual case when every op gets the same timeout, becomes the
- *   root's first child), removal of such a child is O(1), removal of the
- *   root O(log n) amortized. No allocation, ever.
+ *   task's stack. Deadlines of one timeout value come in arming order (the
+ *   clock never goes back), so the first ARING__TIMER_FIFOS values a loop
+ *   sees each get a FIFO list: insert at the tail and removal anywhere are
+ *   O(1), whichever op completes first. The other values go to a pairing
+ *   heap ordered by (deadline, arming order): insert O(1), removal
+ *   O(log n) amortized. The earliest deadline is the earliest of the FIFOs'
+ *   heads and the heap's root. No allocation, ever.
  * - One kernel timeout, IORING_OP_TIMEOUT with IORING_TIMEOUT_ABS on the
  *   backend's clock (CLOCK_MONOTONIC, or the sim's virtual clock), stays
  *   armed at or before the earliest deadline. It is armed lazily, just
@@ -47,6 +49,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <string.h>
 
 #include "core/internal.h"
 
@@ -144,11 +147,69 @@ static void heap_remove(struct aring__timers *h, struct aring__timer *t)
 void aring__timer_add(aring_loop *loop, struct aring__timer *t, uint64_t timeout_ns,
 		      enum aring__timer_kind kind)
 {
+	struct aring__timers *h = &loop->timers;
 	uint64_t now = loop->be->ops->now_ns(loop->be);
+	unsigned i;
 
 	t->kind = (uint8_t)kind;
 	t->deadline_ns = timeout_ns >= DEADLINE_MAX - now ? DEADLINE_MAX : now + timeout_ns;
-	heap_insert(&loop->timers, t);
+	h->count++;
+	for (i = 0; i < ARING__TIMER_FIFOS; i++) {
+		struct aring__timer_fifo *f = &h->fifo[i];
+
+		if (f->timeout_ns != timeout_ns && f->timeout_ns)
+			continue;
+		f->timeout_ns = timeout_ns;
+		t->seq = h->seq++;
+		t->where = ARING__TIMER_FIFO;
+		t->fifo = (uint8_t)i;
+		t->next = NULL;
+		t->prev = f->tail;
+		if (f->tail)
+			f->tail->next = t;
+		else
+			f->head = t;
+		f->tail = t;
+		return;
+	}
+	heap_insert(h, t);
+}
+
+static void fifo_remove(struct aring__timers *h, struct aring__timer *t)
+{
+	struct aring__timer_fifo *f = &h->fifo[t->fifo];
+
+	t->where = ARING__TIMER_OUT;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		f->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		f->tail = t->prev;
+}
+
+/* The earliest deadline of all, or NULL. */
+static struct aring__timer *earliest(const struct aring__timers *h)
+{
+	struct aring__timer *min = h->root;
+	unsigned i;
+
+	for (i = 0; i < ARING__TIMER_FIFOS; i++)
+		if (h->fifo[i].head && (!min || before(h->fifo[i].head, min)))
+			min = h->fifo[i].head;
+	return min;
+}
+
+/* Take t out of the heap or its FIFO. */
+static void take(struct aring__timers *h, struct aring__timer *t)
+{
+	h->count--;
+	if (t->where == ARING__TIMER_FIFO)
+		fifo_remove(h, t);
+	else
+		heap_remove(h, t);
 }
 
 /* The due list: timers of ops whose deadline passed, their cancel not yet sent. */
@@ -179,8 +240,8 @@ static void due_remove(struct aring__timers *h, struct aring__timer *t)
 
 void aring__timer_del(aring_loop *loop, struct aring__timer *t)
 {
-	if (t->where == ARING__TIMER_IN_HEAP)
-		heap_remove(&loop->timers, t);
+	if (t->where == ARING__TIMER_IN_HEAP || t->where == ARING__TIMER_FIFO)
+		take(&loop->timers, t);
 	else if (t->where == ARING__TIMER_DUE)
 		due_remove(&loop->timers, t);
 }
@@ -206,6 +267,8 @@ void aring__timers_reset(aring_loop *loop)
 	struct aring__timers *h = &loop->timers;
 
 	h->root = NULL;
+	memset(h->fifo, 0, sizeof(h->fifo));
+	h->count = 0;
 	h->due_head = h->due_tail = NULL;
 	h->out = 0;
 	h->armed_ns = ARING__TIMER_NONE;
@@ -223,6 +286,7 @@ void aring__timers_reset(aring_loop *loop)
 void aring__timers_cqe(aring_loop *loop, int res)
 {
 	struct aring__timers *h = &loop->timers;
+	struct aring__timer *t;
 	uint64_t now;
 
 	assert(h->out > 0);
@@ -232,13 +296,11 @@ void aring__timers_cqe(aring_loop *loop, int res)
 	 * (-ETIME) means the time came, and the one armed is gone. */
 	if (res != -ECANCELED || h->out == 0)
 		h->armed_ns = ARING__TIMER_NONE;
-	if (!h->root)
+	if (!h->count)
 		return;
 	now = loop->be->ops->now_ns(loop->be);
-	while (h->root && h->root->deadline_ns <= now) {
-		struct aring__timer *t = h->root;
-
-		heap_remove(h, t);
+	while ((t = earliest(h)) && t->deadline_ns <= now) {
+		take(h, t);
 		if (t->kind == ARING__TIMER_WAIT) {
 			struct aring__waiter *w = (struct aring__waiter *)((char *)t -
 						  offsetof(struct aring__waiter, tm));
@@ -341,9 +403,11 @@ void aring__timers_flush(aring_loop *loop, bool wait)
 			break;
 		due_remove(h, t);
 	}
-	if (h->root) {
-		if (h->root->deadline_ns < h->armed_ns && h->root->deadline_ns < DEADLINE_MAX)
-			arm(loop, h->root->deadline_ns);
+	if (h->count) {
+		struct aring__timer *t = earliest(h);
+
+		if (t->deadline_ns < h->armed_ns && t->deadline_ns < DEADLINE_MAX)
+			arm(loop, t->deadline_ns);
 	} else if (wait && h->armed_ns != ARING__TIMER_NONE && (sqe = flush_sqe(loop, 1, true))) {
 		/* Nothing left to time: do not keep the loop (or the sim's clock) waiting for it. */
 		io_uring_prep_timeout_remove(sqe, aring__op_ud(&loop->discard, ARING__TAG_TIMEOUT), 0);

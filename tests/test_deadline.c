@@ -96,10 +96,12 @@ static void test_one_of_many(void)
 
 /* ---------------------------------------------------------------- order */
 
+#define NORDER 8
+
 struct order {
 	int fds[2];
 	int n;
-	int seen[4];
+	int seen[NORDER];
 	uint64_t t0;
 };
 
@@ -136,34 +138,37 @@ static int chan_order_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
-/* Deadlines armed out of order (30, 10, 20 ms, a wait at 15 ms) pass in time order (sim). */
+/*
+ * Deadlines armed out of order pass in time order (sim): eight of seven
+ * values (more than the loop's FIFOs of one value each, so some go to its
+ * heap), two equal ones (ops) in arming order, waits (odd) among ops (even).
+ */
 static int order_main(aring_loop *loop, void *arg)
 {
+	static const unsigned ms[NORDER] = { 30, 10, 20, 15, 20, 5, 35, 25 };
+	static const int expect[NORDER] = { 5, 1, 3, 2, 4, 7, 0, 6 };
 	struct order od;
-	struct orderer w[4] = {
-		{ &od, 0, 30 * MS }, { &od, 1, 10 * MS }, { &od, 2, 20 * MS }, { &od, 3, 15 * MS },
-	};
-	aring_task *t[4];
+	struct orderer w[NORDER];
+	aring_task *t[NORDER];
 	int i;
 
 	(void)arg;
 	memset(&od, 0, sizeof(od));
 	CU_ASSERT_EQUAL_FATAL(aring_pipe(loop, od.fds, 0, NULL), 0);
 	od.t0 = aring_now_ns(loop);
-	for (i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL_FATAL(aring_spawn(loop, i == 3 ? chan_order_task : order_task, &w[i],
+	for (i = 0; i < NORDER; i++) {
+		w[i] = (struct orderer){ &od, i, ms[i] * MS };
+		CU_ASSERT_EQUAL_FATAL(aring_spawn(loop, i % 2 ? chan_order_task : order_task, &w[i],
 						  &t[i]), 0);
-	for (i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL(aring_join(loop, t[i], NULL), 0);
-	CU_ASSERT_EQUAL(od.n, 4);
-	/* Elsewhere a loop descheduled for 5 ms sees two pass at once, and
-	 * the wait ends a cancel's round trip before the op. */
-	if (th_is_sim()) {
-		CU_ASSERT_EQUAL(od.seen[0], 1);
-		CU_ASSERT_EQUAL(od.seen[1], 3);
-		CU_ASSERT_EQUAL(od.seen[2], 2);
-		CU_ASSERT_EQUAL(od.seen[3], 0);
 	}
+	for (i = 0; i < NORDER; i++)
+		CU_ASSERT_EQUAL(aring_join(loop, t[i], NULL), 0);
+	CU_ASSERT_EQUAL(od.n, NORDER);
+	/* Elsewhere a loop descheduled for 5 ms sees two pass at once, and
+	 * a wait ends a cancel's round trip before an op. */
+	if (th_is_sim())
+		for (i = 0; i < NORDER; i++)
+			CU_ASSERT_EQUAL(od.seen[i], expect[i]);
 	th_close_pair(loop, od.fds);
 	return 0;
 }
@@ -539,7 +544,7 @@ static void test_small_ring(void)
 
 static CU_TestInfo tests[] = {
 	{ "a deadline passes on one of 16 ops", test_one_of_many },
-	{ "deadlines pass in time order, ops and waits", test_order },
+	{ "deadlines pass in time order: FIFOs, heap, ops, waits", test_order },
 	{ "completion and deadline at once: one or the other", test_race },
 	{ "ARING_OPT_LINKED_TIMEOUT", test_linked },
 	{ "a deadline covers a whole chain", test_chain },

@@ -118,7 +118,7 @@ static inline aring_task *aring__taskq_pop(struct aring__taskq *q)
 }
 
 /* ---------------------------------------------------------------- deadlines */
-/* core/timer.c: opt->timeout_ns kept by the loop (a pairing heap), one kernel timeout. */
+/* core/timer.c: opt->timeout_ns kept by the loop (FIFOs and a pairing heap), one kernel timeout. */
 
 enum aring__timer_kind { ARING__TIMER_OP = 1, ARING__TIMER_WAIT = 2 };
 
@@ -287,10 +287,10 @@ void aring__wait_end(aring_loop *loop, struct aring__waiter *w, int res);
 /* End every wait of q with res. */
 void aring__wait_end_all(aring_loop *loop, struct aring__waitq *q, int res);
 
-/* core/timer.c. Put t in the loop's heap, due timeout_ns from now (t->where must be OUT). */
+/* core/timer.c. Put t among the loop's deadlines, due timeout_ns from now (t->where must be OUT). */
 void aring__timer_add(aring_loop *loop, struct aring__timer *t, uint64_t timeout_ns,
 		      enum aring__timer_kind kind);
-/* Take t out of the heap, if it is there. */
+/* Take t out of the deadlines (or the due list), if it is there. */
 void aring__timer_del(aring_loop *loop, struct aring__timer *t);
 /* An expired chain moved on to a link its cancel missed: cancel again. */
 void aring__timer_expire_again(aring_loop *loop, struct aring__op *op);

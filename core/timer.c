@@ -11,9 +11,10 @@
  *
  * - The record (struct aring__timer) lives in the op or the waiter, on the
  *   task's stack. Deadlines of one timeout value come in arming order (the
- *   clock never goes back), so the first ARING__TIMER_FIFOS values a loop
- *   sees each get a FIFO list: insert at the tail and removal anywhere are
- *   O(1), whichever op completes first. The other values go to a pairing
+ *   clock never goes back), so up to ARING__TIMER_FIFOS values at a time
+ *   each get a FIFO list (an empty one goes to the next new value): insert
+ *   at the tail and removal anywhere are O(1), whichever op completes
+ *   first. The other values go to a pairing
  *   heap ordered by (deadline, arming order): insert O(1), removal
  *   O(log n) amortized. The earliest deadline is the earliest of the FIFOs'
  *   heads and the heap's root. No allocation, ever.
@@ -148,18 +149,25 @@ void aring__timer_add(aring_loop *loop, struct aring__timer *t, uint64_t timeout
 		      enum aring__timer_kind kind)
 {
 	struct aring__timers *h = &loop->timers;
+	struct aring__timer_fifo *f;
 	uint64_t now = loop->be->ops->now_ns(loop->be);
 	unsigned i;
 
 	t->kind = (uint8_t)kind;
 	t->deadline_ns = timeout_ns >= DEADLINE_MAX - now ? DEADLINE_MAX : now + timeout_ns;
 	h->count++;
-	for (i = 0; i < ARING__TIMER_FIFOS; i++) {
-		struct aring__timer_fifo *f = &h->fifo[i];
-
-		if (f->timeout_ns != timeout_ns && f->timeout_ns)
-			continue;
+	/* The FIFO of this value, or an empty one it can take over. */
+	for (i = 0, f = NULL; i < ARING__TIMER_FIFOS; i++) {
+		if (h->fifo[i].timeout_ns == timeout_ns) {
+			f = &h->fifo[i];
+			break;
+		}
+		if (!f && !h->fifo[i].head)
+			f = &h->fifo[i];
+	}
+	if (f) {
 		f->timeout_ns = timeout_ns;
+		i = (unsigned)(f - h->fifo);
 		t->seq = h->seq++;
 		t->where = ARING__TIMER_FIFO;
 		t->fifo = (uint8_t)i;

@@ -178,6 +178,47 @@ static void test_order(void)
 	CU_ASSERT_EQUAL(th_run(order_main, NULL, 0), 0);
 }
 
+/* ---------------------------------------------------------------- changing values */
+
+static int long_reader(aring_loop *loop, void *arg)
+{
+	int *fds = arg;
+	char buf[4];
+	struct aring_opt o = { .timeout_ns = 40 * MS };
+	uint64_t t0 = aring_now_ns(loop);
+
+	CU_ASSERT_EQUAL(aring_read(loop, fds[0], buf, sizeof(buf), 0, &o), -ETIME);
+	check_ended_at(loop, t0, 40 * MS);
+	return 0;
+}
+
+/* One long deadline, then ten one-off values in turn: empty FIFOs change hands. */
+static int values_task(aring_loop *loop, void *arg)
+{
+	int fds[2], i;
+	aring_task *t;
+	char buf[4];
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(aring_pipe(loop, fds, 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_spawn(loop, long_reader, fds, &t), 0);
+	for (i = 1; i <= 10; i++) {
+		struct aring_opt o = { .timeout_ns = (uint64_t)i * MS / 2 };
+		uint64_t t0 = aring_now_ns(loop);
+
+		CU_ASSERT_EQUAL(aring_read(loop, fds[0], buf, sizeof(buf), 0, &o), -ETIME);
+		check_ended_at(loop, t0, o.timeout_ns);
+	}
+	CU_ASSERT_EQUAL(aring_join(loop, t, NULL), 0);
+	th_close_pair(loop, fds);
+	return 0;
+}
+
+static void test_values(void)
+{
+	CU_ASSERT_EQUAL(th_run(values_task, NULL, 0), 0);
+}
+
 /* ---------------------------------------------------------------- race */
 
 struct race {
@@ -545,6 +586,7 @@ static void test_small_ring(void)
 static CU_TestInfo tests[] = {
 	{ "a deadline passes on one of 16 ops", test_one_of_many },
 	{ "deadlines pass in time order: FIFOs, heap, ops, waits", test_order },
+	{ "one long deadline, ten one-off values in turn", test_values },
 	{ "completion and deadline at once: one or the other", test_race },
 	{ "ARING_OPT_LINKED_TIMEOUT", test_linked },
 	{ "a deadline covers a whole chain", test_chain },

@@ -4,6 +4,9 @@
  * built: one task per connection, recv then send the bytes back.
  * Usage: echo_aring PORT   (listens on 127.0.0.1:PORT until killed)
  * Same buffer size and ring settings as bench/echo_raw.c.
+ * ECHO_TIMEOUT_S=N in the environment puts an N s opt->timeout_ns on every
+ * recv and send (a deadline kept by the loop); ECHO_LINKED=1 makes those
+ * linked timeouts (ARING_OPT_LINKED_TIMEOUT): the bench's timeout rows.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,19 +18,24 @@
 
 #define ECHO_BUF_BYTES 4096  /* same as echo_raw.c */
 
+/* Every recv's and send's options: NULL without ECHO_TIMEOUT_S. */
+static const struct aring_opt *op_opt;
+static struct aring_opt timeout_opt;
+
 static int conn_task(aring_loop *loop, void *arg)
 {
 	int fd = (int)(intptr_t)arg;
 	char buf[ECHO_BUF_BYTES];
 
 	for (;;) {
-		int n = aring_recv(loop, fd, buf, sizeof(buf), 0, NULL);
+		int n = aring_recv(loop, fd, buf, sizeof(buf), 0, op_opt);
 		int off = 0;
 
 		if (n <= 0)
 			break;
 		while (off < n) {
-			int w = aring_send(loop, fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL, NULL);
+			int w = aring_send(loop, fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL,
+					   op_opt);
 
 			if (w <= 0)
 				goto out;
@@ -77,6 +85,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	port = atoi(argv[1]);
+	if (getenv("ECHO_TIMEOUT_S")) {
+		timeout_opt.timeout_ns = strtoull(getenv("ECHO_TIMEOUT_S"), NULL, 10) * 1000000000ull;
+		if (getenv("ECHO_LINKED") && atoi(getenv("ECHO_LINKED")))
+			timeout_opt.flags = ARING_OPT_LINKED_TIMEOUT;
+		op_opt = &timeout_opt;
+	}
 	ret = aring_loop_new(&loop, NULL);
 	if (ret < 0) {
 		fprintf(stderr, "aring_loop_new: %d\n", ret);

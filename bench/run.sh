@@ -46,6 +46,21 @@ if command -v taskset >/dev/null; then
 fi
 rm -rf "$tdir"
 
+# Timeouts on every op (issue 12, item 7): bench/echo_aring with a 30 s
+# opt->timeout_ns on every recv and send (deadlines kept by the loop) vs the
+# same server without timeouts, 64 B; then the same with
+# ARING_OPT_LINKED_TIMEOUT (a linked timeout per op, the old way): reported.
+tdir=$(mktemp -d)
+printf '#!/bin/sh\nexec %s "$@"\n' "$b/bench/echo_aring" >"$tdir/none"
+printf '#!/bin/sh\nECHO_TIMEOUT_S=30 exec %s "$@"\n' "$b/bench/echo_aring" >"$tdir/deadline"
+printf '#!/bin/sh\nECHO_TIMEOUT_S=30 ECHO_LINKED=1 exec %s "$@"\n' "$b/bench/echo_aring" >"$tdir/linked"
+chmod +x "$tdir/none" "$tdir/deadline" "$tdir/linked"
+"$b/bench/echo_bench" "$tdir/none" "$tdir/deadline" "$b/bench/.libs/libmcount.so" \
+	"30 s timeout on every op vs none" 1.05 64
+"$b/bench/echo_bench" "$tdir/none" "$tdir/linked" "$b/bench/.libs/libmcount.so" \
+	"30 s linked timeout (ARING_OPT_LINKED_TIMEOUT) on every op vs none" report 64
+rm -rf "$tdir"
+
 # examples/http_server vs bench/http_epoll (same parser, same file work) under
 # wrk -t1 -c100 -d3s on a 1 KiB file: server on CPU 0, wrk on CPU 1, 3 rounds
 # alternating; ratio = median of per-round ratios. Server CPU per request

@@ -293,6 +293,18 @@ static int by_id(aring_loop *loop, enum id_cmd cmd, uint64_t id, unsigned flags,
 		aring__wait_end(loop, w, -ECANCELED);
 		return 0;
 	}
+	/*
+	 * The op's deadline (core/timer.c): a cancel sent before its own
+	 * decides (-ECANCELED, and the deadline sends none); after it, the op
+	 * is ending with -ETIME. The kernel would answer 0 to both cancels
+	 * while the first has not yet completed the op (io_poll_cancel_req()
+	 * leaves it hashed until its task work runs).
+	 */
+	if (cmd == CMD_CANCEL) {
+		if (target->flags & ARING__OP_EXPIRED)
+			return -EALREADY;
+		target->flags |= ARING__OP_CANCELLED;
+	}
 	if (cmd == CMD_CANCEL && (target->flags & ARING__OP_CHAIN))
 		return cancel_chain(loop, id, opt);
 	ret = submit_cmd(loop, cmd, aring__op_ud(target, ARING__TAG_MAIN), flags, ts, opt);

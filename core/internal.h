@@ -84,11 +84,6 @@ struct aring_task {
 	bool cancelled;              /* aring_task_cancel: ops and waits fail fast */
 	uint8_t exempt;              /* in aring_close/aring_shutdown: they still run */
 	bool cancel_queued;          /* on loop->cancelq: its ring op gets a cancel SQE */
-	bool timer_armed;            /* the current wait's timeout is in the ring */
-	bool timer_drain;            /* blocked until timer_out drops */
-	uint8_t timer_gen;           /* generation of the armed timeout (4 bits in user_data) */
-	uint32_t timer_out;          /* timeout CQEs still to come (armed + removed ones) */
-	struct __kernel_timespec timer_ts;
 	aring_task *cancel_next;     /* loop->cancelq */
 	struct aring__waitq joinq;   /* the task in aring_join of this one */
 	struct aring_group *group;   /* the group it belongs to, or NULL */
@@ -122,6 +117,45 @@ static inline aring_task *aring__taskq_pop(struct aring__taskq *q)
 	return t;
 }
 
+/* ---------------------------------------------------------------- deadlines */
+/* core/timer.c: opt->timeout_ns kept by the loop (FIFOs and a pairing heap), one kernel timeout. */
+
+enum aring__timer_kind { ARING__TIMER_OP = 1, ARING__TIMER_WAIT = 2 };
+
+/* In an op or a waiter, on the task's stack. */
+struct aring__timer {
+	uint64_t deadline_ns;      /* on the backend's clock (aring_now_ns) */
+	uint64_t seq;              /* arming order: equal deadlines expire first armed first */
+	struct aring__timer *child, *next;
+	struct aring__timer *prev; /* previous sibling, or the parent of a first child */
+	uint8_t kind;              /* enum aring__timer_kind */
+	uint8_t where;             /* ARING__TIMER_OUT, _IN_HEAP, _DUE, _FIFO */
+	uint8_t fifo;              /* _FIFO: which */
+};
+
+enum { ARING__TIMER_OUT = 0, ARING__TIMER_IN_HEAP = 1, ARING__TIMER_DUE = 2, ARING__TIMER_FIFO = 3 };
+
+/* Deadlines of one timeout value come in order: a FIFO keeps them (core/timer.c). */
+#define ARING__TIMER_FIFOS 4
+struct aring__timer_fifo {
+	uint64_t timeout_ns;       /* 0: not yet claimed */
+	struct aring__timer *head, *tail;
+};
+
+#define ARING__TIMER_NONE UINT64_MAX
+
+struct aring__timers {
+	struct aring__timer *root; /* the heap's earliest deadline */
+	struct aring__timer_fifo fifo[ARING__TIMER_FIFOS];
+	uint64_t count;            /* deadlines in the heap and the FIFOs */
+	uint64_t seq;
+	uint64_t armed_ns;         /* the kernel timeout's expiry, ARING__TIMER_NONE if none */
+	struct aring__timer *due_head, *due_tail; /* ops past their deadline, cancel not yet sent */
+	uint32_t out;              /* kernel timeouts whose CQE is still to come (in inflight) */
+	uint8_t ts_idx;
+	struct __kernel_timespec ts[2];
+};
+
 /* ---------------------------------------------------------------- ops */
 
 /*
@@ -136,7 +170,6 @@ enum {
 	ARING__TAG_MAIN = 0,    /* the op (or the last SQE of an aring_do_n chain) */
 	ARING__TAG_TIMEOUT = 1, /* its linked timeout */
 	ARING__TAG_CHAIN = 2,   /* an earlier SQE of an aring_do_n chain */
-	ARING__TAG_WAIT = 3,    /* a wait's timeout: the task's address, its generation in bits 2..5 */
 	ARING__TAG_MASK = 3,
 };
 
@@ -147,17 +180,21 @@ enum {
  * or a finished aring_offload, carried by an IORING_OP_MSG_RING CQE. Its
  * user_data is ARING_UD_TAG | the record's address | ARING__UD_POST: low
  * bits 100, which no op's user_data has (ops are 8-aligned, so bit 2 is 0
- * with TAG_MAIN/TIMEOUT/CHAIN; TAG_WAIT is 11 in bits 0..1).
+ * with TAG_MAIN/TIMEOUT/CHAIN).
  */
 #define ARING__UD_FORM_MASK 7u
 #define ARING__UD_POST 4u
 
 enum {
-	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout */
+	ARING__OP_TIMEOUT = 1u << 0,    /* has a linked timeout (ARING_OPT_LINKED_TIMEOUT) */
 	ARING__OP_ID = 1u << 1,         /* is in the id registry */
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
 	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
 	ARING__OP_DISCARD = 1u << 4,    /* loop->discard: CQEs of SQEs aring threw away */
+	ARING__OP_SLOW = (1u << 5) - 1, /* the flags above need complete_slow */
+	ARING__OP_DEADLINE = 1u << 5,   /* op->tm is (or was) in the loop's heap (core/timer.c) */
+	ARING__OP_EXPIRED = 1u << 6,    /* its deadline passed: cancels sent (TAG_TIMEOUT CQEs) */
+	ARING__OP_CANCELLED = 1u << 7,  /* aring_cancel reached it before its deadline */
 };
 
 struct aring__op {
@@ -167,15 +204,22 @@ struct aring__op {
 	uint32_t pending;       /* CQEs still to come */
 	uint8_t flags;          /* ARING__OP_*; the fields below are valid per flag */
 	uint8_t ms_stop;        /* multishot: 1 = fn asked to stop, 2 = cancel sent */
-	int32_t timeout_res;    /* the linked timeout's res */
+	int32_t timeout_res;    /* the linked timeout's res (or the last expiry cancel's) */
 	uint64_t id;
-	aring_multishot_fn ms_fn;
-	void *ms_arg;
-	struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
-	int ms_fd;              /* the multishot's fd; -1 for a fixed file */
-	bool ms_closing;        /* aring_close of ms_fd cancelled it */
-	struct __kernel_timespec ts;          /* the linked timeout's time */
-	struct io_uring_sqe *tsqe;            /* its SQE, between begin and wait */
+	union {  /* a multishot op takes no timeout (-EINVAL) */
+		struct {
+			aring_multishot_fn ms_fn;
+			void *ms_arg;
+			struct aring__op *ms_prev, *ms_next;  /* loop->ms_ops */
+			int ms_fd;      /* the multishot's fd; -1 for a fixed file */
+			bool ms_closing; /* aring_close of ms_fd cancelled it */
+		};
+		struct {
+			struct __kernel_timespec ts;  /* the linked timeout's time */
+			struct io_uring_sqe *tsqe;    /* its SQE, between begin and wait */
+		};
+		struct aring__timer tm;               /* ARING__OP_DEADLINE */
+	};
 	int *results;           /* aring_do_chain: every member's result, or NULL */
 	uint32_t chain_idx;     /* the member the next chain CQE belongs to */
 	uint32_t chain_n;       /* members */
@@ -230,6 +274,7 @@ struct aring__waiter {
 	uint64_t id;              /* opt->id's, or 0 */
 	void *buf;                /* chan: the message; signal: the set */
 	bool nocancel;            /* aring_task_cancel leaves it alone (cond_wait's relock) */
+	struct aring__timer tm;   /* opt->timeout_ns (core/timer.c) */
 };
 
 /* Queue w (its buf set by the caller) on q and suspend until it ends; its result. */
@@ -241,10 +286,22 @@ int aring__wait_nocancel(aring_loop *loop, struct aring__waitq *q, struct aring_
 void aring__wait_end(aring_loop *loop, struct aring__waiter *w, int res);
 /* End every wait of q with res. */
 void aring__wait_end_all(aring_loop *loop, struct aring__waitq *q, int res);
-/* A CQE of a wait's timeout (ARING__TAG_WAIT). */
-void aring__wait_timer_cqe(aring_loop *loop, uint64_t ud, int res);
-/* Suspend until the task's removed timeouts have posted their CQEs (before it exits). */
-void aring__wait_timers_drain(aring_loop *loop, aring_task *t);
+
+/* core/timer.c. Put t among the loop's deadlines, due timeout_ns from now (t->where must be OUT). */
+void aring__timer_add(aring_loop *loop, struct aring__timer *t, uint64_t timeout_ns,
+		      enum aring__timer_kind kind);
+/* Take t out of the deadlines (or the due list), if it is there. */
+void aring__timer_del(aring_loop *loop, struct aring__timer *t);
+/* An expired chain moved on to a link its cancel missed: cancel again. */
+void aring__timer_expire_again(aring_loop *loop, struct aring__op *op);
+/* Before a submit: expire what passed, arm (or remove) the kernel timeout. */
+void aring__timers_flush(aring_loop *loop, bool wait);
+/* A CQE of the loop's kernel timeout (TAG_TIMEOUT of loop->discard). */
+void aring__timers_cqe(aring_loop *loop, int res);
+/* aring__loop_crash: every request was dropped. */
+void aring__timers_reset(aring_loop *loop);
+/* sim: is ud the main SQE of an op with a deadline (timeout_ppm stalls it)? */
+bool aring__ud_deadline(uint64_t ud);
 
 static inline struct aring__waiter *aring__waitq_first(const struct aring__waitq *q)
 {
@@ -295,6 +352,7 @@ struct aring_loop {
 	uint64_t nlive;                  /* not yet returned */
 	uint64_t next_id;                /* ids for aring_cancel, never reused */
 	struct aring__ids ids;           /* ops with an id in flight, by id */
+	struct aring__timers timers;     /* deadlines (core/timer.c) */
 	bool running;
 	bool outside_join;               /* aring_join from outside a task is running the loop */
 	uint64_t foreign_cqes;           /* CQEs without ARING_UD_TAG, ignored */
@@ -465,7 +523,7 @@ static inline int aring__wait_check(aring_loop *loop, const struct aring_opt *op
 		return -EPERM;
 	if (ARING_UNLIKELY(self->cancelled))
 		return -ECANCELED;
-	if (ARING_UNLIKELY(opt && opt->sqe_flags))
+	if (ARING_UNLIKELY(opt && (opt->sqe_flags || (opt->flags & ~ARING_OPT_LINKED_TIMEOUT))))
 		return -EINVAL;  /* a wait is no SQE */
 	return 0;
 }

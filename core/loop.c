@@ -150,6 +150,7 @@ ARING_API int aring_loop_new(aring_loop **out, const struct aring_loop_opts *opt
 	if (!loop)
 		return -ENOMEM;
 	loop->discard.flags = ARING__OP_DISCARD;
+	aring__timers_reset(loop);
 	ret = aring__stack_pool_new(opts->stack_size ? opts->stack_size : ARING_DEFAULT_STACK_SIZE,
 				    &loop->stacks);
 	if (ret < 0)

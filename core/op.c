@@ -8,11 +8,13 @@
  * linked timeout's, the earlier links of a chain), so nothing on its stack
  * is touched after it resumes. No heap allocation per op.
  *
- * Linked timeouts (kernel io_uring/timeout.c): the op gets IOSQE_IO_LINK and
- * is followed by an IORING_OP_LINK_TIMEOUT. If the timer fires first, the op
- * completes with -ECANCELED (or -EINTR if it was already running) and the
- * timeout with -ETIME: aring reports -ETIME. If the op completes first, the
- * timeout completes with -ECANCELED and aring reports the op's own result.
+ * opt->timeout_ns is a deadline kept by the loop (core/timer.c), or, with
+ * ARING_OPT_LINKED_TIMEOUT, a linked timeout (kernel io_uring/timeout.c):
+ * the op gets IOSQE_IO_LINK and is followed by an IORING_OP_LINK_TIMEOUT.
+ * If the timer fires first, the op completes with -ECANCELED (or -EINTR if
+ * it was already running) and the timeout with -ETIME: aring reports -ETIME.
+ * If the op completes first, the timeout completes with -ECANCELED and aring
+ * reports the op's own result.
  */
 #include "config.h"
 #include <errno.h>
@@ -67,9 +69,9 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 		return -ECANCELED;
 	op->flags = 0;
 	if (opt) {
-		if (opt->sqe_flags & ~ALLOWED_SQE_FLAGS)
+		if ((opt->sqe_flags & ~ALLOWED_SQE_FLAGS) || (opt->flags & ~ARING_OPT_LINKED_TIMEOUT))
 			return -EINVAL;
-		if (opt->timeout_ns)
+		if (opt->timeout_ns && (opt->flags & ARING_OPT_LINKED_TIMEOUT))
 			need++;
 	}
 	if (need > be->sq_entries)
@@ -86,9 +88,13 @@ int aring__op_begin(aring_loop *loop, struct aring__op *op, const struct aring_o
 	for (i = 0; i < nsqes; i++)
 		sqes[i] = aring__get_sqe(loop);
 	if (opt && opt->timeout_ns) {
-		/* Taken now so that it follows the op's SQE in the ring. */
-		op->flags |= ARING__OP_TIMEOUT;
-		op->tsqe = aring__get_sqe(loop);
+		if (opt->flags & ARING_OPT_LINKED_TIMEOUT) {
+			/* Taken now so that it follows the op's SQE in the ring. */
+			op->flags |= ARING__OP_TIMEOUT;
+			op->tsqe = aring__get_sqe(loop);
+		} else {
+			op->flags |= ARING__OP_DEADLINE;  /* armed in aring__op_wait */
+		}
 	}
 	op->task = loop->current;
 	op->timeout_res = 0;
@@ -160,6 +166,8 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 			op->tsqe->user_data = aring__op_ud(op, ARING__TAG_TIMEOUT);
 			op->pending++;
 		}
+		if (op->flags & ARING__OP_DEADLINE)
+			aring__timer_add(loop, &op->tm, opt->timeout_ns, ARING__TIMER_OP);
 		if (opt->id) {
 			aring__id_add(loop, op);
 			*opt->id = op->id;
@@ -170,17 +178,24 @@ int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_op
 	do
 		aring__task_suspend(loop);
 	while (op->pending);
+	if (op->flags & ARING__OP_DEADLINE)
+		aring__timer_del(loop, &op->tm);
 	if (op->flags & ARING__OP_ID)
 		aring__id_del(loop, op);
 	if (opt && opt->cqe_flags)
 		*opt->cqe_flags = op->cqe_flags;
-	/* A linked timeout that fired says -ETIME, or for a futex or waitid
-	   op the number it cancelled, 1 (kernel io_req_task_link_timeout():
-	   io_try_cancel() ?: -ETIME). */
-	if ((op->flags & ARING__OP_TIMEOUT) &&
-	    (op->timeout_res == -ETIME || op->timeout_res > 0) &&
-	    (op->res == -ECANCELED || op->res == -EINTR))
-		return -ETIME;
+	if (op->res == -ECANCELED || op->res == -EINTR) {
+		/* A linked timeout that fired says -ETIME, or for a futex or
+		 * waitid op the number it cancelled, 1 (kernel
+		 * io_req_task_link_timeout(): io_try_cancel() ?: -ETIME); or the
+		 * deadline passed and its cancel (core/timer.c), sent before any
+		 * other, ended the op. */
+		if ((op->flags & ARING__OP_TIMEOUT) &&
+		    (op->timeout_res == -ETIME || op->timeout_res > 0))
+			return -ETIME;
+		if (op->flags & ARING__OP_EXPIRED)
+			return -ETIME;
+	}
 	return op->res;
 }
 
@@ -241,12 +256,11 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 		aring__post_cqe(loop, cqe);
 		return true;
 	}
-	if (tag == ARING__TAG_WAIT) {
-		aring__wait_timer_cqe(loop, cqe->user_data, cqe->res);
+	if (op->flags & ARING__OP_DISCARD) {
+		if (tag == ARING__TAG_TIMEOUT)
+			aring__timers_cqe(loop, cqe->res);  /* the loop's kernel timeout */
 		return true;
 	}
-	if (op->flags & ARING__OP_DISCARD)
-		return true;
 	if (tag == ARING__TAG_TIMEOUT) {
 		op->timeout_res = cqe->res;
 		return false;
@@ -256,6 +270,10 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 	/* A cancel that came between two links found neither: cancel the next. */
 	if (tag == ARING__TAG_CHAIN && ARING_UNLIKELY(op->task->cancelled))
 		aring__task_cancel(loop, op->task);
+	/* The same for a chain whose deadline passed (core/timer.c). */
+	if (tag == ARING__TAG_CHAIN && (op->flags & ARING__OP_EXPIRED) && cqe->res != -ECANCELED &&
+	    op->pending > 1)
+		aring__timer_expire_again(loop, op);
 	if (tag != ARING__TAG_MAIN)
 		return false;
 	if (op->flags & ARING__OP_MULTISHOT) {
@@ -291,7 +309,7 @@ static inline void complete(aring_loop *loop, const struct io_uring_cqe *cqe)
 		loop->foreign_cqes++;
 		return;
 	}
-	if (ARING_LIKELY((ud & ARING__UD_FORM_MASK) == 0 && !op->flags &&
+	if (ARING_LIKELY((ud & ARING__UD_FORM_MASK) == 0 && !(op->flags & ARING__OP_SLOW) &&
 			 !(cqe->flags & (IORING_CQE_F_MORE | IORING_CQE_F_NOTIF)))) {
 		op->res = cqe->res;
 		op->cqe_flags = cqe->flags;
@@ -368,6 +386,11 @@ int aring__loop_poll(aring_loop *loop, bool wait)
 
 	if (ARING_UNLIKELY(loop->cancelq_head != NULL))
 		aring__cancel_flush(loop);
+	if (loop->timers.count || loop->timers.out || loop->timers.due_head) {
+		aring__timers_flush(loop, wait);
+		if (loop->ready.head)
+			wait = false;  /* a wait whose deadline passed ended */
+	}
 	for (;;) {
 		int ret;
 

@@ -73,7 +73,7 @@ static aring_task *next_batch(aring_loop *loop)
 	do {
 		bool idle = !loop->ready.head;
 
-		if (idle && loop->inflight == 0 && !aring__remote_wait(loop))
+		if (idle && loop->inflight == 0 && !loop->timers.count && !aring__remote_wait(loop))
 			return NULL;
 		if (aring__loop_poll(loop, idle) < 0)
 			return NULL;
@@ -137,9 +137,6 @@ static void task_main(void *arg)
 	reap_zombie(loop);
 	t->result = t->fn(loop, t->arg);
 
-	/* Removed wait timeouts still to post their CQEs point at this stack. */
-	if (t->timer_out)
-		aring__wait_timers_drain(loop, t);
 	if (ARING_UNLIKELY(t->cancel_queued))
 		cancelq_remove(loop, t);  /* its stack is about to be reused */
 	t->state = ARING__TASK_DONE;
@@ -298,7 +295,7 @@ int aring__loop_run_until(aring_loop *loop, const uint8_t *state, int until)
 		if (!loop->batch.head) {
 			bool idle = !loop->ready.head;
 
-			if (idle && loop->inflight == 0 && !aring__remote_wait(loop)) {
+			if (idle && loop->inflight == 0 && !loop->timers.count && !aring__remote_wait(loop)) {
 				ret = -EDEADLK;
 				break;
 			}
@@ -370,10 +367,8 @@ void aring__loop_crash(aring_loop *loop)
 	loop->batch_handoffs = 0;
 	if (self) {
 		self->cancel_queued = false;
-		self->timer_armed = false;
-		self->timer_out = 0;
-		self->timer_drain = false;
 	}
+	aring__timers_reset(loop);
 }
 
 /* ---------------------------------------------------------------- cancellation */

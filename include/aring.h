@@ -219,11 +219,15 @@ ARING_API aring_task *aring_current(aring_loop *loop);
 /* ------------------------------------------------------------------ */
 
 struct aring_opt {
-	uint64_t timeout_ns;   /* 0 = none; else a linked timeout, relative */
+	uint64_t timeout_ns;   /* 0 = none; else a deadline this far from the call */
 	uint64_t *id;          /* out: an id for aring_cancel, set before suspending */
 	unsigned sqe_flags;    /* extra IOSQE_* flags */
 	unsigned *cqe_flags;   /* out: the CQE's flags */
+	unsigned flags;        /* ARING_OPT_* */
 };
+
+/* opt->flags: timeout_ns is a linked timeout (IORING_OP_LINK_TIMEOUT), see below. */
+#define ARING_OPT_LINKED_TIMEOUT (1u << 0)
 
 /*
  * sqe_flags may hold IOSQE_FIXED_FILE, IOSQE_IO_DRAIN, IOSQE_ASYNC and
@@ -233,7 +237,20 @@ struct aring_opt {
  * CQE_SKIP_SUCCESS would lose the result) makes the op return -EINVAL
  * without submitting anything.
  *
- * A timeout that fires before the op completes ends it with -ETIME. An op
+ * A timeout that fires before the op completes ends it with -ETIME; an op
+ * that completes first returns its own result. By default the loop keeps
+ * the deadline (a heap; one kernel timeout for the earliest deadline of
+ * all; an IORING_OP_ASYNC_CANCEL only for an op whose deadline passed): it
+ * costs the kernel nothing when it does not fire, but an op whose
+ * completion wins the race with that cancel returns its own result a
+ * little after its deadline, and for aring_do_n/aring_do_chain the
+ * deadline covers the whole chain. With ARING_OPT_LINKED_TIMEOUT in
+ * opt->flags the op is linked to an IORING_OP_LINK_TIMEOUT instead (one
+ * more SQ entry, about 700 ns of kernel time per op): the kernel decides
+ * atomically between the op and its timer, the time counts from when the
+ * kernel issues the op, and a chain's timeout covers its last SQE only.
+ * On the sim both end an op whose time passed at exactly its deadline in
+ * virtual time. Any other bit in opt->flags gives -EINVAL. An op
  * cancelled through its id returns -ECANCELED. Ids are never reused. An op
  * with an id returns -ENOMEM, without submitting anything, if the loop's id
  * table must grow and cannot (the only allocation an id may make).
@@ -253,7 +270,8 @@ struct aring_opt {
  * Returns 0 (found; the op returns -ECANCELED), -ENOENT (no such op in
  * flight: never existed, or already completed), -EALREADY (it was running
  * and could not be stopped, or a chain was between two members each time
- * it looked; it completes on its own), -EPERM (outside a task), -ECANCELED
+ * it looked; it completes on its own; or its opt->timeout_ns deadline
+ * passed and the loop's cancel went first: it returns -ETIME), -EPERM (outside a task), -ECANCELED
  * (the caller was cancelled, aring_task_cancel).
  */
 ARING_API int aring_cancel(aring_loop *loop, uint64_t id, unsigned flags, const struct aring_opt *opt);
@@ -627,9 +645,12 @@ ARING_API int aring_do(aring_loop *loop, aring_prep_fn prep, void *ctx, const st
  * library links them (IOSQE_IO_LINK unless prep set IOSQE_IO_HARDLINK), so
  * each starts once the one before it completed, and a failure cancels the
  * rest (-ECANCELED) unless hard-linked. nsqes may be the ring's SQ size, or
- * that less one with opt->timeout_ns (the timeout takes an SQ entry); chains
- * of more than 64 SQEs allocate their table of SQE pointers. opt->timeout_ns
- * applies to the last SQE, opt->id cancels the chain (aring_cancel),
+ * that less one with opt->timeout_ns and ARING_OPT_LINKED_TIMEOUT (the linked
+ * timeout takes an SQ entry); chains of more than 64 SQEs allocate their
+ * table of SQE pointers. opt->timeout_ns is a deadline for the whole chain
+ * (whichever member runs when it passes is cancelled, and the rest with
+ * it), or with ARING_OPT_LINKED_TIMEOUT a linked timeout on the last SQE
+ * only (armed when the kernel issues that SQE), opt->id cancels the chain (aring_cancel),
  * opt->cqe_flags receives the last CQE's flags. Members other than the last
  * may carry IOSQE_CQE_SKIP_SUCCESS (see aring_do_chain); the library clears
  * it on the last, with IO_LINK and HARDLINK.
@@ -742,10 +763,11 @@ ARING_API int aring_vprintf(aring_loop *loop, int fd, const char *fmt, va_list a
  * the wait (-ETIME); opt->id receives an id for aring_cancel, which ends the
  * wait with -ECANCELED (aring_cancel returns 0), or 0, an id that matches
  * nothing, when the call returned without waiting; opt->cqe_flags, if set,
- * receives 0; opt->sqe_flags must be 0 (-EINVAL). A wait's timeout is an
- * IORING_OP_TIMEOUT on the ring, so on the sim it runs on virtual time; a
- * call that does not have to wait never touches the ring, and a wait
- * without a timeout submits nothing. Waiters wait in FIFO order and are
+ * receives 0; opt->sqe_flags must be 0 (-EINVAL); opt->flags may hold
+ * ARING_OPT_LINKED_TIMEOUT, which changes nothing for a wait. A wait's
+ * timeout is a deadline kept by the loop, which keeps one IORING_OP_TIMEOUT
+ * on the ring for the earliest deadline of all, so on the sim it runs on
+ * virtual time; a wait submits nothing of its own. Waiters wait in FIFO order and are
  * served in that order. Nothing is allocated per wait (the waiter's record
  * is on its own stack).
  *

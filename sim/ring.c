@@ -166,6 +166,9 @@ void aring__sim_cancel_req(struct sim *s, struct sim_req *r, int32_t res)
 
 /* ---------------------------------------------------------------- executor ops */
 
+/* The core's (core/timer.c; weak: tests/test_sim_ring links the sim without the core). */
+bool aring__ud_deadline(uint64_t ud) __attribute__((weak));
+
 static int sim_prep(void *ex, struct aring__soft_req *sr)
 {
 	struct sim *s = ex;
@@ -195,8 +198,11 @@ static void sim_start(void *ex, struct aring__soft_req *sr)
 	uint64_t lat;
 
 	r->state = SIM_REQ_EXEC;
-	if ((sr->flags & SOFT_F_ARM_LTIMEOUT) && aring__sim_fault_stall(s, r)) {
-		/* timeout_ppm: held until its linked timeout fires. */
+	if ((sr->flags & SOFT_F_ARM_LTIMEOUT ||
+	     (aring__ud_deadline && aring__ud_deadline(sr->sqe.user_data))) &&
+	    aring__sim_fault_stall(s, r)) {
+		/* timeout_ppm: held until its linked timeout fires, or until the
+		 * loop cancels it at its deadline (core/timer.c). */
 		r->state = SIM_REQ_STALLED;
 		return;
 	}

@@ -276,8 +276,12 @@ static int long_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(bad, 0);
 	n = LONG_ENTRIES;
 	CU_ASSERT_EQUAL(aring_do_n(loop, n, prep_nops, &n, NULL), 0);
-	CU_ASSERT_EQUAL(aring_do_n(loop, n, prep_nops, &n, &(struct aring_opt){ .timeout_ns = MS }),
+	CU_ASSERT_EQUAL(aring_do_n(loop, n, prep_nops, &n,
+				   &(struct aring_opt){ .timeout_ns = MS, .flags = ARING_OPT_LINKED_TIMEOUT }),
 			-EINVAL);
+	/* A deadline kept by the loop takes no SQ entry. */
+	CU_ASSERT_EQUAL(aring_do_n(loop, n, prep_nops, &n, &(struct aring_opt){ .timeout_ns = 1000 * MS }),
+			0);
 	n = LONG_ENTRIES + 1;
 	CU_ASSERT_EQUAL(aring_do_chain(loop, n, prep_nops, &n, r, NULL), -EINVAL);
 	return 0;

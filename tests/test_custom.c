@@ -104,10 +104,13 @@ static int do_task(aring_loop *loop, void *arg)
 	/* More SQEs than the ring (8 entries) has. */
 	n = 9;
 	CU_ASSERT_EQUAL(aring_do_n(loop, 9, prep_nops, &n, NULL), -EINVAL);
-	/* All 8, but no room left for a linked timeout. */
+	/* All 8, but no room left for a linked timeout; a deadline takes no SQE. */
 	n = 8;
 	CU_ASSERT_EQUAL(aring_do_n(loop, 8, prep_nops, &n, NULL), 0);
-	CU_ASSERT_EQUAL(aring_do_n(loop, 8, prep_nops, &n, &(struct aring_opt){ .timeout_ns = MS }), -EINVAL);
+	CU_ASSERT_EQUAL(aring_do_n(loop, 8, prep_nops, &n,
+				   &(struct aring_opt){ .timeout_ns = MS, .flags = ARING_OPT_LINKED_TIMEOUT }),
+			-EINVAL);
+	CU_ASSERT_EQUAL(aring_do_n(loop, 8, prep_nops, &n, &(struct aring_opt){ .timeout_ns = 1000 * MS }), 0);
 	th_close_pair(loop, fds);
 	return 0;
 }

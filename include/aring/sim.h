@@ -20,7 +20,7 @@ extern "C" {
 
 struct aring_sim_opts {
 	uint64_t seed;             /* 0 = take ARING_SIM_SEED from the environment, else 1 */
-	uint32_t timeout_ppm;      /* per op with a linked timeout, parts per million:
+	uint32_t timeout_ppm;      /* per op with a timeout (opt->timeout_ns), ppm:
 	                              hold it until its timeout fires */
 	uint32_t cancel_ppm;       /* end it with -ECANCELED / -EINTR as a kernel may */
 	uint32_t short_ppm;        /* a read/write/send/recv moves fewer bytes than asked */
@@ -223,7 +223,7 @@ struct aring_sim_stats {
 	uint64_t cqes;              /* CQEs posted */
 	uint64_t cq_overflows;      /* CQEs that waited in the overflow list */
 	uint64_t inflight;          /* requests accepted and not completed */
-	uint64_t timeouts_injected; /* ops held until their linked timeout fired */
+	uint64_t timeouts_injected; /* ops held until their timeout fired */
 	uint64_t cancels_injected;  /* ops ended with -ECANCELED / -EINTR */
 	uint64_t shorts_injected;   /* short transfers */
 	uint64_t errors_injected;   /* injected errnos */

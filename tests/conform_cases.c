@@ -4323,6 +4323,33 @@ static void fixed_file_other_ops(struct cx *c)
 	run(c);
 }
 
+/*
+ * A ring's own fd in its registered table: rsrc.c io_sqe_files_register()
+ * and __io_sqe_files_update() refuse io_uring files (io_is_uring_fops():
+ * -EBADF); IORING_OP_FILES_UPDATE with IORING_FILE_INDEX_ALLOC
+ * (io_files_update_with_index_alloc()) too.
+ */
+static void fixed_ring_fd_refused(struct cx *c)
+{
+	int *fds = (int *)(void *)cbuf(c), rfd;
+
+	if (!c_has(c, IORING_OP_MSG_RING))
+		return;
+	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
+	if (rfd < 0)
+		c_bail(c, "ring fd: %d", rfd);
+	fds[0] = rfd;
+	creg(c, IORING_REGISTER_FILES, fds, 1, -EBADF);
+	files_sparse(c, 2);
+	fds[0] = rfd;
+	files_upd(c, 1, 0, fds, 1, 0);
+	fds[1] = rfd;
+	files_upd(c, 2, 0, fds + 1, 1, IORING_FILE_INDEX_ALLOC);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -4561,5 +4588,6 @@ const struct c_case conform_cases[] = {
 	C(splice_fixed_in),
 	C(fixed_flag_ignored),
 	C(fixed_file_other_ops),
+	C(fixed_ring_fd_refused),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

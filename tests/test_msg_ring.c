@@ -78,6 +78,21 @@ static void test_msg_ring_data(void)
 	aring_loop_free(a);
 }
 
+/* SEND_FD to a freed target: the message goes nowhere (sim/msgring.c), res 0. */
+static int send_fd_nowhere(aring_loop *loop, void *arg)
+{
+	struct msg *m = arg;
+	int p[2];
+
+	CU_ASSERT_EQUAL(aring_pipe(loop, p, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_register_files(loop, p, 1), 0);
+	CU_ASSERT_EQUAL(aring_msg_ring_fd(loop, m->fd, 0, 1, 0x31, 0, NULL), 0);
+	CU_ASSERT_EQUAL(aring_msg_ring_fd(loop, m->fd, 1, 1, 0x31, 0, NULL), -EBADF);
+	CU_ASSERT_EQUAL(aring_msg_ring_fd(loop, m->self_fd, 0, 1, 0x31, 0, NULL), -EINVAL);
+	th_close_pair(loop, p);
+	return 0;
+}
+
 /* The sim's ring fds: only sim loops; a target freed first takes messages silently. */
 static void test_sim_ring_fd(void)
 {
@@ -94,6 +109,7 @@ static void test_sim_ring_fd(void)
 	m.self_fd = aring_sim_ring_fd(a, a);
 	aring_loop_free(b);
 	CU_ASSERT_EQUAL(th_run_on(a, sender, &m), 0);
+	CU_ASSERT_EQUAL(th_run_on(a, send_fd_nowhere, &m), 0);
 	aring_loop_free(a);
 }
 

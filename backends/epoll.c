@@ -263,6 +263,8 @@ static void fd_new(struct ep *e, int fd)
  * or the fd a direct descriptor's op made), as the kernel's holds struct
  * file references. A table reference is the fd + 1.
  */
+#define SPLICE_F_FD_IN_FIXED_ (1u << 31) /* include/uapi/linux/io_uring.h */
+
 static void *ref_of_fd(int fd)
 {
 	return (void *)(uintptr_t)((unsigned)fd + 1u);
@@ -539,17 +541,12 @@ static int32_t run_blocking(struct ep_req *r)
 	case IORING_OP_SPLICE: {
 		loff_t in = (loff_t)q->splice_off_in, out = (loff_t)q->off;
 
-		/* SPLICE_F_FD_IN_FIXED: io_splice_get_file() finds no registered
-		 * file (kernel io_uring/splice.c), even for a length of 0 */
-		if (q->splice_flags & (1u << 31))
-			return -EBADF;
+		/* SPLICE_F_FD_IN_FIXED was resolved to the slot's fd by ep_start() */
 		ret = splice(q->splice_fd_in, q->splice_off_in == UINT64_MAX ? NULL : &in, fd,
 			     q->off == UINT64_MAX ? NULL : &out, q->len, q->splice_flags);
 		break;
 	}
 	case IORING_OP_TEE:
-		if (q->splice_flags & (1u << 31))
-			return -EBADF; /* as for splice */
 		ret = tee(q->splice_fd_in, fd, q->len, q->splice_flags);
 		break;
 	default:
@@ -1447,6 +1444,23 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 			finish(e, r, err, false);
 			return;
 		}
+	}
+	if ((sr->opcode == IORING_OP_SPLICE || sr->opcode == IORING_OP_TEE) &&
+	    (q->splice_flags & SPLICE_F_FD_IN_FIXED_)) {
+		/*
+		 * kernel io_uring/splice.c io_splice_get_file(): the input is the
+		 * fixed table's file (io_rsrc_node_lookup(): a negative index
+		 * finds none), else -EBADF, also for a length of 0; io_splice()
+		 * and io_tee() pass the flags on without SPLICE_F_FD_IN_FIXED.
+		 */
+		void *in = aring__soft_fixed_file(e->ring, (unsigned)q->splice_fd_in);
+
+		if (!in) {
+			finish(e, r, -EBADF, false);
+			return;
+		}
+		sr->sqe.splice_fd_in = fd_of_ref(in);
+		sr->sqe.splice_flags &= ~SPLICE_F_FD_IN_FIXED_;
 	}
 	switch (ep_op(sr->opcode)) {
 	case IORING_OP_READ:

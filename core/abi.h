@@ -82,6 +82,17 @@ static inline void aring__prep_fixed_fd_install(struct io_uring_sqe *sqe, int fd
 	sqe->rw_flags = (int)flags;
 }
 
+/* IORING_OP_MSG_RING, IORING_MSG_SEND_FD (liburing 2.4's io_uring_prep_msg_ring_fd()). */
+static inline void aring__prep_msg_ring_fd(struct io_uring_sqe *sqe, int fd, int source_slot,
+					   unsigned target_index, uint64_t data, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_MSG_RING, sqe, fd, (void *)(uintptr_t)1 /* IORING_MSG_SEND_FD */,
+			 0, data);
+	sqe->addr3 = (uint64_t)(uint32_t)source_slot;
+	sqe->file_index = target_index;
+	sqe->msg_ring_flags = flags;
+}
+
 static inline void aring__prep_ftruncate(struct io_uring_sqe *sqe, int fd, loff_t len)
 {
 	io_uring_prep_rw(ARING_OP_FTRUNCATE, sqe, fd, NULL, 0, (uint64_t)len);

@@ -323,6 +323,9 @@ ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t da
 		return -EINVAL;
 	return msg_ring(loop, fd, len, data, flags, opt);
 }
+OP(aring_msg_ring_fd, (aring_loop *loop, int fd, int source_slot, unsigned target_index,
+		       uint64_t data, unsigned flags, const struct aring_opt *opt),
+   aring__prep_msg_ring_fd(sqe, fd, source_slot, target_index, data, flags))
 OP(aring_files_update, (aring_loop *loop, int *fds, unsigned nr_fds, int offset,
 			const struct aring_opt *opt),
    io_uring_prep_files_update(sqe, fds, nr_fds, offset))

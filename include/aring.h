@@ -416,6 +416,21 @@ ARING_API int aring_futex_waitv(aring_loop *loop, struct futex_waitv *futex, uin
 ARING_API int aring_msg_ring(aring_loop *loop, int fd, unsigned len, uint64_t data,
 			     unsigned flags, const struct aring_opt *opt);
 /*
+ * IORING_MSG_SEND_FD: put the file in slot source_slot of this loop's
+ * registered files into the registered table of the ring behind fd, at
+ * slot target_index - 1, or a free one with ARING_FILE_INDEX_ALLOC; that
+ * ring gets a CQE with user_data data and res the same as this call's
+ * (none with IORING_MSG_RING_CQE_SKIP in flags). Returns 0, the slot
+ * allocated, or -errno: -EBADF (source slot empty or no table, or fd not
+ * open), -EBADFD (fd is no ring), -EINVAL (fd is this loop's own ring,
+ * target_index 0 or past the target's table, unknown flags), -ENXIO (the
+ * target has no table), -ENFILE (no free slot to allocate), -EOVERFLOW
+ * (the target's CQ is full: the file was installed). See the man page for
+ * the sim.
+ */
+ARING_API int aring_msg_ring_fd(aring_loop *loop, int fd, int source_slot, unsigned target_index,
+				uint64_t data, unsigned flags, const struct aring_opt *opt);
+/*
  * IORING_OP_FILES_UPDATE: as aring_register_files_update, through the ring
  * (the update is ordered with the loop's other ops); with offset
  * ARING_FILE_INDEX_ALLOC each fd goes to a free slot, whose index replaces

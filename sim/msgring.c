@@ -12,12 +12,21 @@
  *
  * IORING_MSG_DATA posts a CQE to the target: user_data sqe->off, res
  * sqe->len, flags 0 (or sqe->file_index with IORING_MSG_RING_FLAGS_PASS),
- * and the sender's CQE says 0. IORING_MSG_SEND_FD sends a registered file;
- * the sim has no registered files, so it answers as the kernel does for an
- * empty source table (-EBADF), after its other checks. The CQE arrives in
- * the target's CQ at once; the target reaps it when it runs. A target loop
- * freed meanwhile takes the message silently, as the kernel's ring that
- * lives on while an fd names it.
+ * and the sender's CQE says 0. IORING_MSG_SEND_FD would put the file in
+ * the sender's registered slot sqe->addr3 into the target's registered
+ * table (backends/soft/rsrc.c) at slot sqe->file_index - 1, or a free one
+ * with IORING_FILE_INDEX_ALLOC: the sim checks both tables as the kernel
+ * does (see below). The CQE arrives in the target's CQ at once; the target
+ * reaps it when it runs. A target loop freed meanwhile takes the message
+ * silently (MSG_SEND_FD too: res 0), as the kernel's ring that lives on
+ * while an fd names it.
+ *
+ * Not modelled: each lone sim loop has a world of its own (file system,
+ * pipes, sockets, clock), so a file of one cannot work in another, and a
+ * ring file never sits in a registered table (sim/ring.c sim_file_ref(), as
+ * the kernel's io_sqe_files_register() refuses it). SEND_FD therefore makes
+ * every check the kernel makes, in its order, and where the kernel would
+ * install the file answers -EXDEV, leaving the target's table alone.
  */
 #include "config.h"
 #include <errno.h>
@@ -123,10 +132,34 @@ static int msg_data(struct sim_req *r, struct sim *t)
 }
 
 /*
+ * kernel io_uring/msg_ring.c io_msg_send_fd(): len set -EINVAL, the
+ * sender's own ring -EINVAL; io_msg_grab_file(): the sender's slot
+ * sqe->addr3 (a u32) empty, past its table, or no table -EBADF;
+ * io_msg_install_complete() -> filetable.c __io_fixed_fd_install() into
+ * the target's table: no table -ENXIO (-ENFILE to allocate), file_index 0
+ * or a slot past it -EINVAL, no free slot -ENFILE; else the install, not
+ * modelled (-EXDEV). Returns the sender's res.
+ */
+static int msg_send_fd(struct sim *s, struct sim_req *r, struct sim *t)
+{
+	struct sim_file *f;
+	int ret;
+
+	if (r->sqe.len || t == s)
+		return -EINVAL;
+	f = aring__soft_fixed_file(s->ring, (uint32_t)r->sqe.addr3);
+	if (!f)
+		return -EBADF;
+	if (!t)
+		return 0; /* a freed target: the message goes nowhere */
+	ret = aring__soft_fixed_check(t->ring, r->sqe.file_index);
+	/* not modelled: the install itself (see the top of this file) */
+	return ret < 0 ? ret : -EXDEV;
+}
+
+/*
  * kernel io_uring/msg_ring.c io_msg_ring(): a file that is no ring -EBADFD;
- * io_msg_send_fd(): len set -EINVAL, the sender's own ring -EINVAL, then
- * io_msg_grab_file() finds no registered file (-EBADF); another command
- * -EINVAL.
+ * another command -EINVAL.
  */
 static enum sim_exec op_msg_ring(struct sim *s, struct sim_req *r)
 {
@@ -139,7 +172,7 @@ static enum sim_exec op_msg_ring(struct sim *s, struct sim_req *r)
 	else if (cmd == MSG_DATA_)
 		r->res = msg_data(r, f->ring);
 	else if (cmd == MSG_SEND_FD_)
-		r->res = r->sqe.len || f->ring == s ? -EINVAL : -EBADF;
+		r->res = msg_send_fd(s, r, f->ring);
 	else
 		r->res = -EINVAL;
 	return SIM_DONE;

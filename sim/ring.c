@@ -374,6 +374,9 @@ static int sim_file_ref(void *ex, int fd, void **file)
 
 	if (!f)
 		return -EBADF; /* kernel fget() */
+	/* kernel rsrc.c io_sqe_files_register(), __io_sqe_files_update(): no ring files */
+	if (f->type == SIM_F_RING)
+		return -EBADF;
 	aring__sim_file_get(f);
 	*file = f;
 	return 0;

@@ -22,9 +22,12 @@
  * (filemap_splice_read()), a socket's in buffers of up to a page, and
  * pipe-to-pipe moves whole buffers and splits the last (splice_pipe_to_pipe()).
  *
- * Not modelled: SPLICE_F_FD_IN_FIXED (the sim has no registered files: the
- * input is never found, -EBADF); a splice blocked in the kernel's io-wq is
- * interrupted by a cancel (-EINTR), the sim's is cancelled (-ECANCELED).
+ * SPLICE_F_FD_IN_FIXED: splice_fd_in is a slot of the registered file table
+ * (backends/soft/rsrc.c); an empty slot, one past the table or no table
+ * -EBADF (io_splice_get_file()).
+ *
+ * Not modelled: a splice blocked in the kernel's io-wq is interrupted by a
+ * cancel (-EINTR), the sim's is cancelled (-ECANCELED).
  */
 #include "config.h"
 #include <errno.h>
@@ -392,9 +395,14 @@ static enum sim_exec op_splice(struct sim *s, struct sim_req *r)
 	int64_t ret;
 
 	if (!r->file2) {
-		/* io_splice_get_file(): the input is looked up at issue */
+		/*
+		 * io_splice_get_file(): the input is looked up at issue, with
+		 * SPLICE_F_FD_IN_FIXED in the fixed table (io_rsrc_node_lookup():
+		 * the s32 index compared unsigned, so a negative one finds none)
+		 */
 		struct sim_file *in = ((unsigned)r->sqe.splice_flags & SPLICE_F_FD_IN_FIXED_)
-					      ? NULL : aring__sim_fd_get(s, r->sqe.splice_fd_in);
+			? aring__soft_fixed_file(s->ring, (unsigned)r->sqe.splice_fd_in)
+			: aring__sim_fd_get(s, r->sqe.splice_fd_in);
 
 		if (!in) {
 			r->res = -EBADF;

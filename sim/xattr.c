@@ -74,8 +74,8 @@ static bool by_path(const struct sim_req *r)
 
 /*
  * kernel io_uring/xattr.c __io_getxattr_prep(), __io_setxattr_prep() with
- * fs/xattr.c setxattr_copy(), then getname_flags() of the path: a fixed
- * file -EBADF; get: any flag -EINVAL; set: flags beyond CREATE|REPLACE
+ * fs/xattr.c setxattr_copy(), then getname_flags() of the path: the path
+ * ops refuse a fixed file (-EBADF); get: any flag -EINVAL; set: flags beyond CREATE|REPLACE
  * -EINVAL; the name: unreadable -EFAULT, empty or longer than
  * XATTR_NAME_MAX -ERANGE; set: size > XATTR_SIZE_MAX -E2BIG, a value it
  * cannot read -EFAULT; the path: unreadable -EFAULT, empty -ENOENT.
@@ -87,7 +87,9 @@ static int prep_xattr(struct sim *s, struct sim_req *r)
 	size_t n;
 
 	(void)s;
-	if (r->sqe.flags & IOSQE_FIXED_FILE)
+	/* only the path ops refuse a fixed file (io_getxattr_prep(),
+	 * io_setxattr_prep(); fgetxattr and fsetxattr take one, Linux 6.18) */
+	if (by_path(r) && (r->sqe.flags & IOSQE_FIXED_FILE))
 		return -EBADF;
 	if (is_get(r) ? flags != 0 : (flags & ~(unsigned)(XATTR_CREATE | XATTR_REPLACE)) != 0)
 		return -EINVAL;

@@ -3946,8 +3946,8 @@ static void futex_checks(struct cx *c)
  * missing one -ENODATA, then set, size query, a buffer too small -ERANGE,
  * XATTR_CREATE of an existing one -EEXIST; user.* on a pipe -ENODATA.
  */
-static void xa(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd, const char *name,
-	       const void *value, unsigned len, unsigned xflags)
+static struct io_uring_sqe *xa(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd,
+			       const char *name, const void *value, unsigned len, unsigned xflags)
 {
 	struct io_uring_sqe *q = sqe(c, op, ud, flags);
 
@@ -3956,6 +3956,7 @@ static void xa(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd, c
 	q->addr2 = (uint64_t)(uintptr_t)value;
 	q->len = len;
 	q->xattr_flags = xflags;
+	return q;
 }
 
 static void xattr_checks(struct cx *c)
@@ -4030,6 +4031,18 @@ static void waitid_cmd_zc_checks(struct cx *c)
 	run(c);
 }
 
+/* An epoll instance: epoll_create1(2)'s on real fds, the sim's own on the sim. */
+static int mkepoll(struct cx *c)
+{
+	int ep = c->bd->real_fds ? epoll_create1(0) : aring__sim_epoll_new(c->be, 0);
+
+	if (ep < 0)
+		c_bail(c, "epoll instance: %d", ep);
+	if (c->bd->real_fds)
+		keep_fd(c, ep);
+	return ep;
+}
+
 /*
  * fs/eventpoll.c do_epoll_ctl() through IORING_OP_EPOLL_CTL: ADD 0, ADD
  * again -EEXIST, a regular file -EPERM (no poll: ADD and MOD alike, before
@@ -4047,11 +4060,7 @@ static void epoll_ops_checks(struct cx *c)
 
 	if (!c_has(c, IORING_OP_EPOLL_CTL) || !c_has(c, ARING_OP_EPOLL_WAIT))
 		return;
-	ep = c->bd->real_fds ? epoll_create1(0) : aring__sim_epoll_new(c->be, 0);
-	if (ep < 0)
-		c_bail(c, "epoll instance: %d", ep);
-	if (c->bd->real_fds)
-		keep_fd(c, ep);
+	ep = mkepoll(c);
 	mkpipe(c, p);
 	ev->events = EPOLLIN;
 	ev->data.u64 = 42;
@@ -4138,6 +4147,206 @@ static void msg_ring_checks(struct cx *c)
 	ex(c, 7, -EINVAL, 0);
 	ex(c, 8, -EBADFD, 0);
 	ex(c, 9, -EINVAL, 0);
+	run(c);
+}
+
+/*
+ * io_uring/splice.c io_splice_get_file(): with SPLICE_F_FD_IN_FIXED,
+ * splice_fd_in is a slot of the registered table (io_rsrc_node_lookup():
+ * the s32 compared unsigned); an empty slot, one past the table and a
+ * negative one find no file: -EBADF, for a length of 0 too, and for tee.
+ * A found one reads as its fd would (io_splice()/io_tee() drop the flag),
+ * with the output a registered file as well (IOSQE_FIXED_FILE).
+ */
+static void splice_fixed_in(struct cx *c)
+{
+	int p[2], q[2], fds[3];
+	struct io_uring_sqe *t;
+	char *b = cbuf(c);
+
+	if (!c_has(c, IORING_OP_SPLICE) || !c_has(c, IORING_OP_TEE))
+		return;
+	mkpipe(c, p);
+	mkpipe(c, q);
+	fds[0] = -1, fds[1] = p[0], fds[2] = q[1];
+	creg(c, IORING_REGISTER_FILES, fds, 3, 0);
+	t = sqe(c, IORING_OP_SPLICE, 1, 0);
+	t->splice_fd_in = 0, t->fd = q[1], t->len = 4, t->splice_flags = 1u << 31;
+	t->off = -1ull, t->splice_off_in = -1ull;
+	t = sqe(c, IORING_OP_SPLICE, 2, 0);
+	t->splice_fd_in = 3, t->fd = q[1], t->len = 4, t->splice_flags = 1u << 31;
+	t->off = -1ull, t->splice_off_in = -1ull;
+	t = sqe(c, IORING_OP_SPLICE, 3, 0);
+	t->splice_fd_in = -1, t->fd = q[1], t->len = 0, t->splice_flags = 1u << 31;
+	t = sqe(c, IORING_OP_TEE, 4, 0);
+	t->splice_fd_in = 0, t->fd = q[1], t->len = 4, t->splice_flags = 1u << 31;
+	ex_set(c, 1, -EBADF, 0);
+	ex_set(c, 2, -EBADF, 0);
+	ex_set(c, 3, -EBADF, 0);
+	ex_set(c, 4, -EBADF, 0);
+	run(c);
+	wr(c, 5, LINK, p[1], "wxyz", 4, -1ull);
+	t = sqe(c, IORING_OP_TEE, 6, LINK | IOSQE_FIXED_FILE);
+	t->splice_fd_in = 1, t->fd = 2, t->len = 2, t->splice_flags = 1u << 31;
+	t = sqe(c, IORING_OP_SPLICE, 7, LINK);
+	t->splice_fd_in = 1, t->fd = q[1], t->len = 4, t->splice_flags = 1u << 31;
+	t->off = -1ull, t->splice_off_in = -1ull;
+	rd(c, 8, 0, q[0], b, 16, -1ull);
+	ex(c, 5, 4, 0);
+	ex(c, 6, 2, 0);
+	ex(c, 7, 4, 0);
+	ex(c, 8, 6, 0);
+	run(c);
+	if (memcmp(b, "wxwxyz", 6))
+		c_bail(c, "tee and splice from a fixed input gave %.6s", b);
+}
+
+/*
+ * IOSQE_FIXED_FILE means nothing to an op that needs no file (io_uring.c
+ * io_init_req(): def->needs_file unset) whose prep does not look at it:
+ * futex wake (futex.c io_futex_prep()), waitid (waitid.c io_waitid_prep()),
+ * epoll_ctl (epoll.c io_epoll_ctl_prep(): epfd and fd are plain fds). With
+ * no registered table, each answers as without the flag.
+ */
+static void fixed_flag_ignored(struct cx *c)
+{
+	struct epoll_event *ev = (struct epoll_event *)(void *)cbuf(c);
+	uint32_t *w = (uint32_t *)(void *)(cbuf(c) + 64);
+	int p[2], ep;
+	struct io_uring_sqe *q;
+
+	if (c_has(c, ARING_OP_FUTEX_WAKE)) {
+		*w = 0;
+		fx(c, ARING_OP_FUTEX_WAKE, 1, IOSQE_FIXED_FILE, w, 1, ~0u);
+		ex(c, 1, 0, 0);
+		run(c);
+	}
+	if (c_has(c, ARING_OP_WAITID)) {
+		q = sqe(c, ARING_OP_WAITID, 2, IOSQE_FIXED_FILE);
+		q->fd = 0, q->len = 0 /* P_ALL */, q->file_index = 4 /* WEXITED */;
+		q->addr2 = (uint64_t)(uintptr_t)(cbuf(c) + 128);
+		ex(c, 2, -ECHILD, 0);
+		run(c);
+	}
+	if (!c_has(c, IORING_OP_EPOLL_CTL))
+		return;
+	ep = mkepoll(c);
+	mkpipe(c, p);
+	ev->events = EPOLLIN;
+	ev->data.u64 = 7;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 3, IOSQE_FIXED_FILE);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	ex(c, 3, 0, 0);
+	run(c);
+}
+
+/*
+ * Ops that need a file take a registered one with IOSQE_FIXED_FILE
+ * (io_uring.c io_assign_file() -> io_file_get_fixed(): -EBADF for an empty
+ * slot): epoll_wait on a registered epoll (epoll.c io_epoll_wait()),
+ * uring_cmd on a registered regular file (uring_cmd.c io_uring_cmd(): no
+ * ->uring_cmd, -EOPNOTSUPP) and on a direct socket (cmd_net.c
+ * io_uring_cmd_sock(): SIOCINQ of a fresh TCP socket, 0), fgetxattr and
+ * fsetxattr on a registered file (xattr.c io_fgetxattr_prep(): flags
+ * -EINVAL; a missing name -ENODATA, then set). Only the path ops refuse the
+ * flag (xattr.c io_getxattr_prep()/io_setxattr_prep(): -EBADF, before the
+ * flags are looked at). Checked on Linux 6.18.
+ */
+static void fixed_file_other_ops(struct cx *c)
+{
+	struct epoll_event *ev = (struct epoll_event *)(void *)cbuf(c);
+	struct epoll_event *out = (struct epoll_event *)(void *)(cbuf(c) + 64);
+	int fd = mkfile(c, "x", 1), p[2], ep, fds[4];
+	char *b = cbuf(c) + 256;
+	struct io_uring_sqe *q;
+
+	if (c_has(c, IORING_OP_FGETXATTR)) {
+		fds[0] = fd;
+		creg(c, IORING_REGISTER_FILES, fds, 1, 0);
+		xa(c, IORING_OP_FGETXATTR, 1, IOSQE_FIXED_FILE, 0, "user.c", b, 16, 1);
+		xa(c, IORING_OP_GETXATTR, 13, IOSQE_FIXED_FILE, 0, "user.c", b, 16, 1)->addr3 =
+			(uint64_t)(uintptr_t)"/";
+		xa(c, IORING_OP_SETXATTR, 14, IOSQE_FIXED_FILE, 0, "user.c", "v", 1, 0)->addr3 =
+			(uint64_t)(uintptr_t)"/";
+		ex(c, 1, -EINVAL, 0);
+		ex(c, 13, -EBADF, 0);
+		ex(c, 14, -EBADF, 0);
+		run(c);
+		xa(c, IORING_OP_FGETXATTR, 2, IOSQE_FIXED_FILE, 0, "user.c", b, 16, 0);
+		ex(c, 2, -ENODATA, 0);
+		run(c);
+		xa(c, IORING_OP_FSETXATTR, 3, IOSQE_FIXED_FILE, 0, "user.c", "v", 1, 0);
+		ex(c, 3, 0, 0);
+		run(c);
+		xa(c, IORING_OP_FGETXATTR, 12, IOSQE_FIXED_FILE, 0, "user.c", NULL, 0, 0);
+		ex(c, 12, 1, 0);
+		run(c);
+		creg(c, IORING_UNREGISTER_FILES, NULL, 0, 0);
+	}
+	if (!c_has(c, ARING_OP_EPOLL_WAIT) || !c_has(c, IORING_OP_URING_CMD) ||
+	    !c_has(c, IORING_OP_EPOLL_CTL) || !c_has(c, IORING_OP_SOCKET))
+		return;
+	ep = mkepoll(c);
+	mkpipe(c, p);
+	fds[0] = ep, fds[1] = fd, fds[2] = -1, fds[3] = -1;
+	creg(c, IORING_REGISTER_FILES, fds, 4, 0);
+	ev->events = EPOLLIN;
+	ev->data.u64 = 42;
+	q = sqe(c, IORING_OP_EPOLL_CTL, 4, LINK);
+	q->fd = ep, q->len = EPOLL_CTL_ADD, q->off = (uint64_t)p[0], q->addr = (uint64_t)(uintptr_t)ev;
+	wr(c, 5, LINK, p[1], "e", 1, -1ull);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 6, IOSQE_FIXED_FILE);
+	q->fd = 0, q->addr = (uint64_t)(uintptr_t)out, q->len = 4;
+	ex(c, 4, 0, 0);
+	ex(c, 5, 1, 0);
+	ex(c, 6, 1, 0);
+	run(c);
+	if (out[0].data.u64 != 42)
+		c_bail(c, "epoll_wait on a fixed epoll wrote %llx", (unsigned long long)out[0].data.u64);
+	q = sqe(c, ARING_OP_EPOLL_WAIT, 7, IOSQE_FIXED_FILE);
+	q->fd = 2, q->addr = (uint64_t)(uintptr_t)out, q->len = 4;
+	q = sqe(c, IORING_OP_URING_CMD, 8, IOSQE_FIXED_FILE);
+	q->fd = 1;
+	q = sqe(c, IORING_OP_URING_CMD, 9, IOSQE_FIXED_FILE);
+	q->fd = 3;
+	ex_set(c, 7, -EBADF, 0);
+	ex_set(c, 8, -EOPNOTSUPP, 0);
+	ex_set(c, 9, -EBADF, 0);
+	run(c);
+	/* a direct TCP socket in slot 2, then SIOCINQ on it */
+	q = sqe(c, IORING_OP_SOCKET, 10, LINK);
+	q->fd = AF_INET, q->off = SOCK_STREAM, q->len = 0, q->file_index = 3;
+	q = sqe(c, IORING_OP_URING_CMD, 11, IOSQE_FIXED_FILE);
+	q->fd = 2, q->cmd_op = ARING_SOCKET_URING_OP_SIOCINQ;
+	ex(c, 10, 0, 0);
+	ex(c, 11, 0, 0);
+	run(c);
+}
+
+/*
+ * A ring's own fd in its registered table: rsrc.c io_sqe_files_register()
+ * and __io_sqe_files_update() refuse io_uring files (io_is_uring_fops():
+ * -EBADF); IORING_OP_FILES_UPDATE with IORING_FILE_INDEX_ALLOC
+ * (io_files_update_with_index_alloc()) too.
+ */
+static void fixed_ring_fd_refused(struct cx *c)
+{
+	int *fds = (int *)(void *)cbuf(c), rfd;
+
+	if (!c_has(c, IORING_OP_MSG_RING))
+		return;
+	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
+	if (rfd < 0)
+		c_bail(c, "ring fd: %d", rfd);
+	fds[0] = rfd;
+	creg(c, IORING_REGISTER_FILES, fds, 1, -EBADF);
+	files_sparse(c, 2);
+	fds[0] = rfd;
+	files_upd(c, 1, 0, fds, 1, 0);
+	fds[1] = rfd;
+	files_upd(c, 2, 0, fds + 1, 1, IORING_FILE_INDEX_ALLOC);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
 	run(c);
 }
 
@@ -4376,5 +4585,9 @@ const struct c_case conform_cases[] = {
 	C(waitid_cmd_zc_checks),
 	C(epoll_ops_checks),
 	C(msg_ring_checks),
+	C(splice_fixed_in),
+	C(fixed_flag_ignored),
+	C(fixed_file_other_ops),
+	C(fixed_ring_fd_refused),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -272,6 +272,17 @@ fail:
 	return ret;
 }
 
+int aring__soft_fixed_check(struct aring__soft *s, unsigned file_index)
+{
+	struct soft_rsrc *t = &s->rsrc;
+
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		return bitmap_get(t);
+	if (!t->nr_files)
+		return -ENXIO;
+	return file_index - 1 < t->nr_files ? 0 : -EINVAL;
+}
+
 /*
  * kernel pipe.c io_pipe_fixed(): the read end to slot file_index - 1 (or a
  * free one), the write end to the next (or another free one); when the

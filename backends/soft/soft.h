@@ -308,6 +308,12 @@ int aring__soft_fixed_install(struct aring__soft *ring, void *file, unsigned fil
  */
 int aring__soft_fixed_install_pair(struct aring__soft *ring, void *rd, void *wr,
 				   unsigned file_index, bool cloexec, int slots[2]);
+/*
+ * What aring__soft_fixed_install(ring, file, file_index) would return,
+ * without installing anything (its checks, kernel filetable.c
+ * __io_fixed_fd_install()): 0, the slot an allocation would take, or -errno.
+ */
+int aring__soft_fixed_check(struct aring__soft *ring, unsigned file_index);
 /* Empty slot (kernel io_fixed_fd_remove()): 0, -ENXIO (no table), -EINVAL (out of range), -EBADF (empty). */
 int aring__soft_fixed_remove(struct aring__soft *ring, unsigned slot);
 /* The file in slot, or NULL (no table, out of range, empty: kernel io_file_get_fixed()). */

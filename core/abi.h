@@ -42,6 +42,12 @@ _Static_assert(IORING_OP_SENDMSG_ZC == 48, "liburing opcode numbering");
 #define ARING_ASYNC_CANCEL_USERDATA (1U << 4)
 #define ARING_ASYNC_CANCEL_OP       (1U << 5)
 
+/* Provided buffer rings: io_uring_buf_reg.flags (the `pad` of liburing 2.3's
+ * header), and the CQE flag of a buffer an incremental ring keeps using. */
+#define ARING_IOU_PBUF_RING_MMAP 1U
+#define ARING_IOU_PBUF_RING_INC  2U
+#define ARING_CQE_F_BUF_MORE     (1U << 4)
+
 /* IORING_OP_URING_CMD on a socket: sqe->cmd_op */
 #define ARING_SOCKET_URING_OP_SIOCINQ    0
 #define ARING_SOCKET_URING_OP_SIOCOUTQ   1

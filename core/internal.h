@@ -158,6 +158,7 @@ enum {
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
 	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
 	ARING__OP_DISCARD = 1u << 4,    /* loop->discard: CQEs of SQEs aring threw away */
+	ARING__OP_ITER = 1u << 5,       /* a multishot iterator's: aring__iter_cqe gets every CQE */
 };
 
 struct aring__op {
@@ -210,6 +211,11 @@ struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
  */
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
+/* The loop's list of armed multishot ops, which aring_close cancels (core/ops.c). */
+void aring__ms_arm(aring_loop *loop, struct aring__op *op);
+void aring__ms_disarm(aring_loop *loop, struct aring__op *op);
+/* core/bufring.c: a CQE of an iterator's multishot request (ARING__OP_ITER). */
+void aring__iter_cqe(aring_loop *loop, struct aring__op *op, const struct io_uring_cqe *cqe);
 /* Give up SQEs taken by aring__op_begin: they become NOPs whose CQEs are ignored. */
 void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
 		       unsigned nsqes);

@@ -247,6 +247,10 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 		op->timeout_res = cqe->res;
 		return false;
 	}
+	if (op->flags & ARING__OP_ITER) {
+		aring__iter_cqe(loop, op, cqe);
+		return true;
+	}
 	if ((op->flags & ARING__OP_CHAIN) && op->results)
 		chain_result(op, cqe->res);
 	/* A cancel that came between two links found neither: cancel the next. */

@@ -55,6 +55,7 @@ struct aring__soft {
 	uint64_t fhash_mask, nfhashed;
 	struct aring__soft_req *flight;  /* fnext/fprev list, newest first */
 	struct aring__soft_stats stats;
+	struct aring__soft_kbuf *kbuf;   /* buffer groups (kbuf.c), NULL until the first */
 	/* The submit context: submit work runs on this stack, not the caller's. */
 	struct aring__ctx sub_ctx;
 	struct aring__ctx *sub_caller;
@@ -128,5 +129,10 @@ void aring__soft_hash_del(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_file_add(struct aring__soft *s, struct aring__soft_req *r);
 int aring__soft_hash_init(struct aring__soft *s);
 void aring__soft_hash_free(struct aring__soft *s);
+
+/* kbuf.c: PROVIDE_BUFFERS / REMOVE_BUFFERS, and every group at teardown. */
+int aring__soft_kbuf_prep(struct aring__soft *s, struct aring__soft_req *r);
+void aring__soft_kbuf_issue(struct aring__soft *s, struct aring__soft_req *r);
+void aring__soft_kbuf_free(struct aring__soft *s);
 
 #endif /* ARING_BACKENDS_SOFT_RING_H */

@@ -14,11 +14,13 @@
  *   raw    RAW_BUFRING_SERVER PORT: bench/echo_raw_bufring, hand-written
  *          liburing with the same buffer ring.
  * For each: the server's RSS (VmRSS) once one connection made one round
- * trip, and once every connection made one (their difference per
- * connection: what a mostly idle connection costs); then every connection
- * ping-pongs for the measured time: round trips per second and the
- * server's CPU time per round trip (/proc/PID/schedstat). Three runs, the
- * servers alternating; medians compared.
+ * trip, and once every connection made one, all at once (their difference
+ * per connection: what a mostly idle connection costs); then round trips
+ * for the measured time, WINDOW of them under way at once, each on the
+ * next idle connection in turn (so most connections are idle at any time,
+ * and each takes part): round trips per second and the server's CPU time
+ * per round trip (/proc/PID/schedstat). Three runs, the servers
+ * alternating; medians compared.
  *
  * The soft limit of open files is raised to the hard limit (the servers
  * inherit it); with fewer than CONNS + 64 allowed it runs with fewer
@@ -43,6 +45,7 @@
 #define MSG 64
 #define SERVER_CPU 0
 #define LOAD_CPU 1
+#define WINDOW 256   /* round trips under way at once: most connections are idle */
 
 enum { V_PLAIN, V_BUFRING, V_RAW, NV };
 
@@ -55,6 +58,7 @@ struct result {
 struct conn {
 	int fd;
 	unsigned got;
+	bool busy;
 };
 
 static void pin(pid_t pid, int cpu)
@@ -178,17 +182,26 @@ static void send_msg(struct conn *c)
 }
 
 /*
- * Every connection ping-pongs until deadline_ns (0: once each), then the
- * round trips under way finish. Returns the round trips made.
+ * Round trips until deadline_ns with `window` of them under way at a time,
+ * each new one on the next idle connection in turn (deadline_ns 0: one on
+ * every connection, all at once); then those under way finish. Returns
+ * the round trips made.
  */
-static uint64_t drive(int epfd, struct conn *conns, unsigned n, uint64_t deadline_ns)
+static uint64_t drive(int epfd, struct conn *conns, unsigned n, unsigned window,
+		      uint64_t deadline_ns)
 {
 	struct epoll_event evs[256];
-	uint64_t rt = 0, outstanding = n;
-	unsigned i;
+	uint64_t rt = 0, outstanding = 0;
+	unsigned i, next = 0;
 
-	for (i = 0; i < n; i++)
-		send_msg(&conns[i]);
+	if (!deadline_ns || window > n)
+		window = n;
+	for (i = 0; i < window; i++) {
+		conns[next].busy = true;
+		send_msg(&conns[next]);
+		next = (next + 1) % n;
+		outstanding++;
+	}
 	while (outstanding) {
 		int k = epoll_wait(epfd, evs, 256, 1000), j;
 
@@ -210,8 +223,13 @@ static uint64_t drive(int epfd, struct conn *conns, unsigned n, uint64_t deadlin
 				bench_die("echo: too many bytes", EPROTO);
 			rt++;
 			outstanding--;
+			c->busy = false;
 			if (deadline_ns && bench_now_ns() < deadline_ns) {
-				send_msg(c);
+				while (conns[next].busy)
+					next = (next + 1) % n;
+				conns[next].busy = true;
+				send_msg(&conns[next]);
+				next = (next + 1) % n;
 				outstanding++;
 			}
 		}
@@ -239,20 +257,25 @@ static void run_one(const char *server, const char *flag, unsigned nconns, doubl
 		conns[i].fd = connect_retry(port, pid);
 		epoll_ctl(epfd, EPOLL_CTL_ADD, conns[i].fd, &ev);
 		if (i == 0) {
-			drive(epfd, conns, 1, 0);
+			drive(epfd, conns, 1, 1, 0);
 			usleep(100000);
 			rss0 = server_rss(pid);
 		}
 	}
-	drive(epfd, conns, nconns, 0);
+	if (getenv("ECHO_CONNS_VERBOSE"))
+		fprintf(stderr, "echo_conns: %s%s%s: %u connected\n", server, flag ? " " : "",
+			flag ? flag : "", nconns);
+	drive(epfd, conns, nconns, nconns, 0);
+	if (getenv("ECHO_CONNS_VERBOSE"))
+		fprintf(stderr, "echo_conns: one round trip each\n");
 	usleep(200000);  /* every task back in its wait */
 	rss1 = server_rss(pid);
 	out->rss_per_conn = ((double)rss1 - (double)rss0) / (nconns - 1);
 	/* warm up, then measure */
-	drive(epfd, conns, nconns, bench_now_ns() + (uint64_t)(0.3e9 * bench_scale()));
+	drive(epfd, conns, nconns, WINDOW, bench_now_ns() + (uint64_t)(0.3e9 * bench_scale()));
 	cpu0 = server_cpu_ns(pid);
 	t0 = bench_now_ns();
-	rt = drive(epfd, conns, nconns, t0 + (uint64_t)(secs * 1e9));
+	rt = drive(epfd, conns, nconns, WINDOW, t0 + (uint64_t)(secs * 1e9));
 	out->cpu_ns_per_rt = (double)(server_cpu_ns(pid) - cpu0) / (double)rt;
 	out->rtps = (double)rt / ((double)(bench_now_ns() - t0) / 1e9);
 	kill(pid, SIGKILL);

@@ -41,6 +41,7 @@ struct conn {
 	struct req recv_req, send_req;
 	int fd;
 	bool sending, closing, recv_armed;
+	struct conn *next_starved;   /* waiting for a buffer to arm its recv again */
 	unsigned qhead, qlen;
 	struct { uint16_t bid; unsigned len, off; } q[QMAX];
 };
@@ -51,6 +52,11 @@ static char *pool;
 static int listen_fd;
 static struct req accept_req, ignore_req;
 static struct __kernel_timespec timeout_ts;  /* 0: no linked timeouts */
+/* Connections whose recv the kernel ended with -ENOBUFS: armed again one per buffer given back. */
+static struct conn *starved_head, *starved_tail;
+static unsigned ring_avail;  /* buffers in the ring: recycled, not yet seen in a CQE */
+
+static void arm_recv(struct conn *c);
 
 static struct io_uring_sqe *sqe_get(void)
 {
@@ -69,6 +75,15 @@ static void recycle(uint16_t bid)
 	io_uring_buf_ring_add(br, pool + (size_t)bid * POOL_BUF_BYTES, POOL_BUF_BYTES, bid,
 			      io_uring_buf_ring_mask(POOL_BUFS), 0);
 	io_uring_buf_ring_advance(br, 1);
+	ring_avail++;
+	if (starved_head) {
+		struct conn *c = starved_head;
+
+		starved_head = c->next_starved;
+		if (!starved_head)
+			starved_tail = NULL;
+		arm_recv(c);
+	}
 }
 
 static void on_recv(struct req *req, struct io_uring_cqe *cqe);
@@ -125,6 +140,7 @@ static void on_recv(struct req *req, struct io_uring_cqe *cqe)
 	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 
+		ring_avail--;
 		if (c->qlen == QMAX) {
 			recycle(bid);  /* a client far ahead: never with a ping-pong load */
 		} else {
@@ -140,8 +156,19 @@ static void on_recv(struct req *req, struct io_uring_cqe *cqe)
 	if (more)
 		return;
 	c->recv_armed = false;
+	if (!c->closing && cqe->res == -ENOBUFS && !ring_avail) {
+		/* the pool ran dry: armed again once a buffer comes back (buffers
+		   given back before this CQE was seen are counted in ring_avail) */
+		c->next_starved = NULL;
+		if (starved_tail)
+			starved_tail->next_starved = c;
+		else
+			starved_head = c;
+		starved_tail = c;
+		return;
+	}
 	if (!c->closing && (cqe->res > 0 || cqe->res == -ENOBUFS)) {
-		arm_recv(c);  /* ended by the kernel (pool dry, CQ full): again */
+		arm_recv(c);  /* ended by the kernel (a full CQ; the pool was dry): again */
 		return;
 	}
 	/* EOF or an error: closed once the send in flight completed */

@@ -51,6 +51,7 @@ struct aring_bufpool {
 	uint8_t *state;            /* per bid: BID_IN_RING or BID_OUT */
 	uint32_t *refs;            /* inc: pieces of each buffer the program holds */
 	uint32_t *off;             /* inc: bytes of each buffer filled before (kernel order) */
+	struct aring__waitq waitq; /* tasks in aring_bufpool_wait */
 };
 
 /* ---------------------------------------------------------------- pools */
@@ -95,6 +96,9 @@ static void ring_add(aring_bufpool *p, unsigned bid)
 	io_uring_buf_ring_advance(p->br, 1);
 	p->state[bid] = BID_IN_RING;
 	p->avail++;
+	/* one buffer, one waiter (FIFO): no herd when the pool was dry */
+	if (p->waitq.head)
+		aring__wait_end(p->loop, p->waitq.head, 0);
 }
 
 static void pool_unmap(aring_bufpool *p)
@@ -166,7 +170,7 @@ ARING_API int aring_bufpool_free(aring_bufpool *pool)
 {
 	if (!pool)
 		return 0;
-	if (pool->armed)
+	if (pool->armed || pool->waitq.head)
 		return -EBUSY;
 	pbuf_unregister(pool);
 	pool_unmap(pool);
@@ -188,6 +192,23 @@ ARING_API void *aring_bufpool_buf(aring_bufpool *pool, unsigned bid)
 ARING_API unsigned aring_bufpool_avail(const aring_bufpool *pool)
 {
 	return pool ? pool->avail : 0;
+}
+
+ARING_API int aring_bufpool_wait(aring_loop *loop, aring_bufpool *pool, const struct aring_opt *opt)
+{
+	struct aring__waiter w;
+	int ret = aring__wait_check(loop, opt);
+
+	if (ret < 0)
+		return ret;
+	if (!pool || pool->loop != loop)
+		return -EINVAL;
+	if (pool->avail) {
+		if (opt && opt->cqe_flags)
+			*opt->cqe_flags = 0;
+		return 0;
+	}
+	return aring__wait(loop, &pool->waitq, &w, opt);
 }
 
 ARING_API int aring_bufpool_take(aring_bufpool *pool, unsigned bid)

@@ -41,7 +41,7 @@ long echo_serve_conn_pool(aring_loop *loop, int fd, aring_bufpool *pool, uint64_
 		n = aring_recv_next(loop, it, &b, &opt);
 		if (n == -ENOBUFS) {
 			/* Every buffer is out (other connections' sends): wait for one. */
-			if (aring_sleep(loop, 1000 * 1000) < 0)
+			if (aring_bufpool_wait(loop, pool, &opt) < 0)
 				break;
 			continue;
 		}

@@ -315,7 +315,7 @@ static int conn_recv(aring_loop *loop, struct conn *c, char *dst, size_t cap,
 	if (!c->pend.pool) {
 		/* -ENOBUFS: every buffer is out with other connections; wait for one */
 		while ((r = aring_recv_next(loop, c->it, &c->pend, opt)) == -ENOBUFS)
-			if ((r = aring_sleep_opt(loop, 1000 * 1000, NULL)) < 0)
+			if ((r = aring_bufpool_wait(loop, c->s->o.pool, opt)) < 0)
 				return r;
 		if (r == -EOPNOTSUPP) {
 			/* no buffer selection on this backend (epoll): plain receives */

@@ -541,7 +541,8 @@ ARING_API int aring_bufpool_new(aring_loop *loop, aring_bufpool **pool, unsigned
 				unsigned nbufs, unsigned bufsize, unsigned flags);
 /*
  * Unregister and unmap the pool. Returns 0, or -EBUSY (a multishot receive
- * of it is still armed: end it with aring_recv_end first; nothing is freed).
+ * of it is still armed: end it with aring_recv_end first; or a task waits
+ * in aring_bufpool_wait; nothing is freed).
  * NULL is ignored (0). Buffers the program still holds are gone with it.
  */
 ARING_API int aring_bufpool_free(aring_bufpool *pool);
@@ -551,6 +552,17 @@ ARING_API unsigned aring_bufpool_bgid(const aring_bufpool *pool);
 ARING_API void *aring_bufpool_buf(aring_bufpool *pool, unsigned bid);
 /* Buffers the kernel may pick now (given back and not yet used up). */
 ARING_API unsigned aring_bufpool_avail(const aring_bufpool *pool);
+/*
+ * Wait until the pool has a buffer the kernel may pick (aring_recv_next
+ * returned -ENOBUFS: other tasks hold them all). Waiters are served one per
+ * buffer given back, in FIFO order. Returns 0, or as any wait: -ETIME
+ * (opt->timeout_ns), -ECANCELED (aring_cancel of opt->id, or the task was
+ * cancelled), -EPERM (outside a task), -EINVAL (loop or pool NULL, a pool
+ * of another loop, opt->sqe_flags set). A task that holds buffers itself
+ * should release them first: it would wait for itself.
+ */
+ARING_API int aring_bufpool_wait(aring_loop *loop, aring_bufpool *pool, const struct aring_opt *opt);
+
 /*
  * For CQEs the program reaps itself (an op of its own with
  * IOSQE_BUFFER_SELECT and sqe->buf_group = aring_bufpool_bgid()): the
@@ -609,7 +621,8 @@ ARING_API int aring_buf_release(struct aring_buf *buf);
  *              iterator arms it again by itself once the data it queued was
  *              taken and the pool has a free buffer, so a consumer slower
  *              than the sender loses nothing. -ENOBUFS does not end the
- *              iterator: release buffers and call again.
+ *              iterator: release buffers (or, holding none, wait with
+ *              aring_bufpool_wait) and call again.
  *   -ETIME     opt->timeout_ns passed with nothing received: the request
  *              stays armed, call again (or aring_recv_end).
  *   -ECANCELED aring_cancel of the id from opt->id (that call's wait),

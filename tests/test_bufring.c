@@ -481,10 +481,61 @@ static void test_iter_args(void)
 	CU_ASSERT_EQUAL(th_run(iter_args_task, NULL, 0), 0);
 }
 
+/* aring_bufpool_wait: a task waits while another holds every buffer. */
+struct pool_waiter {
+	aring_bufpool *pool;
+	int res;
+	uint64_t at_ns;
+};
+
+static int pool_waiter(aring_loop *loop, void *arg)
+{
+	struct pool_waiter *w = arg;
+
+	w->res = aring_bufpool_wait(loop, w->pool, NULL);
+	w->at_ns = aring_now_ns(loop);
+	return 0;
+}
+
+static int pool_wait_task(aring_loop *loop, void *arg)
+{
+	struct pool_waiter w = { .res = 1 };
+	struct aring_opt to = { .timeout_ns = 2 * MS };
+	aring_task *t;
+	uint64_t released_ns;
+
+	(void)arg;
+	CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &w.pool, 13, 2, 64, 0), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_wait(loop, w.pool, NULL), 0);  /* has buffers */
+	CU_ASSERT_EQUAL(aring_bufpool_wait(NULL, w.pool, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_bufpool_wait(loop, NULL, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(aring_bufpool_take(w.pool, 0), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_take(w.pool, 1), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_wait(loop, w.pool, &to), -ETIME);
+	t = th_spawn(loop, pool_waiter, &w);
+	aring_sleep(loop, 3 * MS);
+	CU_ASSERT_EQUAL(w.res, 1);  /* still waiting */
+	CU_ASSERT_EQUAL(aring_bufpool_free(w.pool), -EBUSY);
+	released_ns = aring_now_ns(loop);
+	CU_ASSERT_EQUAL(aring_bufpool_recycle(w.pool, 1), 0);
+	CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	CU_ASSERT_EQUAL(w.res, 0);
+	CU_ASSERT(w.at_ns >= released_ns);
+	CU_ASSERT_EQUAL(aring_bufpool_recycle(w.pool, 0), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_free(w.pool), 0);
+	return 0;
+}
+
+static void test_pool_wait(void)
+{
+	CU_ASSERT_EQUAL(th_run(pool_wait_task, NULL, 0), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static CU_TestInfo tests[] = {
 		{ "pool arguments", test_pool_args },
+		{ "waiting for a free buffer", test_pool_wait },
 		{ "iterator arguments", test_iter_args },
 		{ "recv multishot iterator", test_recv_iter },
 		{ "recv multishot, incremental pool", test_recv_iter_inc },

@@ -303,6 +303,9 @@ struct iter_cqe {
 
 struct aring_recv_iter {
 	struct aring__op op;       /* the multishot request while armed */
+	struct aring__op tmr;      /* the timer of opt->timeout_ns waits, while armed */
+	struct __kernel_timespec ts;
+	bool tmr_armed;
 	aring_bufpool *pool;
 	int fd;
 	uint8_t opcode;
@@ -409,11 +412,21 @@ static void fill_buf(aring_recv_iter *it, const struct iter_cqe *c, struct aring
 	b->flags = 1u;
 }
 
-/* A CQE of the iterator's request (core/op.c complete_slow()). */
+/* A CQE of the iterator's request or of its timer (core/op.c complete_slow()). */
 void aring__iter_cqe(aring_loop *loop, struct aring__op *op, const struct io_uring_cqe *cqe)
 {
 	aring_recv_iter *it = (aring_recv_iter *)op;
 	unsigned off = 0;
+
+	if (!(op->flags & ARING__OP_MULTISHOT)) {
+		/* the timer fired (or was removed): the waiter looks at its deadline */
+		it = (aring_recv_iter *)((char *)op - offsetof(aring_recv_iter, tmr));
+		it->tmr_armed = false;
+		loop->inflight--;
+		if (it->wq.head)
+			aring__wait_end(loop, it->wq.head, 0);
+		return;
+	}
 
 	if (cqe->flags & IORING_CQE_F_BUFFER)
 		off = pool_cqe(it->pool, cqe->flags >> IORING_CQE_BUFFER_SHIFT, cqe->flags, cqe->res);
@@ -478,6 +491,56 @@ static int iter_arm(aring_loop *loop, aring_recv_iter *it)
 	return 0;
 }
 
+/*
+ * opt->timeout_ns bounds each wait of aring_recv_next. A timer per wait
+ * (core/wait.c: a timeout, and a removal when data comes first) would cost
+ * two SQEs and two CQEs per receive; the iterator instead keeps one timer
+ * in flight, armed for the deadline of the wait that armed it, and left
+ * armed when data comes first. When it fires, the waiting call compares
+ * the clock with its own deadline: -ETIME, or the timer again for the time
+ * left. So a busy connection with a 30 s timeout arms a timer every 30 s,
+ * and -ETIME still comes at the deadline exactly (virtual time on the sim).
+ */
+static int iter_timer_arm(aring_loop *loop, aring_recv_iter *it, uint64_t ns)
+{
+	struct io_uring_sqe *sqe;
+	int ret = aring__sq_room(loop, 1);
+
+	if (ret < 0)
+		return ret;
+	sqe = aring__get_sqe(loop);
+	if (!sqe)
+		return -EAGAIN;
+	it->ts.tv_sec = (long long)(ns / 1000000000u);
+	it->ts.tv_nsec = (long long)(ns % 1000000000u);
+	io_uring_prep_timeout(sqe, &it->ts, 0, 0);
+	it->tmr.flags = ARING__OP_ITER;
+	sqe->user_data = aring__op_ud(&it->tmr, ARING__TAG_MAIN);
+	it->tmr_armed = true;
+	loop->inflight++;
+	return 0;
+}
+
+/* Remove the timer and wait for its CQE (before the iterator is freed). */
+static void iter_timer_stop(aring_loop *loop, aring_recv_iter *it)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!it->tmr_armed)
+		return;
+	loop->current->exempt++;
+	if (aring__sq_room(loop, 1) == 0 && (sqe = aring__get_sqe(loop))) {
+		io_uring_prep_timeout_remove(sqe, aring__op_ud(&it->tmr, ARING__TAG_MAIN), 0);
+		sqe->user_data = aring__op_ud(&loop->discard, ARING__TAG_MAIN);
+	}
+	while (it->tmr_armed) {
+		struct aring__waiter w;
+
+		aring__wait_nocancel(loop, &it->wq, &w);
+	}
+	loop->current->exempt--;
+}
+
 /* Give back the buffers of every queued CQE. */
 static void iter_drop_queue(aring_recv_iter *it)
 {
@@ -522,6 +585,8 @@ static int iter_end(aring_loop *loop, aring_recv_iter *it, int res)
 ARING_API int aring_recv_next(aring_loop *loop, aring_recv_iter *it, struct aring_buf *buf,
 			      const struct aring_opt *opt)
 {
+	struct aring_opt wopt;
+	uint64_t deadline = 0;
 	int ret;
 
 	if (opt && opt->id)
@@ -565,11 +630,25 @@ ARING_API int aring_recv_next(aring_loop *loop, aring_recv_iter *it, struct arin
 			if (ret < 0)
 				return ret;
 		}
-		ret = aring__wait(loop, &it->wq, &w, opt);
+		if (opt && opt->timeout_ns) {
+			uint64_t now = loop->be->ops->now_ns(loop->be);
+
+			if (!deadline)
+				deadline = now + opt->timeout_ns;
+			if (now >= deadline)
+				return -ETIME;  /* the request stays armed */
+			if (!it->tmr_armed && (ret = iter_timer_arm(loop, it, deadline - now)) < 0)
+				return ret;
+			wopt = *opt;
+			wopt.timeout_ns = 0;  /* the iterator's own timer, above */
+			ret = aring__wait(loop, &it->wq, &w, &wopt);
+		} else {
+			ret = aring__wait(loop, &it->wq, &w, opt);
+		}
 		if (ret == -ECANCELED)
 			return iter_end(loop, it, -ECANCELED);
 		if (ret < 0)
-			return ret;  /* -ETIME: still armed */
+			return ret;
 	}
 }
 
@@ -577,10 +656,11 @@ ARING_API int aring_recv_end(aring_loop *loop, aring_recv_iter *it)
 {
 	if (!it)
 		return 0;
-	if (it->armed) {
+	if (it->armed || it->tmr_armed) {
 		if (!loop || !loop->current)
 			return -EPERM;
 		iter_stop(loop, it);
+		iter_timer_stop(loop, it);
 	}
 	iter_drop_queue(it);
 	free(it->q);

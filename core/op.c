@@ -243,13 +243,13 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 	}
 	if (op->flags & ARING__OP_DISCARD)
 		return true;
-	if (tag == ARING__TAG_TIMEOUT) {
-		op->timeout_res = cqe->res;
-		return false;
-	}
 	if (op->flags & ARING__OP_ITER) {
 		aring__iter_cqe(loop, op, cqe);
 		return true;
+	}
+	if (tag == ARING__TAG_TIMEOUT) {
+		op->timeout_res = cqe->res;
+		return false;
 	}
 	if ((op->flags & ARING__OP_CHAIN) && op->results)
 		chain_result(op, cqe->res);

@@ -150,9 +150,8 @@ ARING_API enum aring_backend aring_loop_backend(aring_loop *loop);
  * between the markers can be generated from that table):
  * sim-unmodelled-begin
  *   READ_FIXED (4), WRITE_FIXED (5), FILES_UPDATE (20), EPOLL_CTL (29),
- *   SPLICE (30), PROVIDE_BUFFERS (31), REMOVE_BUFFERS (32), TEE (33),
- *   MSG_RING (40), FSETXATTR (41), SETXATTR (42), FGETXATTR (43),
- *   GETXATTR (44), URING_CMD (46), READ_MULTISHOT (49), WAITID (50),
+ *   SPLICE (30), TEE (33), MSG_RING (40), FSETXATTR (41), SETXATTR (42),
+ *   FGETXATTR (43), GETXATTR (44), URING_CMD (46), WAITID (50),
  *   FUTEX_WAIT (51), FUTEX_WAKE (52), FUTEX_WAITV (53),
  *   FIXED_FD_INSTALL (54), RECV_ZC (58), EPOLL_WAIT (59), READV_FIXED (60),
  *   WRITEV_FIXED (61).

@@ -481,6 +481,70 @@ static void test_iter_args(void)
 	CU_ASSERT_EQUAL(th_run(iter_args_task, NULL, 0), 0);
 }
 
+/*
+ * opt->timeout_ns on aring_recv_next: the iterator's one timer, armed by a
+ * wait that data ended early, fires before the next wait's deadline; that
+ * wait still ends with -ETIME exactly at its own deadline (virtual time).
+ */
+struct late_sender {
+	int fd;
+	uint64_t delay_ns;
+};
+
+static int late_sender(aring_loop *loop, void *arg)
+{
+	struct late_sender *l = arg;
+
+	aring_sleep(loop, l->delay_ns);
+	return aring_send(loop, l->fd, "ping", 4, 0, NULL) == 4 ? 0 : -1;
+}
+
+static int timer_task(aring_loop *loop, void *arg)
+{
+	struct aring_opt to = { .timeout_ns = 10 * MS };
+	struct late_sender l = { .delay_ns = 3 * MS };
+	aring_bufpool *pool;
+	aring_recv_iter *it;
+	struct aring_buf b;
+	uint64_t t0;
+	aring_task *t;
+	int cfd, sfd, i;
+
+	(void)arg;
+	if (th_is_epoll())
+		return 0;  /* no buffer selection */
+	CU_ASSERT_EQUAL_FATAL(th_tcp_pair(loop, &cfd, &sfd), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &pool, 14, 4, 64, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_recv_multishot(loop, sfd, pool, 0, &it), 0);
+	for (i = 0; i < 3; i++) {
+		l.fd = cfd;
+		t = th_spawn(loop, late_sender, &l);
+		CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, &to), 4);
+		CU_ASSERT_EQUAL(aring_buf_release(&b), 0);
+		CU_ASSERT_EQUAL(th_join(loop, t), 0);
+	}
+	t0 = aring_now_ns(loop);
+	CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, &to), -ETIME);
+	if (th_is_sim())
+		CU_ASSERT_EQUAL(aring_now_ns(loop) - t0, 10 * MS);
+	CU_ASSERT(aring_now_ns(loop) - t0 >= 10 * MS);
+	/* Still armed: data after the timeout comes. */
+	CU_ASSERT_EQUAL(aring_send(loop, cfd, "pong", 4, 0, NULL), 4);
+	CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, &to), 4);
+	CU_ASSERT(memcmp(b.data, "pong", 4) == 0);
+	CU_ASSERT_EQUAL(aring_buf_release(&b), 0);
+	CU_ASSERT_EQUAL(aring_recv_end(loop, it), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_free(pool), 0);
+	aring_close(loop, cfd, NULL);
+	aring_close(loop, sfd, NULL);
+	return 0;
+}
+
+static void test_timer(void)
+{
+	CU_ASSERT_EQUAL(th_run(timer_task, NULL, 0), 0);
+}
+
 /* aring_bufpool_wait: a task waits while another holds every buffer. */
 struct pool_waiter {
 	aring_bufpool *pool;
@@ -543,6 +607,7 @@ int main(int argc, char **argv)
 		{ "cancel by id, timeout", test_cancel_id },
 		{ "close by another task", test_cancel_close },
 		{ "task cancel", test_task_cancel },
+		{ "timeouts: one timer, exact deadlines", test_timer },
 		{ "read multishot", test_read_multishot },
 		{ "recvmsg multishot", test_recvmsg_multishot },
 		CU_TEST_INFO_NULL,

@@ -521,7 +521,8 @@ ARING_API int aring_poll_multishot(aring_loop *loop, int fd, unsigned poll_mask,
  * buffers are one anonymous mapping: memory is only used once a buffer was
  * written. On the sim and epoll backends the pool is registered with the
  * soft ring (backends/soft/kbuf.c), which picks from it as the kernel does.
- * A pool belongs to one loop; use it from that loop's tasks only.
+ * A pool belongs to one loop; use it from that loop's tasks only, and free
+ * it (aring_bufpool_free) before the loop.
  */
 typedef struct aring_bufpool aring_bufpool;
 

@@ -46,7 +46,7 @@ long echo_serve_conn_pool(aring_loop *loop, int fd, aring_bufpool *pool, uint64_
 			continue;
 		}
 		if (n == -EOPNOTSUPP && total == 0) {
-			/* No buffer selection here (epoll): the plain mode. */
+			/* No buffer selection here: the plain mode. */
 			aring_recv_end(loop, it);
 			return echo_serve_conn(loop, fd, timeout_ns);
 		}

@@ -37,8 +37,8 @@ int echo_serve_for(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_
  * The buffer-ring mode (echo_server -b): as echo_serve_for, and each
  * connection receives through a multishot recv into the buffers of pool
  * (aring_recv_multishot), so an idle connection holds no buffer. pool NULL
- * is the plain mode. Where the backend cannot select buffers (epoll:
- * -EOPNOTSUPP) a connection falls back to the plain mode.
+ * is the plain mode. Where the backend cannot select buffers
+ * (-EOPNOTSUPP) a connection falls back to the plain mode.
  */
 int echo_serve_pool(aring_loop *loop, int lfd, aring_bufpool *pool, uint64_t timeout_ns,
 		    unsigned max_conns, uint64_t accept_timeout_ns);

@@ -318,7 +318,7 @@ static int conn_recv(aring_loop *loop, struct conn *c, char *dst, size_t cap,
 			if ((r = aring_bufpool_wait(loop, c->s->o.pool, opt)) < 0)
 				return r;
 		if (r == -EOPNOTSUPP) {
-			/* no buffer selection on this backend (epoll): plain receives */
+			/* no buffer selection on this backend: plain receives */
 			aring_recv_end(loop, c->it);
 			c->it = NULL;
 			return aring_recv(loop, c->fd, dst, cap, 0, opt);

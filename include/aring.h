@@ -631,7 +631,8 @@ ARING_API int aring_buf_release(struct aring_buf *buf);
  *              before it is given back to the pool, and the iterator ends.
  *   -EINVAL    loop, it or buf NULL, or opt->sqe_flags set.
  *   -EPERM     outside a task.
- *   -EOPNOTSUPP the epoll backend (it runs no buffer selection).
+ *   -EOPNOTSUPP the epoll backend, for recvmsg and read (it selects
+ *              buffers for recv only).
  *   and the receive's own errors (-ECONNRESET, -EBADF, -ENOTSOCK, ...;
  *   -EBADFD: aring_read_multishot of a file that cannot be polled).
  * opt->cqe_flags receives the CQE's flags.

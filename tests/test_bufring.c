@@ -3,7 +3,8 @@
  * Buffers the kernel picks: aring_bufpool_* and the multishot receive
  * iterators (aring_recv_multishot, aring_recvmsg_multishot,
  * aring_read_multishot, aring_recv_next, aring_buf_release, aring_recv_end).
- * On uring, sim and epoll (where buffer selection is -EOPNOTSUPP).
+ * On uring, sim and epoll (which selects buffers for recv only: read and
+ * recvmsg from a pool are -EOPNOTSUPP there).
  */
 #include <errno.h>
 #include <string.h>
@@ -122,16 +123,6 @@ static int echo_iter_task(aring_loop *loop, void *arg)
 	s.fd = cfd;
 	t = th_spawn(loop, sender, &s);
 	ret = drain(loop, it, got, sizeof(got), &n);
-	if (th_is_epoll()) {
-		/* the epoll backend runs no buffer selection */
-		CU_ASSERT_EQUAL(ret, -EOPNOTSUPP);
-		CU_ASSERT_EQUAL(aring_recv_end(loop, it), 0);
-		aring_task_cancel(loop, t);
-		th_join(loop, t);
-		CU_ASSERT_EQUAL(aring_bufpool_free(pool), 0);
-		aring_close(loop, sfd, NULL);
-		return 0;
-	}
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_EQUAL(n, 5000);
 	CU_ASSERT(memcmp(got, pattern, 5000) == 0);
@@ -212,8 +203,6 @@ static int slow_task(aring_loop *loop, void *arg)
 
 static void test_slow_consumer(void)
 {
-	if (th_is_epoll())
-		return;  /* no buffer selection: test_recv_iter checks its -EOPNOTSUPP */
 	CU_ASSERT_EQUAL(th_run(slow_task, NULL, 0), 0);
 }
 
@@ -252,10 +241,6 @@ static int cancel_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL_FATAL(aring_recv_multishot(loop, sfd, pool, 0, &it), 0);
 	/* Data first: it is delivered before the cancel. */
 	CU_ASSERT_EQUAL(aring_send(loop, cfd, "xyz", 3, 0, NULL), 3);
-	if (th_is_epoll()) {
-		CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, NULL), -EOPNOTSUPP);
-		goto out;
-	}
 	CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, NULL), 3);
 	CU_ASSERT(memcmp(b.data, "xyz", 3) == 0);
 	CU_ASSERT_EQUAL(aring_buf_release(&b), 0);
@@ -273,10 +258,9 @@ static int cancel_task(aring_loop *loop, void *arg)
 	CU_ASSERT_EQUAL(c.res, 0);
 	CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, NULL), -ECANCELED);
 	CU_ASSERT_EQUAL(aring_bufpool_avail(pool), 4);
-out:
 	CU_ASSERT_EQUAL(aring_recv_end(loop, it), 0);
 	CU_ASSERT_EQUAL(aring_bufpool_free(pool), 0);
-	if (how == 0 || th_is_epoll())
+	if (how == 0)
 		CU_ASSERT_EQUAL(aring_close(loop, sfd, NULL), 0);
 	CU_ASSERT_EQUAL(aring_close(loop, cfd, NULL), 0);
 	return 0;
@@ -332,7 +316,7 @@ static int task_cancel_task(aring_loop *loop, void *arg)
 	aring_sleep(loop, 2 * MS);
 	CU_ASSERT_EQUAL(aring_task_cancel(loop, t), 0);
 	CU_ASSERT_EQUAL(th_join(loop, t), 0);
-	CU_ASSERT_EQUAL(v.res, th_is_epoll() ? -EOPNOTSUPP : -ECANCELED);
+	CU_ASSERT_EQUAL(v.res, -ECANCELED);
 	CU_ASSERT_EQUAL(v.end, 0);
 	CU_ASSERT_EQUAL(aring_bufpool_avail(v.pool), 4);
 	CU_ASSERT_EQUAL(aring_bufpool_free(v.pool), 0);
@@ -343,8 +327,6 @@ static int task_cancel_task(aring_loop *loop, void *arg)
 
 static void test_task_cancel(void)
 {
-	if (th_is_epoll())
-		return;  /* no buffer selection: test_recv_iter checks its -EOPNOTSUPP */
 	CU_ASSERT_EQUAL(th_run(task_cancel_task, NULL, 0), 0);
 }
 
@@ -511,8 +493,6 @@ static int timer_task(aring_loop *loop, void *arg)
 	int cfd, sfd, i;
 
 	(void)arg;
-	if (th_is_epoll())
-		return 0;  /* no buffer selection */
 	CU_ASSERT_EQUAL_FATAL(th_tcp_pair(loop, &cfd, &sfd), 0);
 	CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &pool, 14, 4, 64, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(aring_recv_multishot(loop, sfd, pool, 0, &it), 0);
@@ -648,8 +628,6 @@ static int many_task(aring_loop *loop, void *arg)
 
 static void test_many_small_ring(void)
 {
-	if (th_is_epoll())
-		return;  /* no buffer selection: the clients would wait for echoes */
 	CU_ASSERT_EQUAL(th_run(many_task, NULL, 2), 0);
 }
 

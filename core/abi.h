@@ -9,7 +9,9 @@
 #define ARING_CORE_ABI_H
 
 #include <liburing.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -47,6 +49,26 @@ _Static_assert(IORING_OP_SENDMSG_ZC == 48, "liburing opcode numbering");
 #define ARING_IOU_PBUF_RING_MMAP 1U
 #define ARING_IOU_PBUF_RING_INC  2U
 #define ARING_CQE_F_BUF_MORE     (1U << 4)
+
+/*
+ * struct io_uring_buf_reg's 16 bits after bgid: `pad` in liburing 2.3's
+ * header, `flags` in 2.6 and later (the kernel's reg.flags since 6.8).
+ * Reached by offset, so the code builds against either.
+ */
+#define ARING__BUF_REG_FLAGS_OFF (offsetof(struct io_uring_buf_reg, bgid) + sizeof(uint16_t))
+
+static inline void aring__buf_reg_set_flags(struct io_uring_buf_reg *reg, uint16_t flags)
+{
+	memcpy((char *)reg + ARING__BUF_REG_FLAGS_OFF, &flags, sizeof(flags));
+}
+
+static inline uint16_t aring__buf_reg_flags(const struct io_uring_buf_reg *reg)
+{
+	uint16_t flags;
+
+	memcpy(&flags, (const char *)reg + ARING__BUF_REG_FLAGS_OFF, sizeof(flags));
+	return flags;
+}
 
 /* IORING_OP_URING_CMD on a socket: sqe->cmd_op */
 #define ARING_SOCKET_URING_OP_SIOCINQ    0

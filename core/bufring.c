@@ -69,7 +69,7 @@ static int pbuf_register(aring_bufpool *p)
 	reg.ring_addr = (uint64_t)(uintptr_t)p->br;
 	reg.ring_entries = p->nbufs;
 	reg.bgid = p->bgid;
-	reg.pad = p->inc ? ARING_IOU_PBUF_RING_INC : 0;  /* reg.flags in 6.12+ headers */
+	aring__buf_reg_set_flags(&reg, p->inc ? ARING_IOU_PBUF_RING_INC : 0);
 	if (on_uring(p->loop))
 		return io_uring_register_buf_ring(p->loop->be->ops->ring(p->loop->be), &reg, 0);
 	return aring__soft_register_pbuf_ring(p->loop->be, &reg);

@@ -3501,7 +3501,7 @@ static int reg_ring(struct cx *c, void *ring, unsigned entries, unsigned bgid, u
 	reg.ring_addr = (uint64_t)(uintptr_t)ring;
 	reg.ring_entries = entries;
 	reg.bgid = (uint16_t)bgid;
-	reg.pad = (uint16_t)flags;
+	aring__buf_reg_set_flags(&reg, (uint16_t)flags);
 	return r ? io_uring_register_buf_ring(r, &reg, 0) : aring__soft_register_pbuf_ring(c->be, &reg);
 }
 

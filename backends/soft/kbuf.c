@@ -249,7 +249,7 @@ void aring__soft_kbuf_issue(struct aring__soft *s, struct aring__soft_req *r)
 int aring__soft_register_pbuf_ring(struct aring__backend *be, const struct io_uring_buf_reg *reg)
 {
 	struct aring__soft *s = (struct aring__soft *)be;
-	unsigned flags = reg->pad; /* `flags` in Linux 6.12+ headers */
+	unsigned flags = aring__buf_reg_flags(reg);
 	struct soft_bl *bl;
 	uint64_t bytes;
 
@@ -292,7 +292,7 @@ int aring__soft_unregister_pbuf_ring(struct aring__backend *be, const struct io_
 	struct soft_bl *bl;
 
 	/* kernel io_unregister_pbuf_ring() */
-	if (reg->resv[0] || reg->resv[1] || reg->resv[2] || reg->pad)
+	if (reg->resv[0] || reg->resv[1] || reg->resv[2] || aring__buf_reg_flags(reg))
 		return -EINVAL;
 	bl = bl_get(s, reg->bgid);
 	if (!bl)

@@ -285,9 +285,9 @@ void aring__soft_kbuf_recycle(struct aring__soft *ring, struct aring__soft_req *
 /*
  * IORING_REGISTER_PBUF_RING / IORING_UNREGISTER_PBUF_RING on a soft ring's
  * backend (kernel io_register_pbuf_ring(), io_unregister_pbuf_ring()); the
- * soft ring reads the ring in place. reg->pad is the kernel's reg.flags
- * (ARING_IOU_PBUF_RING_INC). 0 or -errno: -EINVAL, -EFAULT, -EEXIST,
- * -ENOENT, -ENOMEM, as the kernel.
+ * soft ring reads the ring in place. The kernel's reg.flags
+ * (ARING_IOU_PBUF_RING_INC) is read with aring__buf_reg_flags(). 0 or
+ * -errno: -EINVAL, -EFAULT, -EEXIST, -ENOENT, -ENOMEM, as the kernel.
  */
 int aring__soft_register_pbuf_ring(struct aring__backend *be, const struct io_uring_buf_reg *reg);
 int aring__soft_unregister_pbuf_ring(struct aring__backend *be, const struct io_uring_buf_reg *reg);

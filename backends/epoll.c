@@ -739,6 +739,61 @@ static enum try_res try_sendrecv(struct ep *e, struct ep_req *r, bool send)
 	}
 }
 
+/*
+ * A recv into a provided buffer (IOSQE_BUFFER_SELECT, backends/soft/kbuf.c),
+ * as the kernel's io_uring/net.c io_recv() does it: a buffer is picked
+ * before the call (-ENOBUFS when the group has none), given back when the
+ * call would wait or got nothing (EOF, an error), kept otherwise
+ * (IORING_CQE_F_BUFFER and its bid). Multishot (IORING_RECV_MULTISHOT):
+ * each receive is posted with IORING_CQE_F_MORE; it goes on at once while
+ * the socket holds more (io_recv_finish()), else waits for readiness
+ * without taking a buffer, and ends on EOF, an error or -ENOBUFS.
+ */
+static enum try_res try_recv_sel(struct ep *e, struct ep_req *r)
+{
+	const struct io_uring_sqe *q = &r->sr.sqe;
+	struct ep_file *f = r->f;
+	bool multi = q->ioprio & IORING_RECV_MULTISHOT;
+	unsigned flags = q->msg_flags;
+
+	for (;;) {
+		uint32_t len = q->len, cflags;
+		uint64_t addr;
+		ssize_t n;
+		int ret = aring__soft_buffer_select(e->ring, &r->sr, true, &addr, &len);
+
+		if (ret) {
+			finish(e, r, ret, false);
+			return T_DONE;
+		}
+		n = recv(f->fd, PTR(addr), len, flags | MSG_DONTWAIT);
+		if (n <= 0) {
+			int err = n < 0 ? errno : 0;
+
+			aring__soft_kbuf_recycle(e->ring, &r->sr);
+			if (err == EAGAIN && !(flags & MSG_DONTWAIT)) {
+				f->ready[EP_RD] = false;
+				return T_WAIT;
+			}
+			finish(e, r, err == ERESTART ? -EINTR : -err, false);
+			return T_DONE;
+		}
+		cflags = aring__soft_put_kbuf(e->ring, &r->sr, (int)n) |
+			 sock_nonempty(f, (size_t)n == len);
+		if (!multi) {
+			if ((size_t)n < len && drained(f))
+				f->ready[EP_RD] = false;
+			finish_flags(e, r, (int32_t)n, false, cflags);
+			return T_DONE;
+		}
+		aring__soft_complete(e->ring, &r->sr, (int32_t)n, cflags | IORING_CQE_F_MORE);
+		if (!(cflags & IORING_CQE_F_SOCK_NONEMPTY) && drained(f)) {
+			f->ready[EP_RD] = false;  /* emptied: the next buffer when data comes */
+			return T_WAIT;
+		}
+	}
+}
+
 static enum try_res try_msg(struct ep *e, struct ep_req *r, bool send)
 {
 	const struct io_uring_sqe *q = &r->sr.sqe;
@@ -917,6 +972,8 @@ static enum try_res try_op(struct ep *e, struct ep_req *r)
 	case IORING_OP_SEND:
 		return try_sendrecv(e, r, true);
 	case IORING_OP_RECV:
+		if (r->sr.sqe.flags & IOSQE_BUFFER_SELECT)
+			return try_recv_sel(e, r);
 		return try_sendrecv(e, r, false);
 	case IORING_OP_SENDMSG:
 		return try_msg(e, r, true);
@@ -1194,8 +1251,9 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 	(void)ex;
 	if (!ep_has_op(ex, sr->opcode))
 		return -EOPNOTSUPP;
-	if (q->flags & IOSQE_BUFFER_SELECT)
-		return -EOPNOTSUPP; /* no provided buffers */
+	/* provided buffers (backends/soft/kbuf.c) for recv only */
+	if ((q->flags & IOSQE_BUFFER_SELECT) && sr->opcode != IORING_OP_RECV)
+		return -EOPNOTSUPP;
 	if (ep_fixed_buf(sr->opcode)) {
 		/*
 		 * kernel rw.c io_prep_read_fixed(): nothing to import at prep;
@@ -1250,8 +1308,11 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 			return -EINVAL;
 		if (q->ioprio & IORING_RECVSEND_FIXED_BUF)
 			return -EFAULT; /* no registered buffers */
-		if (q->ioprio & IORING_RECV_MULTISHOT)
-			return -EINVAL; /* multishot needs provided buffers */
+		/* kernel io_recvmsg_prep(): multishot needs provided buffers, no MSG_WAITALL */
+		if ((q->ioprio & IORING_RECV_MULTISHOT) &&
+		    (sr->opcode != IORING_OP_RECV || !(q->flags & IOSQE_BUFFER_SELECT) ||
+		     (q->msg_flags & MSG_WAITALL)))
+			return -EINVAL;
 		return 0;
 	case IORING_OP_ACCEPT:
 		/* kernel io_accept_prep() */

@@ -30,6 +30,12 @@ echo "|---|---|---|---|---|---|"
 # Random reads of a page-cached 1 GiB file vs fio (skipped without fio).
 "$b/bench/bench_fio"
 
+# Buffers the kernel picks (issue 12): 10,000 echo connections of 64 B,
+# examples/echo_server -b vs plain (RSS per connection) and vs
+# bench/echo_raw_bufring (round trips/s, CPU per round trip; its sends carry
+# a 30 s linked timeout as the example's do).
+ECHO_RAW_TIMEOUT_S=30 "$b/bench/echo_conns" "$b/examples/echo_server" "$b/bench/echo_raw_bufring"
+
 # echo_server -t 2 vs -t 1 (issue 12): echo_bench's load (one client thread
 # on CPU 1, 50 connections); each server gets both CPUs (taskset -c 0,1
 # undoes echo_bench's pin to CPU 0), so on a 2-CPU machine the client and

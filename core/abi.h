@@ -44,6 +44,32 @@ _Static_assert(IORING_OP_SENDMSG_ZC == 48, "liburing opcode numbering");
 #define ARING_ASYNC_CANCEL_USERDATA (1U << 4)
 #define ARING_ASYNC_CANCEL_OP       (1U << 5)
 
+/* Provided buffer rings: io_uring_buf_reg.flags (the `pad` of liburing 2.3's
+ * header), and the CQE flag of a buffer an incremental ring keeps using. */
+#define ARING_IOU_PBUF_RING_MMAP 1U
+#define ARING_IOU_PBUF_RING_INC  2U
+#define ARING_CQE_F_BUF_MORE     (1U << 4)
+
+/*
+ * struct io_uring_buf_reg's 16 bits after bgid: `pad` in liburing 2.3's
+ * header, `flags` in 2.6 and later (the kernel's reg.flags since 6.8).
+ * Reached by offset, so the code builds against either.
+ */
+#define ARING__BUF_REG_FLAGS_OFF (offsetof(struct io_uring_buf_reg, bgid) + sizeof(uint16_t))
+
+static inline void aring__buf_reg_set_flags(struct io_uring_buf_reg *reg, uint16_t flags)
+{
+	memcpy((char *)reg + ARING__BUF_REG_FLAGS_OFF, &flags, sizeof(flags));
+}
+
+static inline uint16_t aring__buf_reg_flags(const struct io_uring_buf_reg *reg)
+{
+	uint16_t flags;
+
+	memcpy(&flags, (const char *)reg + ARING__BUF_REG_FLAGS_OFF, sizeof(flags));
+	return flags;
+}
+
 /* IORING_OP_URING_CMD on a socket: sqe->cmd_op */
 #define ARING_SOCKET_URING_OP_SIOCINQ    0
 #define ARING_SOCKET_URING_OP_SIOCOUTQ   1

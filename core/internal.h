@@ -191,10 +191,12 @@ enum {
 	ARING__OP_MULTISHOT = 1u << 2,  /* ms_fn gets every CQE */
 	ARING__OP_CHAIN = 1u << 3,      /* an aring_do_n chain: earlier links are TAG_CHAIN */
 	ARING__OP_DISCARD = 1u << 4,    /* loop->discard: CQEs of SQEs aring threw away */
-	ARING__OP_SLOW = (1u << 5) - 1, /* the flags above need complete_slow */
 	ARING__OP_DEADLINE = 1u << 5,   /* op->tm is (or was) in the loop's heap (core/timer.c) */
 	ARING__OP_EXPIRED = 1u << 6,    /* its deadline passed: cancels sent (TAG_TIMEOUT CQEs) */
 	ARING__OP_CANCELLED = 1u << 7,  /* aring_cancel reached it before its deadline */
+	ARING__OP_ITER = 1u << 8,       /* a multishot iterator's: aring__iter_cqe gets every CQE */
+	/* the flags that need complete_slow */
+	ARING__OP_SLOW = ((1u << 5) - 1) | ARING__OP_ITER,
 };
 
 struct aring__op {
@@ -202,7 +204,7 @@ struct aring__op {
 	int32_t res;            /* the main CQE's res */
 	uint32_t cqe_flags;     /* the main CQE's flags */
 	uint32_t pending;       /* CQEs still to come */
-	uint8_t flags;          /* ARING__OP_*; the fields below are valid per flag */
+	uint16_t flags;         /* ARING__OP_*; the fields below are valid per flag */
 	uint8_t ms_stop;        /* multishot: 1 = fn asked to stop, 2 = cancel sent */
 	int32_t timeout_res;    /* the linked timeout's res (or the last expiry cancel's) */
 	uint64_t id;
@@ -254,6 +256,11 @@ struct io_uring_sqe *aring__op_begin1(aring_loop *loop, struct aring__op *op,
  */
 int aring__op_wait(aring_loop *loop, struct aring__op *op, const struct aring_opt *opt,
 		   struct io_uring_sqe **sqes, unsigned nsqes);
+/* The loop's list of armed multishot ops, which aring_close cancels (core/ops.c). */
+void aring__ms_arm(aring_loop *loop, struct aring__op *op);
+void aring__ms_disarm(aring_loop *loop, struct aring__op *op);
+/* core/bufring.c: a CQE of an iterator's multishot request (ARING__OP_ITER). */
+void aring__iter_cqe(aring_loop *loop, struct aring__op *op, const struct io_uring_cqe *cqe);
 /* Give up SQEs taken by aring__op_begin: they become NOPs whose CQEs are ignored. */
 void aring__op_discard(aring_loop *loop, struct aring__op *op, struct io_uring_sqe **sqes,
 		       unsigned nsqes);

@@ -261,6 +261,10 @@ static bool complete_slow(aring_loop *loop, struct aring__op *op, unsigned tag,
 			aring__timers_cqe(loop, cqe->res);  /* the loop's kernel timeout */
 		return true;
 	}
+	if (op->flags & ARING__OP_ITER) {
+		aring__iter_cqe(loop, op, cqe);
+		return true;
+	}
 	if (tag == ARING__TAG_TIMEOUT) {
 		op->timeout_res = cqe->res;
 		return false;

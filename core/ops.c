@@ -607,7 +607,7 @@ ARING_API int aring_do_n(aring_loop *loop, unsigned nsqes,
 /* ---------------------------------------------------------------- multishot */
 
 /* The loop's list of armed multishot ops, for aring_close (below). */
-static void ms_arm(aring_loop *loop, struct aring__op *op)
+void aring__ms_arm(aring_loop *loop, struct aring__op *op)
 {
 	op->ms_prev = NULL;
 	op->ms_next = loop->ms_ops;
@@ -617,7 +617,7 @@ static void ms_arm(aring_loop *loop, struct aring__op *op)
 	loop->ms_armed++;
 }
 
-static void ms_disarm(aring_loop *loop, struct aring__op *op)
+void aring__ms_disarm(aring_loop *loop, struct aring__op *op)
 {
 	if (op->ms_prev)
 		op->ms_prev->ms_next = op->ms_next;
@@ -646,7 +646,7 @@ static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe
 		}
 	}
 	op->ms_fd = (sqe->flags & IOSQE_FIXED_FILE) ? -1 : fd;
-	ms_arm(loop, op);
+	aring__ms_arm(loop, op);
 	loop->inflight++;
 	while (op->pending) {
 		op->task->cur_op = op;  /* aring_task_cancel ends it */
@@ -656,7 +656,7 @@ static int multishot(aring_loop *loop, struct aring__op *op, struct io_uring_sqe
 			aring__cancel_ud(loop, aring__op_ud(op, ARING__TAG_MAIN));
 		}
 	}
-	ms_disarm(loop, op);
+	aring__ms_disarm(loop, op);
 	if (op->flags & ARING__OP_ID)
 		aring__id_del(loop, op);
 	if (opt && opt->cqe_flags)

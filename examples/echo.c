@@ -27,9 +27,46 @@ long echo_serve_conn(aring_loop *loop, int fd, uint64_t timeout_ns)
 	return total;
 }
 
+long echo_serve_conn_pool(aring_loop *loop, int fd, aring_bufpool *pool, uint64_t timeout_ns)
+{
+	struct aring_opt opt = { .timeout_ns = timeout_ns };
+	aring_recv_iter *it;
+	struct aring_buf b;
+	long total = 0;
+	int n;
+
+	if (aring_recv_multishot(loop, fd, pool, 0, &it) < 0)
+		return echo_serve_conn(loop, fd, timeout_ns);
+	for (;;) {
+		n = aring_recv_next(loop, it, &b, &opt);
+		if (n == -ENOBUFS) {
+			/* Every buffer is out (other connections' sends): wait for one. */
+			if (aring_bufpool_wait(loop, pool, &opt) < 0)
+				break;
+			continue;
+		}
+		if (n == -EOPNOTSUPP && total == 0) {
+			/* No buffer selection here: the plain mode. */
+			aring_recv_end(loop, it);
+			return echo_serve_conn(loop, fd, timeout_ns);
+		}
+		if (n <= 0)  /* 0: EOF; -ETIME: idle too long; else an error */
+			break;
+		n = aring_send_all(loop, fd, b.data, (size_t)n, MSG_NOSIGNAL, &opt);
+		aring_buf_release(&b);
+		if (n < 0)
+			break;
+		total += n;
+	}
+	aring_recv_end(loop, it);
+	aring_close(loop, fd, NULL);
+	return total;
+}
+
 struct conn {
 	int fd;
 	uint64_t timeout_ns;
+	aring_bufpool *pool;
 };
 
 static int conn_task(aring_loop *loop, void *arg)
@@ -37,18 +74,27 @@ static int conn_task(aring_loop *loop, void *arg)
 	/* arg is on the accept loop's stack: copy it before suspending. */
 	struct conn c = *(struct conn *)arg;
 
-	echo_serve_conn(loop, c.fd, c.timeout_ns);
+	if (c.pool)
+		echo_serve_conn_pool(loop, c.fd, c.pool, c.timeout_ns);
+	else
+		echo_serve_conn(loop, c.fd, c.timeout_ns);
 	return 0;
 }
 
 int echo_serve_for(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_conns,
 		   uint64_t accept_timeout_ns)
 {
+	return echo_serve_pool(loop, lfd, NULL, timeout_ns, max_conns, accept_timeout_ns);
+}
+
+int echo_serve_pool(aring_loop *loop, int lfd, aring_bufpool *pool, uint64_t timeout_ns,
+		    unsigned max_conns, uint64_t accept_timeout_ns)
+{
 	struct aring_opt accept_opt = { .timeout_ns = accept_timeout_ns };
 	unsigned served = 0;
 
 	while (max_conns == 0 || served < max_conns) {
-		struct conn c = { .timeout_ns = timeout_ns };
+		struct conn c = { .timeout_ns = timeout_ns, .pool = pool };
 		int ret;
 
 		c.fd = aring_accept(loop, lfd, NULL, NULL, 0, &accept_opt);

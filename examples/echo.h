@@ -34,6 +34,21 @@ int echo_serve_for(aring_loop *loop, int lfd, uint64_t timeout_ns, unsigned max_
 		   uint64_t accept_timeout_ns);
 
 /*
+ * The buffer-ring mode (echo_server -b): as echo_serve_for, and each
+ * connection receives through a multishot recv into the buffers of pool
+ * (aring_recv_multishot), so an idle connection holds no buffer. pool NULL
+ * is the plain mode. Where the backend cannot select buffers
+ * (-EOPNOTSUPP) a connection falls back to the plain mode.
+ */
+int echo_serve_pool(aring_loop *loop, int lfd, aring_bufpool *pool, uint64_t timeout_ns,
+		    unsigned max_conns, uint64_t accept_timeout_ns);
+/* One connection of that mode (the bytes echoed); closes fd. */
+long echo_serve_conn_pool(aring_loop *loop, int fd, aring_bufpool *pool, uint64_t timeout_ns);
+/* The pool echo_server -b makes per loop: buffers, and their size. */
+#define ECHO_POOL_BUFS 512u
+#define ECHO_POOL_BUF_SIZE 4096u
+
+/*
  * The client: read lines from in_fd, send each to sock (all of it, short
  * sends retried), wait for its echo and write it to out_fd; timeout_ns on
  * every op. Returns 0 at the end of the input or when a read of in_fd timed

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * echo_server [-t N] PORT: an echo server on 127.0.0.1:PORT (0 = any free
- * port), one task per connection. Prints the port it listens on. A
+ * echo_server [-b] [-t N] PORT: an echo server on 127.0.0.1:PORT (0 = any
+ * free port), one task per connection. Prints the port it listens on. A
  * connection idle for 30 s is closed.
+ *
+ * -b: buffers the kernel picks. Each loop has a pool of ECHO_POOL_BUFS
+ * buffers (aring_bufpool_new) and each connection a multishot recv into it
+ * (aring_recv_multishot): an idle connection holds no buffer.
  *
  * -t N: N threads (1..64), each with its own loop and its own listening
  * socket on the same port (SO_REUSEPORT: the kernel spreads connections
@@ -14,6 +18,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,7 @@ struct server {
 	int ret;
 	unsigned threads;          /* of the whole server */
 	unsigned idx;              /* this one's: 0 prints and starts the others */
+	bool bufring;              /* -b */
 	struct server *all;        /* threads of them */
 	pthread_t th;
 };
@@ -74,6 +80,19 @@ static int server_main(aring_loop *loop, void *arg)
 		       s->threads > 1 ? " (SO_REUSEPORT)" : "");
 		fflush(stdout);
 	}
+	if (s->bufring) {
+		aring_bufpool *pool;
+
+		ret = aring_bufpool_new(loop, &pool, 0, ECHO_POOL_BUFS, ECHO_POOL_BUF_SIZE, 0);
+		if (ret < 0) {
+			aring_close(loop, fd, NULL);
+			return s->ret = ret;
+		}
+		s->ret = echo_serve_pool(loop, fd, pool, ECHO_SERVER_TIMEOUT_NS, 0, 0);
+		aring_close(loop, fd, NULL);
+		/* The connections' tasks still run: the pool goes with the process. */
+		return 0;
+	}
 	s->ret = echo_serve(loop, fd, ECHO_SERVER_TIMEOUT_NS, 0);
 	aring_close(loop, fd, NULL);
 	return 0;
@@ -114,10 +133,17 @@ int main(int argc, char **argv)
 {
 	static struct server all[MAX_THREADS];
 	unsigned long port, threads = 1;
+	bool bufring = false;
+	const char *prog = argv[0];
 	char *end = NULL;
 	unsigned i;
 	int ret;
 
+	if (argc >= 2 && strcmp(argv[1], "-b") == 0) {
+		bufring = true;
+		argv++;
+		argc--;
+	}
 	if (argc == 4 && strcmp(argv[1], "-t") == 0) {
 		threads = strtoul(argv[2], &end, 10);
 		if (*end || threads < 1 || threads > MAX_THREADS)
@@ -126,12 +152,12 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 2 || (port = strtoul(argv[1], &end, 10)) > 65535 || *end) {
-		fprintf(stderr, "usage: %s [-t THREADS] PORT\n", argv[0]);
+		fprintf(stderr, "usage: %s [-b] [-t THREADS] PORT\n", prog);
 		return 2;
 	}
 	for (i = 0; i < threads; i++)
 		all[i] = (struct server){ .port = (uint16_t)port, .threads = (unsigned)threads,
-					  .idx = i, .all = all };
+					  .idx = i, .all = all, .bufring = bufring };
 	signal(SIGPIPE, SIG_IGN); /* a write to a reset connection gives -EPIPE */
 	ret = serve(&all[0]);
 	for (i = 1; i < threads; i++)

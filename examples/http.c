@@ -292,10 +292,48 @@ struct conn {
 	size_t have;                /* bytes in in[] */
 	size_t used;                /* of them, the current request's (header and body) */
 	bool linger;                /* closing after an error: drain what the client still sends */
+	aring_recv_iter *it;        /* -b: the multishot recv, NULL otherwise */
+	struct aring_buf pend;      /* -b: the chunk being copied out (pend.pool NULL: none) */
+	size_t pend_off;
 	struct http_req req;
 	char in[HTTP_HEADER_MAX];
 	char out[HTTP_HEAD_ROOM + HTTP_FILE_CHUNK];
 };
+
+/*
+ * A receive into dst, as aring_recv: with a pool (-b) from the
+ * connection's multishot recv, a chunk copied out over one or more calls.
+ */
+static int conn_recv(aring_loop *loop, struct conn *c, char *dst, size_t cap,
+		     const struct aring_opt *opt)
+{
+	size_t n;
+	int r;
+
+	if (!c->it)
+		return aring_recv(loop, c->fd, dst, cap, 0, opt);
+	if (!c->pend.pool) {
+		/* -ENOBUFS: every buffer is out with other connections; wait for one */
+		while ((r = aring_recv_next(loop, c->it, &c->pend, opt)) == -ENOBUFS)
+			if ((r = aring_bufpool_wait(loop, c->s->o.pool, opt)) < 0)
+				return r;
+		if (r == -EOPNOTSUPP) {
+			/* no buffer selection on this backend: plain receives */
+			aring_recv_end(loop, c->it);
+			c->it = NULL;
+			return aring_recv(loop, c->fd, dst, cap, 0, opt);
+		}
+		if (r <= 0)
+			return r;
+		c->pend_off = 0;
+	}
+	n = c->pend.len - c->pend_off < cap ? c->pend.len - c->pend_off : cap;
+	memcpy(dst, (char *)c->pend.data + c->pend_off, n);
+	c->pend_off += n;
+	if (c->pend_off == c->pend.len)
+		aring_buf_release(&c->pend);  /* clears pend.pool */
+	return (int)n;
+}
 
 /*
  * Read one request into c->in and drop its body. Returns 0 or an error
@@ -312,7 +350,7 @@ static int read_request(aring_loop *loop, struct conn *c)
 		ret = c->have ? http_parse(c->in, c->have, &c->req) : -EAGAIN;
 		if (ret != -EAGAIN)
 			break;
-		n = aring_recv(loop, c->fd, c->in + c->have, (unsigned)(sizeof(c->in) - c->have), 0, &ropt);
+		n = conn_recv(loop, c, c->in + c->have, sizeof(c->in) - c->have, &ropt);
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : n;
 		c->have += (size_t)n;
@@ -326,8 +364,7 @@ static int read_request(aring_loop *loop, struct conn *c)
 	drop = c->req.body_len - (c->have - c->req.header_len);
 	c->used = c->have;
 	while (drop) {
-		n = aring_recv(loop, c->fd, c->out, drop < sizeof(c->out) ? (unsigned)drop : sizeof(c->out),
-			       0, &ropt);
+		n = conn_recv(loop, c, c->out, drop < sizeof(c->out) ? (size_t)drop : sizeof(c->out), &ropt);
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : n;
 		drop -= (uint64_t)n;
@@ -443,6 +480,8 @@ static int conn_task(aring_loop *loop, void *arg)
 	struct conn *c = arg;
 	struct http_server *s = c->s;
 
+	if (s->o.pool && aring_recv_multishot(loop, c->fd, s->o.pool, 0, &c->it) < 0)
+		c->it = NULL;
 	for (;;) {
 		int status = read_request(loop, c);
 		bool keep;
@@ -479,9 +518,12 @@ static int conn_task(aring_loop *loop, void *arg)
 		int n = aring_shutdown(loop, c->fd, SHUT_WR, NULL);
 
 		while (n >= 0 && dropped < 65536 &&
-		       (n = aring_recv(loop, c->fd, c->out, sizeof(c->out), 0, &lopt)) > 0)
+		       (n = conn_recv(loop, c, c->out, sizeof(c->out), &lopt)) > 0)
 			dropped += (size_t)n;
 	}
+	if (c->pend.pool)
+		aring_buf_release(&c->pend);
+	aring_recv_end(loop, c->it);
 	aring_close(loop, c->fd, NULL);
 	free(c);
 	aring_sem_release(loop, &s->slots);
@@ -504,6 +546,8 @@ static int acceptor_task(aring_loop *loop, void *arg)
 			c->fd = fd;
 			c->have = c->used = 0;
 			c->linger = false;
+			c->it = NULL;
+			c->pend.pool = NULL;
 			ret = aring_group_spawn(s->conns, conn_task, c);
 		}
 		if (ret < 0) {

@@ -41,6 +41,8 @@ struct http_opts {
 	uint64_t write_timeout_ns;  /* 0 = HTTP_WRITE_TIMEOUT_NS */
 	uint64_t drain_timeout_ns;  /* 0 = HTTP_DRAIN_TIMEOUT_NS: longest wait for in-flight responses */
 	unsigned max_conns;         /* 0 = HTTP_MAX_CONNS: the acceptor waits when reached */
+	aring_bufpool *pool;        /* http_server -b: requests are received through a
+	                               multishot recv into its buffers; NULL = plain recv */
 };
 
 struct http_stats {

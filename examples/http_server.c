@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * http_server [-t N] PORT DIR: serve the files under DIR over HTTP/1.1 on
- * 127.0.0.1:PORT (0 = any free port; the port is printed).
+ * http_server [-b] [-t N] PORT DIR: serve the files under DIR over HTTP/1.1
+ * on 127.0.0.1:PORT (0 = any free port; the port is printed).
+ *
+ * -b: buffers the kernel picks: each loop has a pool (aring_bufpool_new)
+ * and each connection receives its requests through a multishot recv into
+ * it (http_opts.pool), so an idle keep-alive connection holds no buffer.
  *
  * -t N: N threads (1..64), each with its own loop and its own listening
  * socket on the port (SO_REUSEPORT: the kernel spreads connections over
@@ -42,6 +46,7 @@ struct args {
 	const char *dir;
 	int ret;
 	struct http_stats st;
+	bool bufring;              /* -b */
 	/* -t N */
 	unsigned threads, idx;
 	struct args *all;
@@ -92,11 +97,21 @@ static int server_main(aring_loop *loop, void *arg)
 {
 	struct args *a = arg;
 	struct http_server *srv;
+	struct http_opts o = { 0 };
 	uint16_t port;
 	unsigned i;
 	int lfd, dirfd;
 
 	a->loop = loop;
+	if (a->bufring) {
+		/* 256 buffers of 2 KiB: a request header fits in a few */
+		int ret = aring_bufpool_new(loop, &o.pool, 0, 256, 2048, 0);
+
+		if (ret < 0) {
+			fprintf(stderr, "http_server: aring_bufpool_new: %s\n", strerror(-ret));
+			return a->ret = ret;
+		}
+	}
 	dirfd = aring_openat(loop, AT_FDCWD, a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, NULL);
 	if (dirfd < 0) {
 		fprintf(stderr, "http_server: %s: %s\n", a->dir, strerror(-dirfd));
@@ -107,17 +122,19 @@ static int server_main(aring_loop *loop, void *arg)
 	if (lfd < 0) {
 		fprintf(stderr, "http_server: listen: %s\n", strerror(-lfd));
 		aring_close(loop, dirfd, NULL);
+		aring_bufpool_free(o.pool);
 		return a->ret = lfd;
 	}
 	if (a->idx > 0) {
 		/* Serve until the first thread posts stop_task. */
-		a->ret = http_server_start(loop, lfd, dirfd, NULL, &srv);
+		a->ret = http_server_start(loop, lfd, dirfd, &o, &srv);
 		pthread_barrier_wait(a->up);
 		if (a->ret == 0) {
 			aring_wg_wait(loop, &a->stop, NULL);
 			a->ret = http_server_shutdown(loop, srv, &a->st);
 		}
 		aring_close(loop, dirfd, NULL);
+		aring_bufpool_free(o.pool);
 		return 0;
 	}
 	for (i = 1; i < a->threads; i++) {
@@ -130,11 +147,12 @@ static int server_main(aring_loop *loop, void *arg)
 	printf("http_server: listening on 127.0.0.1:%u, serving %s%s\n", port, a->dir,
 	       a->threads > 1 ? " (SO_REUSEPORT)" : "");
 	fflush(stdout);
-	a->ret = http_serve(loop, lfd, dirfd, NULL, &a->st);  /* closes lfd */
+	a->ret = http_serve(loop, lfd, dirfd, &o, &a->st);  /* closes lfd */
 	for (i = 1; i < a->threads; i++)
 		if (aring_loop_post(a->all[i].loop, stop_task, &a->all[i]) < 0)
 			exit(1);
 	aring_close(loop, dirfd, NULL);
+	aring_bufpool_free(o.pool);
 	return 0;
 }
 
@@ -166,9 +184,16 @@ int main(int argc, char **argv)
 	struct args *a = &all[0];
 	pthread_barrier_t up;
 	unsigned long threads = 1;
+	const char *prog = argv[0];
+	bool bufring = false;
 	char *end = NULL;
 	unsigned i;
 
+	if (argc >= 2 && strcmp(argv[1], "-b") == 0) {
+		bufring = true;
+		argv++;
+		argc--;
+	}
 	if (argc == 5 && strcmp(argv[1], "-t") == 0) {
 		threads = strtoul(argv[2], &end, 10);
 		if (*end || threads < 1 || threads > MAX_THREADS)
@@ -177,13 +202,13 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 3 || (a->port = example_port(argv[1])) < 0) {
-		fprintf(stderr, "usage: %s [-t THREADS] PORT DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [-b] [-t THREADS] PORT DIR\n", prog);
 		return 2;
 	}
 	pthread_barrier_init(&up, NULL, (unsigned)threads);
 	for (i = 0; i < threads; i++)
 		all[i] = (struct args){ .port = a->port, .dir = argv[2], .threads = (unsigned)threads,
-					.idx = i, .all = all, .up = &up };
+					.idx = i, .all = all, .up = &up, .bufring = bufring };
 	if (example_main("http_server", server_main, a) < 0 || a->ret < 0)
 		return 1;
 	for (i = 1; i < threads; i++) {

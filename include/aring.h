@@ -739,6 +739,158 @@ ARING_API int aring_recv_zc(aring_loop *loop, int fd, unsigned ifq_idx, unsigned
 			    aring_multishot_fn fn, void *arg, const struct aring_opt *opt);
 
 /* ------------------------------------------------------------------ */
+/*  Provided buffers: pools, and multishot receives that use them        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A pool of nbufs buffers of bufsize bytes that the kernel picks from when
+ * data arrives (a provided buffer ring, IORING_REGISTER_PBUF_RING, Linux
+ * 5.19), so that thousands of idle connections hold no buffer each. A pool
+ * is a buffer group of its loop (bgid, 0..65535, one pool per bgid). The
+ * buffers are one anonymous mapping: memory is only used once a buffer was
+ * written. On the sim and epoll backends the pool is registered with the
+ * soft ring (backends/soft/kbuf.c), which picks from it as the kernel does.
+ * A pool belongs to one loop; use it from that loop's tasks only, and free
+ * it (aring_bufpool_free) before the loop.
+ */
+typedef struct aring_bufpool aring_bufpool;
+
+/* Incremental consumption (IOU_PBUF_RING_INC, Linux 6.12): a receive uses
+ * only the bytes it needs, and the next one goes on in the same buffer. */
+#define ARING_BUFPOOL_INC 1u
+
+/*
+ * Make a pool: *pool gets it. nbufs is a power of two, 1..32768; bufsize
+ * 1..ARING_MAX_RW_COUNT. Returns 0 or -errno: -EINVAL (loop or pool NULL,
+ * bad nbufs, bufsize or flags; uring: ARING_BUFPOOL_INC on a kernel before
+ * 6.12), -EEXIST (bgid is in use on this loop: a pool, or buffers given by
+ * aring_provide_buffers), -ENOMEM.
+ */
+ARING_API int aring_bufpool_new(aring_loop *loop, aring_bufpool **pool, unsigned bgid,
+				unsigned nbufs, unsigned bufsize, unsigned flags);
+/*
+ * Unregister and unmap the pool. Returns 0, or -EBUSY (a multishot receive
+ * of it is still armed: end it with aring_recv_end first; or a task waits
+ * in aring_bufpool_wait; nothing is freed).
+ * NULL is ignored (0). Buffers the program still holds are gone with it.
+ */
+ARING_API int aring_bufpool_free(aring_bufpool *pool);
+/* The buffer group id of the pool (sqe->buf_group for IOSQE_BUFFER_SELECT). */
+ARING_API unsigned aring_bufpool_bgid(const aring_bufpool *pool);
+/* Buffer bid's memory (bufsize bytes), or NULL if bid >= nbufs. */
+ARING_API void *aring_bufpool_buf(aring_bufpool *pool, unsigned bid);
+/* Buffers the kernel may pick now (given back and not yet used up). */
+ARING_API unsigned aring_bufpool_avail(const aring_bufpool *pool);
+/*
+ * Wait until the pool has a buffer the kernel may pick (aring_recv_next
+ * returned -ENOBUFS: other tasks hold them all). Waiters are served one per
+ * buffer given back, in FIFO order. Returns 0, or as any wait: -ETIME
+ * (opt->timeout_ns), -ECANCELED (aring_cancel of opt->id, or the task was
+ * cancelled), -EPERM (outside a task), -EINVAL (loop or pool NULL, a pool
+ * of another loop, opt->sqe_flags set). A task that holds buffers itself
+ * should release them first: it would wait for itself.
+ */
+ARING_API int aring_bufpool_wait(aring_loop *loop, aring_bufpool *pool, const struct aring_opt *opt);
+
+/*
+ * For CQEs the program reaps itself (an op of its own with
+ * IOSQE_BUFFER_SELECT and sqe->buf_group = aring_bufpool_bgid()): the
+ * buffer a CQE names (IORING_CQE_F_BUFFER, bid = cqe_flags >> 16) has left
+ * the pool; aring_bufpool_take marks it so (0, or -EINVAL: bid out of
+ * range, -EALREADY: it is not in the ring), aring_bufpool_recycle gives it
+ * back to the kernel (0, -EINVAL, -EALREADY: it already is). Buffers from
+ * aring_recv_next are given back with aring_buf_release instead.
+ */
+ARING_API int aring_bufpool_take(aring_bufpool *pool, unsigned bid);
+ARING_API int aring_bufpool_recycle(aring_bufpool *pool, unsigned bid);
+
+/* Data a multishot receive delivered, in a buffer of its pool. */
+struct aring_buf {
+	void *data;              /* the bytes */
+	unsigned len;            /* how many (the CQE's res) */
+	unsigned bid;            /* the buffer's id in its pool */
+	aring_bufpool *pool;
+	unsigned flags;          /* private */
+};
+
+/*
+ * Give a buffer from aring_recv_next back to its pool, for the kernel to
+ * fill again (with ARING_BUFPOOL_INC, once every piece of it was released
+ * and the kernel moved past it). Returns 0, or -EINVAL (buf NULL, not from
+ * aring_recv_next, or already released).
+ */
+ARING_API int aring_buf_release(struct aring_buf *buf);
+
+/*
+ * A multishot receive as an iterator: one request stays armed and posts a
+ * CQE for each arrival of data, each in a buffer of the pool; the task
+ * takes them in order with aring_recv_next:
+ *
+ *     aring_recv_iter *it;
+ *     struct aring_buf b;
+ *     int n;
+ *     if (aring_recv_multishot(loop, fd, pool, 0, &it) < 0) ...
+ *     while ((n = aring_recv_next(loop, it, &b, NULL)) > 0) {
+ *             use(b.data, b.len);
+ *             aring_buf_release(&b);
+ *     }
+ *     aring_recv_end(loop, it);    (always: it frees the iterator)
+ *
+ * Setting up submits nothing; the first aring_recv_next arms the request
+ * (IORING_OP_RECV with IORING_RECV_MULTISHOT, RECVMSG likewise, or
+ * IORING_OP_READ_MULTISHOT, Linux 6.7), and the calls after it return the
+ * queued CQEs in order, waiting when there is none.
+ *
+ * aring_recv_next returns the bytes in *buf (> 0; for recvmsg the buffer
+ * holds a struct io_uring_recvmsg_out, the name and control space, then the
+ * payload: see io_uring_recvmsg_validate(3)), or once it ended: 0 at end of
+ * file, or -errno; later calls return the same. -errno:
+ *   -ENOBUFS   the pool is empty: every buffer is held by the program. The
+ *              kernel ends a multishot request when the pool runs dry; the
+ *              iterator arms it again by itself once the data it queued was
+ *              taken and the pool has a free buffer, so a consumer slower
+ *              than the sender loses nothing. -ENOBUFS does not end the
+ *              iterator: release buffers (or, holding none, wait with
+ *              aring_bufpool_wait) and call again.
+ *   -ETIME     opt->timeout_ns passed with nothing received: the request
+ *              stays armed, call again (or aring_recv_end).
+ *   -ECANCELED aring_cancel of the id from opt->id (that call's wait),
+ *              aring_task_cancel of the task, or aring_close of fd by
+ *              another task: the request is stopped, the data queued
+ *              before it is given back to the pool, and the iterator ends.
+ *   -EINVAL    loop, it or buf NULL, or opt->sqe_flags set.
+ *   -EPERM     outside a task.
+ *   -EOPNOTSUPP the epoll backend, for recvmsg and read (it selects
+ *              buffers for recv only).
+ *   and the receive's own errors (-ECONNRESET, -EBADF, -ENOTSOCK, ...;
+ *   -EBADFD: aring_read_multishot of a file that cannot be polled).
+ * opt->cqe_flags receives the CQE's flags.
+ *
+ * Set-up returns 0 or -EINVAL (loop, pool or it NULL, fd < 0, flags with
+ * MSG_WAITALL), -ENOMEM. A pool may feed any number of iterators.
+ */
+typedef struct aring_recv_iter aring_recv_iter;
+
+ARING_API int aring_recv_multishot(aring_loop *loop, int fd, aring_bufpool *pool, int flags,
+				   aring_recv_iter **it);
+/* msg gives msg_namelen and msg_controllen (the space reserved in each buffer); copied. */
+ARING_API int aring_recvmsg_multishot(aring_loop *loop, int fd, aring_bufpool *pool,
+				      const struct msghdr *msg, unsigned flags,
+				      aring_recv_iter **it);
+/* Pipes, sockets, eventfds and other pollable files: reads at the file position. */
+ARING_API int aring_read_multishot(aring_loop *loop, int fd, aring_bufpool *pool,
+				   aring_recv_iter **it);
+ARING_API int aring_recv_next(aring_loop *loop, aring_recv_iter *it, struct aring_buf *buf,
+			      const struct aring_opt *opt);
+/*
+ * Stop the request if it is armed (a cancel, then its last CQE), give every
+ * queued buffer back to the pool, and free the iterator; it runs in a
+ * cancelled task too. Returns 0, or -EPERM (outside a task while the
+ * request is armed: nothing is freed). NULL is ignored.
+ */
+ARING_API int aring_recv_end(aring_loop *loop, aring_recv_iter *it);
+
+/* ------------------------------------------------------------------ */
 /*  Writer                                                               */
 /* ------------------------------------------------------------------ */
 

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1086,6 +1087,9 @@ int aring__sim_prep_rw(struct sim *s, struct sim_req *r)
 	unsigned k;
 
 	(void)s;
+	/* kernel io_iov_buffer_select_prep(): readv picks a buffer for one iovec */
+	if (rw_vectored(r->opcode) && (r->sqe.flags & IOSQE_BUFFER_SELECT) && r->sqe.len != 1)
+		return -EINVAL;
 	if (!rw_fixed(r->opcode))
 		return aring__sim_iov_from_req(r, &v, rw_vectored(r->opcode));
 	if (!rw_vectored(r->opcode) || r->sqe.len == 0)
@@ -1123,6 +1127,144 @@ static int rw_import_fixed(struct sim *s, struct sim_req *r, struct sim_iov *v)
 			return err;
 	}
 	return aring__sim_iov_import(v, iov, r->sqe.len);
+}
+
+/*
+ * IOSQE_BUFFER_SELECT (backends/soft/kbuf.c): one step of r's model, xfer,
+ * on a provided buffer of at most len bytes (0: the buffer's length).
+ * kernel io_recv() / __io_read(): the buffer is picked at issue
+ * (io_buffer_select(): -ENOBUFS when the group has none); a transfer that
+ * would wait gives it back (io_kbuf_recycle()) and waits for readiness; a
+ * request that waited, or that posted a multishot CQE, looks again only
+ * once the file is readable (the kernel's poll), and picks a buffer then.
+ * After the transfer the buffer is kept (io_put_kbuf(): IORING_CQE_F_BUFFER
+ * and its bid) when bytes moved, or for keep0 (a read of 0 bytes; a recv
+ * at EOF gives it back), else given back. A multishot request posts each
+ * transfer with IORING_CQE_F_MORE and ends on 0 bytes, an error or
+ * -ENOBUFS (io_recv_finish(), io_read_mshot()).
+ */
+enum sim_exec aring__sim_bufsel(struct sim *s, struct sim_req *r, uint32_t len, bool keep0,
+				sim_xfer_fn xfer, void *arg)
+{
+	struct sim_file *f = r->file;
+	bool can_poll = f->type != SIM_F_REG && f->type != SIM_F_DIR;
+	bool net = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
+	struct sim_iov v;
+	uint64_t addr;
+	enum sim_exec e;
+	int ret;
+
+	if (r->polled && can_poll &&
+	    !(aring__sim_poll_mask(f) & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+		aring__sim_wait(s, r, aring__sim_file_waitq(f));
+		return SIM_BLOCK;
+	}
+	ret = aring__soft_buffer_select(s->ring, &r->sr, can_poll, &addr, &len);
+	if (!ret)
+		ret = aring__sim_iov_ubuf(&v, addr, len);
+	if (ret) {
+		if (r->sr.kbuf)
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+		r->res = ret;
+		return SIM_DONE;
+	}
+	r->done_bytes = 0;
+	e = xfer(s, r, &v, aring__sim_fault_limit(s, r, len), arg);
+	if (e == SIM_BLOCK) {
+		aring__soft_kbuf_recycle(s->ring, &r->sr);
+		r->polled = true;
+		return SIM_BLOCK;
+	}
+	if (r->res > 0 || (r->res == 0 && keep0))
+		r->cflags |= aring__soft_put_kbuf(s->ring, &r->sr, r->res);
+	else
+		aring__soft_kbuf_recycle(s->ring, &r->sr);
+	/* kernel io_recv_finish(): msg_inq > 0 */
+	if (net && r->res > 0 && f->type == SIM_F_SOCK && sim_rx_ready(f->sock))
+		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
+	if (r->multishot && r->res > 0) {
+		r->polled = true;
+		return SIM_MORE;
+	}
+	/* short of the length selected fails a link: a read's always (kernel rw.c
+	   __io_complete_rw_common()), a receive's with MSG_WAITALL (io_recv()) */
+	if (!r->multishot && r->res >= 0 && (uint32_t)r->res < len &&
+	    (!net || (r->sqe.msg_flags & MSG_WAITALL)))
+		r->fail = true;
+	return SIM_DONE;
+}
+
+/* A read of a pipe, socket or regular file into a provided buffer. */
+static enum sim_exec read_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+			       uint64_t n, void *arg)
+{
+	struct sim_file *f = r->file;
+	uint64_t off = *(uint64_t *)arg;
+	int64_t ret;
+
+	switch (f->type) {
+	case SIM_F_PIPE_R:
+	case SIM_F_PIPE_W:
+		return aring__sim_pipe_read(s, r, f, v, n);
+	case SIM_F_SOCK:
+		return aring__sim_sock_recv(s, r, f, v, n,
+					    ((unsigned)r->sqe.rw_flags & RWF_NOWAIT) ? MSG_DONTWAIT : 0);
+	default:
+		if (off == UINT64_MAX)
+			off = f->pos;
+		ret = aring__sim_reg_read(s, f, v, n, off);
+		if (ret > 0 && r->sqe.off == UINT64_MAX)
+			f->pos = off + (uint64_t)ret;
+		r->res = (int32_t)ret;
+		return SIM_DONE;
+	}
+}
+
+/* kernel io_uring/rw.c io_read() / io_read_mshot() with IOSQE_BUFFER_SELECT */
+static enum sim_exec read_bufsel(struct sim *s, struct sim_req *r, uint64_t off)
+{
+	uint32_t len = r->sqe.len;
+
+	if (r->file->type == SIM_F_DIR) {
+		r->res = -EISDIR;
+		return SIM_DONE;
+	}
+	if (r->opcode == IORING_OP_READV) {
+		/* kernel io_iov_buffer_select_prep(): one iovec, its length the most */
+		const struct iovec *iov = (const struct iovec *)(uintptr_t)r->sqe.addr;
+
+		len = (uint32_t)(iov->iov_len < ARING_MAX_RW_COUNT ? iov->iov_len : ARING_MAX_RW_COUNT);
+	}
+	return aring__sim_bufsel(s, r, len, !r->multishot, read_xfer, &off);
+}
+
+/* kernel io_uring/rw.c io_read_mshot_prep(): provided buffers, no address or length */
+static int prep_read_mshot(struct sim *s, struct sim_req *r)
+{
+	(void)s;
+	if (!(r->sqe.flags & IOSQE_BUFFER_SELECT) || r->sqe.addr || r->sqe.len)
+		return -EINVAL;
+	return 0;
+}
+
+/* kernel io_uring/rw.c io_read_mshot() */
+static enum sim_exec op_read_mshot(struct sim *s, struct sim_req *r)
+{
+	if ((unsigned)r->sqe.rw_flags & ~(unsigned)RWF_KNOWN) {
+		r->res = -EOPNOTSUPP;
+		return SIM_DONE;
+	}
+	/* multishot must be used on a pollable file */
+	if (r->file->type == SIM_F_REG || r->file->type == SIM_F_DIR) {
+		r->res = -EBADFD;
+		return SIM_DONE;
+	}
+	if ((r->file->flags & O_ACCMODE) == O_WRONLY || (r->file->flags & O_PATH)) {
+		r->res = -EBADF;
+		return SIM_DONE;
+	}
+	r->multishot = true;
+	return read_bufsel(s, r, r->sqe.off);
 }
 
 /* kernel io_uring/rw.c io_read()/io_write() (io_read_fixed()/io_write_fixed()); fs/read_write.c */
@@ -1165,6 +1307,8 @@ enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r)
 		r->res = -EBADF;
 		return SIM_DONE;
 	}
+	if (!wr && (r->sqe.flags & IOSQE_BUFFER_SELECT))
+		return read_bufsel(s, r, off);
 	err = aring__sim_iov_from_req(r, &v, vectored);
 	if (err) {
 		r->res = err;
@@ -1982,6 +2126,7 @@ const struct sim_opdef aring__sim_fs_ops[ARING_OP_LAST] = {
 	[IORING_OP_CLOSE]           = { .exec = aring__sim_op_close },
 	[IORING_OP_STATX]           = { .exec = aring__sim_op_statx },
 	[IORING_OP_READ]            = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
+	[ARING_OP_READ_MULTISHOT]   = { .prep = prep_read_mshot, .exec = op_read_mshot },
 	[IORING_OP_WRITE]           = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
 	[IORING_OP_READ_FIXED]      = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },
 	[IORING_OP_WRITE_FIXED]     = { .prep = aring__sim_prep_rw, .exec = aring__sim_op_rw },

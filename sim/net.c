@@ -959,13 +959,39 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 
 static int check_sendrecv(struct sim_req *r, bool zc)
 {
-	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0)))
+	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
+
+	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
+			      (recv ? IORING_RECV_MULTISHOT : 0)))
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
 	if (!r->file || r->file->type != SIM_F_SOCK)
 		return -ENOTSOCK;
 	return 0;
+}
+
+/*
+ * kernel io_uring/net.c io_recvmsg_prep() (recv and recvmsg): a multishot
+ * receive needs provided buffers and takes no MSG_WAITALL.
+ */
+int aring__sim_prep_recv(struct sim *s, struct sim_req *r)
+{
+	(void)s;
+	if ((r->sqe.ioprio & IORING_RECV_MULTISHOT) &&
+	    (r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG)) {
+		if (!(r->sqe.flags & IOSQE_BUFFER_SELECT))
+			return -EINVAL;
+		if (r->sqe.msg_flags & MSG_WAITALL)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+			       uint64_t n, void *arg)
+{
+	return aring__sim_sock_recv(s, r, r->file, v, n, *(unsigned *)arg);
 }
 
 /* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
@@ -979,6 +1005,11 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	enum sim_exec e;
 	int ret = check_sendrecv(r, zc);
 
+	/* a provided buffer (io_recv_buf_select()); sqe->len caps each receive */
+	if (!ret && !send && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
+		r->multishot = r->sqe.ioprio & IORING_RECV_MULTISHOT;
+		return aring__sim_bufsel(s, r, r->sqe.len, false, recv_xfer, &flags);
+	}
 	if (!ret)
 		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {
@@ -1017,9 +1048,73 @@ int aring__sim_prep_msg(struct sim *s, struct sim_req *r)
 {
 	struct msghdr *msg;
 	struct sim_iov v;
+	int ret = aring__sim_prep_recv(s, r);
 
-	(void)s;
+	if (ret)
+		return ret;
+	if (r->opcode == IORING_OP_RECVMSG && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
+		/* kernel io_recvmsg_copy_hdr(): with a provided buffer, at most one iovec */
+		msg = (struct msghdr *)(uintptr_t)r->sqe.addr;
+		if (!sim_user_ptr_ok(msg, sizeof(*msg)))
+			return -EFAULT;
+		if (msg->msg_iovlen > 1)
+			return -EINVAL;
+		if (msg->msg_iovlen && !sim_user_ptr_ok(msg->msg_iov, sizeof(struct iovec)))
+			return -EFAULT;
+		return 0;
+	}
 	return msg_import(r, &msg, &v);
+}
+
+struct recvmsg_arg {
+	struct msghdr *msg;
+	unsigned flags;
+};
+
+/*
+ * recvmsg into a provided buffer. Multishot (kernel io_recvmsg_multishot()):
+ * the buffer begins with struct io_uring_recvmsg_out, then msg_namelen
+ * bytes for the name and msg_controllen for control data, then the
+ * payload; the result is the header's size plus the payload's, so the CQE
+ * at EOF carries a buffer too (payloadlen 0). A stream socket has no
+ * address or control data to give (namelen, controllen, flags 0).
+ */
+static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+				  uint64_t n, void *arg)
+{
+	struct recvmsg_arg *a = arg;
+	struct io_uring_recvmsg_out out;
+	uint64_t hdr = sizeof(out) + a->msg->msg_namelen + a->msg->msg_controllen;
+	struct sim_iov pv;
+	enum sim_exec e;
+
+	if (!r->multishot) {
+		e = aring__sim_sock_recv(s, r, r->file, v, n, a->flags);
+		if (e == SIM_DONE && r->res >= 0) {
+			if (a->msg->msg_name)
+				a->msg->msg_namelen = 0;
+			a->msg->msg_flags = 0;
+			a->msg->msg_controllen = 0;
+		}
+		return e;
+	}
+	/* kernel io_recvmsg_prep_multishot(): no room for the header */
+	if (v->one.iov_len < hdr) {
+		r->res = -EFAULT;
+		return SIM_DONE;
+	}
+	aring__sim_iov_ubuf(&pv, (uint64_t)(uintptr_t)v->one.iov_base + hdr, v->one.iov_len - hdr);
+	e = aring__sim_sock_recv(s, r, r->file, &pv, n > hdr ? n - hdr : 0, a->flags);
+	if (e != SIM_DONE || r->res < 0)
+		return e;
+	memset(&out, 0, sizeof(out));
+	out.payloadlen = (uint32_t)r->res;
+	if (aring__sim_iov_copy_in(v, 0, &out, sizeof(out))) {
+		r->res = -EFAULT;
+		return SIM_DONE;
+	}
+	r->res += (int32_t)hdr;
+	return SIM_DONE;
 }
 
 /*
@@ -1070,6 +1165,13 @@ enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r)
 	if (ret) {
 		r->res = ret;
 		return SIM_DONE;
+	}
+	if (!send && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
+		struct recvmsg_arg a = { msg, flags };
+
+		r->multishot = r->sqe.ioprio & IORING_RECV_MULTISHOT;
+		return aring__sim_bufsel(s, r, msg->msg_iovlen ? (uint32_t)msg->msg_iov[0].iov_len : 0,
+					 false, recvmsg_xfer, &a);
 	}
 	want = aring__sim_iov_len(&v);
 	n = aring__sim_fault_limit(s, r, want);
@@ -1219,7 +1321,7 @@ const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST] = {
 	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept },
 	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect },
 	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv },
-	[IORING_OP_RECV]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_RECV]            = { .prep = aring__sim_prep_recv, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown },
 	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket },
 	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv },

@@ -185,8 +185,11 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 		return -EOPNOTSUPP;
 	if (!aring__sim_has_op(sr->opcode))
 		return -EOPNOTSUPP;
-	if (sr->sqe.flags & IOSQE_BUFFER_SELECT)
-		return -EOPNOTSUPP; /* the sim has no provided buffers */
+	/* provided buffers (backends/soft/kbuf.c) for reads and receives; a
+	   send from a provided buffer (Linux 6.10) is not modelled */
+	if ((sr->sqe.flags & IOSQE_BUFFER_SELECT) &&
+	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_SENDMSG))
+		return -EOPNOTSUPP;
 	def = &aring__sim_opdefs[sr->opcode];
 	return def->prep ? def->prep(s, r) : 0;
 }

@@ -372,6 +372,7 @@ struct sim_req {
 	bool started;                 /* executed once (faults are drawn once) */
 	bool multishot;
 	bool syn_answered;            /* connect across nodes: its round trip is done */
+	bool polled;                  /* buffer select: waited or posted; look for data first */
 	int32_t res;
 	uint32_t cflags;
 	struct sim_list wait;         /* a waitq while blocked */
@@ -652,6 +653,12 @@ int aring__sim_iov_copy_in(const struct sim_iov *v, uint64_t off, const void *sr
 int aring__sim_iov_copy_out(const struct sim_iov *v, uint64_t off, void *dst, uint64_t n);
 
 enum sim_exec aring__sim_op_rw(struct sim *s, struct sim_req *r);  /* read/write/v/fixed */
+/* One transfer of a model into v (n bytes at most): SIM_DONE with r->res, or SIM_BLOCK. */
+typedef enum sim_exec (*sim_xfer_fn)(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+				     uint64_t n, void *arg);
+/* IOSQE_BUFFER_SELECT: xfer on a provided buffer (fs.c; backends/soft/kbuf.c). */
+enum sim_exec aring__sim_bufsel(struct sim *s, struct sim_req *r, uint32_t len, bool keep0,
+				sim_xfer_fn xfer, void *arg);
 /* Submit-time checks of read/write/readv/writev: the buffer or iovec import. */
 int aring__sim_prep_rw(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r);
@@ -770,6 +777,8 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r);
+/* Submit-time checks of a multishot recv/recvmsg (provided buffers, no MSG_WAITALL). */
+int aring__sim_prep_recv(struct sim *s, struct sim_req *r);
 /* Submit-time checks of sendmsg/recvmsg: the msghdr and its iovec. */
 int aring__sim_prep_msg(struct sim *s, struct sim_req *r);
 enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r);

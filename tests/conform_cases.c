@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "backends/soft/soft.h"
 #include "core/backend.h"
 #include "tests/conform.h"
 
@@ -4320,6 +4321,258 @@ static void fixed_file_other_ops(struct cx *c)
 	q->fd = 2, q->cmd_op = ARING_SOCKET_URING_OP_SIOCINQ;
 	ex(c, 10, 0, 0);
 	ex(c, 11, 0, 0);
+
+/* ================================================================ provided buffers */
+/*
+ * Legacy provided buffers and buffer rings (kernel io_uring/kbuf.c), buffer
+ * selection by read and read_multishot (rw.c io_read(), io_read_mshot()).
+ * Every result below was checked on Linux 6.18. The epoll backend runs no
+ * buffer selection (-EOPNOTSUPP at submit, documented in aring.h): the
+ * cases that select a buffer return at once there.
+ */
+
+#define BSEL IOSQE_BUFFER_SELECT
+#define FBUF IORING_CQE_F_BUFFER
+#define FMORE IORING_CQE_F_MORE
+#define BID(b) ((uint32_t)(b) << IORING_CQE_BUFFER_SHIFT)
+
+/* Memory the provided buffers point at (the kernel writes reads into it). */
+static char kbuf_mem[4096];
+/* Buffer rings: page aligned, one page per group a case registers. */
+static char kbuf_ring[2][4096] __attribute__((aligned(4096)));
+
+static bool selects_buffers(struct cx *c)
+{
+	return strcmp(c->bd->name, "epoll") != 0;
+}
+
+static struct io_uring_sqe *provide(struct cx *c, uint64_t ud, void *addr, unsigned len,
+				    unsigned nbufs, unsigned bgid, unsigned bid)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_PROVIDE_BUFFERS, ud, 0);
+
+	q->fd = (int)nbufs;
+	q->addr = (uint64_t)(uintptr_t)addr;
+	q->len = len;
+	q->off = bid;
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+static struct io_uring_sqe *remove_bufs(struct cx *c, uint64_t ud, unsigned nbufs, unsigned bgid)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_REMOVE_BUFFERS, ud, 0);
+
+	q->fd = (int)nbufs;
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+/* A read into a buffer of group bgid (len 0: the buffer's length). */
+static struct io_uring_sqe *rd_sel(struct cx *c, uint64_t ud, int fd, unsigned len, unsigned bgid)
+{
+	struct io_uring_sqe *q = rd(c, ud, BSEL, fd, NULL, len, (uint64_t)-1);
+
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+static struct io_uring_sqe *rd_mshot(struct cx *c, uint64_t ud, int fd, unsigned bgid)
+{
+	struct io_uring_sqe *q = sqe(c, ARING_OP_READ_MULTISHOT, ud, BSEL);
+
+	q->fd = fd;
+	q->off = (uint64_t)-1;
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+/* IORING_REGISTER_PBUF_RING on the case's backend: the soft ring has no io_uring_register. */
+static int reg_ring(struct cx *c, void *ring, unsigned entries, unsigned bgid, unsigned flags)
+{
+	struct io_uring_buf_reg reg;
+	struct io_uring *r = c->be->ops->ring(c->be);
+
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)ring;
+	reg.ring_entries = entries;
+	reg.bgid = (uint16_t)bgid;
+	aring__buf_reg_set_flags(&reg, (uint16_t)flags);
+	return r ? io_uring_register_buf_ring(r, &reg, 0) : aring__soft_register_pbuf_ring(c->be, &reg);
+}
+
+static int unreg_ring(struct cx *c, unsigned bgid)
+{
+	struct io_uring_buf_reg reg;
+	struct io_uring *r = c->be->ops->ring(c->be);
+
+	memset(&reg, 0, sizeof(reg));
+	reg.bgid = (uint16_t)bgid;
+	return r ? io_uring_unregister_buf_ring(r, (int)bgid) : aring__soft_unregister_pbuf_ring(c->be, &reg);
+}
+
+/* kbuf.c io_provide_buffers_prep(), io_remove_buffers_prep(), io_remove_buffers_legacy() */
+static void kbuf_provide_remove_counts(struct cx *c)
+{
+	provide(c, 1, kbuf_mem, 100, 4, 1, 0);
+	provide(c, 2, kbuf_mem, 0, 4, 2, 0);            /* len 0 */
+	provide(c, 3, kbuf_mem, 100, 0, 2, 0);          /* no buffers */
+	provide(c, 4, kbuf_mem, 100, 2, 1, 65535);      /* bids past 65535 */
+	provide(c, 5, kbuf_mem, 100, 1, 1, 65536);      /* bid > USHRT_MAX */
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -E2BIG, 0);
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -E2BIG, 0);
+	run(c);
+	remove_bufs(c, 6, 2, 1);
+	remove_bufs(c, 7, 10, 1);                        /* what is left */
+	remove_bufs(c, 8, 10, 1);                        /* the list stays, empty */
+	remove_bufs(c, 9, 1, 77);                        /* no such group */
+	remove_bufs(c, 10, 0, 1);
+	ex(c, 6, 2, 0);
+	ex(c, 7, 2, 0);
+	ex(c, 8, 0, 0);
+	ex(c, 9, -ENOENT, 0);
+	ex(c, 10, -EINVAL, 0);
+	run(c);
+}
+
+/* kbuf.c io_buffer_select(): no buffer (no group, or an empty one) is -ENOBUFS at issue. */
+static void kbuf_empty_enobufs(struct cx *c)
+{
+	int p[2];
+
+	if (!selects_buffers(c))
+		return;
+	mkpipe(c, p);
+	rd_sel(c, 1, p[0], 0, 5);                        /* no such group, no data */
+	provide(c, 2, kbuf_mem, 8, 1, 6, 0);
+	remove_bufs(c, 3, 1, 6);
+	rd_sel(c, 4, p[0], 0, 6);                        /* a group, empty */
+	ex(c, 1, -ENOBUFS, 0);
+	ex(c, 2, 0, 0);
+	ex(c, 3, 1, 0);
+	ex(c, 4, -ENOBUFS, 0);
+	run(c);
+}
+
+/* The bid in the CQE's flags; a read of 0 bytes at EOF takes a buffer too (io_read() -> kiocb_done()). */
+static void kbuf_read_bid_flags(struct cx *c)
+{
+	int p[2];
+
+	if (!selects_buffers(c))
+		return;
+	mkpipe(c, p);
+	provide(c, 1, kbuf_mem, 100, 4, 6, 10);
+	wr(c, 2, 0, p[1], "hello", 5, 0);
+	rd_sel(c, 3, p[0], 3, 6);                        /* len caps the buffer */
+	rd_sel(c, 4, p[0], 0, 6);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 5, 0);
+	ex(c, 3, 3, FBUF | BID(10));
+	ex(c, 4, 2, FBUF | BID(11));
+	run(c);
+	closeop(c, 5, 0, p[1]);
+	ex(c, 5, 0, 0);
+	run(c);
+	rd_sel(c, 6, p[0], 0, 6);
+	remove_bufs(c, 7, 10, 6);
+	ex(c, 6, 0, FBUF | BID(12));
+	ex(c, 7, 1, 0);
+	run(c);
+}
+
+/* A write cannot select a buffer (io_init_req(): !def->buffer_select). */
+static void kbuf_write_bufsel(struct cx *c)
+{
+	int p[2];
+
+	mkpipe(c, p);
+	wr(c, 1, BSEL, p[1], NULL, 4, 0);
+	ex(c, 1, -EOPNOTSUPP, 0);
+	run(c);
+}
+
+/*
+ * rw.c io_read_mshot(): a CQE per read with F_MORE while data comes; at EOF
+ * the buffer is given back and the last CQE is 0 without F_BUFFER.
+ */
+static void kbuf_read_mshot_eof(struct cx *c)
+{
+	int p[2];
+
+	if (!selects_buffers(c))
+		return;
+	mkpipe(c, p);
+	provide(c, 1, kbuf_mem, 4, 3, 9, 0);
+	wr(c, 2, 0, p[1], "abcdef", 6, 0);
+	closeop(c, 3, 0, p[1]);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 6, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+	rd_mshot(c, 4, p[0], 9);
+	ex(c, 4, 4, FBUF | FMORE | BID(0));
+	ex(c, 4, 2, FBUF | FMORE | BID(1));
+	ex(c, 4, 0, 0);
+	run(c);
+	remove_bufs(c, 5, 10, 9);
+	ex(c, 5, 1, 0);
+	run(c);
+}
+
+/* io_read_mshot(): the group runs dry: the request ends with -ENOBUFS. */
+static void kbuf_read_mshot_enobufs(struct cx *c)
+{
+	int p[2];
+
+	if (!selects_buffers(c))
+		return;
+	mkpipe(c, p);
+	provide(c, 1, kbuf_mem, 4, 2, 8, 0);
+	wr(c, 2, 0, p[1], "0123456789", 10, 0);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 10, 0);
+	run(c);
+	rd_mshot(c, 3, p[0], 8);
+	ex(c, 3, 4, FBUF | FMORE | BID(0));
+	ex(c, 3, 4, FBUF | FMORE | BID(1));
+	ex(c, 3, -ENOBUFS, 0);
+	run(c);
+}
+
+/* io_read_mshot_prep(): provided buffers only, no address or length. */
+static void kbuf_read_mshot_prep(struct cx *c)
+{
+	int p[2];
+	struct io_uring_sqe *q;
+
+	if (!selects_buffers(c))
+		return;
+	mkpipe(c, p);
+	q = rd_mshot(c, 1, p[0], 9);
+	q->len = 4;
+	q = rd_mshot(c, 2, p[0], 9);
+	q->flags = 0;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	run(c);
+}
+
+/* io_read_mshot(): a file that cannot be polled is -EBADFD. */
+static void kbuf_read_mshot_regfile(struct cx *c)
+{
+	int fd;
+
+	if (!selects_buffers(c))
+		return;
+	fd = mkfile(c, "data", 4);
+	provide(c, 1, kbuf_mem, 8, 1, 9, 0);
+	rd_mshot(c, 2, fd, 9);
+	ex(c, 1, 0, 0);
+	ex(c, 2, -EBADFD, 0);
 	run(c);
 }
 
@@ -4348,6 +4601,103 @@ static void fixed_ring_fd_refused(struct cx *c)
 	ex(c, 1, -EBADF, 0);
 	ex(c, 2, -EBADF, 0);
 	run(c);
+}
+
+ * A buffer ring (io_register_pbuf_ring()): -EEXIST twice, the provide and
+ * remove ops refuse it; reads take its entries in order; unregistered, the
+ * group is gone.
+ */
+static void kbuf_ring_basic(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	int p[2];
+
+	if (!selects_buffers(c))
+		return;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, 4, 10, 0) != 0 || reg_ring(c, br, 4, 10, 0) != -EEXIST ||
+	    reg_ring(c, br, 3, 11, 0) != -EINVAL || reg_ring(c, br, 65536, 11, 0) != -EINVAL ||
+	    reg_ring(c, (char *)br + 8, 4, 11, 0) != -EINVAL || reg_ring(c, NULL, 4, 11, 0) != -EFAULT ||
+	    reg_ring(c, br, 4, 11, 4) != -EINVAL)
+		c_bail(c, "IORING_REGISTER_PBUF_RING results differ from Linux 6.18's");
+	mkpipe(c, p);
+	provide(c, 1, kbuf_mem, 4, 2, 10, 0);
+	remove_bufs(c, 2, 2, 10);
+	rd_sel(c, 3, p[0], 0, 10);                      /* registered, empty */
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -ENOBUFS, 0);
+	run(c);
+	io_uring_buf_ring_init(br);
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 8, 8, 4, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	wr(c, 4, 0, p[1], "0123456789abcdefXYZ", 19, 0);
+	ex(c, 4, 19, 0);
+	run(c);
+	rd_mshot(c, 5, p[0], 10);
+	ex(c, 5, 8, FBUF | FMORE | BID(3));
+	ex(c, 5, 8, FBUF | FMORE | BID(4));
+	ex(c, 5, -ENOBUFS, 0);
+	run(c);
+	if (unreg_ring(c, 10) != 0 || unreg_ring(c, 10) != -ENOENT)
+		c_bail(c, "IORING_UNREGISTER_PBUF_RING results differ from Linux 6.18's");
+	rd_sel(c, 6, p[0], 0, 10);
+	ex(c, 6, -ENOBUFS, 0);
+	run(c);
+}
+
+/*
+ * IOU_PBUF_RING_INC (kbuf.c io_kbuf_inc_commit()): a read takes what it
+ * needs and the entry moves on (IORING_CQE_F_BUF_MORE while room is left);
+ * a read of 0 bytes leaves it; a regular file takes the length asked at
+ * once (io_should_commit()).
+ */
+static void kbuf_ring_incremental(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
+	int p[2], fd;
+
+	if (!selects_buffers(c))
+		return;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, 4, 12, ARING_IOU_PBUF_RING_INC) != 0)
+		c_bail(c, "registering an incremental ring failed");
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 5, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	mkpipe(c, p);
+	fd = mkfile(c, "0123456789", 10);
+	wr(c, 1, 0, p[1], "abc", 3, 0);
+	rd_sel(c, 2, p[0], 0, 12);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(5));
+	run(c);
+	if (br->bufs[0].addr != (uint64_t)(uintptr_t)kbuf_mem + 3 || br->bufs[0].len != 5)
+		c_bail(c, "the incremental entry did not move on by 3");
+	wr(c, 3, 0, p[1], "defghij", 7, 0);
+	rd_sel(c, 4, p[0], 0, 12);                      /* 5 fit: the buffer is used up */
+	rd_sel(c, 5, p[0], 0, 12);                      /* the ring is empty */
+	ex(c, 3, 7, 0);
+	ex(c, 4, 5, FBUF | BID(5));
+	ex(c, 5, -ENOBUFS, 0);
+	run(c);
+	io_uring_buf_ring_add(br, kbuf_mem + 16, 8, 6, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	rd_sel(c, 6, p[0], 0, 12);                      /* "ij" */
+	closeop(c, 7, 0, p[1]);
+	ex(c, 6, 2, FBUF | ARING_CQE_F_BUF_MORE | BID(6));
+	ex(c, 7, 0, 0);
+	run(c);
+	rd_sel(c, 8, p[0], 0, 12);                      /* EOF: 0 bytes, the entry stays */
+	ex(c, 8, 0, FBUF | ARING_CQE_F_BUF_MORE | BID(6));
+	run(c);
+	rd(c, 9, BSEL, fd, NULL, 3, 0)->buf_group = 12;
+	ex(c, 9, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(6));
+	run(c);
+	if (br->bufs[1].addr != (uint64_t)(uintptr_t)kbuf_mem + 21 || br->bufs[1].len != 3)
+		c_bail(c, "the regular file's read did not take 3 bytes of the entry");
+	if (unreg_ring(c, 12) != 0)
+		c_bail(c, "unregister failed");
 }
 
 const struct c_case conform_cases[] = {
@@ -4589,5 +4939,15 @@ const struct c_case conform_cases[] = {
 	C(fixed_flag_ignored),
 	C(fixed_file_other_ops),
 	C(fixed_ring_fd_refused),
+	C(kbuf_provide_remove_counts),
+	C(kbuf_empty_enobufs),
+	C(kbuf_read_bid_flags),
+	C(kbuf_write_bufsel),
+	C(kbuf_read_mshot_eof),
+	C(kbuf_read_mshot_enobufs),
+	C(kbuf_read_mshot_prep),
+	C(kbuf_read_mshot_regfile),
+	C(kbuf_ring_basic),
+	C(kbuf_ring_incremental),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -16,13 +16,26 @@ struct server {
 	int lfd;
 	unsigned conns;
 	uint64_t timeout_ns;
+	bool bufring;      /* echo_server -b: a pool and multishot receives */
 };
 
 static int server(aring_loop *loop, void *arg)
 {
 	struct server *s = arg;
+	aring_bufpool *pool;
+	int ret;
 
-	return echo_serve(loop, s->lfd, s->timeout_ns, s->conns);
+	if (!s->bufring)
+		return echo_serve(loop, s->lfd, s->timeout_ns, s->conns);
+	/* A small pool, so that the kernel runs out of buffers and re-arms. */
+	ret = aring_bufpool_new(loop, &pool, 0, 2, 8, 0);
+	if (ret < 0)
+		return ret;
+	ret = echo_serve_pool(loop, s->lfd, pool, s->timeout_ns, s->conns, 0);
+	/* The connection's task ends before the client's closes (joined below). */
+	while (aring_bufpool_free(pool) == -EBUSY)
+		aring_sleep(loop, MS);
+	return ret;
 }
 
 struct feed {
@@ -68,6 +81,7 @@ static int sink(aring_loop *loop, void *arg)
 }
 
 struct run {
+	bool bufring;
 	const char *input;
 	bool keep_open;
 	uint64_t client_timeout_ns;
@@ -78,7 +92,8 @@ struct run {
 static int client_and_server(aring_loop *loop, void *arg)
 {
 	struct run *r = arg;
-	struct server srv = { .conns = 1, .timeout_ns = ECHO_SERVER_TIMEOUT_NS };
+	struct server srv = { .conns = 1, .timeout_ns = ECHO_SERVER_TIMEOUT_NS,
+			      .bufring = r->bufring };
 	struct feed feed = { .data = r->input, .keep_open = r->keep_open };
 	struct sockaddr_in a;
 	aring_task *ts, *tf, *to;
@@ -114,6 +129,19 @@ static int client_and_server(aring_loop *loop, void *arg)
 static void test_echo_lines(void)
 {
 	struct run r = { .input = "hello\nworld, a longer line\n\nlast line, no newline",
+			 .client_timeout_ns = ECHO_CLIENT_TIMEOUT_NS };
+
+	CU_ASSERT_EQUAL(th_run(client_and_server, &r, 0), 0);
+	CU_ASSERT_EQUAL(r.client_ret, 0);
+	CU_ASSERT_EQUAL(r.out.got, strlen(r.input));
+	CU_ASSERT_STRING_EQUAL(r.out.buf, r.input);
+}
+
+/* echo_server -b: the same lines through a pool of 2 buffers of 8 bytes. */
+static void test_echo_lines_bufring(void)
+{
+	struct run r = { .bufring = true,
+			 .input = "hello\nworld, a longer line\n\nlast line, no newline",
 			 .client_timeout_ns = ECHO_CLIENT_TIMEOUT_NS };
 
 	CU_ASSERT_EQUAL(th_run(client_and_server, &r, 0), 0);
@@ -165,6 +193,7 @@ static void test_echo_server_idle_timeout(void)
 
 static CU_TestInfo tests[] = {
 	{ "echo lines over loopback", test_echo_lines },
+	{ "echo lines, buffer ring mode (-b)", test_echo_lines_bufring },
 	{ "client ends cleanly when its input times out", test_echo_client_read_timeout },
 	{ "server closes an idle connection", test_echo_server_idle_timeout },
 	CU_TEST_INFO_NULL,

@@ -338,14 +338,18 @@ static void exchange(aring_loop *loop, struct client *c, const char *method, con
 
 static int requests_main(aring_loop *loop, void *arg)
 {
+	struct http_opts o = { 0 };
 	struct fixture f = { 0 };
 	struct client c = { .fd = -1, .timeout_ns = 2000 * MS };
 	char *big = files[4].data;
 	struct resp r;
 	size_t i;
 
-	(void)arg;
-	if (fixture_start(loop, &f, NULL, false) < 0)
+	/* arg: http_server -b, a pool of 4 buffers of 100 bytes (headers and
+	   pipelined requests span buffers) */
+	if (arg)
+		CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &o.pool, 2, 4, 100, 0), 0);
+	if (fixture_start(loop, &f, &o, false) < 0)
 		return -1;
 	big = files[4].data;
 	CU_ASSERT_EQUAL_FATAL(client_connect(loop, &c, f.port), 0);
@@ -412,12 +416,21 @@ static int requests_main(aring_loop *loop, void *arg)
 	fixture_stop(loop, &f);
 	CU_ASSERT_EQUAL(f.st.status_5xx, 0);
 	CU_ASSERT_EQUAL(f.st.requests, f.st.responses);
+	if (o.pool) {
+		CU_ASSERT_EQUAL(aring_bufpool_avail(o.pool), 4);
+		CU_ASSERT_EQUAL(aring_bufpool_free(o.pool), 0);
+	}
 	return 0;
 }
 
 static void test_requests(void)
 {
 	CU_ASSERT_EQUAL(th_run(requests_main, NULL, 0), 0);
+}
+
+static void test_requests_bufring(void)
+{
+	CU_ASSERT_EQUAL(th_run(requests_main, "-b", 0), 0);
 }
 
 static int parse(const char *s, struct http_req *req)
@@ -510,6 +523,7 @@ static int load_client(aring_loop *loop, void *arg)
 }
 
 struct load_run {
+	bool bufring;       /* http_server -b: http_opts.pool */
 	bool faults;
 	unsigned nclients, requests;
 	struct load l[16];
@@ -524,6 +538,10 @@ static int load_main(aring_loop *loop, void *arg)
 	aring_task *t[16];
 	unsigned i;
 
+	/* -b: a pool of 8 buffers of 64 bytes: requests span buffers, and the
+	   clients' connections run the pool dry (-ENOBUFS, re-armed) */
+	if (lr->bufring)
+		CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &o.pool, 1, 8, 64, 0), 0);
 	if (fixture_start(loop, &f, &o, false) < 0)
 		return -1;
 	for (i = 0; i < lr->nclients; i++) {
@@ -534,6 +552,10 @@ static int load_main(aring_loop *loop, void *arg)
 		th_join(loop, t[i]);
 	CU_ASSERT_EQUAL(http_server_shutdown(loop, f.srv, &lr->st), 0);
 	site_free(loop, &f.site);
+	if (o.pool) {
+		CU_ASSERT_EQUAL(aring_bufpool_avail(o.pool), 8);
+		CU_ASSERT_EQUAL(aring_bufpool_free(o.pool), 0);
+	}
 	return 0;
 }
 
@@ -558,6 +580,16 @@ static void run_load(struct load_run *lr, const struct aring_sim_opts *so)
 static void test_load(void)
 {
 	struct load_run lr = { .nclients = 8, .requests = 25 };
+
+	run_load(&lr, NULL);
+	CU_ASSERT_EQUAL(lr.st.responses, 8 * 25);
+	CU_ASSERT_EQUAL(lr.st.status_5xx, 0);
+}
+
+/* http_server -b: the same load through a small buffer pool. */
+static void test_load_bufring(void)
+{
+	struct load_run lr = { .bufring = true, .nclients = 8, .requests = 25 };
 
 	run_load(&lr, NULL);
 	CU_ASSERT_EQUAL(lr.st.responses, 8 * 25);
@@ -800,7 +832,9 @@ static void test_binary_sigterm(void)
 static CU_TestInfo tests[] = {
 	{ "parser", test_parse },
 	{ "files, HEAD, keep-alive, pipelining, 400/404/405/413, no escape", test_requests },
+	{ "the same, buffer ring mode (-b)", test_requests_bufring },
 	{ "8 clients x 25 requests", test_load },
+	{ "8 clients x 25 requests, buffer ring mode (-b)", test_load_bufring },
 	{ "8 clients, short transfers (sim)", test_load_short },
 	{ "8 clients, errors, cancels, stalls (sim): 200 is exact, 404 is missing", test_load_faults },
 	{ "idle keep-alive and half requests closed on the read timeout", test_idle_timeout },

@@ -381,6 +381,10 @@ static void issue(struct aring__soft *s, struct aring__soft_req *r)
 	case IORING_OP_ASYNC_CANCEL:
 		aring__soft_cancel_issue(s, r);
 		break;
+	case IORING_OP_PROVIDE_BUFFERS:
+	case IORING_OP_REMOVE_BUFFERS:
+		aring__soft_kbuf_issue(s, r);
+		break;
 	case IORING_OP_LINK_TIMEOUT:
 		/* Issued as a request of its own: its request is gone (kernel
 		 * io_no_issue(): a linked timeout only runs armed). */
@@ -500,6 +504,9 @@ static int init_req(struct aring__soft *s, struct aring__soft_req *r)
 		return aring__soft_timeout_remove_prep(s, r);
 	case IORING_OP_ASYNC_CANCEL:
 		return aring__soft_cancel_prep(s, r);
+	case IORING_OP_PROVIDE_BUFFERS:
+	case IORING_OP_REMOVE_BUFFERS:
+		return aring__soft_kbuf_prep(s, r);
 	default:
 		break;
 	}
@@ -917,6 +924,7 @@ void aring__soft_free(struct aring__soft *s)
 	}
 	aring__soft_timers_free(s);
 	aring__soft_hash_free(s);
+	aring__soft_kbuf_free(s);
 	aring__ctx_unregister_stack(&s->sub_ctx);
 	munmap(s->sub_map, s->sub_map_len);
 	free(s->ovf);

@@ -67,6 +67,7 @@ struct aring__soft {
 	struct aring__soft_req *flight;  /* fnext/fprev list, newest first */
 	struct aring__soft_stats stats;
 	struct soft_rsrc rsrc;           /* rsrc.c */
+	struct aring__soft_kbuf *kbuf;   /* buffer groups (kbuf.c), NULL until the first */
 	/* The submit context: submit work runs on this stack, not the caller's. */
 	struct aring__ctx sub_ctx;
 	struct aring__ctx *sub_caller;
@@ -146,5 +147,9 @@ void aring__soft_hash_free(struct aring__soft *s);
 int aring__soft_rsrc_register(struct aring__soft *s, unsigned opcode, void *arg, unsigned nr_args);
 void aring__soft_files_update_issue(struct aring__soft *s, struct aring__soft_req *r);
 void aring__soft_fixed_fd_install_issue(struct aring__soft *s, struct aring__soft_req *r);
+/* kbuf.c: PROVIDE_BUFFERS / REMOVE_BUFFERS, and every group at teardown. */
+int aring__soft_kbuf_prep(struct aring__soft *s, struct aring__soft_req *r);
+void aring__soft_kbuf_issue(struct aring__soft *s, struct aring__soft_req *r);
+void aring__soft_kbuf_free(struct aring__soft *s);
 
 #endif /* ARING_BACKENDS_SOFT_RING_H */

@@ -133,7 +133,15 @@ struct aring__soft_req {
 	uint64_t cancel_seq;            /* last cancel that matched it */
 	void *fixed;                    /* IOSQE_FIXED_FILE: the table's file (rsrc.c), set at
 	                                   issue before start(); the executor takes its own ref */
+	/* The provided buffer it selected (kbuf.c), while kbuf != 0. */
+	void *kbuf_list;                /* legacy: the buffer; ring: its list */
+	uint16_t bid;
+	uint8_t kbuf;                   /* SOFT_KBUF_* */
+	bool kbuf_commit;               /* ring: commit at put (kernel REQ_F_BUFFERS_COMMIT) */
+	bool kbuf_more;                 /* committed at select, and the buffer has room left */
 };
+
+enum { SOFT_KBUF_LEGACY = 1, SOFT_KBUF_RING = 2 };
 
 #define SOFT_NO_HEAP UINT32_MAX
 
@@ -287,6 +295,36 @@ int aring__soft_cancel_req(struct aring__soft *ring, struct aring__soft_req *req
  * requests the executor can stop. Returns how many.
  */
 unsigned aring__soft_cancel_all(struct aring__soft *ring);
+/* ---------------------------------------------------------------- provided buffers */
+/*
+ * kbuf.c, the kernel's io_uring/kbuf.c. For a request with
+ * IOSQE_BUFFER_SELECT an executor calls, in one step of its model:
+ *   aring__soft_buffer_select()  pick a buffer of group sqe.buf_group
+ *                                (kernel io_buffer_select()): 0 with *addr
+ *                                and *len (in: the most the op asks, 0 =
+ *                                the buffer's length), or -ENOBUFS; can_poll:
+ *                                the file can be polled (else a ring
+ *                                buffer is taken at once, io_should_commit());
+ *   aring__soft_put_kbuf()       the transfer kept it, having moved len bytes
+ *                                (io_put_kbuf()): the CQE flags to post
+ *                                (IORING_CQE_F_BUFFER, the bid, BUF_MORE);
+ *   aring__soft_kbuf_recycle()   it was not used (io_kbuf_recycle()): an
+ *                                error, no data yet, a recv at EOF.
+ */
+int aring__soft_buffer_select(struct aring__soft *ring, struct aring__soft_req *req, bool can_poll,
+			      uint64_t *addr, uint32_t *len);
+uint32_t aring__soft_put_kbuf(struct aring__soft *ring, struct aring__soft_req *req, int len);
+void aring__soft_kbuf_recycle(struct aring__soft *ring, struct aring__soft_req *req);
+/*
+ * IORING_REGISTER_PBUF_RING / IORING_UNREGISTER_PBUF_RING on a soft ring's
+ * backend (kernel io_register_pbuf_ring(), io_unregister_pbuf_ring()); the
+ * soft ring reads the ring in place. The kernel's reg.flags
+ * (ARING_IOU_PBUF_RING_INC) is read with aring__buf_reg_flags(). 0 or
+ * -errno: -EINVAL, -EFAULT, -EEXIST, -ENOENT, -ENOMEM, as the kernel.
+ */
+int aring__soft_register_pbuf_ring(struct aring__backend *be, const struct io_uring_buf_reg *reg);
+int aring__soft_unregister_pbuf_ring(struct aring__backend *be, const struct io_uring_buf_reg *reg);
+
 /* Requests accepted and not yet freed. */
 uint64_t aring__soft_live(const struct aring__soft *ring);
 

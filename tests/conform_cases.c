@@ -4321,6 +4321,35 @@ static void fixed_file_other_ops(struct cx *c)
 	q->fd = 2, q->cmd_op = ARING_SOCKET_URING_OP_SIOCINQ;
 	ex(c, 10, 0, 0);
 	ex(c, 11, 0, 0);
+	run(c);
+}
+
+/*
+ * A ring's own fd in its registered table: rsrc.c io_sqe_files_register()
+ * and __io_sqe_files_update() refuse io_uring files (io_is_uring_fops():
+ * -EBADF); IORING_OP_FILES_UPDATE with IORING_FILE_INDEX_ALLOC
+ * (io_files_update_with_index_alloc()) too.
+ */
+static void fixed_ring_fd_refused(struct cx *c)
+{
+	int *fds = (int *)(void *)cbuf(c), rfd;
+
+	if (!c_has(c, IORING_OP_MSG_RING))
+		return;
+	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
+	if (rfd < 0)
+		c_bail(c, "ring fd: %d", rfd);
+	fds[0] = rfd;
+	creg(c, IORING_REGISTER_FILES, fds, 1, -EBADF);
+	files_sparse(c, 2);
+	fds[0] = rfd;
+	files_upd(c, 1, 0, fds, 1, 0);
+	fds[1] = rfd;
+	files_upd(c, 2, 0, fds + 1, 1, IORING_FILE_INDEX_ALLOC);
+	ex(c, 1, -EBADF, 0);
+	ex(c, 2, -EBADF, 0);
+	run(c);
+}
 
 /* ================================================================ provided buffers */
 /*
@@ -4577,32 +4606,6 @@ static void kbuf_read_mshot_regfile(struct cx *c)
 }
 
 /*
- * A ring's own fd in its registered table: rsrc.c io_sqe_files_register()
- * and __io_sqe_files_update() refuse io_uring files (io_is_uring_fops():
- * -EBADF); IORING_OP_FILES_UPDATE with IORING_FILE_INDEX_ALLOC
- * (io_files_update_with_index_alloc()) too.
- */
-static void fixed_ring_fd_refused(struct cx *c)
-{
-	int *fds = (int *)(void *)cbuf(c), rfd;
-
-	if (!c_has(c, IORING_OP_MSG_RING))
-		return;
-	rfd = c->bd->real_fds ? c->be->ops->ring(c->be)->ring_fd : aring__sim_ring_fd_self(c->be);
-	if (rfd < 0)
-		c_bail(c, "ring fd: %d", rfd);
-	fds[0] = rfd;
-	creg(c, IORING_REGISTER_FILES, fds, 1, -EBADF);
-	files_sparse(c, 2);
-	fds[0] = rfd;
-	files_upd(c, 1, 0, fds, 1, 0);
-	fds[1] = rfd;
-	files_upd(c, 2, 0, fds + 1, 1, IORING_FILE_INDEX_ALLOC);
-	ex(c, 1, -EBADF, 0);
-	ex(c, 2, -EBADF, 0);
-	run(c);
-}
-
  * A buffer ring (io_register_pbuf_ring()): -EEXIST twice, the provide and
  * remove ops refuse it; reads take its entries in order; unregistered, the
  * group is gone.

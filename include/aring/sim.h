@@ -432,7 +432,7 @@ enum aring_sim_fault_kind {
 
 /* One recorded fault decision. */
 struct aring_sim_fault {
-	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP lists */
+	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP=<numbers> lists */
 	uint64_t time_ns;  /* virtual time of the decision */
 	uint32_t kind;     /* enum aring_sim_fault_kind */
 	uint32_t opcode;   /* the op it hit (IORING_OP_*) */

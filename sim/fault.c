@@ -31,10 +31,11 @@
 
 #include "sim/sim.h"
 
-/* r->short_limit while a short transfer is decided but not yet sized. */
-#define SHORT_PENDING UINT64_MAX
-#define SHORT_SUPPRESSED (UINT64_MAX - 1)
+/* r->short_limit while a short transfer is decided but not yet sized: this
+   bit, with the length's hash below it. */
+#define SHORT_PENDING (1ull << 63)
 #define LOG_MAX (1u << 18) /* decisions logged per run (numbered beyond, not logged) */
+#define CLASS_MAX (1u << 16) /* identity classes counted per run (more: counted as one) */
 
 enum { FILTER_ALL, FILTER_KEEP, FILTER_SUPPRESS };
 
@@ -44,13 +45,17 @@ static struct {
 	bool env_read;
 	uint64_t next_seq;          /* decisions numbered so far */
 	int mode;                   /* FILTER_* */
-	uint64_t *set;              /* sorted decision numbers of the filter */
+	bool ids;                   /* set holds identity hashes, not decision numbers */
+	uint64_t *set;              /* sorted decision numbers (identity hashes) of the filter */
 	size_t nset;
 	bool log_on;
 	struct aring_sim_fault *log;
 	size_t len, cap;
 	uint32_t next_node;         /* loops made in the process */
 	uint64_t virtual_ns;        /* virtual time of the loops ended */
+	/* decisions of other sources, counted per class (node, op or name, kind) */
+	struct { uint64_t key; uint64_t n; } *cls;
+	size_t ncls;
 } g = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static int cmp_u64(const void *a, const void *b)
@@ -60,10 +65,24 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Parse "1,5,9" (or ""): the sorted set, or -EINVAL / -ENOMEM. */
-static int parse_set(const char *str, uint64_t **set, size_t *n)
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+#define FNV_START 0xcbf29ce484222325ull
+
+/*
+ * Parse "1,5,9" (or ""), or "kv1/read/short/3,..." (identities, hashed):
+ * the sorted set, *ids telling which; -EINVAL (a bad number, both kinds of
+ * item, an empty item) or -ENOMEM.
+ */
+static int parse_set(const char *str, uint64_t **set, size_t *n, bool *ids)
 {
 	size_t cap = 1, k = 0;
+	int nums = 0, names = 0;
 	const char *p;
 	uint64_t *v;
 
@@ -73,35 +92,48 @@ static int parse_set(const char *str, uint64_t **set, size_t *n)
 	if (!v)
 		return -ENOMEM;
 	for (p = str; *p;) {
-		char *end;
+		size_t len = strcspn(p, ",");
+		char item[512], *end;
 
-		if (*p < '0' || *p > '9')
+		if (len == 0 || len >= sizeof(item))
 			goto bad;
-		errno = 0;
-		v[k++] = strtoull(p, &end, 10);
-		if (errno)
-			goto bad;
-		p = end;
+		memcpy(item, p, len);
+		item[len] = 0;
+		if (strspn(item, "0123456789") == len) {
+			errno = 0;
+			v[k++] = strtoull(item, &end, 10);
+			if (errno)
+				goto bad;
+			nums = 1;
+		} else {
+			v[k++] = fnv(FNV_START, item);
+			names = 1;
+		}
+		p += len;
 		if (*p == ',' && p[1])
 			p++;
 		else if (*p)
 			goto bad;
 	}
+	if (nums && names)
+		goto bad;
 	qsort(v, k, sizeof(*v), cmp_u64);
 	*set = v;
 	*n = k;
+	*ids = names;
 	return 0;
 bad:
 	free(v);
 	return -EINVAL;
 }
 
-static void set_filter(int mode, uint64_t *set, size_t n)
+static void set_filter(int mode, uint64_t *set, size_t n, bool ids)
 {
 	free(g.set);
 	g.mode = mode;
 	g.set = set;
 	g.nset = n;
+	g.ids = ids;
 }
 
 /* The filter from ARING_SIM_KEEP / ARING_SIM_SUPPRESS. Under g.mu. */
@@ -112,23 +144,25 @@ static void read_env(void)
 	const char *val = keep ? keep : sup;
 	uint64_t *set = NULL;
 	size_t n = 0;
+	bool ids = false;
 
 	g.env_read = true;
-	set_filter(FILTER_ALL, NULL, 0);
+	set_filter(FILTER_ALL, NULL, 0, false);
 	if (!val)
 		return;
 	if (keep && sup)
 		fprintf(stderr, "aring-sim: both ARING_SIM_KEEP and ARING_SIM_SUPPRESS set; "
 				"ARING_SIM_KEEP wins\n");
-	if (parse_set(val, &set, &n) < 0) {
-		fprintf(stderr, "aring-sim: %s=%s is not a list of decimal numbers; ignored\n",
-			name, val);
+	if (parse_set(val, &set, &n, &ids) < 0) {
+		fprintf(stderr, "aring-sim: %s=%s is not a list of decision numbers or of "
+				"identities; ignored\n", name, val);
 		return;
 	}
-	set_filter(keep ? FILTER_KEEP : FILTER_SUPPRESS, set, n);
+	set_filter(keep ? FILTER_KEEP : FILTER_SUPPRESS, set, n, ids);
 }
 
-void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, bool log)
+void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool ids, bool from_env,
+			     bool log)
 {
 	uint64_t *set = NULL;
 
@@ -138,21 +172,24 @@ void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, 
 	g.log_on = log;
 	g.next_node = 0;
 	g.virtual_ns = 0;
+	free(g.cls);
+	g.cls = NULL;
+	g.ncls = 0;
 	if (from_env) {
 		read_env();
 	} else if (!keep) {
 		g.env_read = true;
-		set_filter(FILTER_ALL, NULL, 0);
+		set_filter(FILTER_ALL, NULL, 0, false);
 	} else {
 		g.env_read = true;
 		set = malloc((nkeep ? nkeep : 1) * sizeof(*set));
 		if (set) {
 			memcpy(set, keep, nkeep * sizeof(*set));
 			qsort(set, nkeep, sizeof(*set), cmp_u64);
-			set_filter(FILTER_KEEP, set, nkeep);
+			set_filter(FILTER_KEEP, set, nkeep, ids);
 		} else {
 			/* No memory for the list: keep nothing rather than everything. */
-			set_filter(FILTER_KEEP, NULL, 0);
+			set_filter(FILTER_KEEP, NULL, 0, false);
 		}
 	}
 	pthread_mutex_unlock(&g.mu);
@@ -191,16 +228,16 @@ void aring__sim_fault_loop_end(struct sim *s)
 	pthread_mutex_unlock(&g.mu);
 }
 
-static bool in_set(uint64_t seq)
+static bool in_set(uint64_t v)
 {
 	size_t lo = 0, hi = g.nset;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (g.set[mid] == seq)
+		if (g.set[mid] == v)
 			return true;
-		if (g.set[mid] < seq)
+		if (g.set[mid] < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -208,23 +245,103 @@ static bool in_set(uint64_t seq)
 	return false;
 }
 
-bool aring__sim_fault_record_what(struct sim *s, unsigned kind, unsigned opcode, int64_t detail,
-				  const char *what)
+/* The middle part of an identity: the scenario's name, else the op (crash outcomes: "-"). */
+static const char *id_middle(unsigned kind, unsigned opcode, const char *what)
+{
+	if (kind == ARING_SIM_FAULT_SCENARIO && what && what[0])
+		return what;
+	if (opcode == ARING_SIM_FAULT_NO_OP || kind == ARING_SIM_FAULT_CRASH_LOST ||
+	    kind == ARING_SIM_FAULT_CRASH_TORN || kind == ARING_SIM_FAULT_CRASH_UNDONE)
+		return "-";
+	return aring__op_name(opcode);
+}
+
+static int id_text(const char *node, unsigned kind, unsigned opcode, const char *what,
+		   uint64_t nth, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%.63s/%.*s/%s/%" PRIu64, node, ARING_SIM_WHAT_MAX - 1,
+			id_middle(kind, opcode, what), aring_sim_fault_kind_name(kind), nth);
+}
+
+static uint64_t id_hash(const char *node, unsigned kind, unsigned opcode, const char *what,
+			uint64_t nth)
+{
+	char buf[200];
+
+	id_text(node, kind, opcode, what, nth, buf, sizeof(buf));
+	return fnv(FNV_START, buf);
+}
+
+uint64_t aring__sim_fault_id_hash(const struct aring_sim_fault *f)
+{
+	return id_hash(f->node, f->kind, f->opcode, f->what, f->nth);
+}
+
+/* Is the identity listed in the run's identity filter? (Only with g.ids.) */
+static bool id_listed(struct sim *s, unsigned kind, unsigned opcode, const char *what,
+		      uint64_t nth)
+{
+	bool r;
+
+	pthread_mutex_lock(&g.mu);
+	r = in_set(id_hash(s->node_name, kind, opcode, what, nth));
+	pthread_mutex_unlock(&g.mu);
+	return r;
+}
+
+static bool keep_by_id(void)
+{
+	return g.mode == FILTER_KEEP && g.ids;
+}
+
+/* The n-th decision of a class (node, middle, kind) of a source that counts hits. Under g.mu. */
+static uint64_t class_next(struct sim *s, unsigned kind, unsigned opcode, const char *what)
+{
+	uint64_t key = fnv(fnv(fnv(FNV_START, s->node_name), id_middle(kind, opcode, what)),
+			   aring_sim_fault_kind_name(kind));
+	size_t i, mask;
+
+	if (g.ncls == 0) {
+		g.cls = calloc(CLASS_MAX, sizeof(*g.cls));
+		if (!g.cls)
+			return 0;
+		g.ncls = CLASS_MAX;
+	}
+	mask = g.ncls - 1;
+	for (i = key & mask;; i = (i + 1) & mask) {
+		if (g.cls[i].key == key || g.cls[i].n == 0) {
+			g.cls[i].key = key;
+			return ++g.cls[i].n;
+		}
+	}
+}
+
+/*
+ * Number and record a decision with identity (s, kind, opcode, what, nth);
+ * nth 0: the next of its class. Takes effect unless the filter suppresses
+ * it; forced: listed in an identity keep list (taken as kept).
+ */
+static bool record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail,
+		   const char *what, uint64_t nth)
 {
 	struct aring_sim_fault f;
 	bool inject;
 
 	pthread_mutex_lock(&g.mu);
+	if (!nth)
+		nth = class_next(s, kind, opcode, what);
 	f.seq = ++g.next_seq;
 	f.time_ns = s->now_ns;
 	f.kind = kind;
 	f.opcode = opcode;
 	f.detail = detail;
+	f.nth = nth;
 	memcpy(f.node, s->node_name, sizeof(f.node));
 	memset(f.what, 0, sizeof(f.what));
 	if (what)
 		strncpy(f.what, what, sizeof(f.what) - 1);
-	inject = g.mode == FILTER_ALL || (g.mode == FILTER_KEEP) == in_set(f.seq);
+	inject = g.mode == FILTER_ALL ||
+		 (g.mode == FILTER_KEEP) == in_set(g.ids ? aring__sim_fault_id_hash(&f) : f.seq);
 	if (inject && g.log_on && g.len < LOG_MAX) {
 		if (g.len == g.cap) {
 			size_t cap = g.cap ? 2 * g.cap : 256;
@@ -240,23 +357,64 @@ bool aring__sim_fault_record_what(struct sim *s, unsigned kind, unsigned opcode,
 	}
 	pthread_mutex_unlock(&g.mu);
 	if (s->trace) {
-		char line[200];
+		char line[200], id[200];
 
 		aring_sim_fault_format(&f, line, sizeof(line));
-		fprintf(stderr, "aring-sim %s%s\n", line, inject ? "" : " (suppressed)");
+		aring_sim_fault_id(&f, id, sizeof(id));
+		fprintf(stderr, "aring-sim %s [%s]%s\n", line, id, inject ? "" : " (suppressed)");
 	}
 	return inject;
 }
 
+bool aring__sim_fault_record_what(struct sim *s, unsigned kind, unsigned opcode, int64_t detail,
+				  const char *what)
+{
+	return record(s, kind, opcode, detail, what, 0);
+}
+
 bool aring__sim_fault_record(struct sim *s, unsigned kind, unsigned opcode, int64_t detail)
 {
-	return aring__sim_fault_record_what(s, kind, opcode, detail, NULL);
+	return record(s, kind, opcode, detail, NULL, 0);
 }
 
 bool aring__sim_fault_decide(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
 			     unsigned opcode)
 {
-	return aring__sim_prng_ppm(rng, ppm) && aring__sim_fault_record(s, kind, opcode, 0);
+	return aring__sim_prng_ppm(rng, ppm) && record(s, kind, opcode, 0, NULL, 0);
+}
+
+/*
+ * A value of the decision's own, the same whatever ran before it: from the
+ * seed, the node's index in its world and the identity's kind, op and n
+ * (not the name: a lone loop's "loop<n>" counts the loops of the process).
+ */
+static uint64_t id_value(struct sim *s, unsigned kind, unsigned opcode, uint64_t nth)
+{
+	uint64_t st = s->seed ^ ((uint64_t)s->node << 56) ^ ((uint64_t)kind << 48) ^
+		      ((uint64_t)opcode << 36) ^ nth;
+
+	aring__sim_splitmix64(&st);
+	return aring__sim_splitmix64(&st);
+}
+
+/*
+ * The op's fault of this kind: 1 it happens, 0 no fault decided, -1 decided
+ * and suppressed. The op's identity is its number nth among the node's ops
+ * of its opcode that reached this point. Drawn from the kind's stream
+ * (ppm), except with an identity keep list: there exactly the listed
+ * identities happen, drawn or not, so a kept fault stays on "the 3rd read
+ * of kv1" whatever the faults removed before it.
+ */
+static int op_fault(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
+		    const struct sim_req *r, uint64_t nth, int64_t detail)
+{
+	if (keep_by_id()) {
+		if (!id_listed(s, kind, r->opcode, NULL, nth))
+			return 0;
+	} else if (!aring__sim_prng_ppm(rng, ppm)) {
+		return 0;
+	}
+	return record(s, kind, r->opcode, detail, NULL, nth) ? 1 : -1;
 }
 
 /*
@@ -288,54 +446,60 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r)
 {
 	unsigned flags = aring__opdefs[r->opcode].flags;
 	const int16_t *errs;
+	uint64_t nth;
+	int hit;
 
 	if (flags & ARING__OPF_NOFAULT)
 		return false;
-	if ((flags & ARING__OPF_BLOCKS) && aring__sim_prng_ppm(&s->rng_cancel, s->opts.cancel_ppm)) {
+	nth = ++s->fault_ops[1][r->opcode];
+	if (flags & ARING__OPF_BLOCKS) {
 		int32_t res = (r->opcode == IORING_OP_ACCEPT || r->opcode == IORING_OP_CONNECT) ? -EINTR
 											 : -ECANCELED;
 
-		/* Suppressed: the op runs, drawing no error or short (none was drawn). */
-		if (!aring__sim_fault_record(s, ARING_SIM_FAULT_CANCEL, r->opcode, res))
-			return false;
-		s->stats.cancels_injected++;
-		r->res = res;
-		return true;
+		hit = op_fault(s, &s->rng_cancel, s->opts.cancel_ppm, ARING_SIM_FAULT_CANCEL, r, nth,
+			       res);
+		if (hit < 0)
+			return false; /* suppressed: the op runs, drawing no error or short */
+		if (hit) {
+			s->stats.cancels_injected++;
+			r->res = res;
+			return true;
+		}
 	}
 	errs = errors_for(r);
-	if (errs && aring__sim_prng_ppm(&s->rng_error, s->opts.error_ppm)) {
+	if (errs) {
 		unsigned n = 0;
 		int32_t res;
 
 		while (errs[n])
 			n++;
-		res = errs[aring__sim_prng_range(&s->rng_error, 0, n - 1)];
-		if (!aring__sim_fault_record(s, ARING_SIM_FAULT_ERROR, r->opcode, res))
+		res = errs[id_value(s, ARING_SIM_FAULT_ERROR, r->opcode, nth) % n];
+		hit = op_fault(s, &s->rng_error, s->opts.error_ppm, ARING_SIM_FAULT_ERROR, r, nth,
+			       res);
+		if (hit < 0)
 			return false;
-		s->stats.errors_injected++;
-		r->res = res;
-		return true;
+		if (hit) {
+			s->stats.errors_injected++;
+			r->res = res;
+			return true;
+		}
 	}
-	if ((flags & ARING__OPF_RW) && aring__sim_prng_ppm(&s->rng_short, s->opts.short_ppm))
-		/* Decided now, sized when the op knows its length (a suppressed one too). */
-		r->short_limit = aring__sim_fault_record(s, ARING_SIM_FAULT_SHORT, r->opcode, 0)
-					 ? SHORT_PENDING : SHORT_SUPPRESSED;
+	if ((flags & ARING__OPF_RW) &&
+	    op_fault(s, &s->rng_short, s->opts.short_ppm, ARING_SIM_FAULT_SHORT, r, nth, 0) > 0)
+		/* Decided now, sized when the op knows its length. */
+		r->short_limit = SHORT_PENDING |
+				 (id_value(s, ARING_SIM_FAULT_SHORT, r->opcode, nth) >> 1);
 	return false;
 }
 
 uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want)
 {
-	if (r->short_limit == SHORT_PENDING || r->short_limit == SHORT_SUPPRESSED) {
-		uint64_t lim;
+	if (r->short_limit & SHORT_PENDING) {
+		uint64_t h = r->short_limit & ~SHORT_PENDING;
 
 		if (want < 2)
 			return want; /* cannot be shorter and still move a byte */
-		lim = aring__sim_prng_range(&s->rng_short, 1, want - 1);
-		if (r->short_limit == SHORT_SUPPRESSED) {
-			r->short_limit = 0;
-			return want;
-		}
-		r->short_limit = lim;
+		r->short_limit = 1 + h % (want - 1);
 		s->stats.shorts_injected++;
 	}
 	if (r->short_limit && want > r->short_limit)
@@ -345,11 +509,14 @@ uint64_t aring__sim_fault_limit(struct sim *s, struct sim_req *r, uint64_t want)
 
 bool aring__sim_fault_stall(struct sim *s, struct sim_req *r)
 {
+	uint64_t nth;
+	int hit;
+
 	if (aring__opdefs[r->opcode].flags & ARING__OPF_NOFAULT)
 		return false;
-	if (!aring__sim_prng_ppm(&s->rng_timeout, s->opts.timeout_ppm))
-		return false;
-	if (!aring__sim_fault_record(s, ARING_SIM_FAULT_TIMEOUT, r->opcode, 0)) {
+	nth = ++s->fault_ops[0][r->opcode];
+	hit = op_fault(s, &s->rng_timeout, s->opts.timeout_ppm, ARING_SIM_FAULT_TIMEOUT, r, nth, 0);
+	if (hit < 0) {
 		/*
 		 * Suppressed: the op runs, but a stalled op never ran, so it
 		 * draws no cancel, error or short either (as if already drawn).
@@ -357,6 +524,8 @@ bool aring__sim_fault_stall(struct sim *s, struct sim_req *r)
 		r->started = true;
 		return false;
 	}
+	if (!hit)
+		return false;
 	s->stats.timeouts_injected++;
 	return true;
 }
@@ -415,21 +584,35 @@ ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf,
 ARING_API int aring_sim_decide(aring_loop *node, const char *what, uint32_t ppm)
 {
 	struct sim *s = aring__sim_from_loop(node);
+	uint64_t nth;
+	bool drawn;
 
 	if (!s || !what || !what[0] || strnlen(what, ARING_SIM_WHAT_MAX) == ARING_SIM_WHAT_MAX ||
 	    ppm > 1000000)
 		return -EINVAL;
-	if (!aring__sim_prng_ppm(&s->rng_scenario, ppm))
+	/* Its identity: the n-th call with this name on this node, hit or not. */
+	pthread_mutex_lock(&g.mu);
+	nth = class_next(s, ARING_SIM_FAULT_SCENARIO, ARING_SIM_FAULT_NO_OP, what);
+	pthread_mutex_unlock(&g.mu);
+	drawn = aring__sim_prng_ppm(&s->rng_scenario, ppm);
+	if (keep_by_id() ? !id_listed(s, ARING_SIM_FAULT_SCENARIO, ARING_SIM_FAULT_NO_OP, what, nth)
+			 : !drawn)
 		return 0;
-	return aring__sim_fault_record_what(s, ARING_SIM_FAULT_SCENARIO, ARING_SIM_FAULT_NO_OP, 0,
-					    what);
+	return record(s, ARING_SIM_FAULT_SCENARIO, ARING_SIM_FAULT_NO_OP, 0, what, nth);
+}
+
+ARING_API int aring_sim_fault_id(const struct aring_sim_fault *f, char *buf, size_t len)
+{
+	if (!f || (!buf && len))
+		return -EINVAL;
+	return id_text(f->node, f->kind, f->opcode, f->what, f->nth, buf, len);
 }
 
 ARING_API int aring_sim_faults_begin(const uint64_t *keep, size_t nkeep)
 {
 	if (nkeep && !keep)
 		return -EINVAL;
-	aring__sim_faults_begin(keep, nkeep, false, true);
+	aring__sim_faults_begin(keep, nkeep, false, false, true);
 	return 0;
 }
 

@@ -457,6 +457,8 @@ struct sim {
 	bool trace;
 	struct sim_stats_priv stats;
 	char node_name[64];           /* in fault records (fault.c): "loop<n>" or the node's */
+	uint32_t fault_ops[2][256];   /* fault.c: ops that reached [0] a stall draw, [1] the
+	                                 cancel/error/short draws, per opcode (the identities) */
 	struct sim_waitq futexq;      /* futex sleepers (sim/futex.c; made on first use) */
 	struct sim_list ring_files;   /* SIM_F_RING files naming this sim (made on first use) */
 	/* the kernel's profile (include/aring/sim.h) */
@@ -607,9 +609,13 @@ void aring__sim_fault_loop_end(struct sim *s);
 /*
  * A run begins (swarm.c): numbering from 1, and the filter: from the
  * environment (from_env), else keep[0..nkeep-1] only, or keep NULL: all;
- * log: record each decision that takes effect.
+ * keep holds decision numbers, or with ids identity hashes
+ * (aring__sim_fault_id_hash); log: record each decision that takes effect.
  */
-void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool from_env, bool log);
+void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool ids, bool from_env,
+			     bool log);
+/* The hash of f's identity (aring_sim_fault_id's text), as a keep list holds it. */
+uint64_t aring__sim_fault_id_hash(const struct aring_sim_fault *f);
 /* The decisions logged in this run. */
 size_t aring__sim_faults_log(const struct aring_sim_fault **log);
 /* Decisions numbered in this run (suppressed ones too). */

@@ -664,7 +664,7 @@ static void test_plant(void)
 {
 	struct aring_sim_swarm_opts o = { .first_seed = 1, .seeds = DEFAULT_SEEDS, .shrink = 1 };
 	struct aring_sim_swarm_result *res;
-	uint64_t keep[SHRUNK_SMALL];
+	struct aring_sim_fault *keep;
 	const char *old = getenv("ARING_SWARM_PLANT");
 	unsigned i, j, n;
 	int ret;
@@ -682,23 +682,24 @@ static void test_plant(void)
 	CU_ASSERT_EQUAL(res->shrunk_ok, 1);
 	CU_ASSERT(res->nshrunk >= 1 && res->nshrunk <= SHRUNK_SMALL);
 	n = res->nshrunk <= SHRUNK_SMALL ? res->nshrunk : 0;
+	keep = res->shrunk;
 	if (ret > 0 && n) {
-		for (i = 0; i < n; i++)
-			keep[i] = res->shrunk[i].seq;
-		/* Only those faults: it still fails. */
-		CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, keep, n, 0), 1);
+		/* Only those faults (by identity): it still fails. */
+		CU_ASSERT_EQUAL(aring_sim_replay_faults(scenario, NULL, res->first_failed_seed, keep,
+							n, 0), 1);
 		/* None of them (no fault at all): it passes. */
-		CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, keep, 0, 0), 0);
+		CU_ASSERT_EQUAL(aring_sim_replay_faults(scenario, NULL, res->first_failed_seed, keep,
+							0, 0), 0);
 		/* Without any one of them: it passes. */
 		for (i = 0; i < n; i++) {
-			uint64_t less[SHRUNK_SMALL];
+			struct aring_sim_fault less[SHRUNK_SMALL];
 			unsigned m = 0;
 
 			for (j = 0; j < n; j++)
 				if (j != i)
 					less[m++] = keep[j];
-			CU_ASSERT_EQUAL(aring_sim_replay(scenario, NULL, res->first_failed_seed, less, m,
-							 0), 0);
+			CU_ASSERT_EQUAL(aring_sim_replay_faults(scenario, NULL, res->first_failed_seed,
+								less, m, 0), 0);
 		}
 	}
 	unsetenv("ARING_SWARM_PLANT");
@@ -755,6 +756,64 @@ static bool same_decision(const struct aring_sim_fault *a, const struct aring_si
 {
 	return a->seq == b->seq && a->kind == b->kind && a->opcode == b->opcode &&
 	       a->detail == b->detail && !strcmp(a->node, b->node);
+}
+
+/* io_rounds on decisions()'s loop, in a replay's child: exactly the fault *arg, as it was. */
+static int keeps_one(uint64_t seed, void *arg)
+{
+	const struct aring_sim_fault *want = arg;
+	struct aring_sim_opts so = { .seed = seed, .timeout_ppm = 30000, .cancel_ppm = 30000,
+				     .short_ppm = 100000, .error_ppm = 30000 };
+	struct aring_loop_opts o = { .backend = ARING_BACKEND_SIM, .sim = &so };
+	struct aring_sim_fault got[2];
+	char a[200], b[200];
+	aring_loop *loop;
+
+	if (aring_loop_new(&loop, &o) || aring_spawn(loop, io_rounds, NULL, NULL) ||
+	    aring_run(loop))
+		return 2;
+	aring_loop_free(loop);
+	if (aring_sim_faults_taken(got, 2) != 1)
+		return 1;
+	aring_sim_fault_id(&got[0], a, sizeof(a));
+	aring_sim_fault_id(want, b, sizeof(b));
+	return strcmp(a, b) || got[0].kind != want->kind || got[0].opcode != want->opcode ||
+	       got[0].detail != want->detail || got[0].nth != want->nth;
+}
+
+/*
+ * A decision kept by identity (ARING_SIM_KEEP=loop0/read/short/12, the
+ * swarm's shrinking) is the same fault, on the same op, with the same
+ * errno, when every decision before it is removed: for the last decision of
+ * each kind. Its identity names the node, op, kind and its op's count.
+ */
+static void test_keep_identity(void)
+{
+	static struct aring_sim_fault all[DECISIONS_MAX];
+	struct aring_sim_stats st;
+	unsigned kind, seen = 0;
+	char id[200];
+	long n, i;
+
+	if (replaying())
+		return;
+	n = decisions(NULL, 0, all, &st);
+	for (kind = ARING_SIM_FAULT_TIMEOUT; kind <= ARING_SIM_FAULT_ERROR; kind++) {
+		for (i = n - 1; i >= 0 && all[i].kind != kind; i--)
+			;
+		if (i < 0)
+			continue;
+		seen++;
+		CU_ASSERT(all[i].nth >= 1);
+		CU_ASSERT(aring_sim_fault_id(&all[i], id, sizeof(id)) > 0);
+		CU_ASSERT(!strncmp(id, "loop0/", 6));
+		CU_ASSERT_PTR_NOT_NULL(strstr(id, aring_sim_fault_kind_name(kind)));
+		CU_ASSERT_EQUAL(aring_sim_replay_faults(keeps_one, &all[i], 77, &all[i], 1, 0), 0);
+	}
+	CU_ASSERT_EQUAL(seen, 4);
+	CU_ASSERT_EQUAL(aring_sim_fault_id(NULL, id, sizeof(id)), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay_faults(keeps_one, NULL, 77, NULL, 1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(aring_sim_replay_faults(keeps_one, NULL, 0, all, 1, 0), -EINVAL);
 }
 
 /*
@@ -959,6 +1018,8 @@ static CU_TestInfo tests[] = {
 	{ "the same seed gives the same trace hash", test_determinism },
 	{ "the planted short write is found and shrunk", test_plant },
 	{ "suppressing one fault leaves the others as they were", test_suppress_one },
+	{ "a fault kept by identity is the same fault without those before it",
+	  test_keep_identity },
 	{ "network resets and clogs are fault decisions", test_net_decisions },
 	{ "a crash, a hang and a failure are failing seeds", test_crash_hang },
 	CU_TEST_INFO_NULL,

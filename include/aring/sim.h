@@ -360,20 +360,44 @@ ARING_API int aring_sim_restart(aring_loop *node, aring_fn fn, void *arg);
  * Every injected fault is a decision, made through one mechanism (sim/fault.c)
  * whatever its source: the decision is drawn from the seed, numbered in the
  * run (1, 2, ... in the order they are drawn, across every loop of the
- * process), recorded, and then takes effect unless the run suppresses its
- * number. A suppressed decision draws every random number it would have
- * drawn, so the other decisions of the run stay the same as long as the
- * program does the same ops (each fault kind has its own random stream; the
- * latencies and same-instant orders share one stream for every op, so an op
- * a suppressed fault lets run can change those that follow it).
+ * process), recorded, and then takes effect unless the run suppresses it.
+ * A suppressed decision draws every random number it would have drawn, so
+ * the other decisions of the run stay the same as long as the program does
+ * the same ops (each fault kind has its own random stream; the latencies
+ * and same-instant orders share one stream for every op, so an op a
+ * suppressed fault lets run can change those that follow it).
+ *
+ * Each decision also has an identity that does not depend on what happened
+ * before it elsewhere: "<node>/<op>/<kind>/<n>" (aring_sim_fault_id), e.g.
+ * "kv1/read/short/3", the n-th chance of that node's ops of that opcode at
+ * that kind of fault: the 3rd read of kv1 that reached the short-transfer
+ * draw. For timeout, cancel, error and short faults n counts the node's
+ * ops of that opcode (each op is one chance of each kind); for a scenario
+ * fault <op> is aring_sim_decide's name and n counts the calls with that
+ * name on that node ("kv1/crash/scenario/2"); for every other source n
+ * counts that node's decisions of that kind at that op ("-" for none, and
+ * for crash outcomes). The details of a timeout, cancel, error or short
+ * fault (the errno, the short length) come from the seed and the identity
+ * alone, so a fault kept by identity is the same fault whatever was removed
+ * before it.
  *
  * Which decisions take effect (read from the environment when the first sim
  * loop is made, and set by aring_sim_swarm in its children):
  *   ARING_SIM_KEEP=3,7       only decisions 3 and 7; every other one is
  *                            suppressed (ARING_SIM_KEEP= with no number: none)
  *   ARING_SIM_SUPPRESS=1,5   every decision but 1 and 5
- * Numbers are decimal, separated by commas; a bad list is ignored with a
- * message on stderr.
+ *   ARING_SIM_KEEP=kv1/crash/scenario/2,kv1/read/short/3
+ *                            exactly these identities: each such chance is
+ *                            a fault whether its draw hit or not (with the
+ *                            details above), and no other timeout, cancel,
+ *                            error, short or scenario fault is even drawn;
+ *                            a fault of the other sources happens when it is
+ *                            drawn and listed. The swarm's shrinking works on
+ *                            identities and prints such lists.
+ *   ARING_SIM_SUPPRESS=<identities>  every decision drawn but these
+ * Numbers are decimal; an identity is its text; items are separated by
+ * commas (a list is numbers or identities, not both; a name with a comma
+ * cannot be listed); a bad list is ignored with a message on stderr.
  */
 enum aring_sim_fault_kind {
 	ARING_SIM_FAULT_TIMEOUT = 1, /* timeout_ppm: held until its linked timeout fired */
@@ -408,12 +432,13 @@ enum aring_sim_fault_kind {
 
 /* One recorded fault decision. */
 struct aring_sim_fault {
-	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP lists */
+	uint64_t seq;      /* its number in the run: what ARING_SIM_KEEP=<numbers> lists */
 	uint64_t time_ns;  /* virtual time of the decision */
 	uint32_t kind;     /* enum aring_sim_fault_kind */
 	uint32_t opcode;   /* the op it hit (IORING_OP_*) */
 	int64_t detail;    /* ERROR, CANCEL: the -errno injected; NET_RESET: the
 	                      sending node's index; NET_CLOG: ns held; else 0 */
+	uint64_t nth;      /* the n of its identity (aring_sim_fault_id) */
 	char node[64];     /* the node's name (aring_sim_node_new); "loop<n>" for
 	                      the n-th loop made in the process (from 0) */
 	char what[ARING_SIM_WHAT_MAX]; /* printed in the op's place when set: SCENARIO:
@@ -433,6 +458,13 @@ ARING_API const char *aring_sim_fault_kind_name(unsigned kind);
  * snprintf would give, or -EINVAL (f NULL, buf NULL with len > 0).
  */
 ARING_API int aring_sim_fault_format(const struct aring_sim_fault *f, char *buf, size_t len);
+
+/*
+ * Format f's identity "<node>/<op>/<kind>/<n>" (above; no newline), e.g.
+ * "kv1/read/short/3", as ARING_SIM_KEEP lists it. Returns the length
+ * snprintf would give, or -EINVAL (f NULL, buf NULL with len > 0).
+ */
+ARING_API int aring_sim_fault_id(const struct aring_sim_fault *f, char *buf, size_t len);
 
 /*
  * Begin a new run of fault decisions in this process: numbering from 1,
@@ -459,7 +491,10 @@ ARING_API long aring_sim_faults_taken(struct aring_sim_fault *out, size_t max);
  * whether it happens (probability ppm / 1000000; ppm 1000000: always
  * drawn as a hit), and numbers and records a hit as an
  * ARING_SIM_FAULT_SCENARIO decision of that node at the current virtual
- * time, with what (e.g. "crash", "partition kv0<->kv2") in the op's place.
+ * time, with what (e.g. "crash", "partition kv0<->kv2") in the op's place;
+ * its identity is "<node>/<what>/scenario/<n>", the n-th call with that
+ * name on that node (with an identity keep list, exactly the listed calls
+ * give 1, drawn or not).
  * A hit the run suppresses (ARING_SIM_KEEP, ARING_SIM_SUPPRESS, the
  * swarm's shrinking) gives 0, as if no fault was drawn: the scenario then
  * does what it does without the fault. The draw is the same either way, so
@@ -492,8 +527,13 @@ ARING_API int aring_sim_decide(aring_loop *node, const char *what, uint32_t ppm)
  * of one kind, then of one kind at one op or scenario name) are dropped
  * while it still fails, then delta debugging (Zeller's ddmin) over the rest
  * finds a 1-minimal set that still fails (removing any one of it
- * passes); it is printed, one "node, op, virtual time, fault" line each, with
- * the command that replays it (ARING_SIM_KEEP=<its numbers>).
+ * passes). Shrinking keeps and drops decisions by identity
+ * (aring_sim_fault_id), which faults removed before them do not move. It
+ * is done twice, the second time dropping node classes too (every
+ * decision of a node, then of a kind at a node), and the smaller set is
+ * kept. It is printed, one "node, op, virtual time, fault  [identity]"
+ * line each, with the command that replays it
+ * (ARING_SIM_KEEP=<its identities>).
  *
  * The environment overrides opts, so these work on any test binary that
  * calls aring_sim_swarm:
@@ -548,6 +588,17 @@ ARING_API int aring_sim_swarm(int (*scenario)(uint64_t seed, void *arg), void *a
 ARING_API int aring_sim_replay(int (*scenario)(uint64_t seed, void *arg), void *arg,
 			       uint64_t seed, const uint64_t *keep, size_t nkeep,
 			       uint32_t watchdog_ms);
+
+/*
+ * The same, with only the faults whose identities (aring_sim_fault_id)
+ * are those of keep[0..nkeep-1] (as ARING_SIM_KEEP=<identities>): e.g. the
+ * swarm's result.shrunk. Returns 0 (passed), 1 (failed), or -EINVAL
+ * (scenario NULL, seed 0, nkeep > 0 with keep NULL), -ENOMEM, -errno of
+ * fork/pipe.
+ */
+ARING_API int aring_sim_replay_faults(int (*scenario)(uint64_t seed, void *arg), void *arg,
+				      uint64_t seed, const struct aring_sim_fault *keep,
+				      size_t nkeep, uint32_t watchdog_ms);
 
 /*
  * Swarm testing: fault rates drawn from the seed, so that seeds differ in

@@ -5,6 +5,7 @@
 
 struct kv_sim_stats {
 	uint64_t puts_acked, gets_ok, crashes, partitions, virtual_ns;
+	uint64_t unavailable;  /* runs where every node's log had gone unreadable */
 };
 
 /*

@@ -166,11 +166,24 @@ ARING_API int aring_bufpool_new(aring_loop *loop, aring_bufpool **pool, unsigned
 	return 0;
 }
 
+/* A buffer (or, incremental, a piece of one) the program has not released. */
+static bool pool_held(const aring_bufpool *p)
+{
+	unsigned i;
+
+	if (p->avail != p->nbufs)
+		return true;
+	for (i = 0; p->inc && i < p->nbufs; i++)
+		if (p->refs[i])
+			return true;
+	return false;
+}
+
 ARING_API int aring_bufpool_free(aring_bufpool *pool)
 {
 	if (!pool)
 		return 0;
-	if (pool->armed || pool->waitq.head)
+	if (pool->armed || pool->waitq.head || pool_held(pool))
 		return -EBUSY;
 	pbuf_unregister(pool);
 	pool_unmap(pool);

@@ -771,8 +771,9 @@ ARING_API int aring_bufpool_new(aring_loop *loop, aring_bufpool **pool, unsigned
 /*
  * Unregister and unmap the pool. Returns 0, or -EBUSY (a multishot receive
  * of it is still armed: end it with aring_recv_end first; or a task waits
- * in aring_bufpool_wait; nothing is freed).
- * NULL is ignored (0). Buffers the program still holds are gone with it.
+ * in aring_bufpool_wait; or the program still holds a buffer of it, taken
+ * and not given back with aring_buf_release / aring_bufpool_recycle;
+ * nothing is freed). NULL is ignored (0).
  */
 ARING_API int aring_bufpool_free(aring_bufpool *pool);
 /* The buffer group id of the pool (sqe->buf_group for IOSQE_BUFFER_SELECT). */

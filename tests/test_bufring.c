@@ -156,6 +156,42 @@ static void test_recv_iter_inc(void)
 }
 
 /*
+ * A pool is not freed while the program holds one of its buffers (the
+ * buffer's release would touch freed memory): -EBUSY, then 0 once it is
+ * given back.
+ */
+static int held_task(aring_loop *loop, void *arg)
+{
+	unsigned flags = *(unsigned *)arg;
+	aring_bufpool *pool;
+	aring_recv_iter *it;
+	struct aring_buf b;
+	int cfd, sfd;
+
+	CU_ASSERT_EQUAL_FATAL(th_tcp_pair(loop, &cfd, &sfd), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_bufpool_new(loop, &pool, 4, 2, 64, flags), 0);
+	CU_ASSERT_EQUAL_FATAL(aring_recv_multishot(loop, sfd, pool, 0, &it), 0);
+	CU_ASSERT_EQUAL(aring_send(loop, cfd, "held", 4, 0, NULL), 4);
+	CU_ASSERT_EQUAL(aring_recv_next(loop, it, &b, NULL), 4);
+	CU_ASSERT_EQUAL(aring_recv_end(loop, it), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_free(pool), -EBUSY);
+	CU_ASSERT_EQUAL(memcmp(b.data, "held", 4), 0);
+	CU_ASSERT_EQUAL(aring_buf_release(&b), 0);
+	CU_ASSERT_EQUAL(aring_bufpool_free(pool), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, cfd, NULL), 0);
+	CU_ASSERT_EQUAL(aring_close(loop, sfd, NULL), 0);
+	return 0;
+}
+
+static void test_free_held(void)
+{
+	unsigned flags = 0, inc = ARING_BUFPOOL_INC;
+
+	CU_ASSERT_EQUAL(th_run(held_task, &flags, 0), 0);
+	CU_ASSERT_EQUAL(th_run(held_task, &inc, 0), 0);
+}
+
+/*
  * A consumer slower than the sender: all the data is queued in the socket
  * before the request is armed; the kernel fills the 4 buffers and ends the
  * request with -ENOBUFS. Holding all 4 gives -ENOBUFS; released, the
@@ -705,6 +741,7 @@ int main(int argc, char **argv)
 		{ "iterator arguments", test_iter_args },
 		{ "recv multishot iterator", test_recv_iter },
 		{ "recv multishot, incremental pool", test_recv_iter_inc },
+		{ "no free while a buffer is held", test_free_held },
 		{ "slow consumer: -ENOBUFS, re-arm", test_slow_consumer },
 		{ "cancel by id, timeout", test_cancel_id },
 		{ "close by another task", test_cancel_close },

@@ -112,6 +112,9 @@ int c_wait(struct cx *c, unsigned want);
 /* A fresh backend for c (0 or -errno); cx_close drops it and what it held. */
 int cx_open(struct cx *c, const struct c_backend *bd, unsigned entries);
 void cx_close(struct cx *c);
+/* Close the fds of kernel rings cx_close() parked that are freed now; wait:
+   for all of them (10 s at most). 0, or -ETIMEDOUT. */
+int cx_unpark(bool wait);
 /* Submit without reaping (wait_nr 0); returns what submit returned. */
 int csubmit(struct cx *c);
 /* Stop the case: a harness problem (SQ full, setup failed). */
@@ -196,5 +199,7 @@ bool conform_listed(const char *name);
 int conform_diff_run(void);
 /* Its checks catch a wrong result and a missing CQE: 0 if so. */
 int conform_diff_selftest(void);
+/* A kernel program's fds stay open until its closed ring is freed: 0, 1, 77 (no io_uring). */
+int conform_diff_teardown_check(void);
 
 #endif /* ARING_TESTS_CONFORM_H */

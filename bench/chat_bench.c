@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "bench/bench.h"
+#include "bench/proc.h"
 
 #define CLIENTS 100
 #define LINES 100
@@ -37,31 +38,6 @@ struct client {
 static struct client clients[CLIENTS];
 static uint64_t last_done_ns;
 
-static void pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(pid, sizeof(set), &set);
-}
-
-static uint64_t cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long ns = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	fclose(f);
-	return ns;
-}
-
 /* Start server PORT=0 QUEUE; its first line of output gives the port. */
 static pid_t start_server(const char *server, int *port)
 {
@@ -76,7 +52,7 @@ static pid_t start_server(const char *server, int *port)
 	if (pid < 0)
 		bench_die("fork", errno);
 	if (pid == 0) {
-		pin(0, 0);
+		bench_pin(0, 0);
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(out[1], 1);
@@ -159,12 +135,12 @@ static struct result run_once(const char *server)
 	for (i = 0; i < CLIENTS; i++)
 		if (aring_spawn(loop, client_task, &clients[i], NULL) < 0)
 			bench_die("aring_spawn", ENOMEM);
-	cpu0 = cpu_ns(pid);
+	cpu0 = bench_proc_cpu_ns(pid);
 	t0 = bench_now_ns();
 	last_done_ns = t0;
 	if (aring_run(loop) < 0)
 		bench_die("aring_run", EIO);
-	r.cpu_ns = (double)(cpu_ns(pid) - cpu0);
+	r.cpu_ns = (double)(bench_proc_cpu_ns(pid) - cpu0);
 	aring_loop_free(loop);
 	for (i = 0; i < CLIENTS; i++) {
 		got += clients[i].got;
@@ -190,7 +166,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	pin(0, 1);
+	bench_pin(0, 1);
 	for (i = 0; i < ROUNDS; i++) {
 		struct result a = run_once(argv[1]), b = run_once(argv[2]);
 

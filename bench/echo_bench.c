@@ -38,6 +38,7 @@
 #include <arpa/inet.h>
 
 #include "bench/bench.h"
+#include "bench/proc.h"
 #include "bench/mcount.h"
 
 #define CONNS 50
@@ -60,44 +61,6 @@ struct result {
 	double allocs_per_rt; /* server heap calls per round trip */
 };
 
-static void pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(pid, sizeof(set), &set);
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		bench_die("free_port", errno);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
-static uint64_t server_cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long ns = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	fclose(f);
-	return ns;
-}
-
 static pid_t start_server(const char *server, int port, const char *mcount_so, int mcount_fd)
 {
 	char port_text[16], fd_text[16];
@@ -109,7 +72,7 @@ static pid_t start_server(const char *server, int port, const char *mcount_so, i
 	if (pid < 0)
 		bench_die("fork", errno);
 	if (pid == 0) {
-		pin(0, SERVER_CPU);
+		bench_pin(0, SERVER_CPU);
 		setenv("LD_PRELOAD", mcount_so, 1);
 		setenv("BENCH_MCOUNT_FD", fd_text, 1);
 		execl(server, server, port_text, (char *)NULL);
@@ -174,7 +137,7 @@ static void run_one(const char *server, const char *mcount_so, unsigned size, do
 	const size_t max_lat = 16u << 20;
 	struct bench_mcount *mc, mc0 = { 0, 0 };
 	uint64_t t_warm, t_end, cpu0 = 0, rt = 0, rt0 = 0, nlat = 0, now, t_start;
-	int port = free_port(), epfd, mfd, i, status;
+	int port = bench_free_port(), epfd, mfd, i, status;
 	bool measuring = false;
 	pid_t pid;
 
@@ -209,7 +172,7 @@ static void run_one(const char *server, const char *mcount_so, unsigned size, do
 		now = bench_now_ns();
 		if (!measuring && now >= t_warm) {
 			measuring = true;
-			cpu0 = server_cpu_ns(pid);
+			cpu0 = bench_proc_cpu_ns(pid);
 			mc0 = *mc;
 			rt0 = rt;
 		}
@@ -235,7 +198,7 @@ static void run_one(const char *server, const char *mcount_so, unsigned size, do
 			send_msg(c, size);
 		}
 	}
-	out->cpu_ns_per_rt = (double)(server_cpu_ns(pid) - cpu0) / (double)(rt - rt0);
+	out->cpu_ns_per_rt = (double)(bench_proc_cpu_ns(pid) - cpu0) / (double)(rt - rt0);
 	out->allocs_per_rt = (double)(mc->allocs - mc0.allocs) / (double)(rt - rt0);
 	out->rtps = (double)(rt - rt0) / secs;
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
@@ -280,7 +243,7 @@ int main(int argc, char **argv)
 	snprintf(cpu_target_s, sizeof(cpu_target_s), report ? "report" : "<= %.2f",
 		 tag ? cpu_target : 1.05);
 	signal(SIGPIPE, SIG_IGN);
-	pin(0, LOAD_CPU);
+	bench_pin(0, LOAD_CPU);
 	for (k = 0; k < 2; k++) {
 		struct result raw[RUNS], ar[RUNS];
 		double q[RUNS], qc[RUNS];

@@ -40,6 +40,7 @@
 #include <arpa/inet.h>
 
 #include "bench/bench.h"
+#include "bench/proc.h"
 
 #define RUNS 3
 #define MSG 64
@@ -60,44 +61,6 @@ struct conn {
 	unsigned got;
 	bool busy;
 };
-
-static void pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(pid, sizeof(set), &set);
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		bench_die("free_port", errno);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
-static uint64_t server_cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long ns = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	fclose(f);
-	return ns;
-}
 
 static size_t server_rss(pid_t pid)
 {
@@ -128,7 +91,7 @@ static pid_t start_server(const char *server, const char *flag, int port)
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		pin(0, SERVER_CPU);
+		bench_pin(0, SERVER_CPU);
 		if (null >= 0)
 			dup2(null, 1);  /* the "listening on" line */
 		if (flag)
@@ -241,7 +204,7 @@ static void run_one(const char *server, const char *flag, unsigned nconns, doubl
 		    struct result *out)
 {
 	static struct conn *conns;
-	int port = free_port(), epfd, status;
+	int port = bench_free_port(), epfd, status;
 	uint64_t cpu0, rt, t0;
 	size_t rss0 = 0, rss1;
 	unsigned i;
@@ -273,10 +236,10 @@ static void run_one(const char *server, const char *flag, unsigned nconns, doubl
 	out->rss_per_conn = ((double)rss1 - (double)rss0) / (nconns - 1);
 	/* warm up, then measure */
 	drive(epfd, conns, nconns, WINDOW, bench_now_ns() + (uint64_t)(0.3e9 * bench_scale()));
-	cpu0 = server_cpu_ns(pid);
+	cpu0 = bench_proc_cpu_ns(pid);
 	t0 = bench_now_ns();
 	rt = drive(epfd, conns, nconns, WINDOW, t0 + (uint64_t)(secs * 1e9));
-	out->cpu_ns_per_rt = (double)(server_cpu_ns(pid) - cpu0) / (double)rt;
+	out->cpu_ns_per_rt = (double)(bench_proc_cpu_ns(pid) - cpu0) / (double)rt;
 	out->rtps = (double)rt / ((double)(bench_now_ns() - t0) / 1e9);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
@@ -322,7 +285,7 @@ int main(int argc, char **argv)
 			nconns = (unsigned)rl.rlim_cur - 64;
 		}
 	}
-	pin(0, LOAD_CPU);
+	bench_pin(0, LOAD_CPU);
 	for (i = 0; i < RUNS; i++) {
 		run_one(argv[1], NULL, nconns, secs, &res[V_PLAIN][i]);
 		run_one(argv[1], "-b", nconns, secs, &res[V_BUFRING][i]);

@@ -49,6 +49,9 @@ void aring__stack_pool_free(struct aring__stack_pool *pool);
 /* A stack of the pool's size (size == 0) or of its own size. NULL: -ENOMEM. */
 void *aring__stack_get(struct aring__stack_pool *pool, size_t size, size_t *usable, bool *pooled);
 void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable, bool pooled);
+/* A guarded stack of size bytes below *top, outside any pool; NULL: -ENOMEM. */
+void *aring__stack_alone_get(size_t size, void **top);
+void aring__stack_alone_put(void *handle);
 
 /* ---------------------------------------------------------------- tasks */
 

@@ -297,14 +297,14 @@ static void slab_free(struct slab *s)
 	free(s);
 }
 
-/* A cached slab of slot_bytes, or NULL. */
-static struct slab *cache_take(size_t slot_bytes)
+/* A cached slab of nslots slots of slot_bytes, or NULL. */
+static struct slab *cache_take(size_t slot_bytes, unsigned nslots)
 {
 	struct slab *s, **pp;
 
 	pthread_mutex_lock(&cache_lock);
 	for (pp = &cache; (s = *pp); pp = &s->next) {
-		if (s->slot_bytes == slot_bytes) {
+		if (s->slot_bytes == slot_bytes && s->nslots == nslots) {
 			*pp = s->next;
 			ncache--;
 			break;
@@ -321,13 +321,13 @@ static struct slab *cache_take(size_t slot_bytes)
 	return s;
 }
 
-/* Keep a freed pool's slab for the next pool, or unmap it when the cache is full. */
-static void cache_put(struct slab *s)
+/* Keep a freed slab for the next pool (or alone stack), or unmap it when the cache is full. */
+static void cache_put(struct slab *s, bool used)
 {
 	bool kept = false;
 
 	/* Slots never guarded were never touched: nothing to hand back there. */
-	if (s->guarded)
+	if (s->guarded && used)
 		madvise(s->base, (size_t)s->guarded * s->slot_bytes, MADV_FREE);
 	pthread_mutex_lock(&cache_lock);
 	if (ncache < CACHE_SLABS) {
@@ -355,6 +355,18 @@ static struct free_stack *carve(struct slab *s, unsigned i)
 	return (struct free_stack *)(end - (i % COLORS) * COLOR_STEP) - 1;
 }
 
+/* A slab of one stack of size bytes, its guard installed; NULL: -ENOMEM. */
+static struct slab *slab_one(size_t size)
+{
+	struct slab *s = slab_new(size, 1);
+
+	if (s && !carve(s, 0)) {
+		slab_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
 int aring__stack_pool_new(size_t stack_size, struct aring__stack_pool **out)
 {
 	struct aring__stack_pool *p = calloc(1, sizeof(*p));
@@ -380,7 +392,7 @@ void aring__stack_pool_free(struct aring__stack_pool *p)
 		if (s->single)
 			slab_free(s);
 		else
-			cache_put(s);
+			cache_put(s, true);
 	}
 	free(p);
 }
@@ -404,7 +416,7 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 		} else {
 			s = p->carving;
 			if (!s || s->carved == s->nslots) {
-				s = cache_take(GUARD_BYTES + p->slot_usable);
+				s = cache_take(GUARD_BYTES + p->slot_usable, SLAB_STACKS);
 				if (!s)
 					s = slab_new(p->slot_usable, SLAB_STACKS);
 				if (!s)
@@ -432,13 +444,9 @@ void *aring__stack_get(struct aring__stack_pool *p, size_t size, size_t *usable,
 	if (s) {
 		s->idle = false;
 	} else {
-		s = slab_new(size, 1);
+		s = slab_one(size);
 		if (!s)
 			return NULL;
-		if (!carve(s, 0)) {
-			slab_free(s);
-			return NULL;
-		}
 		s->single = true;
 		s->next = p->slabs;
 		p->slabs = s;
@@ -475,4 +483,30 @@ void aring__stack_put(struct aring__stack_pool *p, void *top, size_t usable, boo
 		}
 	}
 	assert(!"aring: stack not from this pool");
+}
+
+/*
+ * A stack of its own (the soft ring's submit context): a slab of one slot,
+ * its guard installed, taken from the process-wide cache when it holds one
+ * of that size. Returns a handle for aring__stack_alone_put and the stack's
+ * top in *top (size bytes below it are the stack), or NULL: -ENOMEM.
+ */
+void *aring__stack_alone_get(size_t size, void **top)
+{
+	struct slab *s;
+
+	size = round_up(size, page_size());
+	s = cache_take(GUARD_BYTES + size, 1);
+	if (!s)
+		s = slab_one(size);
+	if (!s)
+		return NULL;
+	*top = s->base + s->len;
+	return s;
+}
+
+void aring__stack_alone_put(void *handle)
+{
+	if (handle)
+		cache_put(handle, true);
 }

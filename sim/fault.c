@@ -54,8 +54,9 @@ static struct {
 	uint32_t next_node;         /* loops made in the process */
 	uint64_t virtual_ns;        /* virtual time of the loops ended */
 	/* decisions of other sources, counted per class (node, op or name, kind) */
-	struct { uint64_t key; uint64_t n; } *cls;
-	size_t ncls;
+	struct fault_class { uint64_t key; uint64_t n; } *cls;
+	size_t ncls, nused;         /* table size (a power of two), classes in it */
+	uint64_t overflow_n;        /* decisions of classes beyond CLASS_MAX */
 } g = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static int cmp_u64(const void *a, const void *b)
@@ -174,7 +175,8 @@ void aring__sim_faults_begin(const uint64_t *keep, size_t nkeep, bool ids, bool 
 	g.virtual_ns = 0;
 	free(g.cls);
 	g.cls = NULL;
-	g.ncls = 0;
+	g.ncls = g.nused = 0;
+	g.overflow_n = 0;
 	if (from_env) {
 		read_env();
 	} else if (!keep) {
@@ -294,26 +296,51 @@ static bool keep_by_id(void)
 	return g.mode == FILTER_KEEP && g.ids;
 }
 
-/* The n-th decision of a class (node, middle, kind) of a source that counts hits. Under g.mu. */
+/* Slot of key in a table of ncls (a power of two) with a free slot. */
+static struct fault_class *class_slot(struct fault_class *t, size_t ncls, uint64_t key)
+{
+	size_t mask = ncls - 1, i;
+
+	for (i = key & mask; t[i].n != 0 && t[i].key != key; i = (i + 1) & mask)
+		;
+	return &t[i];
+}
+
+/*
+ * The n-th decision of a class (node, middle, kind) of a source that counts
+ * hits. Under g.mu. The table starts small and doubles at half full (a run
+ * has a few dozen classes; a table of CLASS_MAX, touched at hashed places,
+ * paged in a page per class in every swarm child).
+ */
 static uint64_t class_next(struct sim *s, unsigned kind, unsigned opcode, const char *what)
 {
 	uint64_t key = fnv(fnv(fnv(FNV_START, s->node_name), id_middle(kind, opcode, what)),
 			   aring_sim_fault_kind_name(kind));
-	size_t i, mask;
+	struct fault_class *c;
 
-	if (g.ncls == 0) {
-		g.cls = calloc(CLASS_MAX, sizeof(*g.cls));
-		if (!g.cls)
-			return 0;
-		g.ncls = CLASS_MAX;
-	}
-	mask = g.ncls - 1;
-	for (i = key & mask;; i = (i + 1) & mask) {
-		if (g.cls[i].key == key || g.cls[i].n == 0) {
-			g.cls[i].key = key;
-			return ++g.cls[i].n;
+	if (2 * (g.nused + 1) > g.ncls) {
+		size_t n = g.ncls ? 2 * g.ncls : 64, i;
+		struct fault_class *t;
+
+		if (n > CLASS_MAX || !(t = calloc(n, sizeof(*t)))) {
+			/* full (or no memory): the old table, while it has room */
+			if (g.nused + 1 >= g.ncls)
+				return ++g.overflow_n;
+		} else {
+			for (i = 0; i < g.ncls; i++)
+				if (g.cls[i].n)
+					*class_slot(t, n, g.cls[i].key) = g.cls[i];
+			free(g.cls);
+			g.cls = t;
+			g.ncls = n;
 		}
 	}
+	c = class_slot(g.cls, g.ncls, key);
+	if (c->n == 0) {
+		c->key = key;
+		g.nused++;
+	}
+	return ++c->n;
 }
 
 /*

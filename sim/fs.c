@@ -105,6 +105,31 @@ int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits)
 	return 0;
 }
 
+int aring__sim_bits_grow(struct sim_bits *b, uint32_t nbits)
+{
+	struct sim_bits n;
+	uint32_t i;
+	int ret;
+
+	assert(nbits >= b->nbits);
+	ret = aring__sim_bits_init(&n, nbits);
+	if (ret)
+		return ret;
+	memcpy(n.l[0], b->l[0], b->nwords[0] * sizeof(uint64_t));
+	/* the summary levels: a bit for every full word below */
+	for (i = 0; i < b->nwords[0]; i++) {
+		uint32_t j = i;
+		unsigned k;
+
+		for (k = 1; k < 3 && n.l[k - 1][j] == UINT64_MAX; k++, j /= 64) {
+			n.l[k][j / 64] |= 1ull << (j % 64);
+		}
+	}
+	aring__sim_bits_free(b);
+	*b = n;
+	return 0;
+}
+
 void aring__sim_bits_free(struct sim_bits *b)
 {
 	unsigned k;
@@ -652,21 +677,31 @@ struct sim_file *aring__sim_fd_get(struct sim *s, int fd)
 	return s->fds[i];
 }
 
+bool aring__sim_fd_available(struct sim *s)
+{
+	return s->fds_cap < SIM_MAX_FDS || aring__sim_bits_find(&s->fd_used, 0) >= 0;
+}
+
 int aring__sim_fd_install(struct sim *s, struct sim_file *f)
 {
 	int64_t fd = aring__sim_bits_find(&s->fd_used, 0);
 
-	if (fd < 0)
-		return -EMFILE;
-	if ((uint64_t)fd >= s->fds_cap) {
+	if (fd < 0) {
+		/* the table and its bitmap are full: both double, to SIM_MAX_FDS */
 		uint32_t cap = s->fds_cap * 2;
-		struct sim_file **n = realloc(s->fds, cap * sizeof(*n));
+		struct sim_file **n;
 
+		if (s->fds_cap >= SIM_MAX_FDS)
+			return -EMFILE;
+		n = realloc(s->fds, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
 		memset(n + s->fds_cap, 0, (cap - s->fds_cap) * sizeof(*n));
 		s->fds = n;
+		if (aring__sim_bits_grow(&s->fd_used, cap))
+			return -ENOMEM;
 		s->fds_cap = cap;
+		fd = aring__sim_bits_find(&s->fd_used, 0);
 	}
 	s->fds[fd] = f;
 	aring__sim_bits_set(&s->fd_used, (uint32_t)fd);
@@ -703,10 +738,10 @@ int aring__sim_fs_init(struct sim *s)
 
 	sim_list_init(&s->inodes);
 	s->nsops_tail = &s->nsops;
-	ret = aring__sim_bits_init(&s->fd_used, SIM_MAX_FDS);
+	s->fds_cap = 64; /* the table and its bitmap double as fds are used */
+	ret = aring__sim_bits_init(&s->fd_used, s->fds_cap);
 	if (ret)
 		return ret;
-	s->fds_cap = 64;
 	s->fds = calloc(s->fds_cap, sizeof(*s->fds));
 	s->dh_mask = 63;
 	s->dh = calloc(s->dh_mask + 1, sizeof(*s->dh));

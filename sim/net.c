@@ -137,7 +137,7 @@ static void sock_free(struct sim *s, struct sim_sock *k)
 	port_del(s, k);
 	sim_list_del(&k->all);
 	free(k->rx);
-	aring__sim_zfree(k->acceptq, SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
+	free(k->acceptq);
 	free(k);
 }
 
@@ -399,12 +399,24 @@ enum sim_exec aring__sim_op_listen(struct sim *s, struct sim_req *r)
 		backlog = 1;
 	if ((unsigned)backlog > SIM_MAX_LISTEN_BACKLOG)
 		backlog = SIM_MAX_LISTEN_BACKLOG;
-	if (!k->acceptq) {
-		k->acceptq = aring__sim_zalloc(SIM_MAX_LISTEN_BACKLOG * sizeof(*k->acceptq));
-		if (!k->acceptq) {
+	if ((unsigned)backlog > k->acceptq_cap) {
+		/* the queue holds the backlog (a power of two, in order from 0) */
+		uint32_t cap = 8, i;
+		struct sim_sock **q;
+
+		while (cap < (unsigned)backlog)
+			cap *= 2;
+		q = malloc(cap * sizeof(*q));
+		if (!q) {
 			r->res = -ENOMEM;
 			return SIM_DONE;
 		}
+		for (i = 0; i < k->acceptq_len; i++)
+			q[i] = k->acceptq[(k->acceptq_head + i) % k->acceptq_cap];
+		free(k->acceptq);
+		k->acceptq = q;
+		k->acceptq_cap = cap;
+		k->acceptq_head = 0;
 	}
 	k->backlog = (uint32_t)backlog;
 	k->state = SIM_SOCK_LISTEN;
@@ -570,7 +582,7 @@ enum sim_exec aring__sim_op_connect(struct sim *s, struct sim_req *r)
 		srv->peer_node = s->node;
 		k->peer_node = t->node;
 	}
-	l->acceptq[(l->acceptq_head + l->acceptq_len++) % SIM_MAX_LISTEN_BACKLOG] = srv;
+	l->acceptq[(l->acceptq_head + l->acceptq_len++) % l->acceptq_cap] = srv;
 	aring__sim_wake(t, &l->wq);
 	r->res = 0;
 	return SIM_DONE;
@@ -645,7 +657,7 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 	}
 	/* kernel io_uring/net.c io_accept(): an fd first (not for a direct
 	 * descriptor); the queue is untouched without one */
-	if (!r->sqe.file_index && aring__sim_bits_find(&s->fd_used, 0) < 0) {
+	if (!r->sqe.file_index && !aring__sim_fd_available(s)) {
 		r->res = -EMFILE;
 		return SIM_DONE;
 	}
@@ -665,7 +677,7 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 		return SIM_DONE;
 	}
 	c = k->acceptq[k->acceptq_head];
-	k->acceptq_head = (k->acceptq_head + 1) % SIM_MAX_LISTEN_BACKLOG;
+	k->acceptq_head = (k->acceptq_head + 1) % k->acceptq_cap;
 	k->acceptq_len--;
 	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
 	c->listener = NULL;
@@ -1251,7 +1263,7 @@ static void sock_release(struct sim *s, struct sim_sock *k)
 	if (k->state == SIM_SOCK_LISTEN) {
 		while (k->acceptq_len) {
 			struct sim_sock *c =
-				k->acceptq[(k->acceptq_head + --k->acceptq_len) % SIM_MAX_LISTEN_BACKLOG];
+				k->acceptq[(k->acceptq_head + --k->acceptq_len) % k->acceptq_cap];
 
 			c->listener = NULL;
 			sock_release(s, c);

@@ -35,13 +35,13 @@ struct sim_net {
 	uint64_t seed;
 	struct aring_sim_opts o;          /* its net_* fields */
 	struct sim_prng rng;              /* resets, clogs */
-	uint8_t cut[ARING_SIM_MAX_NODES][ARING_SIM_MAX_NODES]; /* [from][to] */
+	uint64_t cut[ARING_SIM_MAX_NODES][(ARING_SIM_MAX_NODES + 63) / 64]; /* bit [from][to] */
 	struct sim_list flight;           /* sim_sock.in_flight: sockets with segments */
 };
 
 int aring__sim_net_world_new(struct sim_net **out, uint64_t seed)
 {
-	struct sim_net *n = aring__sim_zalloc(sizeof(*n)); /* cut[][]: sparse, 64 KiB */
+	struct sim_net *n = aring__sim_zalloc(sizeof(*n)); /* cut[][]: 8 KiB of bits */
 
 	if (!n)
 		return -ENOMEM;
@@ -68,22 +68,23 @@ void aring__sim_net_set(struct sim_net *n, const struct aring_sim_opts *o)
 
 bool aring__sim_net_cut(struct sim_net *n, uint32_t a, uint32_t b)
 {
-	return n->cut[a][b] != 0;
+	return (n->cut[a][b / 64] >> (b % 64)) & 1;
 }
 
 int aring__sim_net_partition(struct sim_net *n, uint32_t a, uint32_t b, unsigned flags)
 {
 	if (flags & ~ARING_SIM_ONE_WAY)
 		return -EINVAL;
-	n->cut[a][b] = 1;
+	n->cut[a][b / 64] |= 1ull << (b % 64);
 	if (!(flags & ARING_SIM_ONE_WAY))
-		n->cut[b][a] = 1;
+		n->cut[b][a / 64] |= 1ull << (a % 64);
 	return 0;
 }
 
 void aring__sim_net_heal(struct sim_net *n, uint32_t a, uint32_t b)
 {
-	n->cut[a][b] = n->cut[b][a] = 0;
+	n->cut[a][b / 64] &= ~(1ull << (b % 64));
+	n->cut[b][a / 64] &= ~(1ull << (a % 64));
 }
 
 /* The fixed latency of the link a -> b. */

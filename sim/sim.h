@@ -171,6 +171,8 @@ struct sim_bits {
 void *aring__sim_zalloc(size_t bytes);
 void aring__sim_zfree(void *p, size_t bytes);
 int aring__sim_bits_init(struct sim_bits *b, uint32_t nbits);
+/* Make b hold nbits (>= its size), its bits kept; 0 or -ENOMEM (b unchanged). */
+int aring__sim_bits_grow(struct sim_bits *b, uint32_t nbits);
 void aring__sim_bits_free(struct sim_bits *b);
 void aring__sim_bits_set(struct sim_bits *b, uint32_t i);
 void aring__sim_bits_clear(struct sim_bits *b, uint32_t i);
@@ -281,7 +283,7 @@ struct sim_sock {
 	bool urg_read;                 /* it was read with MSG_OOB */
 	/* listener: a ring of queued connections */
 	struct sim_sock **acceptq;
-	uint32_t acceptq_head, acceptq_len, backlog;
+	uint32_t acceptq_head, acceptq_len, acceptq_cap, backlog;
 	struct sim_sock *listener;     /* for a socket in a listener's accept queue */
 	/* A connection between nodes of a world (sim/netsim.c): bytes at the
 	   tail of rx are in flight until their segment is delivered. */
@@ -633,7 +635,9 @@ void aring__sim_file_get(struct sim_file *f);
 void aring__sim_file_put(struct sim *s, struct sim_file *f);
 /* The file behind fd (no ref), or NULL. */
 struct sim_file *aring__sim_fd_get(struct sim *s, int fd);
-/* Install f at the lowest free fd (takes over the caller's ref): fd or -EMFILE. */
+/* Can a new fd be installed (a free number, or the table can grow)? */
+bool aring__sim_fd_available(struct sim *s);
+/* Install f at the lowest free fd (takes over the caller's ref): fd, -EMFILE or -ENOMEM. */
 int aring__sim_fd_install(struct sim *s, struct sim_file *f);
 /* Take fd out of the table and return its file (the table's ref is the caller's), or NULL. */
 struct sim_file *aring__sim_fd_remove(struct sim *s, int fd);

@@ -710,21 +710,13 @@ static int soft_submit(struct aring__backend *be, unsigned wait_nr)
 
 static int submit_ctx_init(struct aring__soft *s)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *m;
+	void *top;
 
-	/* A guard page below the stack: an overflow faults, never corrupts. */
-	s->sub_map_len = SUBMIT_STACK_BYTES + page;
-	m = mmap(NULL, s->sub_map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (m == MAP_FAILED)
+	/* A guard below the stack (core/stack.c): an overflow faults, never corrupts. */
+	s->sub_map = aring__stack_alone_get(SUBMIT_STACK_BYTES, &top);
+	if (!s->sub_map)
 		return -ENOMEM;
-	if (mprotect(m + page, SUBMIT_STACK_BYTES, PROT_READ | PROT_WRITE) < 0) {
-		munmap(m, s->sub_map_len);
-		return -ENOMEM;
-	}
-	s->sub_map = m;
-	s->sub_ctx.stack_lo = m + page;
+	s->sub_ctx.stack_lo = (char *)top - SUBMIT_STACK_BYTES;
 	s->sub_ctx.stack_size = SUBMIT_STACK_BYTES;
 	aring__ctx_register_stack(&s->sub_ctx);
 	aring__ctx_make(&s->sub_ctx, submit_main, s);
@@ -926,7 +918,7 @@ void aring__soft_free(struct aring__soft *s)
 	aring__soft_hash_free(s);
 	aring__soft_kbuf_free(s);
 	aring__ctx_unregister_stack(&s->sub_ctx);
-	munmap(s->sub_map, s->sub_map_len);
+	aring__stack_alone_put(s->sub_map);
 	free(s->ovf);
 	free(s->sq);
 	free(s->cq);

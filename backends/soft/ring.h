@@ -71,8 +71,7 @@ struct aring__soft {
 	/* The submit context: submit work runs on this stack, not the caller's. */
 	struct aring__ctx sub_ctx;
 	struct aring__ctx *sub_caller;
-	void *sub_map;
-	size_t sub_map_len;
+	void *sub_map;                 /* the submit stack (core/stack.c) */
 	unsigned sub_wait_nr;
 	int sub_ret;
 };

@@ -23,22 +23,22 @@ enum kv_plant kv_plant_from_env(void)
 	return KV_PLANT_NONE;
 }
 
-/* CRC-32C (Castagnoli, reflected), a nibble at a time: check value of "123456789" 0xe3069283. */
+/* CRC-32C (Castagnoli, reflected), a byte at a time: check value of "123456789" 0xe3069283. */
 static uint32_t crc32c(const void *p, size_t n)
 {
-	static const uint32_t nib[16] = {
-		0x00000000, 0x105ec76f, 0x20bd8ede, 0x30e349b1, 0x417b1dbc, 0x5125dad3,
-		0x61c69362, 0x7198540d, 0x82f63b78, 0x92a8fc17, 0xa24bb5a6, 0xb21572c9,
-		0xc38d26c4, 0xd3d3e1ab, 0xe330a81a, 0xf36e6f75,
-	};
+	static uint32_t tab[256];
 	const uint8_t *b = p;
 	uint32_t c = ~0u;
 
-	while (n--) {
-		c ^= *b++;
-		c = (c >> 4) ^ nib[c & 15];
-		c = (c >> 4) ^ nib[c & 15];
-	}
+	if (!tab[1])
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t x = i;
+			for (int k = 0; k < 8; k++)
+				x = (x >> 1) ^ (0x82f63b78u & -(x & 1));
+			tab[i] = x;
+		}
+	while (n--)
+		c = (c >> 8) ^ tab[(c ^ *b++) & 0xff];
 	return ~c;
 }
 
@@ -166,6 +166,8 @@ static int log_append(aring_loop *loop, struct kv_node *n, const struct kv_rec *
 		             the page cache may have dropped the data (Linux) */
 	n->recs[rec->seq - 1] = *rec;
 	n->len = rec->seq;
+	if (rec->val > n->maxval)
+		n->maxval = rec->val;
 	return 0;
 }
 
@@ -198,6 +200,8 @@ static int log_replay(aring_loop *loop, struct kv_node *n)
 			 r.crc != crc32c((char *)&r + 8, r.len) || r.seq != n->len + 1)
 			break;
 		n->recs[n->len++] = r;
+		if (r.val > n->maxval)
+			n->maxval = r.val;
 	}
 	return 0;
 }
@@ -221,16 +225,6 @@ static int open_log(aring_loop *loop, struct kv_node *n)
 }
 
 /* ------------------------------------------------------------ serving */
-
-static uint64_t max_val(struct kv_node *n)
-{
-	uint64_t m = 0;
-
-	for (uint64_t i = 0; i < n->len; i++)
-		if (n->recs[i].val > m)
-			m = n->recs[i].val;
-	return m;
-}
 
 static int dead(struct kv_node *n)
 {
@@ -344,7 +338,7 @@ static void handle(aring_loop *loop, struct kv_node *n, const struct kv_msg *m, 
 			if (!(n->synced & (1 << b)) && !(r = pull(loop, n, b)))
 				n->synced |= 1 << b;
 		/* op numbers increase: a late duplicate of an old request is refused */
-		if (r || dead(n) || m->val <= max_val(n) || n->len >= KV_MAX_RECS)
+		if (r || dead(n) || m->val <= n->maxval || n->len >= KV_MAX_RECS)
 			goto out;
 		struct kv_rec rec = { .seq = n->len + 1, .key = m->key, .val = m->val };
 		rec_seal(&rec);
@@ -384,7 +378,7 @@ static int start(aring_loop *loop, struct kv_node *n)
 {
 	int r;
 
-	n->len = n->commit = 0;
+	n->len = n->commit = n->maxval = 0;
 	n->logfd = n->lfd = -1;
 	n->synced = 0;
 	for (int i = 0; i < KV_NODES; i++)
@@ -445,6 +439,7 @@ void kv_client_init(struct kv_client *c, const struct sockaddr_in *addr, uint64_
 	for (int i = 0; i < KV_NODES; i++)
 		c->fd[i] = -1;
 	c->timeout_ns = timeout_ns;
+	c->debug = getenv("KV_DEBUG") != NULL;
 }
 
 void kv_client_close(aring_loop *loop, struct kv_client *c)
@@ -483,7 +478,7 @@ int kv_get(aring_loop *loop, struct kv_client *c, uint32_t key, uint64_t *val)
 			r = -EAGAIN;
 		if (r)
 			continue;
-		if (getenv("KV_DEBUG"))
+		if (c->debug)
 			fprintf(stderr, "kv: get key %u from node %d at %llu (minseq %llu)\n", key, i,
 				(unsigned long long)rep.seq, (unsigned long long)c->minseq);
 		c->primary = i;

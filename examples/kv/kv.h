@@ -48,6 +48,7 @@ struct kv_node {
 	int logfd, lfd;
 	int peer_fd[KV_NODES];
 	uint64_t len, commit;              /* records in the log; highest seq known committed */
+	uint64_t maxval;                   /* the largest value in the log */
 	struct kv_rec recs[KV_MAX_RECS];   /* recs[i]: seq i+1 */
 	int synced;                        /* node 0: bit b, pulled from backup b */
 	struct aring_mutex mu;
@@ -62,6 +63,7 @@ struct kv_client {
 	int fd[KV_NODES];
 	uint64_t timeout_ns, minseq;       /* minseq: the highest committed seq seen */
 	int primary;                       /* the node tried first */
+	int debug;                         /* KV_DEBUG set: print each get */
 };
 void kv_client_init(struct kv_client *c, const struct sockaddr_in *addr, uint64_t timeout_ns);
 /* PUT key=val: 0 (acknowledged: durable on all three nodes) or -errno. */

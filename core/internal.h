@@ -52,6 +52,8 @@ void aring__stack_put(struct aring__stack_pool *pool, void *top, size_t usable, 
 /* A guarded stack of size bytes below *top, outside any pool; NULL: -ENOMEM. */
 void *aring__stack_alone_get(size_t size, void **top);
 void aring__stack_alone_put(void *handle);
+/* Is the caller on its thread's own stack (not a task's) with need bytes below it? */
+bool aring__stack_room(size_t need);
 
 /* ---------------------------------------------------------------- tasks */
 

@@ -510,3 +510,34 @@ void aring__stack_alone_put(void *handle)
 	if (handle)
 		cache_put(handle, true);
 }
+
+/* The calling thread's own stack, [lo, hi) (both 1: unknown), found once per thread. */
+static __thread uintptr_t thr_lo __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t thr_hi __attribute__((tls_model("initial-exec")));
+
+static void thread_stack_bounds(void)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+
+	thr_lo = thr_hi = 1;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &addr, &size) == 0 && addr && size) {
+		/* the lowest page may be the thread's guard */
+		thr_lo = (uintptr_t)addr + page_size();
+		thr_hi = (uintptr_t)addr + size;
+	}
+	pthread_attr_destroy(&a);
+}
+
+bool aring__stack_room(size_t need)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (ARING_UNLIKELY(!thr_hi))
+		thread_stack_bounds();
+	/* on a task's stack (or a signal stack), sp is outside the thread's */
+	return sp > thr_lo && sp < thr_hi && sp - thr_lo >= need;
+}

@@ -13,11 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim.h"
+#include "core/context.h"
 
 static uint64_t seed;
 static struct aring__backend *be;
@@ -898,8 +901,65 @@ static void test_soft_many_timers(void)
 	free(ts);
 }
 
+/* ---------------------------------------------------------------- stack room */
+
+static int room_big, room_small;
+static struct aring__ctx room_main, room_ctx;
+
+static void room_on_own_stack(void *arg)
+{
+	(void)arg;
+	room_small = aring__stack_room(1);
+	aring__ctx_switch(&room_ctx, &room_main);
+}
+
+static void *room_thread(void *arg)
+{
+	(void)arg;
+	room_big = aring__stack_room(256 * 1024);
+	room_small = aring__stack_room(16 * 1024);
+	return NULL;
+}
+
+/*
+ * aring__stack_room decides whether the soft ring's submit work may run on
+ * the caller's stack (backends/soft/ring.c soft_submit): only on the thread's
+ * own stack, and only with the room asked for below the caller.
+ */
+static void test_stack_room(void)
+{
+	void *top, *h;
+	pthread_attr_t a;
+	pthread_t t;
+	struct rlimit rl;
+
+	/* the main thread: 8 MiB unless the limit says less */
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur >= 1024 * 1024)
+		CU_ASSERT(aring__stack_room(256 * 1024));
+	CU_ASSERT(!aring__stack_room((size_t)1 << 40));
+	/* a thread with a 128 KiB stack: room for 16 KiB, not for 256 KiB */
+	pthread_attr_init(&a);
+	CU_ASSERT_EQUAL_FATAL(pthread_attr_setstacksize(&a, 128 * 1024), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, &a, room_thread, NULL), 0);
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&a);
+	CU_ASSERT(!room_big);
+	CU_ASSERT(room_small);
+	/* a context on a stack of its own (a task's): never */
+	h = aring__stack_alone_get(64 * 1024, &top);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	room_ctx.stack_lo = (char *)top - 64 * 1024;
+	room_ctx.stack_size = 64 * 1024;
+	aring__ctx_make(&room_ctx, room_on_own_stack, NULL);
+	room_small = -1;
+	aring__ctx_switch(&room_main, &room_ctx);
+	CU_ASSERT_EQUAL(room_small, 0);
+	aring__stack_alone_put(h);
+}
+
 static CU_TestInfo tests[] = {
 	{ "links, hardlinks, short reads, bad SQEs in chains", test_links },
+	{ "aring__stack_room: the thread's own stack, with room", test_stack_room },
 	{ "CQE_SKIP_SUCCESS and IO_DRAIN", test_skip_drain },
 	{ "linked timeouts", test_link_timeout },
 	{ "async cancel: user_data, fd, all, any, -EALREADY", test_cancel },

@@ -17,8 +17,9 @@
  * its stack, stays readable (core/task.c).
  *
  * When a loop is freed its pooled slabs, guards in place, go to a small
- * process-wide cache (their pages handed back with MADV_FREE, which the
- * kernel reclaims only under memory pressure), and the next loop with the
+ * process-wide cache (the 8 newest keep their pages; older ones hand them
+ * back with MADV_FREE, which the kernel reclaims only under memory
+ * pressure), and the next loop with the
  * same stack size takes them: a program (a test, a swarm of simulated
  * worlds) that makes and frees loops one after another maps, guards and
  * faults in its stacks once, not per loop. A slot's guard is always in
@@ -58,6 +59,7 @@
 #define COLOR_STEP 64u
 #define COLOR_PAGE 4096u  /* COLORS * COLOR_STEP <= half a page */
 #define CACHE_SLABS 32u   /* slabs kept from freed pools (2,048 stacks) */
+#define CACHE_HOT 8u      /* of which the newest keep their pages */
 
 _Static_assert(COLORS * COLOR_STEP <= COLOR_PAGE / 2, "a coloured top stays in its page");
 
@@ -74,6 +76,7 @@ struct slab {
 	unsigned carved;            /* slots [0, carved) were handed out by this pool */
 	bool single;                /* one stack of a size other than the pool's */
 	bool idle;                  /* single, and its task was freed */
+	bool resident;              /* cached with its pages (not yet MADV_FREE) */
 };
 
 struct free_stack {
@@ -321,20 +324,33 @@ static struct slab *cache_take(size_t slot_bytes, unsigned nslots)
 	return s;
 }
 
-/* Keep a freed slab for the next pool (or alone stack), or unmap it when the cache is full. */
-static void cache_put(struct slab *s, bool used)
+/*
+ * Keep a freed slab for the next pool (or alone stack), or unmap it when the
+ * cache is full. The CACHE_HOT most recently freed keep their pages; an
+ * older one hands them back (MADV_FREE) as it leaves that set, once: a
+ * program that makes and frees a few loops at a time (a swarm child: one
+ * world, then exit) makes no madvise per loop.
+ */
+static void cache_put(struct slab *s)
 {
+	struct slab *old;
 	bool kept = false;
+	unsigned i;
 
-	/* Slots never guarded were never touched: nothing to hand back there. */
-	if (s->guarded && used)
-		madvise(s->base, (size_t)s->guarded * s->slot_bytes, MADV_FREE);
 	pthread_mutex_lock(&cache_lock);
 	if (ncache < CACHE_SLABS) {
 		s->next = cache;
+		s->resident = true;
 		cache = s;
 		ncache++;
 		kept = true;
+		for (old = cache, i = 0; old && i < CACHE_HOT; i++)
+			old = old->next;
+		/* Slots never guarded were never touched: nothing to hand back there. */
+		if (old && old->resident && old->guarded)
+			madvise(old->base, (size_t)old->guarded * old->slot_bytes, MADV_FREE);
+		if (old)
+			old->resident = false;
 	}
 	pthread_mutex_unlock(&cache_lock);
 	if (!kept)
@@ -392,7 +408,7 @@ void aring__stack_pool_free(struct aring__stack_pool *p)
 		if (s->single)
 			slab_free(s);
 		else
-			cache_put(s, true);
+			cache_put(s);
 	}
 	free(p);
 }
@@ -508,7 +524,7 @@ void *aring__stack_alone_get(size_t size, void **top)
 void aring__stack_alone_put(void *handle)
 {
 	if (handle)
-		cache_put(handle, true);
+		cache_put(handle);
 }
 
 /* The calling thread's own stack, [lo, hi) (both 1: unknown), found once per thread. */

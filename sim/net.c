@@ -725,7 +725,7 @@ static bool dontwait(const struct sim_file *f, unsigned flags)
 /* Room for need bytes in k's receive ring (grown by doubling, linearised). */
 static int rx_reserve(struct sim_sock *k, uint32_t need)
 {
-	uint32_t cap = k->rx_cap ? k->rx_cap : 4096, first;
+	uint32_t cap = k->rx_cap ? k->rx_cap : 512, first; /* grows: most messages are small */
 	uint8_t *n;
 
 	assert(need <= SIM_SOCK_BUF);

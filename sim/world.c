@@ -52,7 +52,8 @@ struct aring_sim_world {
 	bool running;
 	struct sim_net *net;
 	uint32_t n;
-	struct world_node nodes[ARING_SIM_MAX_NODES];
+	struct world_node *nodes;      /* n of them, room for cap (doubling) */
+	uint32_t cap;
 };
 
 static struct sim *sim_from_loop(aring_loop *loop)
@@ -103,6 +104,7 @@ ARING_API void aring_sim_world_free(aring_sim_world *w)
 	for (i = 0; i < w->n; i++)
 		aring_loop_free(w->nodes[i].loop);
 	aring__sim_net_world_free(w->net);
+	free(w->nodes);
 	free(w);
 }
 
@@ -133,6 +135,15 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 			return -EEXIST;
 	if (w->n == ARING_SIM_MAX_NODES)
 		return -ENOSPC;
+	if (w->n == w->cap) {
+		uint32_t cap = w->cap ? 2 * w->cap : 4;
+		struct world_node *nn = realloc(w->nodes, cap * sizeof(*nn));
+
+		if (!nn)
+			return -ENOMEM;
+		w->nodes = nn;
+		w->cap = cap;
+	}
 	so = opts->sim ? *opts->sim : w->opts;
 	/* Each node draws from its own stream of the world's seed. */
 	st = w->seed ^ ((uint64_t)(w->n + 1) * 0x9e3779b97f4a7c15ull) ^ SIM_STREAM_NODE;
@@ -145,6 +156,7 @@ ARING_API int aring_sim_node_new(aring_sim_world *w, const char *name,
 	lo.backend = ARING_BACKEND_SIM;
 	lo.sim = &so;
 	wn = &w->nodes[w->n];
+	memset(wn, 0, sizeof(*wn));
 	ret = aring_loop_new(&wn->loop, &lo);
 	if (ret)
 		return ret;

@@ -833,8 +833,9 @@ int aring__soft_new(unsigned entries, const struct aring__soft_exec *exec, void 
 	s->sq_entries = round_pow2(entries);
 	s->be.sq_entries = s->sq_entries;
 	s->cq_entries = 2 * s->sq_entries;
-	s->sq = calloc(s->sq_entries, sizeof(*s->sq));
-	s->cq = calloc(s->cq_entries, sizeof(*s->cq));
+	/* not zeroed: soft_get_sqe clears each SQE, post_cqe fills each CQE */
+	s->sq = malloc(s->sq_entries * sizeof(*s->sq));
+	s->cq = malloc(s->cq_entries * sizeof(*s->cq));
 	if (!s->sq || !s->cq || aring__soft_hash_init(s) < 0 || submit_ctx_init(s) < 0) {
 		free(s->sq);
 		free(s->cq);

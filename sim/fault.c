@@ -432,15 +432,19 @@ static uint64_t id_value(struct sim *s, unsigned kind, unsigned opcode, uint64_t
  * identities happen, drawn or not, so a kept fault stays on "the 3rd read
  * of kv1" whatever the faults removed before it.
  */
+static bool op_decided(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
+		       const struct sim_req *r, uint64_t nth)
+{
+	if (keep_by_id())
+		return id_listed(s, kind, r->opcode, NULL, nth);
+	return aring__sim_prng_ppm(rng, ppm);
+}
+
 static int op_fault(struct sim *s, struct sim_prng *rng, uint32_t ppm, unsigned kind,
 		    const struct sim_req *r, uint64_t nth, int64_t detail)
 {
-	if (keep_by_id()) {
-		if (!id_listed(s, kind, r->opcode, NULL, nth))
-			return 0;
-	} else if (!aring__sim_prng_ppm(rng, ppm)) {
+	if (!op_decided(s, rng, ppm, kind, r, nth))
 		return 0;
-	}
 	return record(s, kind, r->opcode, detail, NULL, nth) ? 1 : -1;
 }
 
@@ -494,22 +498,19 @@ bool aring__sim_fault_inject(struct sim *s, struct sim_req *r)
 		}
 	}
 	errs = errors_for(r);
-	if (errs) {
+	if (errs && op_decided(s, &s->rng_error, s->opts.error_ppm, ARING_SIM_FAULT_ERROR, r, nth)) {
 		unsigned n = 0;
 		int32_t res;
 
+		/* which error: from the op's identity, found only once it fails */
 		while (errs[n])
 			n++;
 		res = errs[id_value(s, ARING_SIM_FAULT_ERROR, r->opcode, nth) % n];
-		hit = op_fault(s, &s->rng_error, s->opts.error_ppm, ARING_SIM_FAULT_ERROR, r, nth,
-			       res);
-		if (hit < 0)
-			return false;
-		if (hit) {
-			s->stats.errors_injected++;
-			r->res = res;
-			return true;
-		}
+		if (!record(s, ARING_SIM_FAULT_ERROR, r->opcode, res, NULL, nth))
+			return false; /* suppressed: the op runs, drawing no short */
+		s->stats.errors_injected++;
+		r->res = res;
+		return true;
 	}
 	if ((flags & ARING__OPF_RW) &&
 	    op_fault(s, &s->rng_short, s->opts.short_ppm, ARING_SIM_FAULT_SHORT, r, nth, 0) > 0)

@@ -42,24 +42,21 @@ struct sim_pipe *aring__sim_pipe_new(uint32_t cap)
 	if (!p)
 		return NULL;
 	p->pg_max = cap / SIM_PIPE_PG;
-	p->pg = calloc(p->pg_max, sizeof(*p->pg));
-	if (!p->pg) {
-		free(p);
-		return NULL;
-	}
 	p->cap = cap;
 	aring__sim_waitq_init(&p->wq);
 	return p;
 }
 
 /*
- * The byte buffer is allocated at the first write: the stdio pipes of a
+ * The byte buffer and its page ring are allocated at the first write: the stdio pipes of a
  * loop (1 MiB each) are mostly never written, and a world makes several
  * loops. 0 or -ENOMEM (kernel fs/pipe.c pipe_write(): a page it cannot
  * allocate fails the write with -ENOMEM unless something was written).
  */
 static int pipe_buf(struct sim_pipe *p)
 {
+	if (!p->pg && !(p->pg = calloc(p->pg_max, sizeof(*p->pg))))
+		return -ENOMEM;
 	if (!p->buf && !(p->buf = malloc(p->cap)))
 		return -ENOMEM;
 	return 0;

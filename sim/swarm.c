@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include "sim/sim.h"
 
 typedef int (*scenario_fn)(uint64_t seed, void *arg);
@@ -934,6 +935,8 @@ ARING_API int aring_sim_swarm(int (*scenario)(uint64_t seed, void *arg), void *a
 	cs = calloc(jobs, sizeof(*cs));
 	if (!cs)
 		return -ENOMEM;
+	/* found once here, not in every child (it reads /proc/self/maps) */
+	aring__stack_room(0);
 	t0 = now_s();
 	next = first;
 	while (running || (next - first < nseeds && ret == 0)) {

@@ -4941,7 +4941,9 @@ static void linkfail_prep_errors(struct cx *c)
  * (-EAGAIN), waitid.c io_waitid() (-ECHILD), epoll.c io_epoll_ctl()
  * (-ENOENT), net.c io_bind() (bound twice: -EINVAL), io_listen() (a pipe:
  * -ENOTSOCK), io_accept() (not listening: -EINVAL), io_send() (not
- * connected: -EPIPE).
+ * connected: -EPIPE), a socket's uring_cmd of an unknown cmd_op
+ * (-EOPNOTSUPP from ->uring_cmd(): io_uring_cmd()), io_epoll_wait() (no
+ * epoll file: -EINVAL).
  */
 static void linkfail_breaks(struct cx *c)
 {
@@ -5011,6 +5013,16 @@ static void linkfail_breaks(struct cx *c)
 		q->fd = tcp, q->addr = (uint64_t)(uintptr_t)"x", q->len = 1;
 		q->msg_flags = MSG_NOSIGNAL;
 		lf_then_nop(c, 24, -EPIPE, true);
+		if (c_has(c, IORING_OP_URING_CMD)) {
+			q = sqe(c, IORING_OP_URING_CMD, 26, LINK);
+			q->fd = tcp, q->cmd_op = 99;
+			lf_then_nop(c, 26, -EOPNOTSUPP, true);
+		}
+	}
+	if (c_has(c, ARING_OP_EPOLL_WAIT)) {
+		q = sqe(c, ARING_OP_EPOLL_WAIT, 28, LINK);
+		q->fd = p[0], q->addr = (uint64_t)(uintptr_t)cbuf(c), q->len = 4;
+		lf_then_nop(c, 28, -EINVAL, true);
 	}
 }
 

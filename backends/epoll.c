@@ -1243,10 +1243,29 @@ static int rw_issue_check(const struct io_uring_sqe *q, const struct ep_file *f)
 }
 
 /* The kernel's io_*_prep checks of the ops this executor runs (submit-time: they fail the chain). */
+/*
+ * kernel fs/namei.c getname_flags(), which a path op's prep runs
+ * (io_unlinkat_prep() & co): an unreadable name -EFAULT, one of PATH_MAX
+ * or more -ENAMETOOLONG, an empty one -ENOENT unless empty_ok
+ * (AT_EMPTY_PATH). From prep the error breaks the op's link; the same
+ * error from the system call would not (ARING__OPF_KEEPLINK).
+ */
+static int prep_name(uint64_t addr, bool empty_ok)
+{
+	const char *p = PTR(addr);
+
+	if (!aring__soft_user_ok(addr, 1))
+		return -EFAULT;
+	if (strnlen(p, PATH_MAX) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return !*p && !empty_ok ? -ENOENT : 0;
+}
+
 static int ep_prep(void *ex, struct aring__soft_req *sr)
 {
 	struct ep_req *r = req_of(sr);
 	const struct io_uring_sqe *q = &sr->sqe;
+	int ret;
 
 	(void)ex;
 	if (!ep_has_op(ex, sr->opcode))
@@ -1389,32 +1408,31 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 	case IORING_OP_STATX:
 		if (q->buf_index || q->splice_fd_in)
 			return -EINVAL;
-		return 0;
+		return prep_name(q->addr, q->statx_flags & AT_EMPTY_PATH);
 	case IORING_OP_UNLINKAT:
 		if (q->off || q->len || q->buf_index || q->splice_fd_in)
 			return -EINVAL;
 		if (q->unlink_flags & ~AT_REMOVEDIR)
 			return -EINVAL;
-		return 0;
+		return prep_name(q->addr, false);
 	case IORING_OP_MKDIRAT:
 		if (q->off || q->rw_flags || q->buf_index || q->splice_fd_in)
 			return -EINVAL;
-		return 0;
+		return prep_name(q->addr, false);
 	case IORING_OP_SYMLINKAT:
 		if (q->len || q->rw_flags || q->buf_index || q->splice_fd_in)
 			return -EINVAL;
-		return 0;
+		ret = prep_name(q->addr, false);
+		return ret ? ret : prep_name(q->off, false);
 	case IORING_OP_LINKAT:
-		/* kernel io_linkat_prep(): getname_uflags() of an empty old path
-		 * without AT_EMPTY_PATH is -ENOENT, before do_linkat() checks flags */
-		if (!(q->hardlink_flags & AT_EMPTY_PATH) && aring__soft_user_ok(q->addr, 1) &&
-		    !*(const char *)PTR(q->addr))
-			return -ENOENT;
-		/* fall through */
 	case IORING_OP_RENAMEAT:
 		if (q->buf_index || q->splice_fd_in)
 			return -EINVAL;
-		return 0;
+		/* kernel io_linkat_prep(): getname_uflags() of an empty old path
+		 * without AT_EMPTY_PATH is -ENOENT, before do_linkat() checks flags */
+		ret = prep_name(q->addr, sr->opcode == IORING_OP_LINKAT &&
+					 (q->hardlink_flags & AT_EMPTY_PATH));
+		return ret ? ret : prep_name(q->off, false);
 	case ARING_OP_FTRUNCATE:
 		if (q->rw_flags || q->addr || q->len || q->buf_index || q->splice_fd_in)
 			return -EINVAL;
@@ -1481,7 +1499,8 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		struct ep_file *f = file_get(e, (q->flags & IOSQE_FIXED_FILE) ? fd_of_ref(sr->fixed) : q->fd);
 
 		if (!f) {
-			finish(e, r, -EBADF, false);
+			/* the core fails it: its link breaks, whatever the op */
+			finish(e, r, -EBADF, true);
 			return;
 		}
 		f->refs++;
@@ -1624,9 +1643,14 @@ static void ep_start(void *ex, struct aring__soft_req *sr)
 		}
 		return;
 	}
-	case IORING_OP_SHUTDOWN:
-		finish(e, r, sys(shutdown(r->f->fd, (int)q->len)), false);
+	case IORING_OP_SHUTDOWN: {
+		/* kernel net.c io_shutdown(): -ENOTSOCK fails it in the core;
+		   shutdown's own errors leave its link alone (ARING__OPF_KEEPLINK) */
+		int32_t ret = sys(shutdown(r->f->fd, (int)q->len));
+
+		finish(e, r, ret, ret == -ENOTSOCK);
 		return;
+	}
 	case IORING_OP_SOCKET: {
 		int32_t fd = sys(socket(q->fd, (int)q->off, (int)q->len));
 

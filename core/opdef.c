@@ -18,6 +18,7 @@
 #define SIM ARING__OPF_SIM
 #define OFF ARING__OPF_OFF_VAL
 #define NOFX ARING__OPF_NOFIXED
+#define KEEP ARING__OPF_KEEPLINK
 
 /* ---------------------------------------------------------------- checks */
 
@@ -160,6 +161,38 @@ static const int16_t err_pipe[] = { -EMFILE, -ENFILE, 0 };
 
 #define OP(n, f, ...) { .name = n, .flags = (f), __VA_ARGS__ }
 
+/*
+ * Which failures break a link (KEEP = ARING__OPF_KEEPLINK), as Linux 6.18
+ * decides: a chain breaks only on REQ_F_FAIL (io_uring.c io_req_find_next()
+ * -> io_fail_links()); req_set_fail() sets it. It is set for every op
+ *   - by the core for an error its prep returns (io_submit_fail_init()),
+ *     for a file io_assign_file() cannot find (-EBADF), and for an error
+ *     its issue function returns (io_issue_sqe() -> io_req_defer_failed()),
+ *     e.g. -ENOTSOCK of net.c io_shutdown(), an executor's -EOPNOTSUPP;
+ *   - by the op's own handler on a negative result, for all ops but KEEP:
+ *     rw.c (read*, write*: __io_complete_rw_common(), also for a short
+ *     transfer), net.c (send*, recv*, accept, connect, bind, listen,
+ *     socket; with MSG_WAITALL a short send or receive too: "ret < min_ret"),
+ *     splice.c (splice, tee: any result != len), nop.c io_nop()
+ *     (INJECT_RESULT), advise.c io_fadvise(), openclose.c (openat*, close,
+ *     fixed_fd_install, pipe), epoll.c (epoll_ctl, epoll_wait),
+ *     msg_ring.c, uring_cmd.c io_uring_cmd(), futex.c, waitid.c,
+ *     poll.c, timeout.c (timeout: -ETIME unless ETIME_SUCCESS), cancel.c,
+ *     kbuf.c, rsrc.c io_files_update();
+ *   - never by the handler of a KEEP op, which stores its result with
+ *     io_req_set_res() alone: sync.c io_fsync(), io_sync_file_range(),
+ *     io_fallocate(); truncate.c io_ftruncate(); statx.c io_statx();
+ *     advise.c io_madvise(); net.c io_shutdown() (__sys_shutdown_sock()'s
+ *     error); fs.c io_renameat(), io_unlinkat(), io_mkdirat(),
+ *     io_symlinkat(), io_linkat(); xattr.c io_xattr_finish() (the four
+ *     xattr ops). Their next member runs after, e.g., an fgetxattr's
+ *     -ENODATA.
+ * The soft ring fails a request on a negative result unless its op is
+ * KEEP (aring__soft_complete()); an executor says the rest itself
+ * (aring__soft_req_set_fail(): short transfers, a KEEP op's bad fd or prep
+ * error). tests/conform_cases.c linkfail_* check it against the kernel.
+ */
+
 const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_NOP]             = OP("nop", NOF | RING | SIM, .prep = prep_nop,
 					 .since = "5.1", .test = "test_smoke"),
@@ -169,7 +202,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_WRITEV]          = OP("writev", RW | BLK | FILE_ | PRIO | SIM | OFF,
 					 .errors = err_write, .prep = prep_rw,
 					 .since = "5.1", .test = "test_rw", .epoll = 1),
-	[IORING_OP_FSYNC]           = OP("fsync", FS | FILE_ | SIM | OFF, .errors = err_sync,
+	[IORING_OP_FSYNC]           = OP("fsync", FS | FILE_ | SIM | OFF | KEEP, .errors = err_sync,
 					 .since = "5.1", .test = "test_rw", .epoll = 1),
 	[IORING_OP_READ_FIXED]      = OP("read_fixed", RW | BLK | FILE_ | PRIO | SIM | OFF,
 					 .errors = err_read, .prep = prep_rw,
@@ -182,7 +215,8 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 					 .since = "5.1", .test = "test_poll", .epoll = 1),
 	[IORING_OP_POLL_REMOVE]     = OP("poll_remove", NOF | SIM,
 					 .since = "5.1", .test = "test_poll", .epoll = 1),
-	[IORING_OP_SYNC_FILE_RANGE] = OP("sync_file_range", FS | FILE_ | SIM | OFF, .errors = err_sync,
+	[IORING_OP_SYNC_FILE_RANGE] = OP("sync_file_range", FS | FILE_ | SIM | OFF | KEEP,
+					 .errors = err_sync,
 					 .since = "5.2", .test = "test_rw", .epoll = 1),
 	[IORING_OP_SENDMSG]         = OP("sendmsg", RW | NET | BLK | FILE_ | PRIO | SIM,
 					 .errors = err_send,
@@ -208,7 +242,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 					 .since = "5.5", .wrapper = "aring_opt.timeout_ns", .test = "test_cancel"),
 	[IORING_OP_CONNECT]         = OP("connect", NET | BLK | FILE_ | SIM | OFF, .errors = err_connect,
 					 .since = "5.5", .test = "test_net", .epoll = 1),
-	[IORING_OP_FALLOCATE]       = OP("fallocate", FS | FILE_ | SIM | OFF, .errors = err_alloc,
+	[IORING_OP_FALLOCATE]       = OP("fallocate", FS | FILE_ | SIM | OFF | KEEP, .errors = err_alloc,
 					 .since = "5.6", .test = "test_rw", .epoll = 1),
 	[IORING_OP_OPENAT]          = OP("openat", FS | SIM | OFF | NOFX, .errors = err_open,
 					 .since = "5.6", .test = "test_fs", .epoll = 1),
@@ -217,7 +251,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_FILES_UPDATE]    = OP("files_update", NOF | RING | SIM | OFF,
 					 .prep = prep_files_update,
 					 .since = "5.6", .test = "test_fixed_files", .epoll = 1),
-	[IORING_OP_STATX]           = OP("statx", FS | SIM | NOFX, .errors = err_nomem,
+	[IORING_OP_STATX]           = OP("statx", FS | SIM | NOFX | KEEP, .errors = err_nomem,
 					 .since = "5.6", .test = "test_fs", .epoll = 1),
 	[IORING_OP_READ]            = OP("read", RW | BLK | FILE_ | PRIO | BSEL | SIM | OFF,
 					 .errors = err_read, .prep = prep_rw,
@@ -227,7 +261,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 					 .since = "5.6", .test = "test_rw", .epoll = 1),
 	[IORING_OP_FADVISE]         = OP("fadvise", FS | FILE_ | SIM | OFF,
 					 .since = "5.6", .test = "test_rw", .epoll = 1),
-	[IORING_OP_MADVISE]         = OP("madvise", SIM | OFF,
+	[IORING_OP_MADVISE]         = OP("madvise", SIM | OFF | KEEP,
 					 .since = "5.6", .test = "test_limits", .epoll = 1),
 	[IORING_OP_SEND]            = OP("send", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
 					 .errors = err_send,
@@ -248,28 +282,28 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 					 .since = "5.7", .test = "test_bufring", .epoll = 1),
 	[IORING_OP_TEE]             = OP("tee", RW | BLK | FILE_ | SIM,
 					 .since = "5.8", .test = "test_splice", .epoll = 1),
-	[IORING_OP_SHUTDOWN]        = OP("shutdown", NET | FILE_ | SIM | OFF,
+	[IORING_OP_SHUTDOWN]        = OP("shutdown", NET | FILE_ | SIM | OFF | KEEP,
 					 .since = "5.11", .test = "test_net", .epoll = 1),
-	[IORING_OP_RENAMEAT]        = OP("renameat", FS | SIM | NOFX, .errors = err_dirop,
+	[IORING_OP_RENAMEAT]        = OP("renameat", FS | SIM | NOFX | KEEP, .errors = err_dirop,
 					 .since = "5.11", .test = "test_fs", .epoll = 1),
-	[IORING_OP_UNLINKAT]        = OP("unlinkat", FS | SIM | OFF | NOFX, .errors = err_unlink,
+	[IORING_OP_UNLINKAT]        = OP("unlinkat", FS | SIM | OFF | NOFX | KEEP, .errors = err_unlink,
 					 .since = "5.11", .test = "test_fs", .epoll = 1),
-	[IORING_OP_MKDIRAT]         = OP("mkdirat", FS | SIM | OFF | NOFX, .errors = err_dirop,
+	[IORING_OP_MKDIRAT]         = OP("mkdirat", FS | SIM | OFF | NOFX | KEEP, .errors = err_dirop,
 					 .since = "5.15", .test = "test_fs", .epoll = 1),
-	[IORING_OP_SYMLINKAT]       = OP("symlinkat", FS | SIM | NOFX, .errors = err_dirop,
+	[IORING_OP_SYMLINKAT]       = OP("symlinkat", FS | SIM | NOFX | KEEP, .errors = err_dirop,
 					 .since = "5.15", .test = "test_fs", .epoll = 1),
-	[IORING_OP_LINKAT]          = OP("linkat", FS | SIM | NOFX, .errors = err_dirop,
+	[IORING_OP_LINKAT]          = OP("linkat", FS | SIM | NOFX | KEEP, .errors = err_dirop,
 					 .since = "5.15", .test = "test_fs", .epoll = 1),
 	[IORING_OP_MSG_RING]        = OP("msg_ring", FILE_ | SIM,
 					 .since = "5.18", .test = "test_msg_ring",
 					 .wrapper = "aring_msg_ring, aring_msg_ring_fd"),
-	[IORING_OP_FSETXATTR]       = OP("fsetxattr", FS | FILE_ | SIM,
+	[IORING_OP_FSETXATTR]       = OP("fsetxattr", FS | FILE_ | SIM | KEEP,
 					 .since = "5.19", .test = "test_xattr"),
-	[IORING_OP_SETXATTR]        = OP("setxattr", FS | NOFX | SIM,
+	[IORING_OP_SETXATTR]        = OP("setxattr", FS | NOFX | SIM | KEEP,
 					 .since = "5.19", .test = "test_xattr"),
-	[IORING_OP_FGETXATTR]       = OP("fgetxattr", FS | FILE_ | SIM,
+	[IORING_OP_FGETXATTR]       = OP("fgetxattr", FS | FILE_ | SIM | KEEP,
 					 .since = "5.19", .test = "test_xattr"),
-	[IORING_OP_GETXATTR]        = OP("getxattr", FS | NOFX | SIM,
+	[IORING_OP_GETXATTR]        = OP("getxattr", FS | NOFX | SIM | KEEP,
 					 .since = "5.19", .test = "test_xattr"),
 	[IORING_OP_SOCKET]          = OP("socket", NET | SIM | OFF, .errors = err_socket,
 					 .since = "5.19", .test = "test_net", .epoll = 1),
@@ -296,7 +330,7 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[ARING_OP_FIXED_FD_INSTALL] = OP("fixed_fd_install", FILE_ | NOF | RING | SIM,
 					 .prep = prep_fixed_fd_install,
 					 .since = "6.8", .test = "test_fixed_files", .epoll = 1),
-	[ARING_OP_FTRUNCATE]        = OP("ftruncate", FS | FILE_ | SIM | OFF, .errors = err_sync,
+	[ARING_OP_FTRUNCATE]        = OP("ftruncate", FS | FILE_ | SIM | OFF | KEEP, .errors = err_sync,
 					 .since = "6.9", .test = "test_rw", .epoll = 1),
 	[ARING_OP_BIND]             = OP("bind", NET | FILE_ | SIM | OFF, .errors = err_bind,
 					 .since = "6.11", .test = "test_net", .epoll = 1),

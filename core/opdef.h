@@ -40,6 +40,9 @@ enum {
 	ARING__OPF_OFF_VAL = 1u << 11, /* sqe->off is a value (offset, count), not a pointer */
 	ARING__OPF_NOFIXED = 1u << 12, /* its prep refuses IOSQE_FIXED_FILE with -EBADF (path
 	                                  ops and close: kernel io_openat_prep() & co) */
+	ARING__OPF_KEEPLINK = 1u << 13, /* a negative result alone does not break its link
+	                                  chain: see "Which failures break a link" in
+	                                  core/opdef.c */
 };
 
 /* Which SQE field holds the bits (opdef.ms_mask) that make an op multishot. */

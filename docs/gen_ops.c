@@ -2,7 +2,8 @@
 /*
  * Prints docs/ops.md from the op table (core/opdef.c): one row per opcode
  * with its wrapper, the first Linux release that has it, whether the sim
- * and the epoll backend model it, and the test that covers it.
+ * and the epoll backend model it, whether its error breaks a link, and the
+ * test that covers it.
  * `make check` (docs/check-ops) compares the output with docs/ops.md;
  * `make ops-doc` rewrites the file.
  */
@@ -34,9 +35,16 @@ int main(void)
 	       "- **since**: the first Linux release with the opcode.\n"
 	       "- **sim**, **epoll**: whether that backend runs it; where not, it fails\n"
 	       "  with -EOPNOTSUPP (`aring_op_supported()` says false).\n"
+	       "- **error breaks link**: whether an error result cancels the rest of its\n"
+	       "  `IOSQE_IO_LINK` chain (-ECANCELED), as the kernel's handler decides\n"
+	       "  (`req_set_fail()`; the list in `core/opdef.c`). \"n\": the handler only\n"
+	       "  stores its error and the next op runs; an fd that names no file or an\n"
+	       "  SQE its prep refuses still breaks it. A short read or write, a short\n"
+	       "  send or receive with `MSG_WAITALL`, a short splice or tee break it too;\n"
+	       "  a timeout's -ETIME does not with `IORING_TIMEOUT_ETIME_SUCCESS`.\n"
 	       "- **test**: the test program (`tests/<name>.c`) that covers it.\n\n"
-	       "| # | opcode | wrapper | since | sim | epoll | test |\n"
-	       "|---|--------|---------|-------|-----|-------|------|\n");
+	       "| # | opcode | wrapper | since | sim | epoll | error breaks link | test |\n"
+	       "|---|--------|---------|-------|-----|-------|-------------------|------|\n");
 	for (op = 0; op < ARING_OP_LAST; op++) {
 		const struct aring__opdef *d = &aring__opdefs[op];
 		int sim = on_sim(d), ep = on_epoll(d);
@@ -50,8 +58,9 @@ int main(void)
 			printf("`%s`", d->wrapper);
 		else
 			printf("-");
-		printf(" | %s | %s | %s | %s |\n", d->since ? d->since : "?", sim ? "y" : "n",
-		       ep ? "y" : "n", d->test ? d->test : "-");
+		printf(" | %s | %s | %s | %s | %s |\n", d->since ? d->since : "?", sim ? "y" : "n",
+		       ep ? "y" : "n", (d->flags & ARING__OPF_KEEPLINK) ? "n" : "y",
+		       d->test ? d->test : "-");
 	}
 	printf("\nTotals: sim: %u of %u, epoll: %u of %u.\n", nsim, (unsigned)ARING_OP_LAST, nepoll,
 	       (unsigned)ARING_OP_LAST);

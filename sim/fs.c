@@ -438,6 +438,36 @@ static int user_path(uint64_t addr, const char **out)
 	return 0;
 }
 
+/*
+ * An error of a check the kernel's prep makes, for an op whose issue
+ * errors leave its link alone (ARING__OPF_KEEPLINK: fsync, the path ops,
+ * ...): from prep it fails the request at submit (io_submit_fail_init()),
+ * so the link breaks.
+ */
+static enum sim_exec prep_fail(struct sim_req *r, int err)
+{
+	r->fail = true;
+	r->res = err;
+	return SIM_DONE;
+}
+
+/*
+ * kernel fs/namei.c getname_flags(), which a path op's prep runs
+ * (io_unlinkat_prep() & co): an unreadable name -EFAULT, one of PATH_MAX
+ * or more -ENAMETOOLONG, an empty one -ENOENT unless empty_ok
+ * (AT_EMPTY_PATH). 0 if the name is fine.
+ */
+static int getname_err(uint64_t addr, bool empty_ok)
+{
+	const char *p = (const char *)(uintptr_t)addr;
+
+	if (!sim_user_ok(addr, 1))
+		return -EFAULT;
+	if (strnlen(p, PATH_MAX) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return !*p && !empty_ok ? -ENOENT : 0;
+}
+
 static int start_dir(struct sim *s, int dfd, const char *path, struct sim_inode **out)
 {
 	struct sim_file *f;
@@ -1430,8 +1460,8 @@ enum sim_exec aring__sim_op_fsync(struct sim *s, struct sim_req *r)
 {
 	if (r->sqe.addr || r->sqe.buf_index || r->sqe.splice_fd_in ||
 	    (r->sqe.fsync_flags & ~IORING_FSYNC_DATASYNC))
-		r->res = -EINVAL;
-	else if (!seekable(r->file))
+		return prep_fail(r, -EINVAL);
+	if (!seekable(r->file))
 		r->res = -EINVAL;
 	else /* sim/disk.c: what counts as durable */
 		r->res = aring__sim_disk_fsync(s, r->file->inode);
@@ -1444,8 +1474,8 @@ enum sim_exec aring__sim_op_sync_file_range(struct sim *s, struct sim_req *r)
 
 	(void)s;
 	if (r->sqe.addr || r->sqe.buf_index || r->sqe.splice_fd_in)
-		r->res = -EINVAL;
-	else if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+		return prep_fail(r, -EINVAL); /* io_sfr_prep() */
+	if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 			   SYNC_FILE_RANGE_WAIT_AFTER))
 		r->res = -EINVAL;
 	else if ((int64_t)r->sqe.off < 0)
@@ -1470,8 +1500,8 @@ enum sim_exec aring__sim_op_fallocate(struct sim *s, struct sim_req *r)
 
 	r->res = 0;
 	if (r->sqe.buf_index || r->sqe.rw_flags || r->sqe.splice_fd_in)
-		r->res = -EINVAL;
-	else if (off < 0 || len <= 0)
+		return prep_fail(r, -EINVAL); /* io_fallocate_prep() */
+	if (off < 0 || len <= 0)
 		r->res = -EINVAL;
 	else if (!fmode_write(f))
 		r->res = -EBADF;
@@ -1561,7 +1591,9 @@ enum sim_exec aring__sim_op_madvise(struct sim *s, struct sim_req *r)
 
 	(void)s;
 	/* No memory to advise in the model: valid advice on aligned memory is 0. */
-	if (r->sqe.buf_index || r->sqe.splice_fd_in || (r->sqe.addr & (SIM_PAGE - 1)))
+	if (r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_madvise_prep() */
+	if (r->sqe.addr & (SIM_PAGE - 1))
 		r->res = -EINVAL;
 	else if (advice > MADV_COLD && advice != MADV_DONTFORK && advice != MADV_DOFORK &&
 		 advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE &&
@@ -1581,8 +1613,8 @@ enum sim_exec aring__sim_op_ftruncate(struct sim *s, struct sim_req *r)
 
 	if (r->sqe.rw_flags || r->sqe.addr || r->sqe.len || r->sqe.buf_index ||
 	    r->sqe.splice_fd_in || r->sqe.addr3)
-		r->res = -EINVAL;
-	else if (len < 0)
+		return prep_fail(r, -EINVAL); /* io_ftruncate_prep() */
+	if (len < 0)
 		r->res = -EINVAL;
 	else if (f->type != SIM_F_REG || !fmode_write(f))
 		r->res = -EINVAL;
@@ -1784,13 +1816,16 @@ enum sim_exec aring__sim_op_statx(struct sim *s, struct sim_req *r)
 	struct lookup l;
 	int ret;
 
-	if (r->sqe.buf_index || r->sqe.splice_fd_in ||
-	    (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) ||
+	if (r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_statx_prep() */
+	if ((ret = getname_err(r->sqe.addr, flags & AT_EMPTY_PATH)))
+		return prep_fail(r, ret); /* io_statx_prep() -> getname_uflags() */
+	if ((flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) ||
 	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (r->sqe.len & STATX__RESERVED)) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (!sim_user_ptr_ok(st, sizeof(*st)) || !sim_user_ptr_ok(path, 1)) {
+	if (!sim_user_ptr_ok(st, sizeof(*st))) {
 		r->res = -EFAULT;
 		return SIM_DONE;
 	}
@@ -1844,10 +1879,10 @@ enum sim_exec aring__sim_op_unlinkat(struct sim *s, struct sim_req *r)
 	int ret;
 
 	if (r->sqe.off || r->sqe.len || r->sqe.buf_index || r->sqe.splice_fd_in ||
-	    (flags & ~AT_REMOVEDIR)) {
-		r->res = -EINVAL;
-		return SIM_DONE;
-	}
+	    (flags & ~AT_REMOVEDIR))
+		return prep_fail(r, -EINVAL); /* io_unlinkat_prep() */
+	if ((ret = getname_err(r->sqe.addr, false)))
+		return prep_fail(r, ret);
 	ret = lookup(s, r->sqe.fd, r->sqe.addr, false, &l);
 	if (ret)
 		goto out;
@@ -1895,10 +1930,10 @@ enum sim_exec aring__sim_op_mkdirat(struct sim *s, struct sim_req *r)
 	struct sim_inode *i;
 	int ret;
 
-	if (r->sqe.off || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.splice_fd_in) {
-		r->res = -EINVAL;
-		return SIM_DONE;
-	}
+	if (r->sqe.off || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_mkdirat_prep() */
+	if ((ret = getname_err(r->sqe.addr, false)))
+		return prep_fail(r, ret);
 	ret = lookup(s, r->sqe.fd, r->sqe.addr, false, &l);
 	if (!ret && (l.dot || l.ino))
 		ret = -EEXIST;
@@ -1927,18 +1962,10 @@ enum sim_exec aring__sim_op_symlinkat(struct sim *s, struct sim_req *r)
 	struct sim_inode *i;
 	int ret;
 
-	if (r->sqe.len || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.splice_fd_in) {
-		r->res = -EINVAL;
-		return SIM_DONE;
-	}
-	if (!sim_user_ptr_ok(target, 1)) {
-		r->res = -EFAULT;
-		return SIM_DONE;
-	}
-	if (!*target || strnlen(target, PATH_MAX) >= PATH_MAX) {
-		r->res = *target ? -ENAMETOOLONG : -ENOENT;
-		return SIM_DONE;
-	}
+	if (r->sqe.len || r->sqe.rw_flags || r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_symlinkat_prep() */
+	if ((ret = getname_err(r->sqe.addr, false)) || (ret = getname_err(r->sqe.addr2, false)))
+		return prep_fail(r, ret);
 	ret = lookup(s, r->sqe.fd, r->sqe.addr2, false, &l);
 	if (!ret && (l.dot || l.ino))
 		ret = -EEXIST;
@@ -1971,13 +1998,13 @@ enum sim_exec aring__sim_op_linkat(struct sim *s, struct sim_req *r)
 	struct lookup o, n;
 	int ret;
 
+	if (r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_linkat_prep() */
 	/* io_linkat_prep() -> getname_uflags(): "" without AT_EMPTY_PATH. */
-	if (empty && !(flags & AT_EMPTY_PATH)) {
-		r->res = -ENOENT;
-		return SIM_DONE;
-	}
-	if (r->sqe.rw_flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) || r->sqe.buf_index ||
-	    r->sqe.splice_fd_in) {
+	if ((ret = getname_err(r->sqe.addr, flags & AT_EMPTY_PATH)) ||
+	    (ret = getname_err(r->sqe.addr2, false)))
+		return prep_fail(r, ret);
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) { /* do_linkat() */
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
@@ -2032,10 +2059,10 @@ enum sim_exec aring__sim_op_renameat(struct sim *s, struct sim_req *r)
 	struct sim_dirent *eo, *en;
 	int ret;
 
-	if (r->sqe.buf_index || r->sqe.splice_fd_in) {
-		r->res = -EINVAL;
-		return SIM_DONE;
-	}
+	if (r->sqe.buf_index || r->sqe.splice_fd_in)
+		return prep_fail(r, -EINVAL); /* io_renameat_prep() */
+	if ((ret = getname_err(r->sqe.addr, false)) || (ret = getname_err(r->sqe.addr2, false)))
+		return prep_fail(r, ret);
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
 	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) ||
 	    ((flags & RENAME_WHITEOUT) && (flags & RENAME_EXCHANGE))) {

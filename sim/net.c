@@ -1209,13 +1209,22 @@ enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
 	struct sim_sock *k = sock_of(r);
 	unsigned how = r->sqe.len;
 
+	/* io_shutdown_prep()'s checks and io_shutdown()'s -ENOTSOCK fail the
+	   request in the core; __sys_shutdown_sock()'s errors leave its link
+	   alone (ARING__OPF_KEEPLINK) */
+	r->fail = true;
 	if (r->sqe.off || r->sqe.addr || r->sqe.rw_flags || r->sqe.buf_index ||
-	    r->sqe.splice_fd_in || r->sqe.addr3 || how > SHUT_RDWR) {
+	    r->sqe.splice_fd_in || r->sqe.addr3) {
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
 	if (!k) {
 		r->res = -ENOTSOCK;
+		return SIM_DONE;
+	}
+	r->fail = false;
+	if (how > SHUT_RDWR) {
+		r->res = -EINVAL;
 		return SIM_DONE;
 	}
 	if (k->state != SIM_SOCK_CONNECTED) {

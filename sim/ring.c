@@ -215,7 +215,9 @@ static void sim_start(void *ex, struct aring__soft_req *sr)
 					: aring__sim_fd_get(s, r->sqe.fd);
 
 		if (!f) {
-			/* kernel io_uring.c io_assign_file() */
+			/* kernel io_uring.c io_assign_file(): the core fails it,
+			   whatever the op (ARING__OPF_KEEPLINK too) */
+			r->fail = true;
 			aring__sim_complete(s, r, -EBADF, 0);
 			return;
 		}

@@ -11,8 +11,10 @@
  * empty pipe nobody writes never completes; a nop completes at issue).
  */
 #include "config.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -4703,6 +4705,327 @@ static void kbuf_ring_incremental(struct cx *c)
 		c_bail(c, "unregister failed");
 }
 
+/* ================================================================ which failures break a link */
+
+/*
+ * A chain breaks only on REQ_F_FAIL (io_uring.c io_req_find_next() ->
+ * io_fail_links()). An op's issue function that returns an error to the
+ * core fails it (io_req_defer_failed() -> req_set_fail()), as does a file
+ * that io_assign_file() cannot find; an op whose handler stores a negative
+ * result with io_req_set_res() alone and returns success does not: the
+ * next member runs. The op table says which ops do that
+ * (ARING__OPF_KEEPLINK, core/opdef.c).
+ *
+ * The SQE of ud is made by the caller with IOSQE_IO_LINK; a NOP (ud + 1)
+ * follows it: it completes 0 when the failure leaves the chain alone, or
+ * -ECANCELED when it breaks it.
+ */
+static void lf_then_nop(struct cx *c, uint64_t ud, int32_t res, bool breaks)
+{
+	nop(c, ud + 1, 0);
+	ex(c, ud, res, 0);
+	ex(c, ud + 1, breaks ? -ECANCELED : 0, 0);
+	run(c);
+}
+
+/* A TCP socket, made through the ring (closed at the end). */
+static int lf_socket(struct cx *c)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, 0, 0);
+	int sk;
+
+	q->fd = AF_INET, q->off = SOCK_STREAM, q->len = 0;
+	sk = setup_run(c, q);
+	if (sk < 0)
+		c_bail(c, "socket: %d", sk);
+	keep_fd(c, sk);
+	return sk;
+}
+
+/*
+ * io_uring/xattr.c io_xattr_finish(): io_req_set_res() only, so a missing
+ * attribute (-ENODATA) or path (-ENOENT, getxattr's filename_lookup() at
+ * issue) leaves the chain alone; a bad fd (io_assign_file(): -EBADF) and a
+ * prep error (__io_getxattr_prep(): flags -EINVAL) break it.
+ */
+static void linkfail_xattr(struct cx *c)
+{
+	int fd = mkfile(c, "x", 1);
+	const char *missing = mkpath(c);
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_FGETXATTR))
+		return;
+	xa(c, IORING_OP_FGETXATTR, 1, LINK, fd, "user.none", b, 16, 0);
+	lf_then_nop(c, 1, -ENODATA, false);
+	xa(c, IORING_OP_FSETXATTR, 3, LINK, fd, "user.none", "v", 1, 2 /* XATTR_REPLACE */);
+	lf_then_nop(c, 3, -ENODATA, false);
+	q = xa(c, IORING_OP_GETXATTR, 5, LINK, -1, "user.none", b, 16, 0);
+	q->addr3 = (uint64_t)(uintptr_t)missing;
+	lf_then_nop(c, 5, -ENOENT, false);
+	q = xa(c, IORING_OP_SETXATTR, 7, LINK, -1, "user.none", "v", 1, 0);
+	q->addr3 = (uint64_t)(uintptr_t)missing;
+	lf_then_nop(c, 7, -ENOENT, false);
+	xa(c, IORING_OP_FGETXATTR, 9, LINK, -1, "user.none", b, 16, 0);
+	lf_then_nop(c, 9, -EBADF, true);
+	xa(c, IORING_OP_FGETXATTR, 11, LINK, fd, "user.none", b, 16, 1);
+	lf_then_nop(c, 11, -EINVAL, true);
+}
+
+/*
+ * io_uring/sync.c io_fsync(), io_sync_file_range(), io_fallocate() and
+ * truncate.c io_ftruncate(): io_req_set_res() only. On a pipe: fsync
+ * -EINVAL, sync_file_range -ESPIPE, fallocate -ESPIPE, ftruncate -EINVAL;
+ * fallocate of a read-only fd -EBADF (vfs_fallocate(), not the core): the
+ * chain goes on. A closed fd (io_assign_file()) and a prep error
+ * (io_fsync_prep(): unknown fsync_flags) break it.
+ */
+static void linkfail_sync(struct cx *c)
+{
+	const char *path;
+	int p[2], fd = mkfile_named(c, "abc", 3, &path), ro;
+	struct io_uring_sqe *q;
+
+	mkpipe(c, p);
+	ro = setup_run(c, openat_op(c, 0, 0, path, O_RDONLY | O_CLOEXEC, 0));
+	if (ro < 0)
+		c_bail(c, "open O_RDONLY: %d", ro);
+	keep_fd(c, ro);
+	q = sqe(c, IORING_OP_FSYNC, 1, LINK);
+	q->fd = p[0];
+	lf_then_nop(c, 1, -EINVAL, false);
+	q = sqe(c, IORING_OP_SYNC_FILE_RANGE, 3, LINK);
+	q->fd = p[0];
+	lf_then_nop(c, 3, -ESPIPE, false);
+	q = sqe(c, IORING_OP_FALLOCATE, 5, LINK);
+	q->fd = p[1], q->addr = 4096; /* len */
+	lf_then_nop(c, 5, -ESPIPE, false);
+	q = sqe(c, IORING_OP_FALLOCATE, 7, LINK);
+	q->fd = ro, q->addr = 4096;
+	lf_then_nop(c, 7, -EBADF, false);
+	if (c_has(c, ARING_OP_FTRUNCATE)) {
+		q = sqe(c, ARING_OP_FTRUNCATE, 9, LINK);
+		q->fd = p[0];
+		lf_then_nop(c, 9, -EINVAL, false);
+	}
+	q = sqe(c, IORING_OP_FSYNC, 11, LINK);
+	q->fd = -1;
+	lf_then_nop(c, 11, -EBADF, true);
+	q = sqe(c, IORING_OP_FSYNC, 13, LINK);
+	q->fd = fd, q->fsync_flags = 2;
+	lf_then_nop(c, 13, -EINVAL, true);
+}
+
+/*
+ * io_uring/fs.c io_renameat(), io_unlinkat(), io_mkdirat(),
+ * io_symlinkat(), io_linkat() and statx.c io_statx(): io_req_set_res()
+ * only, so a missing or existing path leaves the chain alone.
+ */
+static void linkfail_path_ops(struct cx *c)
+{
+	const char *missing = mkpath(c), *other = mkpath(c);
+	struct io_uring_sqe *q;
+
+	q = sqe(c, IORING_OP_STATX, 1, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)missing, q->len = 0x7ff;
+	q->off = (uint64_t)(uintptr_t)cbuf(c); /* sqe->addr2: the statx buffer */
+	lf_then_nop(c, 1, -ENOENT, false);
+	q = sqe(c, IORING_OP_RENAMEAT, 3, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)missing;
+	q->len = (uint32_t)AT_FDCWD, q->off = (uint64_t)(uintptr_t)other;
+	lf_then_nop(c, 3, -ENOENT, false);
+	q = sqe(c, IORING_OP_UNLINKAT, 5, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)missing;
+	lf_then_nop(c, 5, -ENOENT, false);
+	q = sqe(c, IORING_OP_MKDIRAT, 7, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)"/tmp", q->len = 0700;
+	lf_then_nop(c, 7, -EEXIST, false);
+	q = sqe(c, IORING_OP_SYMLINKAT, 9, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)missing;
+	q->off = (uint64_t)(uintptr_t)"/tmp"; /* sqe->addr2: the new path */
+	lf_then_nop(c, 9, -EEXIST, false);
+	linkat_op(c, 11, LINK, AT_FDCWD, missing, AT_FDCWD, other, 0);
+	lf_then_nop(c, 11, -ENOENT, false);
+}
+
+/*
+ * io_uring/advise.c: io_madvise() stores do_madvise()'s error alone (an
+ * unknown advice -EINVAL: the chain goes on); io_fadvise() calls
+ * req_set_fail() (a pipe -ESPIPE: it breaks).
+ */
+static void linkfail_advise(struct cx *c)
+{
+	int p[2];
+	struct io_uring_sqe *q;
+
+	mkpipe(c, p);
+	q = sqe(c, IORING_OP_MADVISE, 1, LINK);
+	q->addr = 0, q->len = 4096, q->fadvise_advice = 12345;
+	lf_then_nop(c, 1, -EINVAL, false);
+	q = sqe(c, IORING_OP_FADVISE, 3, LINK);
+	q->fd = p[0], q->len = 4096, q->fadvise_advice = 0;
+	lf_then_nop(c, 3, -ESPIPE, true);
+}
+
+/*
+ * io_uring/net.c io_shutdown(): __sys_shutdown_sock()'s error is stored
+ * alone (a socket that is not connected: -ENOTCONN, the chain goes on); a
+ * file that is no socket is an error returned to the core (-ENOTSOCK: it
+ * breaks).
+ */
+static void linkfail_shutdown(struct cx *c)
+{
+	int p[2], sk;
+	struct io_uring_sqe *q;
+
+	if (!c_has(c, IORING_OP_SOCKET) || !c_has(c, IORING_OP_SHUTDOWN))
+		return;
+	mkpipe(c, p);
+	sk = lf_socket(c);
+	q = sqe(c, IORING_OP_SHUTDOWN, 1, LINK);
+	q->fd = sk, q->len = SHUT_RDWR;
+	lf_then_nop(c, 1, -ENOTCONN, false);
+	q = sqe(c, IORING_OP_SHUTDOWN, 3, LINK);
+	q->fd = p[0], q->len = SHUT_RDWR;
+	lf_then_nop(c, 3, -ENOTSOCK, true);
+}
+
+/*
+ * The same ops break the chain when their prep refuses the SQE
+ * (io_submit_fail_init()): a name getname() refuses (an empty path:
+ * io_unlinkat_prep(), io_statx_prep() -ENOENT), a reserved field
+ * (io_mkdirat_prep(), io_fallocate_prep(), io_shutdown_prep() -EINVAL).
+ * The errors of their issue do not: sync_file_range() of unknown flags,
+ * shutdown() of an unknown how (-EINVAL).
+ */
+static void linkfail_prep_errors(struct cx *c)
+{
+	int fd = mkfile(c, "abc", 3), sk;
+	struct io_uring_sqe *q;
+
+	q = sqe(c, IORING_OP_UNLINKAT, 1, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)"";
+	lf_then_nop(c, 1, -ENOENT, true);
+	q = sqe(c, IORING_OP_STATX, 3, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)"", q->len = 0x7ff;
+	q->off = (uint64_t)(uintptr_t)cbuf(c);
+	lf_then_nop(c, 3, -ENOENT, true);
+	q = sqe(c, IORING_OP_MKDIRAT, 5, LINK);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)mkpath(c), q->len = 0700;
+	q->buf_index = 1;
+	lf_then_nop(c, 5, -EINVAL, true);
+	q = sqe(c, IORING_OP_FALLOCATE, 7, LINK);
+	q->fd = fd, q->addr = 4096, q->rw_flags = 1;
+	lf_then_nop(c, 7, -EINVAL, true);
+	q = sqe(c, IORING_OP_SYNC_FILE_RANGE, 9, LINK);
+	q->fd = fd, q->sync_range_flags = 0x80;
+	lf_then_nop(c, 9, -EINVAL, false);
+	if (!c_has(c, IORING_OP_SOCKET) || !c_has(c, IORING_OP_SHUTDOWN))
+		return;
+	sk = lf_socket(c);
+	q = sqe(c, IORING_OP_SHUTDOWN, 11, LINK);
+	q->fd = sk, q->len = SHUT_RDWR, q->addr = 1;
+	lf_then_nop(c, 11, -EINVAL, true);
+	q = sqe(c, IORING_OP_SHUTDOWN, 13, LINK);
+	q->fd = sk, q->len = 7;
+	lf_then_nop(c, 13, -EINVAL, false);
+}
+
+/*
+ * Ops whose failures do break the chain, each by its own req_set_fail()
+ * or an error returned to the core: a read of a closed fd
+ * (io_assign_file()), nop.c io_nop() with IORING_NOP_INJECT_RESULT,
+ * openclose.c io_openat2() (-ENOENT), msg_ring.c io_msg_ring() (-EBADFD),
+ * uring_cmd.c io_uring_cmd() (-EOPNOTSUPP), futex.c io_futex_wait()
+ * (-EAGAIN), waitid.c io_waitid() (-ECHILD), epoll.c io_epoll_ctl()
+ * (-ENOENT), net.c io_bind() (bound twice: -EINVAL), io_listen() (a pipe:
+ * -ENOTSOCK), io_accept() (not listening: -EINVAL), io_send() (not
+ * connected: -EPIPE), a socket's uring_cmd of an unknown cmd_op
+ * (-EOPNOTSUPP from ->uring_cmd(): io_uring_cmd()), io_epoll_wait() (no
+ * epoll file: -EINVAL).
+ */
+static void linkfail_breaks(struct cx *c)
+{
+	int p[2], fd = mkfile(c, "x", 1);
+	uint32_t *w = (uint32_t *)(void *)cbuf(c);
+	struct io_uring_sqe *q;
+
+	mkpipe(c, p);
+	bad(c, 1, LINK);
+	lf_then_nop(c, 1, -EBADF, true);
+	nopx(c, 3, LINK, C_NOP_INJECT_RESULT, (uint32_t)-EIO, -1);
+	lf_then_nop(c, 3, -EIO, true);
+	openat_op(c, 5, LINK, mkpath(c), O_RDONLY, 0);
+	lf_then_nop(c, 5, -ENOENT, true);
+	if (c_has(c, IORING_OP_MSG_RING)) {
+		q = sqe(c, IORING_OP_MSG_RING, 7, LINK);
+		q->fd = p[0], q->addr = 0;
+		lf_then_nop(c, 7, -EBADFD, true);
+	}
+	if (c_has(c, IORING_OP_URING_CMD)) {
+		q = sqe(c, IORING_OP_URING_CMD, 9, LINK);
+		q->fd = fd;
+		lf_then_nop(c, 9, -EOPNOTSUPP, true);
+	}
+	if (c_has(c, ARING_OP_FUTEX_WAIT)) {
+		w[0] = 7;
+		fx(c, ARING_OP_FUTEX_WAIT, 11, LINK, w, 8, ~0u);
+		lf_then_nop(c, 11, -EAGAIN, true);
+	}
+	if (c_has(c, ARING_OP_WAITID)) {
+		q = sqe(c, ARING_OP_WAITID, 13, LINK);
+		q->fd = 0, q->len = 0 /* P_ALL */, q->file_index = 4 /* WEXITED */;
+		lf_then_nop(c, 13, -ECHILD, true);
+	}
+	if (c_has(c, IORING_OP_EPOLL_CTL)) {
+		struct epoll_event *ev = (struct epoll_event *)(void *)cbuf(c);
+		int ep = mkepoll(c);
+
+		ev->events = EPOLLIN;
+		q = sqe(c, IORING_OP_EPOLL_CTL, 15, LINK);
+		q->fd = ep, q->len = EPOLL_CTL_DEL, q->off = (uint64_t)p[0];
+		q->addr = (uint64_t)(uintptr_t)ev;
+		lf_then_nop(c, 15, -ENOENT, true);
+	}
+	if (c_has(c, IORING_OP_SOCKET) && c_has(c, ARING_OP_BIND) && c_has(c, ARING_OP_LISTEN)) {
+		struct sockaddr_in *a = (struct sockaddr_in *)(void *)cbuf(c);
+		int tcp;
+
+		tcp = lf_socket(c);
+		a->sin_family = AF_INET;
+		a->sin_port = 0;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		q = sqe(c, ARING_OP_BIND, 17, 0);
+		q->fd = tcp, q->addr = (uint64_t)(uintptr_t)a, q->off = sizeof(*a);
+		ex(c, 17, 0, 0);
+		run(c);
+		q = sqe(c, ARING_OP_BIND, 18, LINK);
+		q->fd = tcp, q->addr = (uint64_t)(uintptr_t)a, q->off = sizeof(*a);
+		lf_then_nop(c, 18, -EINVAL, true);
+		q = sqe(c, ARING_OP_LISTEN, 20, LINK);
+		q->fd = p[0], q->len = 1;
+		lf_then_nop(c, 20, -ENOTSOCK, true);
+		q = sqe(c, IORING_OP_ACCEPT, 22, LINK);
+		q->fd = tcp;
+		lf_then_nop(c, 22, -EINVAL, true);
+		q = sqe(c, IORING_OP_SEND, 24, LINK);
+		q->fd = tcp, q->addr = (uint64_t)(uintptr_t)"x", q->len = 1;
+		q->msg_flags = MSG_NOSIGNAL;
+		lf_then_nop(c, 24, -EPIPE, true);
+		if (c_has(c, IORING_OP_URING_CMD)) {
+			q = sqe(c, IORING_OP_URING_CMD, 26, LINK);
+			q->fd = tcp, q->cmd_op = 99;
+			lf_then_nop(c, 26, -EOPNOTSUPP, true);
+		}
+	}
+	if (c_has(c, ARING_OP_EPOLL_WAIT)) {
+		q = sqe(c, ARING_OP_EPOLL_WAIT, 28, LINK);
+		q->fd = p[0], q->addr = (uint64_t)(uintptr_t)cbuf(c), q->len = 4;
+		lf_then_nop(c, 28, -EINVAL, true);
+	}
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -4952,5 +5275,12 @@ const struct c_case conform_cases[] = {
 	C(kbuf_read_mshot_regfile),
 	C(kbuf_ring_basic),
 	C(kbuf_ring_incremental),
+	C(linkfail_xattr),
+	C(linkfail_sync),
+	C(linkfail_path_ops),
+	C(linkfail_advise),
+	C(linkfail_shutdown),
+	C(linkfail_prep_errors),
+	C(linkfail_breaks),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

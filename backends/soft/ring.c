@@ -171,18 +171,22 @@ void aring__soft_complete(struct aring__soft *s, struct aring__soft_req *r, int3
 			  uint32_t cflags)
 {
 	assert(r->state == SOFT_STARTED);
+	/*
+	 * kernel: an op's handler calls req_set_fail() on an error (io_read,
+	 * io_send, ...), except the ops that only store it with
+	 * io_req_set_res() (ARING__OPF_KEEPLINK: io_fsync, io_xattr_finish,
+	 * ...; core/opdef.c): for those the executor says when the core fails
+	 * them (aring__soft_req_set_fail()).
+	 */
+	if (res < 0 && !(aring__opdefs[r->opcode].flags & ARING__OPF_KEEPLINK))
+		aring__soft_set_fail(r);
 	if (cflags & IORING_CQE_F_MORE) {
 		/* kernel io_req_post_cqe(): a multishot CQE is posted at once,
 		 * after the CQEs completed before it. */
-		if (res < 0)
-			aring__soft_set_fail(r);
 		aring__soft_post(s, r, res, cflags);
 		aring__soft_flush_timeouts(s);
 		return;
 	}
-	/* kernel: an op that fails calls req_set_fail() (io_read, io_send, ...). */
-	if (res < 0)
-		aring__soft_set_fail(r);
 	r->cflags = cflags;
 	aring__soft_done(s, r, res);
 }

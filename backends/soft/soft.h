@@ -274,7 +274,13 @@ void aring__soft_complete(struct aring__soft *ring, struct aring__soft_req *req,
  */
 void aring__soft_post_aux(struct aring__soft *ring, uint64_t user_data, int32_t res,
 			  uint32_t cflags);
-/* Mark req failed although res >= 0 (a short transfer breaks a link: kernel req_set_fail()). */
+/*
+ * Mark req failed (kernel req_set_fail()): its link chain breaks. The ring
+ * does so itself for a negative result, except for an ARING__OPF_KEEPLINK
+ * op; call it for what else the kernel fails: a short transfer
+ * (res >= 0), or a KEEPLINK op's error that the kernel's core sees (a bad
+ * fd: io_assign_file(); a check its prep makes). Before aring__soft_complete().
+ */
 void aring__soft_req_set_fail(struct aring__soft_req *req);
 /*
  * A request in flight (started or an armed timeout) with this user_data and

@@ -109,11 +109,6 @@ void aring__sim_heap_remove(struct sim *s, struct sim_req *r)
 	sift_up(s, last->heap_idx);
 }
 
-struct sim_req *aring__sim_heap_top(struct sim *s)
-{
-	return s->heap_len ? s->heap[0] : NULL;
-}
-
 struct sim_req *aring__sim_heap_pop(struct sim *s)
 {
 	struct sim_req *r = aring__sim_heap_top(s);

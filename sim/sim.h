@@ -506,7 +506,11 @@ static inline int64_t sim_fd_index(const struct sim *s, int fd)
 
 void aring__sim_heap_push(struct sim *s, struct sim_req *r, uint64_t when_ns);
 void aring__sim_heap_remove(struct sim *s, struct sim_req *r);
-struct sim_req *aring__sim_heap_top(struct sim *s);
+/* The earliest event, or NULL (inline: the world asks every node, often). */
+static inline struct sim_req *aring__sim_heap_top(const struct sim *s)
+{
+	return s->heap_len ? s->heap[0] : NULL;
+}
 struct sim_req *aring__sim_heap_pop(struct sim *s);
 /* Process every event due at or before now. */
 void aring__sim_run_due(struct sim *s);

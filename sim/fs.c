@@ -1825,18 +1825,21 @@ enum sim_exec aring__sim_op_statx(struct sim *s, struct sim_req *r)
 		r->res = -EINVAL;
 		return SIM_DONE;
 	}
-	if (!sim_user_ptr_ok(st, sizeof(*st))) {
-		r->res = -EFAULT;
-		return SIM_DONE;
-	}
+	/* fs/stat.c do_statx(): vfs_statx() (the lookup) first, then
+	 * cp_statx() copies out (-EFAULT) */
 	if (!*path && (flags & AT_EMPTY_PATH)) {
 		struct sim_file *f = r->sqe.fd == AT_FDCWD ? NULL : aring__sim_fd_get(s, r->sqe.fd);
 
-		if (r->sqe.fd == AT_FDCWD) {
-			fill_statx(st, s->root, 0, 0);
-		} else if (!f) {
+		if (r->sqe.fd != AT_FDCWD && !f) {
 			r->res = -EBADF;
 			return SIM_DONE;
+		}
+		if (!sim_user_ptr_ok(st, sizeof(*st))) {
+			r->res = -EFAULT;
+			return SIM_DONE;
+		}
+		if (r->sqe.fd == AT_FDCWD) {
+			fill_statx(st, s->root, 0, 0);
 		} else if (f->type == SIM_F_REG || f->type == SIM_F_DIR) {
 			fill_statx(st, f->inode, 0, 0);
 		} else {
@@ -1852,6 +1855,8 @@ enum sim_exec aring__sim_op_statx(struct sim *s, struct sim_req *r)
 		ret = -ENOENT;
 	if (!ret && l.slash && l.ino->type != SIM_I_DIR)
 		ret = -ENOTDIR;
+	if (!ret && !sim_user_ptr_ok(st, sizeof(*st)))
+		ret = -EFAULT;
 	if (!ret)
 		fill_statx(st, l.ino, 0, 0);
 	r->res = ret;

@@ -2821,6 +2821,26 @@ static void openat_missing(struct cx *c)
 }
 
 /*
+ * statx with a buffer that is no memory: the lookup comes first (a missing
+ * path: -ENOENT), the copy out after it (an existing one: -EFAULT).
+ * Kernel: fs/stat.c do_statx(): vfs_statx(), then cp_statx().
+ */
+static void statx_efault_after_lookup(struct cx *c)
+{
+	struct io_uring_sqe *q;
+
+	q = sqe(c, IORING_OP_STATX, 1, 0);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)mkpath(c), q->len = 0x7ff;
+	q->off = 8; /* sqe->addr2: the statx buffer, an address no one maps */
+	q = sqe(c, IORING_OP_STATX, 2, 0);
+	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)"/tmp", q->len = 0x7ff;
+	q->off = 8;
+	ex(c, 1, -ENOENT, 0);
+	ex(c, 2, -EFAULT, 0);
+	run(c);
+}
+
+/*
  * close of an fd twice: 0 then -EBADF.
  * Kernel: openclose.c io_close.
  */
@@ -5214,6 +5234,7 @@ const struct c_case conform_cases[] = {
 	C(read_file_position),
 	C(write_readonly_fd),
 	C(openat_missing),
+	C(statx_efault_after_lookup),
 	C(close_twice),
 	C(poll_remove_reserved),
 	C(poll_remove_fields_without_update),

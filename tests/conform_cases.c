@@ -2836,7 +2836,7 @@ static void statx_efault_after_lookup(struct cx *c)
 	q->fd = AT_FDCWD, q->addr = (uint64_t)(uintptr_t)"/tmp", q->len = 0x7ff;
 	q->off = 8;
 	ex(c, 1, -ENOENT, 0);
-	ex(c, 2, -EFAULT, 0);
+	ex_set(c, 2, -EFAULT, 0); /* io_statx_prep(): REQ_F_FORCE_ASYNC, io-wq's order */
 	run(c);
 }
 
@@ -3625,7 +3625,11 @@ static void pipe_offset_below_minus1(struct cx *c)
 	run(c);
 }
 
-/* kernel fs/sync.c sync_file_range(): a pipe is -ESPIPE; sync.c io_fsync(): -EINVAL. */
+/*
+ * kernel fs/sync.c sync_file_range(): a pipe is -ESPIPE; sync.c io_fsync():
+ * -EINVAL. Both go to io-wq (they cannot run nonblocking), whose workers
+ * finish them in either order (the epoll backend's offload pool too).
+ */
 static void pipe_sync_ops(struct cx *c)
 {
 	int p[2];
@@ -3637,7 +3641,7 @@ static void pipe_sync_ops(struct cx *c)
 	q = sqe(c, IORING_OP_FSYNC, 2, 0);
 	q->fd = p[0];
 	ex(c, 1, -ESPIPE, 0);
-	ex(c, 2, -EINVAL, 0);
+	ex_set(c, 2, -EINVAL, 0);
 	run(c);
 }
 

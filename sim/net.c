@@ -988,10 +988,33 @@ int aring__sim_prep_recv(struct sim *s, struct sim_req *r)
 	return 0;
 }
 
+/*
+ * A receive of IORING_OP_RECV / RECVMSG: aring__sim_sock_recv(), and the
+ * CQE's IORING_CQE_F_SOCK_NONEMPTY. kernel io_recv_finish() sets it when
+ * msg_inq > 0; io_recv()/io_recvmsg() ask for it (msg_get_inq) and
+ * tcp_recvmsg() fills it when it returns >= 0 (an error leaves -1) with
+ * tcp_inq_hint(): the bytes received and not read (an urgent byte not yet
+ * skipped counts; bytes in flight between nodes do not), or 1 once the
+ * peer's FIN came (SOCK_DONE). So a receive of 0 bytes, MSG_PEEK, MSG_OOB
+ * and the read at EOF after a FIN all report it; a read at EOF after our
+ * own SHUT_RD or a reset does not. Checked on Linux 6.18
+ * (tests/conform_cases.c net_recv_*).
+ */
+static enum sim_exec recv_sock(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+			       uint64_t n, unsigned flags)
+{
+	enum sim_exec e = aring__sim_sock_recv(s, r, r->file, v, n, flags);
+	const struct sim_sock *k = r->file->sock;
+
+	if (e == SIM_DONE && r->res >= 0 && (sim_rx_ready(k) || (k->fin && !k->rx_flight)))
+		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
+	return e;
+}
+
 static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
 			       uint64_t n, void *arg)
 {
-	return aring__sim_sock_recv(s, r, r->file, v, n, *(unsigned *)arg);
+	return recv_sock(s, r, v, n, *(unsigned *)arg);
 }
 
 /* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
@@ -1018,7 +1041,7 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	}
 	n = aring__sim_fault_limit(s, r, aring__sim_iov_len(&v));
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
-		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+		 : recv_sock(s, r, &v, n, flags);
 	/* kernel io_uring/net.c: MSG_WAITALL short of its length fails the link. */
 	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.one.iov_len)
 		r->fail = true;
@@ -1089,7 +1112,7 @@ static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct
 	enum sim_exec e;
 
 	if (!r->multishot) {
-		e = aring__sim_sock_recv(s, r, r->file, v, n, a->flags);
+		e = recv_sock(s, r, v, n, a->flags);
 		if (e == SIM_DONE && r->res >= 0) {
 			if (a->msg->msg_name)
 				a->msg->msg_namelen = 0;
@@ -1104,7 +1127,7 @@ static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct
 		return SIM_DONE;
 	}
 	aring__sim_iov_ubuf(&pv, (uint64_t)(uintptr_t)v->one.iov_base + hdr, v->one.iov_len - hdr);
-	e = aring__sim_sock_recv(s, r, r->file, &pv, n > hdr ? n - hdr : 0, a->flags);
+	e = recv_sock(s, r, &pv, n > hdr ? n - hdr : 0, a->flags);
 	if (e != SIM_DONE || r->res < 0)
 		return e;
 	memset(&out, 0, sizeof(out));
@@ -1176,7 +1199,7 @@ enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r)
 	want = aring__sim_iov_len(&v);
 	n = aring__sim_fault_limit(s, r, want);
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
-		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+		 : recv_sock(s, r, &v, n, flags);
 	if (e == SIM_DONE && !send && r->res >= 0) {
 		/* net/socket.c ____sys_recvmsg(): TCP has no address, flags or cmsgs to give */
 		if (msg->msg_name)
@@ -1215,7 +1238,7 @@ enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
 	if ((how == SHUT_WR || how == SHUT_RDWR) && !k->wr_shut) {
 		k->wr_shut = true;
 		if (k->peer)
-			k->peer->rd_eof = true; /* FIN */
+			k->peer->rd_eof = k->peer->fin = true; /* FIN */
 	}
 	conn_wake(s, k);
 	r->res = 0;
@@ -1262,7 +1285,7 @@ static void sock_release(struct sim *s, struct sim_sock *k)
 		if (k->rx_len) {
 			reset_peer(s, p); /* unread data: RST (kernel tcp_close()) */
 		} else {
-			p->rd_eof = true; /* FIN */
+			p->rd_eof = p->fin = true; /* FIN */
 			if (!p->wr_shut)
 				p->peer_gone = true;
 			aring__sim_wake(s, &p->wq);

@@ -271,6 +271,8 @@ struct sim_sock {
 	uint16_t port;
 	struct sim_sock *peer;         /* connected peer, NULL once it is gone */
 	bool rd_eof;                   /* peer sent FIN (or we shut down reading) */
+	bool fin;                      /* the peer's FIN was sent (kernel SOCK_DONE once
+	                                  rx_flight is 0); stays set */
 	bool wr_shut;                  /* we shut down writing (or were reset) */
 	bool peer_gone;                /* peer closed: our next send resets us */
 	int err;                       /* pending sk_err (positive errno), 0 = none */

@@ -16,10 +16,14 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "backends/soft/soft.h"
 #include "core/backend.h"
 #include "tests/conform.h"
+#include "sim/sim.h"
 
 #define LINK IOSQE_IO_LINK
 #define HARD IOSQE_IO_HARDLINK
@@ -4703,6 +4707,219 @@ static void kbuf_ring_incremental(struct cx *c)
 		c_bail(c, "unregister failed");
 }
 
+/* ---------------------------------------------------------------- sockets */
+
+/*
+ * TCP on 127.0.0.1 (kernel io_uring/net.c with net/ipv4/tcp.c), through the
+ * ring: a connected pair, the listener closed. The port is the ephemeral one
+ * bind gave (getsockname(2) on real fds, the sim's own on the sim).
+ */
+static void tcp_pair(struct cx *c, int *cli, int *srv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	struct io_uring_sqe *q;
+	int lfd, ret;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	q = sqe(c, IORING_OP_SOCKET, 0, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	lfd = setup_run(c, q);
+	if (lfd < 0)
+		c_bail(c, "socket: %d", lfd);
+	keep_fd(c, lfd);
+	q = sqe(c, ARING_OP_BIND, 0, 0);
+	q->fd = lfd;
+	q->addr = (uint64_t)(uintptr_t)&a;
+	q->addr2 = sizeof(a);
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "bind: %d", ret);
+	q = sqe(c, ARING_OP_LISTEN, 0, 0);
+	q->fd = lfd;
+	q->len = 4;
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "listen: %d", ret);
+	ret = c->bd->real_fds ? (getsockname(lfd, (struct sockaddr *)&a, &alen) ? -errno : 0)
+			      : aring__sim_getsockname(sim_of(c->be), lfd, (struct sockaddr *)&a,
+						       &alen, false);
+	if (ret < 0)
+		c_bail(c, "getsockname: %d", ret);
+	q = sqe(c, IORING_OP_SOCKET, 0, 0);
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	*cli = setup_run(c, q);
+	if (*cli < 0)
+		c_bail(c, "socket: %d", *cli);
+	keep_fd(c, *cli);
+	q = sqe(c, IORING_OP_CONNECT, 0, 0);
+	q->fd = *cli;
+	q->addr = (uint64_t)(uintptr_t)&a;
+	q->off = sizeof(a);
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "connect: %d", ret);
+	q = sqe(c, IORING_OP_ACCEPT, 0, 0);
+	q->fd = lfd;
+	*srv = setup_run(c, q);
+	if (*srv < 0)
+		c_bail(c, "accept: %d", *srv);
+	keep_fd(c, *srv);
+}
+
+/* IORING_OP_SEND or RECV of len bytes at buf. */
+static struct io_uring_sqe *sr(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd,
+			       const void *buf, unsigned len, unsigned msg_flags)
+{
+	struct io_uring_sqe *q = sqe(c, op, ud, flags);
+
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)buf;
+	q->len = len;
+	q->msg_flags = msg_flags;
+	return q;
+}
+#define snd(c, ud, fl, fd, buf, len, mf) sr(c, IORING_OP_SEND, ud, fl, fd, buf, len, mf)
+#define rcv(c, ud, fl, fd, buf, len, mf) sr(c, IORING_OP_RECV, ud, fl, fd, buf, len, mf)
+
+static struct io_uring_sqe *rcvmsg(struct cx *c, uint64_t ud, unsigned flags, int fd,
+				   struct msghdr *m, struct iovec *v, unsigned nv, unsigned msg_flags)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_RECVMSG, ud, flags);
+
+	memset(m, 0, sizeof(*m));
+	m->msg_iov = v;
+	m->msg_iovlen = nv;
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)m;
+	q->len = 1;
+	q->msg_flags = msg_flags;
+	return q;
+}
+
+static struct io_uring_sqe *shut(struct cx *c, uint64_t ud, int fd, int how)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SHUTDOWN, ud, 0);
+
+	q->fd = fd;
+	q->len = (unsigned)how;
+	return q;
+}
+
+/* Wait until fd is readable (the peer's bytes have arrived). */
+static void readable(struct cx *c, int fd)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_POLL_ADD, 0, 0);
+	int ret;
+
+	q->fd = fd;
+	q->poll32_events = POLLIN;
+	if ((ret = setup_run(c, q)) < 0 || !(ret & POLLIN))
+		c_bail(c, "poll: %d", ret);
+}
+
+#define NONEMPTY IORING_CQE_F_SOCK_NONEMPTY
+
+/*
+ * io_recv_finish(): IORING_CQE_F_SOCK_NONEMPTY when msg_inq > 0 after the
+ * receive: tcp_recvmsg() fills msg_inq (tcp_inq_hint(): the bytes still
+ * queued) when it returns >= 0; an error (-EAGAIN) leaves it -1. MSG_PEEK
+ * leaves the bytes queued; recvmsg reports it as recv does.
+ */
+static void net_recv_sock_nonempty(struct cx *c)
+{
+	char *b = cbuf(c);
+	struct msghdr *m = (struct msghdr *)cbuf(c);
+	struct iovec *v = (struct iovec *)cbuf(c);
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	rcv(c, 1, 0, sv, b, 4, MSG_DONTWAIT);                 /* nothing: -EAGAIN */
+	snd(c, 2, 0, cl, "0123456789", 10, 0);
+	ex(c, 1, -EAGAIN, 0);
+	ex(c, 2, 10, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 4, 0);
+	rcv(c, 4, 0, sv, b, 2, MSG_PEEK);
+	ex(c, 3, 4, NONEMPTY);
+	ex(c, 4, 2, NONEMPTY);
+	run(c);
+	v->iov_base = b;
+	v->iov_len = 3;
+	rcvmsg(c, 5, 0, sv, m, v, 1, 0);
+	ex(c, 5, 3, NONEMPTY);
+	run(c);
+	rcvmsg(c, 6, 0, sv, m, v, 1, 0);                      /* the last 3: empty now */
+	ex(c, 6, 3, 0);
+	run(c);
+}
+
+/*
+ * tcp_inq_hint() is 1 once the peer's FIN came (SOCK_DONE) and nothing is
+ * left, so the last bytes and the read at EOF carry IORING_CQE_F_SOCK_NONEMPTY;
+ * a receive of 0 bytes reports the bytes queued. (The epoll backend learns
+ * the queue with FIONREAD after a receive that filled its buffer only.)
+ */
+static void net_recv_nonempty_fin(struct cx *c)
+{
+	char *b = cbuf(c);
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, 0, cl, "abc", 3, 0);
+	shut(c, 2, cl, SHUT_WR);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 0, 0);
+	rcv(c, 4, 0, sv, b, 1, 0);
+	rcv(c, 5, 0, sv, b, 4, 0);                            /* the last bytes, after a FIN */
+	rcv(c, 6, 0, sv, b, 4, 0);                            /* EOF */
+	ex(c, 3, 0, NONEMPTY);
+	ex(c, 4, 1, NONEMPTY);
+	ex(c, 5, 2, NONEMPTY);
+	ex(c, 6, 0, NONEMPTY);
+	run(c);
+	shut(c, 7, cl, SHUT_RD);                              /* our own shutdown: no FIN */
+	ex(c, 7, 0, 0);
+	run(c);
+	rcv(c, 8, 0, cl, b, 4, 0);
+	ex(c, 8, 0, 0);
+	run(c);
+}
+
+/*
+ * A multishot recv into provided buffers (io_recv(), io_recv_finish()):
+ * every CQE says whether bytes are left; after the FIN the last ones and
+ * the final CQE (0, the buffer given back) say so too.
+ */
+static void net_recv_mshot_nonempty(struct cx *c)
+{
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;
+	tcp_pair(c, &cl, &sv);
+	provide(c, 1, kbuf_mem, 4, 4, 20, 0);
+	snd(c, 2, 0, cl, "0123456789", 10, 0);
+	shut(c, 3, cl, SHUT_WR);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 10, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+	readable(c, sv);
+	q = rcv(c, 4, BSEL, sv, NULL, 0, 0);
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 20;
+	ex(c, 4, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 4, 4, FBUF | FMORE | NONEMPTY | BID(1));
+	ex(c, 4, 2, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 4, 0, NONEMPTY);
+	run(c);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -4952,5 +5169,8 @@ const struct c_case conform_cases[] = {
 	C(kbuf_read_mshot_regfile),
 	C(kbuf_ring_basic),
 	C(kbuf_ring_incremental),
+	C(net_recv_sock_nonempty),
+	C(net_recv_nonempty_fin),
+	C(net_recv_mshot_nonempty),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

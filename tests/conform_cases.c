@@ -4710,6 +4710,18 @@ static void kbuf_ring_incremental(struct cx *c)
 /* ---------------------------------------------------------------- sockets */
 
 /*
+ * Close sockets through the ring (fd -1: none) at the end of a case: a
+ * kernel ring's fds left open stay taken until the kernel freed the ring
+ * (cx_close()), and a later case may count on the lowest free numbers.
+ */
+static void tcp_close(struct cx *c, int a, int b)
+{
+	if ((a >= 0 && setup_run(c, closeop(c, 0, 0, a)) < 0) ||
+	    (b >= 0 && setup_run(c, closeop(c, 0, 0, b)) < 0))
+		c_bail(c, "close failed");
+}
+
+/*
  * TCP on 127.0.0.1 (kernel io_uring/net.c with net/ipv4/tcp.c), through the
  * ring: a connected pair, the listener closed. The port is the ephemeral one
  * bind gave (getsockname(2) on real fds, the sim's own on the sim).
@@ -4764,6 +4776,7 @@ static void tcp_pair(struct cx *c, int *cli, int *srv)
 	if (*srv < 0)
 		c_bail(c, "accept: %d", *srv);
 	keep_fd(c, *srv);
+	tcp_close(c, lfd, -1);
 }
 
 /* IORING_OP_SEND or RECV of len bytes at buf. */
@@ -4852,6 +4865,7 @@ static void net_recv_sock_nonempty(struct cx *c)
 	rcvmsg(c, 6, 0, sv, m, v, 1, 0);                      /* the last 3: empty now */
 	ex(c, 6, 3, 0);
 	run(c);
+	tcp_close(c, cl, sv);
 }
 
 /*
@@ -4887,6 +4901,7 @@ static void net_recv_nonempty_fin(struct cx *c)
 	rcv(c, 8, 0, cl, b, 4, 0);
 	ex(c, 8, 0, 0);
 	run(c);
+	tcp_close(c, cl, sv);
 }
 
 /*
@@ -4918,6 +4933,7 @@ static void net_recv_mshot_nonempty(struct cx *c)
 	ex(c, 4, 2, FBUF | FMORE | NONEMPTY | BID(2));
 	ex(c, 4, 0, NONEMPTY);
 	run(c);
+	tcp_close(c, cl, sv);
 }
 
 const struct c_case conform_cases[] = {

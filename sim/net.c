@@ -1017,6 +1017,47 @@ static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct si
 	return recv_sock(s, r, v, n, *(unsigned *)arg);
 }
 
+/*
+ * kernel io_send() from a provided buffer (IOSQE_BUFFER_SELECT, Linux
+ * 6.10): the buffer is picked at the first issue
+ * (aring__soft_send_buffer_select(); sqe->addr and sqe->len hold it from
+ * then on, as the kernel's sr->buf and sr->len do) and kept while the send
+ * waits for room (a ring's is committed already; a legacy one the kernel
+ * puts back when it arms poll and picks again from the head: the same one
+ * unless another request took it meanwhile). The CQE names it whatever
+ * the result, an error too (io_send_finish() -> io_put_kbuf()).
+ */
+static enum sim_exec send_bufsel(struct sim *s, struct sim_req *r, unsigned flags)
+{
+	struct sim_iov v;
+	uint64_t addr;
+	uint32_t len = r->sqe.len;
+	enum sim_exec e = SIM_DONE;
+	int ret;
+
+	if (!r->sr.kbuf) {
+		ret = aring__soft_send_buffer_select(s->ring, &r->sr, &addr, &len);
+		if (ret) {
+			r->res = ret;
+			return SIM_DONE;
+		}
+		r->sqe.addr = addr;
+		r->sqe.len = len;
+	}
+	ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
+	if (ret)
+		r->res = ret;
+	else
+		e = aring__sim_sock_send(s, r, r->file, &v,
+					 aring__sim_fault_limit(s, r, v.one.iov_len), flags);
+	if (e != SIM_DONE)
+		return e;
+	r->cflags |= aring__soft_put_kbuf(s->ring, &r->sr, r->res);
+	if ((flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < r->sqe.len)
+		r->fail = true;
+	return SIM_DONE;
+}
+
 /* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
 enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 {
@@ -1033,6 +1074,8 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 		r->multishot = r->sqe.ioprio & IORING_RECV_MULTISHOT;
 		return aring__sim_bufsel(s, r, r->sqe.len, false, recv_xfer, &flags);
 	}
+	if (!ret && send && (r->sqe.flags & IOSQE_BUFFER_SELECT))
+		return send_bufsel(s, r, flags);
 	if (!ret)
 		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {

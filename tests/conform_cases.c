@@ -4936,6 +4936,96 @@ static void net_recv_mshot_nonempty(struct cx *c)
 	tcp_close(c, cl, sv);
 }
 
+/*
+ * IORING_OP_SEND from a provided buffer (Linux 6.10; io_send(),
+ * io_send_select_buffer(), kbuf.c io_buffers_select()).
+ */
+static void net_send_bufsel(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, 4, 21, 0) != 0)
+		c_bail(c, "registering a ring failed");
+	memcpy(kbuf_mem, "helloworld!", 11);
+	io_uring_buf_ring_add(br, kbuf_mem, 5, 7, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 5, 6, 8, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	snd(c, 2, BSEL, cl, NULL, 3, 0)->buf_group = 21;
+	snd(c, 3, BSEL, cl, NULL, 0, 0)->buf_group = 21;     /* empty */
+	snd(c, 4, BSEL, cl, NULL, 0, 0)->buf_group = 23;     /* no such group */
+	ex(c, 1, 5, FBUF | BID(7));
+	ex(c, 2, 3, FBUF | BID(8));
+	ex(c, 3, -ENOBUFS, 0);
+	ex(c, 4, -ENOENT, 0);
+	run(c);
+	if (br->bufs[1].len != 6)
+		c_bail(c, "the ring entry's len changed: %u", br->bufs[1].len);
+	readable(c, sv);
+	rcv(c, 5, 0, sv, b, 16, 0);
+	ex(c, 5, 8, 0);
+	run(c);
+	provide(c, 6, kbuf_mem, 4, 2, 22, 0);
+	snd(c, 7, BSEL, cl, NULL, 2, 0)->buf_group = 22;
+	q = sqe(c, IORING_OP_SENDMSG, 8, BSEL);
+	q->fd = cl;
+	q->buf_group = 22;
+	shut(c, 9, cl, SHUT_WR);
+	ex(c, 6, 0, 0);
+	ex(c, 7, 4, FBUF | BID(0));
+	ex(c, 8, -EOPNOTSUPP, 0);
+	ex(c, 9, 0, 0);
+	run(c);
+	snd(c, 10, BSEL, cl, NULL, 0, 0)->buf_group = 22;
+	snd(c, 11, BSEL, cl, NULL, 0, 0)->buf_group = 22;
+	ex(c, 10, -EPIPE, FBUF | BID(1));
+	ex(c, 11, -ENOBUFS, 0);
+	run(c);
+	io_uring_buf_ring_add(br, kbuf_mem, 5, 9, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	snd(c, 12, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	snd(c, 13, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	ex(c, 12, -EPIPE, FBUF | BID(9));
+	ex(c, 13, -ENOBUFS, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+	if (unreg_ring(c, 21) != 0)
+		c_bail(c, "unregister failed");
+}
+
+/* An incremental ring (IOU_PBUF_RING_INC): a send takes what sqe->len asks of the entry. */
+static void net_send_bufsel_inc(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, 4, 24, ARING_IOU_PBUF_RING_INC) != 0)
+		c_bail(c, "registering an incremental ring failed");
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, BSEL, cl, NULL, 3, 0)->buf_group = 24;
+	snd(c, 2, BSEL, cl, NULL, 0, 0)->buf_group = 24;
+	snd(c, 3, BSEL, cl, NULL, 0, 0)->buf_group = 24;
+	ex(c, 1, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(3));
+	ex(c, 2, 5, FBUF | BID(3));
+	ex(c, 3, -ENOBUFS, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+	if (unreg_ring(c, 24) != 0)
+		c_bail(c, "unregister failed");
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5188,5 +5278,7 @@ const struct c_case conform_cases[] = {
 	C(net_recv_sock_nonempty),
 	C(net_recv_nonempty_fin),
 	C(net_recv_mshot_nonempty),
+	C(net_send_bufsel),
+	C(net_send_bufsel_inc),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

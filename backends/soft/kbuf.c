@@ -401,6 +401,29 @@ int aring__soft_buffer_select(struct aring__soft *s, struct aring__soft_req *r, 
 	return 0;
 }
 
+/*
+ * kernel io_buffers_select() as io_send_select_buffer() calls it (one
+ * iovec, max_len = sqe->len or INT_MAX): no group is -ENOENT; a ring
+ * (io_ring_buffers_peek()) refuses an empty head entry and commits the
+ * buffer at once (the send keeps it while it waits for room); a legacy
+ * buffer (io_provided_buffers_select() with out_len 0) is taken whole.
+ * Checked on Linux 6.18 (tests/conform_cases.c net_send_bufsel).
+ */
+int aring__soft_send_buffer_select(struct aring__soft *s, struct aring__soft_req *r,
+				   uint64_t *addr, uint32_t *len)
+{
+	struct soft_bl *bl = bl_get(s, r->sqe.buf_group);
+
+	if (!bl)
+		return -ENOENT;
+	if (!bl->ring)
+		*len = 0;
+	else if (__atomic_load_n(&bl->br->tail, __ATOMIC_ACQUIRE) != bl->rhead &&
+		 !__atomic_load_n(&head_buf(bl)->len, __ATOMIC_RELAXED))
+		return -ENOBUFS;
+	return aring__soft_buffer_select(s, r, false, addr, len);
+}
+
 void aring__soft_kbuf_recycle(struct aring__soft *s, struct aring__soft_req *r)
 {
 	if (r->kbuf == SOFT_KBUF_LEGACY) {

@@ -313,6 +313,14 @@ unsigned aring__soft_cancel_all(struct aring__soft *ring);
  */
 int aring__soft_buffer_select(struct aring__soft *ring, struct aring__soft_req *req, bool can_poll,
 			      uint64_t *addr, uint32_t *len);
+/*
+ * A send's buffer (kernel io_send_select_buffer() -> io_buffers_select(),
+ * one buffer): -ENOENT without the group, -ENOBUFS without a buffer (or a
+ * ring's head entry of length 0); a ring's buffer is capped by *len (0: no
+ * cap) and taken at once; a legacy one is whole (*len ignored).
+ */
+int aring__soft_send_buffer_select(struct aring__soft *ring, struct aring__soft_req *req,
+				   uint64_t *addr, uint32_t *len);
 uint32_t aring__soft_put_kbuf(struct aring__soft *ring, struct aring__soft_req *req, int len);
 void aring__soft_kbuf_recycle(struct aring__soft *ring, struct aring__soft_req *req);
 /*

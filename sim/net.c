@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -956,13 +957,17 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 }
 
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
+#define BUNDLE ARING_RECVSEND_BUNDLE
 
 static int check_sendrecv(struct sim_req *r, bool zc)
 {
 	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
 
+	/* kernel io_sendmsg_prep(), io_recvmsg_prep(): a bundle is a send's or a recv's */
+	bool bundle = r->opcode == IORING_OP_SEND || r->opcode == IORING_OP_RECV;
+
 	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
-			      (recv ? IORING_RECV_MULTISHOT : 0)))
+			      (recv ? IORING_RECV_MULTISHOT : 0) | (bundle ? BUNDLE : 0)))
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
@@ -1058,13 +1063,176 @@ static enum sim_exec send_bufsel(struct sim *s, struct sim_req *r, unsigned flag
 	return SIM_DONE;
 }
 
+/* kernel io_bundle_nbufs(): how many of the n buffers len bytes used. */
+static unsigned bundle_nbufs(const struct iovec *iov, unsigned n, int32_t len)
+{
+	unsigned k = 0;
+
+	if (len <= 0)
+		return 0;
+	if (n == 1)
+		return 1;
+	while (k < n && len > 0) {
+		size_t seg = iov[k++].iov_len;
+
+		len -= seg < (size_t)len ? (int32_t)seg : len;
+	}
+	return k;
+}
+
+/* tcp_inq_hint() (see recv_sock()): the bytes queued, and the FIN's sequence number. */
+static uint32_t sock_inq(const struct sim_sock *k)
+{
+	return sim_rx_ready(k) + (k->fin && !k->rx_flight);
+}
+
+/*
+ * A receive bundle (IORING_RECVSEND_BUNDLE into a buffer ring, Linux 6.10;
+ * 6.18's io_recv(), io_recv_buf_select(), io_recv_finish()). The first
+ * receive maps one buffer (sqe->len 0) or as many as sqe->len needs
+ * (aring__soft_buffers_peek()); if it filled them, more than one byte is
+ * queued, and the peek neither took the last entry nor cut one, a second
+ * receive maps what is queued and adds to the first: one CQE, res the
+ * total, the first buffer's bid, SOCK_NONEMPTY as the last receive left it.
+ * The buffers used are taken (io_put_kbufs()); nothing moved, they stay.
+ * Multishot posts a bundle per CQE (F_MORE) until 0 bytes, an error or
+ * -ENOBUFS. Not modelled: MSG_WAITALL's partial commits (the sim waits for
+ * all), the multishot byte limit (sqe->optlen).
+ */
+static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flags)
+{
+	struct iovec iov[SOFT_PEEK_MAX];
+	uint32_t max_len = r->sqe.len, first = 0;
+	int32_t total = 0;
+	unsigned pass;
+
+	if (r->polled && !(aring__sim_poll_mask(r->file) & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+		aring__sim_wait(s, r, aring__sim_file_waitq(r->file));
+		return SIM_BLOCK;
+	}
+	for (pass = 0;; pass++) {
+		unsigned pf, nb;
+		int n = aring__soft_buffers_peek(s->ring, &r->sr, max_len, iov, &pf);
+		struct sim_iov v = { .iov = iov };
+		enum sim_exec e;
+
+		if (n < 0) {
+			/* the second peek failed: the first's bytes, and the link fails */
+			r->res = pass ? total : n;
+			r->fail = pass;
+			break;
+		}
+		v.nr = (unsigned)n;
+		for (nb = 0; nb < v.nr; nb++)
+			v.len += iov[nb].iov_len;
+		r->done_bytes = 0;
+		r->cflags &= ~IORING_CQE_F_SOCK_NONEMPTY;
+		e = recv_sock(s, r, &v, aring__sim_fault_limit(s, r, v.len), flags);
+		if (e != SIM_DONE) {
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+			r->polled = true;
+			return e;
+		}
+		if (r->res <= 0) {
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+			if (pass) {
+				r->fail = r->res < 0;
+				r->res = total;
+			}
+			break;
+		}
+		nb = bundle_nbufs(iov, v.nr, r->res);
+		if (!pass)
+			first = aring__soft_put_kbufs(s->ring, &r->sr, r->res, nb);
+		else
+			(void)aring__soft_put_kbufs(s->ring, &r->sr, r->res, nb);
+		total += r->res;
+		if (pass || (pf & (SOFT_PEEK_EMPTY | SOFT_PEEK_PARTIAL)) || (uint64_t)r->res < v.len ||
+		    sock_inq(r->file->sock) <= 1) {
+			r->res = total;
+			break;
+		}
+		max_len = sock_inq(r->file->sock);
+	}
+	r->cflags |= first;
+	if (r->multishot && r->res > 0) {
+		r->polled = true;
+		return SIM_MORE;
+	}
+	return SIM_DONE;
+}
+
+/*
+ * A send bundle (IORING_RECVSEND_BUNDLE, Linux 6.10; 6.18's io_send(),
+ * io_send_select_buffer(), io_send_finish()): as many ring buffers as
+ * sqe->len needs (all there are, 256 at most, for 0) are taken at once and
+ * sent as one, waiting for room (MSG_WAITALL); the CQE names the first. If
+ * the send never waited and entries are left, it posts with F_MORE and
+ * goes on with the rest (sqe->len 0 from then on). Without
+ * IOSQE_BUFFER_SELECT the kernel does the same on the request's own
+ * buffer: the bytes with F_MORE, then a send of nothing, 0.
+ */
+static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_iov *v,
+				 unsigned flags)
+{
+	bool bsel = r->sqe.flags & IOSQE_BUFFER_SELECT;
+	enum sim_exec e;
+	int32_t res;
+
+	if (bsel && !r->bvec) {
+		struct iovec iov[SOFT_PEEK_MAX];
+		unsigned pf, k;
+		int n = aring__soft_buffers_peek(s->ring, &r->sr, r->sqe.len ? r->sqe.len : INT32_MAX,
+						 iov, &pf);
+
+		if (n < 0) {
+			r->res = n;
+			return SIM_DONE;
+		}
+		r->bvec = malloc((unsigned)n * sizeof(*iov));
+		if (!r->bvec) {
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+			r->res = -ENOMEM;
+			return SIM_DONE;
+		}
+		memcpy(r->bvec, iov, (unsigned)n * sizeof(*iov));
+		r->bnr = (uint16_t)n;
+		r->bflags = (uint8_t)pf;
+		for (r->sqe.len = 0, k = 0; k < r->bnr; k++)
+			r->sqe.len += (uint32_t)iov[k].iov_len;
+		aring__soft_kbufs_commit(s->ring, &r->sr, (int)r->sqe.len, r->bnr);
+	}
+	if (bsel)
+		*v = (struct sim_iov){ .iov = r->bvec, .nr = r->bnr, .len = r->sqe.len };
+	e = aring__sim_sock_send(s, r, r->file, v, aring__sim_fault_limit(s, r, v->len),
+				 flags | MSG_WAITALL);
+	if (e != SIM_DONE) {
+		r->polled = true;
+		return e;
+	}
+	res = r->res;
+	if (bsel) {
+		r->cflags |= aring__soft_put_kbufs(s->ring, &r->sr, res,
+						   bundle_nbufs(r->bvec, r->bnr, res));
+		free(r->bvec);
+		r->bvec = NULL;
+	}
+	if (res >= 0 && (uint64_t)res < v->len)
+		r->fail = true;
+	if (res <= 0 || r->polled || (bsel && (r->bflags & SOFT_PEEK_EMPTY)))
+		return SIM_DONE;
+	r->done_bytes = 0;
+	r->sqe.len = 0;
+	return SIM_MORE;
+}
+
 /* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
 enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 {
 	bool zc = r->opcode == IORING_OP_SEND_ZC;
 	bool send = r->opcode != IORING_OP_RECV;
 	unsigned flags = r->sqe.msg_flags;
-	struct sim_iov v;
+	struct sim_iov v = { 0 };
 	uint64_t n;
 	enum sim_exec e;
 	int ret = check_sendrecv(r, zc);
@@ -1072,16 +1240,22 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	/* a provided buffer (io_recv_buf_select()); sqe->len caps each receive */
 	if (!ret && !send && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
 		r->multishot = r->sqe.ioprio & IORING_RECV_MULTISHOT;
+		if (r->sqe.ioprio & BUNDLE)
+			return recv_bundle(s, r, flags);
 		return aring__sim_bufsel(s, r, r->sqe.len, false, recv_xfer, &flags);
 	}
-	if (!ret && send && (r->sqe.flags & IOSQE_BUFFER_SELECT))
+	if (!ret && send && (r->sqe.flags & IOSQE_BUFFER_SELECT) && !(r->sqe.ioprio & BUNDLE))
 		return send_bufsel(s, r, flags);
-	if (!ret)
+	if (!ret && !(send && (r->sqe.flags & IOSQE_BUFFER_SELECT)))
 		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {
 		r->res = ret;
 		return SIM_DONE;
 	}
+	/* (a recv bundle without provided buffers is a plain recv: io_recv_finish()
+	   tries again only into the buffer it filled, and gets nothing) */
+	if (send && (r->sqe.ioprio & BUNDLE))
+		return send_bundle(s, r, &v, flags);
 	n = aring__sim_fault_limit(s, r, aring__sim_iov_len(&v));
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
 		 : recv_sock(s, r, &v, n, flags);
@@ -1115,6 +1289,10 @@ int aring__sim_prep_msg(struct sim *s, struct sim_req *r)
 	struct msghdr *msg;
 	struct sim_iov v;
 	int ret = aring__sim_prep_recv(s, r);
+
+	/* io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(): no bundle, before the msghdr */
+	if (!ret && (r->sqe.ioprio & BUNDLE))
+		ret = -EINVAL;
 
 	if (ret)
 		return ret;

@@ -78,6 +78,8 @@ static void detach(struct sim *s, struct sim_req *r)
 	   cancelled or dropped, it goes back (the kernel would name it in the CQE) */
 	if (r->sr.kbuf)
 		aring__soft_kbuf_recycle(s->ring, &r->sr);
+	free(r->bvec);
+	r->bvec = NULL;
 	r->state = SIM_REQ_FREE;
 }
 

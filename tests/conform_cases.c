@@ -4830,6 +4830,26 @@ static void readable(struct cx *c, int fd)
 		c_bail(c, "poll: %d", ret);
 }
 
+/* A fresh buffer ring for a case that selects buffers (false: the backend selects none). */
+static bool net_ring(struct cx *c, struct io_uring_buf_ring *br, unsigned entries, unsigned bgid,
+		     unsigned flags)
+{
+	if (!selects_buffers(c))
+		return false;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, entries, bgid, flags) != 0)
+		c_bail(c, "registering a buffer ring failed");
+	return true;
+}
+
+/* The end of such a case: its sockets closed, its ring unregistered. */
+static void net_end(struct cx *c, int cl, int sv, unsigned bgid)
+{
+	tcp_close(c, cl, sv);
+	if (unreg_ring(c, bgid) != 0)
+		c_bail(c, "unregister failed");
+}
+
 #define NONEMPTY IORING_CQE_F_SOCK_NONEMPTY
 
 /*
@@ -4947,11 +4967,8 @@ static void net_send_bufsel(struct cx *c)
 	struct io_uring_sqe *q;
 	int cl, sv;
 
-	if (!selects_buffers(c))
+	if (!net_ring(c, br, 4, 21, 0))
 		return;
-	memset(br, 0, 4096);
-	if (reg_ring(c, br, 4, 21, 0) != 0)
-		c_bail(c, "registering a ring failed");
 	memcpy(kbuf_mem, "helloworld!", 11);
 	io_uring_buf_ring_add(br, kbuf_mem, 5, 7, io_uring_buf_ring_mask(4), 0);
 	io_uring_buf_ring_add(br, kbuf_mem + 5, 6, 8, io_uring_buf_ring_mask(4), 1);
@@ -4995,9 +5012,7 @@ static void net_send_bufsel(struct cx *c)
 	ex(c, 12, -EPIPE, FBUF | BID(9));
 	ex(c, 13, -ENOBUFS, 0);
 	run(c);
-	tcp_close(c, cl, sv);
-	if (unreg_ring(c, 21) != 0)
-		c_bail(c, "unregister failed");
+	net_end(c, cl, sv, 21);
 }
 
 /* An incremental ring (IOU_PBUF_RING_INC): a send takes what sqe->len asks of the entry. */
@@ -5006,11 +5021,8 @@ static void net_send_bufsel_inc(struct cx *c)
 	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
 	int cl, sv;
 
-	if (!selects_buffers(c))
+	if (!net_ring(c, br, 4, 24, ARING_IOU_PBUF_RING_INC))
 		return;
-	memset(br, 0, 4096);
-	if (reg_ring(c, br, 4, 24, ARING_IOU_PBUF_RING_INC) != 0)
-		c_bail(c, "registering an incremental ring failed");
 	io_uring_buf_ring_add(br, kbuf_mem, 8, 3, io_uring_buf_ring_mask(4), 0);
 	io_uring_buf_ring_advance(br, 1);
 	tcp_pair(c, &cl, &sv);
@@ -5021,9 +5033,171 @@ static void net_send_bufsel_inc(struct cx *c)
 	ex(c, 2, 5, FBUF | BID(3));
 	ex(c, 3, -ENOBUFS, 0);
 	run(c);
+	net_end(c, cl, sv, 24);
+}
+
+#define BUNDLE ARING_RECVSEND_BUNDLE
+
+static void ring_bufs(struct io_uring_buf_ring *br, unsigned n, unsigned len, unsigned bid0)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		io_uring_buf_ring_add(br, kbuf_mem + 16 * i, len, (unsigned short)(bid0 + i),
+				      io_uring_buf_ring_mask(8), (int)i);
+	io_uring_buf_ring_advance(br, (int)n);
+}
+
+static struct io_uring_sqe *bundle(struct io_uring_sqe *q, unsigned bgid)
+{
+	q->ioprio |= BUNDLE;
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+/*
+ * A receive bundle (io_recv(), io_recv_buf_select(), io_recv_finish()):
+ * the first receive maps one buffer (sqe->len 0) or what sqe->len needs,
+ * a longer last entry left out (partial map); a receive that filled what
+ * it mapped with more than a byte queued goes on once with what is queued;
+ * one CQE for the total, the first bid. No group: -ENOENT (io_buffers_peek()).
+ */
+static void net_recv_bundle(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	int cl, sv;
+
+	if (!net_ring(c, br, 8, 25, 0))
+		return;
+	tcp_pair(c, &cl, &sv);
+	ring_bufs(br, 6, 4, 0);
+	snd(c, 1, 0, cl, "0123456789", 10, 0);
+	ex(c, 1, 10, 0);
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 25);         /* 4, then 4 (4 > 6 - 4: left out) */
+	ex(c, 2, 8, FBUF | NONEMPTY | BID(0));
+	run(c);
+	snd(c, 3, 0, cl, "abcdefghij", 10, 0);
+	ex(c, 3, 10, 0);
+	run(c);
+	bundle(rcv(c, 4, BSEL, sv, NULL, 6, 0), 25);         /* 4 (then 4 > 2: left out) */
+	ex(c, 4, 4, FBUF | NONEMPTY | BID(2));
+	run(c);
+	bundle(rcv(c, 5, BSEL, sv, NULL, 0, 0), 25);         /* 4, then the 4 queued */
+	ex(c, 5, 8, FBUF | BID(3));
+	run(c);
+	snd(c, 6, 0, cl, "xy", 2, 0);
+	ex(c, 6, 2, 0);
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 7, BSEL, sv, NULL, 0, 0), 25);         /* the last entry */
+	bundle(rcv(c, 8, BSEL, sv, NULL, 0, 0), 25);
+	bundle(rcv(c, 9, BSEL, sv, NULL, 0, 0), 26);
+	ex(c, 7, 2, FBUF | BID(5));
+	ex(c, 8, -ENOBUFS, 0);
+	ex(c, 9, -ENOENT, 0);
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
+/* A multishot receive bundle: a bundle per CQE; after the FIN, 0 ends it. */
+static void net_recv_bundle_mshot(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	int cl, sv;
+
+	if (!net_ring(c, br, 8, 25, 0))
+		return;
+	tcp_pair(c, &cl, &sv);
+	ring_bufs(br, 5, 4, 0);
+	snd(c, 1, 0, cl, "0123456789", 10, 0);
+	shut(c, 2, cl, SHUT_WR);
+	ex(c, 1, 10, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 3, BSEL, sv, NULL, 0, 0), 25)->ioprio |= IORING_RECV_MULTISHOT;
+	ex(c, 3, 8, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 3, 2, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 3, 0, NONEMPTY);
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
+/*
+ * io_sendmsg_prep(), io_recvmsg_prep(): a bundle is a send's or a recv's
+ * (-EINVAL before the msghdr is read). A recv bundle without provided
+ * buffers is a plain recv; a send bundle without them posts its bytes with
+ * F_MORE and goes on with nothing to send: 0 (io_send_finish()).
+ */
+static void net_bundle_checks(struct cx *c)
+{
+	char *b = cbuf(c);
+	struct msghdr *m = (struct msghdr *)cbuf(c);
+	struct iovec *v = (struct iovec *)cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;  /* epoll: -EINVAL for a bundle (backends/epoll.c) */
+	tcp_pair(c, &cl, &sv);
+	rcv(c, 1, 0, sv, b, 4, MSG_DONTWAIT)->ioprio = BUNDLE;
+	v->iov_base = b;
+	v->iov_len = 3;
+	rcvmsg(c, 2, 0, sv, m, v, 1, 0)->ioprio = BUNDLE;
+	q = sqe(c, IORING_OP_SENDMSG, 3, 0);
+	q->fd = cl;
+	q->ioprio = BUNDLE;
+	ex(c, 1, -EAGAIN, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+	snd(c, 4, 0, cl, "xyz", 3, 0)->ioprio = BUNDLE;
+	ex(c, 4, 3, FMORE);
+	ex(c, 4, 0, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 5, 0, sv, b, 16, 0)->ioprio = BUNDLE;
+	ex(c, 5, 3, 0);
+	run(c);
 	tcp_close(c, cl, sv);
-	if (unreg_ring(c, 24) != 0)
-		c_bail(c, "unregister failed");
+}
+
+/*
+ * A send bundle (io_send_select_buffer(), io_send_finish()): the buffers
+ * sqe->len needs (a longer last one left out) are taken and sent at once;
+ * entries left, it posts with F_MORE and goes on with all the rest.
+ */
+static void net_send_bundle(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	char *b = cbuf(c);
+	int cl, sv;
+
+	if (!net_ring(c, br, 8, 25, 0))
+		return;
+	memcpy(kbuf_mem, "abcdefghij", 10);
+	io_uring_buf_ring_add(br, kbuf_mem, 3, 10, io_uring_buf_ring_mask(8), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 3, 2, 11, io_uring_buf_ring_mask(8), 1);
+	io_uring_buf_ring_add(br, kbuf_mem + 5, 1, 12, io_uring_buf_ring_mask(8), 2);
+	io_uring_buf_ring_add(br, kbuf_mem + 6, 4, 13, io_uring_buf_ring_mask(8), 3);
+	io_uring_buf_ring_advance(br, 4);
+	tcp_pair(c, &cl, &sv);
+	bundle(snd(c, 1, BSEL, cl, NULL, 4, 0), 25);
+	ex(c, 1, 3, FBUF | FMORE | BID(10));
+	ex(c, 1, 7, FBUF | BID(11));
+	run(c);
+	bundle(snd(c, 2, BSEL, cl, NULL, 0, 0), 25);
+	ex(c, 2, -ENOBUFS, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 16, MSG_WAITALL)->len = 10;
+	ex(c, 3, 10, 0);
+	run(c);
+	if (memcmp(b, "abcdefghij", 10) != 0)
+		c_bail(c, "the bundle sent other bytes");
+	net_end(c, cl, sv, 25);
 }
 
 const struct c_case conform_cases[] = {
@@ -5280,5 +5454,9 @@ const struct c_case conform_cases[] = {
 	C(net_recv_mshot_nonempty),
 	C(net_send_bufsel),
 	C(net_send_bufsel_inc),
+	C(net_recv_bundle),
+	C(net_recv_bundle_mshot),
+	C(net_bundle_checks),
+	C(net_send_bundle),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

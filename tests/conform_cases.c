@@ -4861,8 +4861,8 @@ static void net_end(struct cx *c, int cl, int sv, unsigned bgid)
 static void net_recv_sock_nonempty(struct cx *c)
 {
 	char *b = cbuf(c);
-	struct msghdr *m = (struct msghdr *)cbuf(c);
-	struct iovec *v = (struct iovec *)cbuf(c);
+	struct msghdr mh, *m = &mh;
+	struct iovec iv, *v = &iv;
 	int cl, sv;
 
 	tcp_pair(c, &cl, &sv);
@@ -5134,8 +5134,8 @@ static void net_recv_bundle_mshot(struct cx *c)
 static void net_bundle_checks(struct cx *c)
 {
 	char *b = cbuf(c);
-	struct msghdr *m = (struct msghdr *)cbuf(c);
-	struct iovec *v = (struct iovec *)cbuf(c);
+	struct msghdr mh, *m = &mh;
+	struct iovec iv, *v = &iv;
 	struct io_uring_sqe *q;
 	int cl, sv;
 

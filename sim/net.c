@@ -1112,7 +1112,7 @@ static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flag
 	}
 	for (pass = 0;; pass++) {
 		unsigned pf, nb;
-		int n = aring__soft_buffers_peek(s->ring, &r->sr, max_len, iov, &pf);
+		int n = aring__soft_buffers_peek(s->ring, &r->sr, max_len, false, iov, &pf);
 		struct sim_iov v = { .iov = iov };
 		enum sim_exec e;
 
@@ -1183,7 +1183,7 @@ static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_io
 		struct iovec iov[SOFT_PEEK_MAX];
 		unsigned pf, k;
 		int n = aring__soft_buffers_peek(s->ring, &r->sr, r->sqe.len ? r->sqe.len : INT32_MAX,
-						 iov, &pf);
+						 true, iov, &pf);
 
 		if (n < 0) {
 			r->res = n;
@@ -1200,7 +1200,6 @@ static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_io
 		r->bflags = (uint8_t)pf;
 		for (r->sqe.len = 0, k = 0; k < r->bnr; k++)
 			r->sqe.len += (uint32_t)iov[k].iov_len;
-		aring__soft_kbufs_commit(s->ring, &r->sr, (int)r->sqe.len, r->bnr);
 	}
 	if (bsel)
 		*v = (struct sim_iov){ .iov = r->bvec, .nr = r->bnr, .len = r->sqe.len };

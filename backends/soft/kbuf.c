@@ -450,8 +450,9 @@ void aring__soft_kbuf_recycle(struct aring__soft *s, struct aring__soft_req *r)
 }
 
 /*
- * kernel io_buffers_peek() (a receive bundle) and io_buffers_select() (a
- * send bundle, which then commits at once): io_ring_buffers_peek() maps
+ * kernel io_buffers_peek() (a receive bundle) and, select, io_buffers_select()
+ * (a send bundle: the buffers are taken at once, a legacy one whole, max_len
+ * or not): io_ring_buffers_peek() maps
  * up to as many ring entries as max_len needs (256 at most; 0: just the
  * head entry, of any length), an entry longer than what is left cut to it
  * (a later one of a plain ring is left out instead: SOFT_PEEK_PARTIAL);
@@ -460,11 +461,12 @@ void aring__soft_kbuf_recycle(struct aring__soft *s, struct aring__soft_req *r)
  * by max_len unless 0). The bid is the first buffer's.
  */
 int aring__soft_buffers_peek(struct aring__soft *s, struct aring__soft_req *r, uint32_t max_len,
-			     struct iovec *iov, unsigned *flags)
+			     bool select, struct iovec *iov, unsigned *flags)
 {
 	struct soft_bl *bl = bl_get(s, r->sqe.buf_group);
 	uint16_t tail, head;
 	unsigned nr, n = 0;
+	uint32_t out = 0;
 
 	assert(!r->kbuf);
 	*flags = 0;
@@ -472,7 +474,7 @@ int aring__soft_buffers_peek(struct aring__soft *s, struct aring__soft_req *r, u
 		return -ENOENT;
 	if (!bl->ring) {
 		uint64_t addr;
-		uint32_t len = max_len;
+		uint32_t len = select ? 0 : max_len;
 		int ret = aring__soft_buffer_select(s, r, false, &addr, &len);
 
 		if (ret)
@@ -518,6 +520,7 @@ int aring__soft_buffers_peek(struct aring__soft *s, struct aring__soft_req *r, u
 		}
 		iov[n].iov_base = (void *)(uintptr_t)__atomic_load_n(&buf->addr, __ATOMIC_RELAXED);
 		iov[n++].iov_len = len;
+		out += len;
 		max_len -= len;
 		if (!max_len)
 			break;
@@ -527,19 +530,10 @@ int aring__soft_buffers_peek(struct aring__soft *s, struct aring__soft_req *r, u
 		*flags |= SOFT_PEEK_EMPTY;
 	r->kbuf = SOFT_KBUF_RING;
 	r->kbuf_list = bl;
-	r->kbuf_commit = true;
+	r->kbuf_commit = !select;
+	if (select)
+		r->kbuf_more = !ring_commit(bl, (int)out, n);
 	return (int)n;
-}
-
-/* kernel io_kbuf_commit() now, for a send bundle (io_buffers_select()): len bytes in nbufs. */
-void aring__soft_kbufs_commit(struct aring__soft *s, struct aring__soft_req *r, int len,
-			      unsigned nbufs)
-{
-	(void)s;
-	if (r->kbuf != SOFT_KBUF_RING || !r->kbuf_commit)
-		return;
-	r->kbuf_commit = false;
-	r->kbuf_more = !ring_commit(r->kbuf_list, len, nbufs);
 }
 
 uint32_t aring__soft_put_kbuf(struct aring__soft *s, struct aring__soft_req *r, int len)

@@ -324,18 +324,16 @@ int aring__soft_send_buffer_select(struct aring__soft *ring, struct aring__soft_
 uint32_t aring__soft_put_kbuf(struct aring__soft *ring, struct aring__soft_req *req, int len);
 /*
  * Bundles (IORING_RECVSEND_BUNDLE, Linux 6.10): aring__soft_buffers_peek()
- * maps up to SOFT_PEEK_MAX buffers into iov (kbuf.c says how), returns how
- * many or -ENOENT / -ENOBUFS, and sets SOFT_PEEK_* in *flags;
- * aring__soft_kbufs_commit() takes them at once (a send);
- * aring__soft_put_kbufs() is aring__soft_put_kbuf() for nbufs of them.
+ * maps up to SOFT_PEEK_MAX buffers into iov (kbuf.c says how; select: a
+ * send's, taken at once), returns how many or -ENOENT / -ENOBUFS, and sets
+ * SOFT_PEEK_* in *flags; aring__soft_put_kbufs() is aring__soft_put_kbuf()
+ * for nbufs of them.
  */
 #define SOFT_PEEK_MAX 256u
 #define SOFT_PEEK_PARTIAL 1u  /* an entry longer than what was left was cut or left out */
 #define SOFT_PEEK_EMPTY   2u  /* every entry there was is mapped (REQ_F_BL_EMPTY) */
 int aring__soft_buffers_peek(struct aring__soft *ring, struct aring__soft_req *req, uint32_t max_len,
-			     struct iovec *iov, unsigned *flags);
-void aring__soft_kbufs_commit(struct aring__soft *ring, struct aring__soft_req *req, int len,
-			      unsigned nbufs);
+			     bool select, struct iovec *iov, unsigned *flags);
 uint32_t aring__soft_put_kbufs(struct aring__soft *ring, struct aring__soft_req *req, int len,
 			       unsigned nbufs);
 void aring__soft_kbuf_recycle(struct aring__soft *ring, struct aring__soft_req *req);

@@ -191,9 +191,13 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 		return -EOPNOTSUPP;
 	if (!aring__sim_has_op(sr->opcode))
 		return -EOPNOTSUPP;
-	/* the epoll backend sends from no provided buffer (backends/epoll.c ep_prep()) */
+	/* the epoll backend sends from no provided buffer and takes no bundle
+	   (backends/epoll.c ep_prep()) */
 	if (s->as_epoll && (sr->sqe.flags & IOSQE_BUFFER_SELECT) && sr->opcode == IORING_OP_SEND)
 		return -EOPNOTSUPP;
+	if (s->as_epoll && (sr->sqe.ioprio & ARING_RECVSEND_BUNDLE) &&
+	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_RECV))
+		return -EINVAL;
 	def = &aring__sim_opdefs[sr->opcode];
 	return def->prep ? def->prep(s, r) : 0;
 }

@@ -5236,6 +5236,50 @@ static void net_bundle_legacy(struct cx *c)
 	tcp_close(c, cl, sv);
 }
 
+/*
+ * Bundles over an incremental ring (IOU_PBUF_RING_INC): an entry longer
+ * than what is left is cut, never left out, and the entry moves on by
+ * what was used (io_kbuf_inc_commit()); a receive's CQE carries its first
+ * pass's flags (io_recv_finish()), a send's says BUF_MORE while its last
+ * entry has room.
+ */
+static void net_bundle_inc(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
+	int cl, sv;
+
+	if (!net_ring(c, br, 4, 29, ARING_IOU_PBUF_RING_INC))
+		return;
+	memcpy(kbuf_mem, "0123456789abcdef", 16);
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 1, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 8, 8, 2, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	tcp_pair(c, &cl, &sv);
+	bundle(snd(c, 1, BSEL, cl, NULL, 10, 0), 29);
+	ex(c, 1, 10, FBUF | FMORE | ARING_CQE_F_BUF_MORE | BID(1));
+	ex(c, 1, 6, FBUF | BID(2));
+	run(c);
+	io_uring_buf_ring_add(br, kbuf_mem + 64, 8, 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 72, 8, 4, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	readable(c, sv);
+	bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 29);         /* 8, then 8 of 8 (all 16) */
+	ex(c, 2, 16, FBUF | BID(3));
+	run(c);
+	snd(c, 3, 0, cl, "xyz", 3, 0);
+	ex(c, 3, 3, 0);
+	run(c);
+	readable(c, sv);
+	io_uring_buf_ring_add(br, kbuf_mem + 80, 8, 5, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	bundle(rcv(c, 4, BSEL, sv, NULL, 0, 0), 29);
+	ex(c, 4, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(5));
+	run(c);
+	if (memcmp(kbuf_mem + 64, "0123456789abcdefxyz", 19) != 0)
+		c_bail(c, "the bundles moved other bytes");
+	net_end(c, cl, sv, 29);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5495,5 +5539,6 @@ const struct c_case conform_cases[] = {
 	C(net_bundle_checks),
 	C(net_send_bundle),
 	C(net_bundle_legacy),
+	C(net_bundle_inc),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

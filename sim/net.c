@@ -669,6 +669,10 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 	k->acceptq_head = (k->acceptq_head + 1) % SIM_MAX_LISTEN_BACKLOG;
 	k->acceptq_len--;
 	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
+	/* kernel io_accept(): inet_csk_accept() says whether more are queued
+	   (arg->is_empty), whatever the result is then */
+	if (k->acceptq_len)
+		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
 	c->listener = NULL;
 	c->file = f;
 	f->sock = c;

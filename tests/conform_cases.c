@@ -4726,25 +4726,34 @@ static void tcp_close(struct cx *c, int a, int b)
  * ring: a connected pair, the listener closed. The port is the ephemeral one
  * bind gave (getsockname(2) on real fds, the sim's own on the sim).
  */
-static void tcp_pair(struct cx *c, int *cli, int *srv)
+static int tcp_socket(struct cx *c)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	struct io_uring_sqe *q;
-	int lfd, ret;
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, 0, 0);
+	int fd;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	q = sqe(c, IORING_OP_SOCKET, 0, 0);
 	q->fd = AF_INET;
 	q->off = SOCK_STREAM;
-	lfd = setup_run(c, q);
-	if (lfd < 0)
-		c_bail(c, "socket: %d", lfd);
-	keep_fd(c, lfd);
+	fd = setup_run(c, q);
+	if (fd < 0)
+		c_bail(c, "socket: %d", fd);
+	keep_fd(c, fd);
+	return fd;
+}
+
+/* A listener on 127.0.0.1 and an ephemeral port (*a: its address). */
+static int tcp_listen(struct cx *c, struct sockaddr_in *a)
+{
+	socklen_t alen = sizeof(*a);
+	struct io_uring_sqe *q;
+	int lfd = tcp_socket(c), ret;
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	q = sqe(c, ARING_OP_BIND, 0, 0);
 	q->fd = lfd;
-	q->addr = (uint64_t)(uintptr_t)&a;
-	q->addr2 = sizeof(a);
+	q->addr = (uint64_t)(uintptr_t)a;
+	q->addr2 = sizeof(*a);
 	if ((ret = setup_run(c, q)) < 0)
 		c_bail(c, "bind: %d", ret);
 	q = sqe(c, ARING_OP_LISTEN, 0, 0);
@@ -4752,24 +4761,36 @@ static void tcp_pair(struct cx *c, int *cli, int *srv)
 	q->len = 4;
 	if ((ret = setup_run(c, q)) < 0)
 		c_bail(c, "listen: %d", ret);
-	ret = c->bd->real_fds ? (getsockname(lfd, (struct sockaddr *)&a, &alen) ? -errno : 0)
-			      : aring__sim_getsockname(sim_of(c->be), lfd, (struct sockaddr *)&a,
+	ret = c->bd->real_fds ? (getsockname(lfd, (struct sockaddr *)a, &alen) ? -errno : 0)
+			      : aring__sim_getsockname(sim_of(c->be), lfd, (struct sockaddr *)a,
 						       &alen, false);
 	if (ret < 0)
 		c_bail(c, "getsockname: %d", ret);
-	q = sqe(c, IORING_OP_SOCKET, 0, 0);
-	q->fd = AF_INET;
-	q->off = SOCK_STREAM;
-	*cli = setup_run(c, q);
-	if (*cli < 0)
-		c_bail(c, "socket: %d", *cli);
-	keep_fd(c, *cli);
+	return lfd;
+}
+
+/* A socket connected to *a (the connection waits in the listener's queue). */
+static int tcp_connect(struct cx *c, const struct sockaddr_in *a)
+{
+	struct io_uring_sqe *q;
+	int fd = tcp_socket(c), ret;
+
 	q = sqe(c, IORING_OP_CONNECT, 0, 0);
-	q->fd = *cli;
-	q->addr = (uint64_t)(uintptr_t)&a;
-	q->off = sizeof(a);
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)a;
+	q->off = sizeof(*a);
 	if ((ret = setup_run(c, q)) < 0)
 		c_bail(c, "connect: %d", ret);
+	return fd;
+}
+
+static void tcp_pair(struct cx *c, int *cli, int *srv)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *q;
+	int lfd = tcp_listen(c, &a);
+
+	*cli = tcp_connect(c, &a);
 	q = sqe(c, IORING_OP_ACCEPT, 0, 0);
 	q->fd = lfd;
 	*srv = setup_run(c, q);
@@ -5280,6 +5301,35 @@ static void net_bundle_inc(struct cx *c)
 	net_end(c, cl, sv, 29);
 }
 
+/*
+ * io_accept(): IORING_CQE_F_SOCK_NONEMPTY when the accept left more
+ * connections queued (inet_csk_accept()'s arg->is_empty after it took one).
+ * Direct descriptors, so the results are known.
+ */
+static void net_accept_nonempty(struct cx *c)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *q;
+	int lfd, c1, c2;
+
+	files_sparse(c, 4);
+	lfd = tcp_listen(c, &a);
+	c1 = tcp_connect(c, &a);
+	c2 = tcp_connect(c, &a);
+	q = sqe(c, IORING_OP_ACCEPT, 1, 0);
+	q->fd = lfd;
+	q->file_index = 1;
+	ex(c, 1, 0, NONEMPTY);
+	run(c);
+	q = sqe(c, IORING_OP_ACCEPT, 2, 0);
+	q->fd = lfd;
+	q->file_index = 2;
+	ex(c, 2, 0, 0);
+	run(c);
+	tcp_close(c, c1, c2);
+	tcp_close(c, lfd, -1);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5532,6 +5582,7 @@ const struct c_case conform_cases[] = {
 	C(net_recv_sock_nonempty),
 	C(net_recv_nonempty_fin),
 	C(net_recv_mshot_nonempty),
+	C(net_accept_nonempty),
 	C(net_send_bufsel),
 	C(net_send_bufsel_inc),
 	C(net_recv_bundle),

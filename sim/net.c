@@ -963,15 +963,27 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
 #define BUNDLE ARING_RECVSEND_BUNDLE
 
-static int check_sendrecv(struct sim_req *r, bool zc)
+#define SEND_VEC ARING_SEND_VECTORIZED
+
+/*
+ * kernel io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(): the
+ * ioprio flags each takes: a bundle is a send's or a recv's; every send
+ * takes IORING_SEND_VECTORIZED (only send and send_zc use it).
+ */
+static int sendrecv_ioprio(const struct sim_req *r, bool zc)
 {
 	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
-
-	/* kernel io_sendmsg_prep(), io_recvmsg_prep(): a bundle is a send's or a recv's */
 	bool bundle = r->opcode == IORING_OP_SEND || r->opcode == IORING_OP_RECV;
 
 	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
-			      (recv ? IORING_RECV_MULTISHOT : 0) | (bundle ? BUNDLE : 0)))
+			      (recv ? IORING_RECV_MULTISHOT : SEND_VEC) | (bundle ? BUNDLE : 0)))
+		return -EINVAL;
+	return 0;
+}
+
+static int check_sendrecv(struct sim_req *r, bool zc)
+{
+	if (sendrecv_ioprio(r, zc))
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
@@ -1018,6 +1030,33 @@ static enum sim_exec recv_sock(struct sim *s, struct sim_req *r, const struct si
 	if (e == SIM_DONE && r->res >= 0 && (sim_rx_ready(k) || (k->fin && !k->rx_flight)))
 		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
 	return e;
+}
+
+/* A send's own buffer: sqe->addr and len, or an iovec array with IORING_SEND_VECTORIZED. */
+static int send_import(const struct sim_req *r, struct sim_iov *v)
+{
+	if (r->sqe.ioprio & SEND_VEC)
+		return aring__sim_iov_import(v, (const struct iovec *)(uintptr_t)r->sqe.addr, r->sqe.len);
+	return aring__sim_iov_ubuf(v, r->sqe.addr, r->sqe.len);
+}
+
+/*
+ * kernel io_send_setup() at prep: IORING_SEND_VECTORIZED imports the iovec
+ * array (io_net_import_vec(): -EFAULT, -EINVAL), not with a provided
+ * buffer, and not with a registered one (-EINVAL).
+ */
+static int prep_send(struct sim *s, struct sim_req *r)
+{
+	bool zc = r->opcode == IORING_OP_SEND_ZC;
+	struct sim_iov v;
+
+	(void)s;
+	if (!(r->sqe.ioprio & SEND_VEC) || sendrecv_ioprio(r, zc) ||
+	    (r->sqe.flags & IOSQE_BUFFER_SELECT))
+		return 0;
+	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
+		return -EINVAL;
+	return send_import(r, &v);
 }
 
 static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
@@ -1250,7 +1289,7 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	if (!ret && send && (r->sqe.flags & IOSQE_BUFFER_SELECT) && !(r->sqe.ioprio & BUNDLE))
 		return send_bufsel(s, r, flags);
 	if (!ret && !(send && (r->sqe.flags & IOSQE_BUFFER_SELECT)))
-		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
+		ret = send ? send_import(r, &v) : aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {
 		r->res = ret;
 		return SIM_DONE;
@@ -1263,7 +1302,7 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
 		 : recv_sock(s, r, &v, n, flags);
 	/* kernel io_uring/net.c: MSG_WAITALL short of its length fails the link. */
-	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.one.iov_len)
+	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.len)
 		r->fail = true;
 	if (e == SIM_DONE && zc)
 		return SIM_DONE_NOTIF;
@@ -1567,11 +1606,11 @@ const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST] = {
 	[IORING_OP_RECVMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
 	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept },
 	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect },
-	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SEND]            = { .prep = prep_send, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_RECV]            = { .prep = aring__sim_prep_recv, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown },
 	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket },
-	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SEND_ZC]         = { .prep = prep_send, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_SENDMSG_ZC]      = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
 	[ARING_OP_BIND]             = { .exec = aring__sim_op_bind },
 	[ARING_OP_LISTEN]           = { .exec = aring__sim_op_listen },

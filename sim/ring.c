@@ -192,11 +192,14 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 	if (!aring__sim_has_op(sr->opcode))
 		return -EOPNOTSUPP;
 	/* the epoll backend sends from no provided buffer and takes no bundle
-	   (backends/epoll.c ep_prep()) */
+	   nor IORING_SEND_VECTORIZED (backends/epoll.c ep_prep()) */
 	if (s->as_epoll && (sr->sqe.flags & IOSQE_BUFFER_SELECT) && sr->opcode == IORING_OP_SEND)
 		return -EOPNOTSUPP;
-	if (s->as_epoll && (sr->sqe.ioprio & ARING_RECVSEND_BUNDLE) &&
-	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_RECV))
+	if (s->as_epoll &&
+	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_RECV ||
+	     sr->opcode == IORING_OP_SEND_ZC || sr->opcode == IORING_OP_SENDMSG ||
+	     sr->opcode == IORING_OP_SENDMSG_ZC || sr->opcode == IORING_OP_RECVMSG) &&
+	    (sr->sqe.ioprio & (ARING_RECVSEND_BUNDLE | ARING_SEND_VECTORIZED)))
 		return -EINVAL;
 	def = &aring__sim_opdefs[sr->opcode];
 	return def->prep ? def->prep(s, r) : 0;

@@ -1139,8 +1139,9 @@ static uint32_t sock_inq(const struct sim_sock *k)
  * total, the first buffer's bid, SOCK_NONEMPTY as the last receive left it.
  * The buffers used are taken (io_put_kbufs()); nothing moved, they stay.
  * Multishot posts a bundle per CQE (F_MORE) until 0 bytes, an error or
- * -ENOBUFS. Not modelled: MSG_WAITALL's partial commits (the sim waits for
- * all), the multishot byte limit (sqe->optlen).
+ * -ENOBUFS. Not modelled: MSG_WAITALL (the kernel commits what came and
+ * goes on later; the sim completes with what came, as without it) and the
+ * multishot byte limit (sqe->optlen).
  */
 static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flags)
 {
@@ -1170,7 +1171,7 @@ static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flag
 			v.len += iov[nb].iov_len;
 		r->done_bytes = 0;
 		r->cflags &= ~IORING_CQE_F_SOCK_NONEMPTY;
-		e = recv_sock(s, r, &v, aring__sim_fault_limit(s, r, v.len), flags);
+		e = recv_sock(s, r, &v, aring__sim_fault_limit(s, r, v.len), flags & ~MSG_WAITALL);
 		if (e != SIM_DONE) {
 			aring__soft_kbuf_recycle(s->ring, &r->sr);
 			r->polled = true;

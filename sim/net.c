@@ -1363,7 +1363,8 @@ struct recvmsg_arg {
  * the buffer begins with struct io_uring_recvmsg_out, then msg_namelen
  * bytes for the name and msg_controllen for control data, then the
  * payload; the result is the header's size plus the payload's, so the CQE
- * at EOF carries a buffer too (payloadlen 0). A stream socket has no
+ * at EOF carries a buffer too (payloadlen 0), and is the last (checked on
+ * 6.18: net_recvmsg_mshot in tests/conform_cases.c). A stream socket has no
  * address or control data to give (namelen, controllen, flags 0).
  */
 static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
@@ -1394,6 +1395,10 @@ static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct
 	e = recv_sock(s, r, &pv, n > hdr ? n - hdr : 0, a->flags);
 	if (e != SIM_DONE || r->res < 0)
 		return e;
+	/* io_recvmsg_multishot(): a read of nothing (EOF) finishes the request,
+	   its header-only CQE the last (no F_MORE; io_recv_finish()) */
+	if (!r->res)
+		r->multishot = false;
 	memset(&out, 0, sizeof(out));
 	out.payloadlen = (uint32_t)r->res;
 	if (aring__sim_iov_copy_in(v, 0, &out, sizeof(out))) {

@@ -5378,6 +5378,44 @@ static void net_send_vectorized(struct cx *c)
 	tcp_close(c, cl, sv);
 }
 
+/*
+ * A multishot recvmsg (io_recvmsg_multishot()): each buffer starts with a
+ * struct io_uring_recvmsg_out (16 bytes, no name or control here), res
+ * counts it; the read at EOF ends the request with a last header-only CQE
+ * (its buffer kept), SOCK_NONEMPTY after the FIN.
+ */
+static void net_recvmsg_mshot(struct cx *c)
+{
+	struct msghdr mh;
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;
+	tcp_pair(c, &cl, &sv);
+	provide(c, 1, kbuf_mem, 20, 4, 30, 0);
+	snd(c, 2, 0, cl, "0123456789", 10, 0);
+	shut(c, 3, cl, SHUT_WR);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 10, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+	readable(c, sv);
+	memset(&mh, 0, sizeof(mh));
+	q = sqe(c, IORING_OP_RECVMSG, 4, BSEL);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->len = 1;
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 30;
+	ex(c, 4, 20, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 4, 20, FBUF | FMORE | NONEMPTY | BID(1));
+	ex(c, 4, 18, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 4, 16, FBUF | NONEMPTY | BID(3));
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5640,5 +5678,6 @@ const struct c_case conform_cases[] = {
 	C(net_bundle_legacy),
 	C(net_bundle_inc),
 	C(net_send_vectorized),
+	C(net_recvmsg_mshot),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -4946,6 +4946,27 @@ static void net_recv_nonempty_fin(struct cx *c)
 }
 
 /*
+ * For a multishot receive: a pair whose server side holds "0123456789" and
+ * the FIN, and 4 legacy buffers of len bytes in group bgid (ud 1-3 used).
+ * False on a backend that selects no buffers.
+ */
+static bool fin_after_10(struct cx *c, int *cl, int *sv, unsigned len, unsigned bgid)
+{
+	if (!selects_buffers(c))
+		return false;
+	tcp_pair(c, cl, sv);
+	provide(c, 1, kbuf_mem, len, 4, bgid, 0);
+	snd(c, 2, 0, *cl, "0123456789", 10, 0);
+	shut(c, 3, *cl, SHUT_WR);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 10, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+	readable(c, *sv);
+	return true;
+}
+
+/*
  * A multishot recv into provided buffers (io_recv(), io_recv_finish()):
  * every CQE says whether bytes are left; after the FIN the last ones and
  * the final CQE (0, the buffer given back) say so too.
@@ -4955,17 +4976,8 @@ static void net_recv_mshot_nonempty(struct cx *c)
 	struct io_uring_sqe *q;
 	int cl, sv;
 
-	if (!selects_buffers(c))
+	if (!fin_after_10(c, &cl, &sv, 4, 20))
 		return;
-	tcp_pair(c, &cl, &sv);
-	provide(c, 1, kbuf_mem, 4, 4, 20, 0);
-	snd(c, 2, 0, cl, "0123456789", 10, 0);
-	shut(c, 3, cl, SHUT_WR);
-	ex(c, 1, 0, 0);
-	ex(c, 2, 10, 0);
-	ex(c, 3, 0, 0);
-	run(c);
-	readable(c, sv);
 	q = rcv(c, 4, BSEL, sv, NULL, 0, 0);
 	q->ioprio = IORING_RECV_MULTISHOT;
 	q->buf_group = 20;
@@ -5390,17 +5402,8 @@ static void net_recvmsg_mshot(struct cx *c)
 	struct io_uring_sqe *q;
 	int cl, sv;
 
-	if (!selects_buffers(c))
+	if (!fin_after_10(c, &cl, &sv, 20, 30))
 		return;
-	tcp_pair(c, &cl, &sv);
-	provide(c, 1, kbuf_mem, 20, 4, 30, 0);
-	snd(c, 2, 0, cl, "0123456789", 10, 0);
-	shut(c, 3, cl, SHUT_WR);
-	ex(c, 1, 0, 0);
-	ex(c, 2, 10, 0);
-	ex(c, 3, 0, 0);
-	run(c);
-	readable(c, sv);
 	memset(&mh, 0, sizeof(mh));
 	q = sqe(c, IORING_OP_RECVMSG, 4, BSEL);
 	q->fd = sv;

@@ -962,7 +962,6 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
 #define BUNDLE ARING_RECVSEND_BUNDLE
-
 #define SEND_VEC ARING_SEND_VECTORIZED
 
 /*
@@ -1123,6 +1122,14 @@ static unsigned bundle_nbufs(const struct iovec *iov, unsigned n, int32_t len)
 	return k;
 }
 
+/* r's array for a bundle's buffers (SOFT_PEEK_MAX: off the task's stack), freed with r. */
+static struct iovec *bvec_of(struct sim_req *r)
+{
+	if (!r->bvec)
+		r->bvec = malloc(SOFT_PEEK_MAX * sizeof(*r->bvec));
+	return r->bvec;
+}
+
 /* tcp_inq_hint() (see recv_sock()): the bytes queued, and the FIN's sequence number. */
 static uint32_t sock_inq(const struct sim_sock *k)
 {
@@ -1145,11 +1152,15 @@ static uint32_t sock_inq(const struct sim_sock *k)
  */
 static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flags)
 {
-	struct iovec iov[SOFT_PEEK_MAX];
+	struct iovec *iov = bvec_of(r);
 	uint32_t max_len = r->sqe.len, first = 0;
 	int32_t total = 0;
 	unsigned pass;
 
+	if (!iov) {
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
 	if (r->polled && !(aring__sim_poll_mask(r->file) & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
 		aring__sim_wait(s, r, aring__sim_file_waitq(r->file));
 		return SIM_BLOCK;
@@ -1223,23 +1234,17 @@ static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_io
 	enum sim_exec e;
 	int32_t res;
 
-	if (bsel && !r->bvec) {
-		struct iovec iov[SOFT_PEEK_MAX];
+	if (bsel && !r->bnr) {
+		struct iovec *iov = bvec_of(r);
 		unsigned pf, k;
-		int n = aring__soft_buffers_peek(s->ring, &r->sr, r->sqe.len ? r->sqe.len : INT32_MAX,
-						 true, iov, &pf);
+		int n = iov ? aring__soft_buffers_peek(s->ring, &r->sr,
+						       r->sqe.len ? r->sqe.len : INT32_MAX, true, iov, &pf)
+			    : -ENOMEM;
 
 		if (n < 0) {
 			r->res = n;
 			return SIM_DONE;
 		}
-		r->bvec = malloc((unsigned)n * sizeof(*iov));
-		if (!r->bvec) {
-			aring__soft_kbuf_recycle(s->ring, &r->sr);
-			r->res = -ENOMEM;
-			return SIM_DONE;
-		}
-		memcpy(r->bvec, iov, (unsigned)n * sizeof(*iov));
 		r->bnr = (uint16_t)n;
 		r->bflags = (uint8_t)pf;
 		for (r->sqe.len = 0, k = 0; k < r->bnr; k++)
@@ -1257,8 +1262,7 @@ static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_io
 	if (bsel) {
 		r->cflags |= aring__soft_put_kbufs(s->ring, &r->sr, res,
 						   bundle_nbufs(r->bvec, r->bnr, res));
-		free(r->bvec);
-		r->bvec = NULL;
+		r->bnr = 0;
 	}
 	if (res >= 0 && (uint64_t)res < v->len)
 		r->fail = true;

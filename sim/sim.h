@@ -387,8 +387,8 @@ struct sim_req {
 	uint64_t done_bytes;          /* progress of a blocking write / MSG_WAITALL */
 	uint64_t short_limit;         /* injected: move at most this many bytes (0 = none) */
 	uint32_t poll_events;
-	struct iovec *bvec;           /* a send bundle's buffers while it waits (sim/net.c) */
-	uint16_t bnr;
+	struct iovec *bvec;           /* a bundle's buffers (sim/net.c; freed with r) */
+	uint16_t bnr;                 /* a send bundle holds bnr of them (0: none) */
 	uint8_t bflags;               /* their SOFT_PEEK_* */
 };
 

@@ -997,15 +997,38 @@ static int check_sendrecv(struct sim_req *r, bool zc)
  */
 int aring__sim_prep_recv(struct sim *s, struct sim_req *r)
 {
+	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
+
 	(void)s;
-	if ((r->sqe.ioprio & IORING_RECV_MULTISHOT) &&
-	    (r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG)) {
+	if ((r->sqe.ioprio & IORING_RECV_MULTISHOT) && recv) {
 		if (!(r->sqe.flags & IOSQE_BUFFER_SELECT))
 			return -EINVAL;
 		if (r->sqe.msg_flags & MSG_WAITALL)
 			return -EINVAL;
 	}
+	/* sqe->optlen (file_index's union, Linux 6.17) is a multishot recv's byte limit only */
+	if (recv && r->sqe.file_index &&
+	    (r->opcode != IORING_OP_RECV || !(r->sqe.ioprio & IORING_RECV_MULTISHOT)))
+		return -EINVAL;
 	return 0;
+}
+
+/*
+ * kernel io_recv_finish(): a multishot recv's byte limit (sqe->optlen,
+ * IORING_RECV_MSHOT_LIM; kept in r->sqe.file_index) goes down by what a
+ * CQE reports (a bundle's running total, as the kernel counts it); once it
+ * is reached, that CQE is the last.
+ */
+static void mshot_limit(struct sim_req *r, int32_t res)
+{
+	uint32_t lim = r->sqe.file_index;
+
+	if (!r->multishot || !lim || res <= 0)
+		return;
+	lim -= (uint32_t)res < lim ? (uint32_t)res : lim;
+	r->sqe.file_index = lim;
+	if (!lim)
+		r->multishot = false;
 }
 
 /*
@@ -1061,7 +1084,11 @@ static int prep_send(struct sim *s, struct sim_req *r)
 static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
 			       uint64_t n, void *arg)
 {
-	return recv_sock(s, r, v, n, *(unsigned *)arg);
+	enum sim_exec e = recv_sock(s, r, v, n, *(unsigned *)arg);
+
+	if (e == SIM_DONE)
+		mshot_limit(r, r->res);
+	return e;
 }
 
 /*
@@ -1146,9 +1173,9 @@ static uint32_t sock_inq(const struct sim_sock *k)
  * total, the first buffer's bid, SOCK_NONEMPTY as the last receive left it.
  * The buffers used are taken (io_put_kbufs()); nothing moved, they stay.
  * Multishot posts a bundle per CQE (F_MORE) until 0 bytes, an error or
- * -ENOBUFS. Not modelled: MSG_WAITALL (the kernel commits what came and
- * goes on later; the sim completes with what came, as without it) and the
- * multishot byte limit (sqe->optlen).
+ * -ENOBUFS, or its byte limit (mshot_limit()), which also caps each peek.
+ * Not modelled: MSG_WAITALL (the kernel commits what came and goes on
+ * later; the sim completes with what came, as without it).
  */
 static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flags)
 {
@@ -1166,8 +1193,11 @@ static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flag
 		return SIM_BLOCK;
 	}
 	for (pass = 0;; pass++) {
+		uint32_t lim = r->multishot ? r->sqe.file_index : 0;
 		unsigned pf, nb;
-		int n = aring__soft_buffers_peek(s->ring, &r->sr, max_len, false, iov, &pf);
+		int n = aring__soft_buffers_peek(s->ring, &r->sr,
+						 lim && (!max_len || lim < max_len) ? lim : max_len,
+						 false, iov, &pf);
 		struct sim_iov v = { .iov = iov };
 		enum sim_exec e;
 
@@ -1202,8 +1232,9 @@ static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flag
 		else
 			(void)aring__soft_put_kbufs(s->ring, &r->sr, r->res, nb);
 		total += r->res;
+		mshot_limit(r, total);
 		if (pass || (pf & (SOFT_PEEK_EMPTY | SOFT_PEEK_PARTIAL)) || (uint64_t)r->res < v.len ||
-		    sock_inq(r->file->sock) <= 1) {
+		    sock_inq(r->file->sock) <= 1 || (lim && !r->multishot)) {
 			r->res = total;
 			break;
 		}

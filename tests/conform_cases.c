@@ -5081,6 +5081,24 @@ static void ring_bufs(struct io_uring_buf_ring *br, unsigned n, unsigned len, un
 	io_uring_buf_ring_advance(br, (int)n);
 }
 
+/*
+ * For a receive bundle: group 25 a ring of nbufs 4-byte buffers (bids 0..),
+ * a pair whose server side holds "0123456789" (ud 1 used). False on a
+ * backend that selects no buffers.
+ */
+static bool ring_ten(struct cx *c, struct io_uring_buf_ring *br, unsigned nbufs, int *cl, int *sv)
+{
+	if (!net_ring(c, br, 8, 25, 0))
+		return false;
+	tcp_pair(c, cl, sv);
+	ring_bufs(br, nbufs, 4, 0);
+	snd(c, 1, 0, *cl, "0123456789", 10, 0);
+	ex(c, 1, 10, 0);
+	run(c);
+	readable(c, *sv);
+	return true;
+}
+
 static struct io_uring_sqe *bundle(struct io_uring_sqe *q, unsigned bgid)
 {
 	q->ioprio |= BUNDLE;
@@ -5100,14 +5118,8 @@ static void net_recv_bundle(struct cx *c)
 	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
 	int cl, sv;
 
-	if (!net_ring(c, br, 8, 25, 0))
+	if (!ring_ten(c, br, 6, &cl, &sv))
 		return;
-	tcp_pair(c, &cl, &sv);
-	ring_bufs(br, 6, 4, 0);
-	snd(c, 1, 0, cl, "0123456789", 10, 0);
-	ex(c, 1, 10, 0);
-	run(c);
-	readable(c, sv);
 	bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 25);         /* 4, then 4 (4 > 6 - 4: left out) */
 	ex(c, 2, 8, FBUF | NONEMPTY | BID(0));
 	run(c);
@@ -5419,6 +5431,59 @@ static void net_recvmsg_mshot(struct cx *c)
 	tcp_close(c, cl, sv);
 }
 
+/*
+ * sqe->optlen (the union of file_index) on a receive (io_recvmsg_prep(),
+ * Linux 6.17): a multishot recv's byte limit (IORING_RECV_MSHOT_LIM): it
+ * ends after the CQE that reaches it; any other receive refuses it.
+ */
+static void net_recv_mshot_limit(struct cx *c)
+{
+	struct msghdr mh;
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!fin_after_10(c, &cl, &sv, 4, 31))
+		return;
+	rcv(c, 4, 0, sv, b, 4, 0)->file_index = 6;
+	memset(&mh, 0, sizeof(mh));
+	q = sqe(c, IORING_OP_RECVMSG, 5, BSEL);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 31;
+	q->file_index = 6;
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EINVAL, 0);
+	run(c);
+	q = rcv(c, 6, BSEL, sv, NULL, 0, 0);
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 31;
+	q->file_index = 6;
+	ex(c, 6, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 6, 4, FBUF | NONEMPTY | BID(1));
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/* The limit caps a multishot bundle's peeks too (io_recv_buf_select()). */
+static void net_recv_bundle_limit(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!ring_ten(c, br, 5, &cl, &sv))
+		return;
+	q = bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 25);
+	q->ioprio |= IORING_RECV_MULTISHOT;
+	q->file_index = 6;
+	ex(c, 2, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 2, 2, FBUF | NONEMPTY | BID(1));
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5682,5 +5747,7 @@ const struct c_case conform_cases[] = {
 	C(net_bundle_inc),
 	C(net_send_vectorized),
 	C(net_recvmsg_mshot),
+	C(net_recv_mshot_limit),
+	C(net_recv_bundle_limit),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -1368,8 +1368,10 @@ int aring__sim_prep_msg(struct sim *s, struct sim_req *r)
 	struct sim_iov v;
 	int ret = aring__sim_prep_recv(s, r);
 
-	/* io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(): no bundle, before the msghdr */
-	if (!ret && (r->sqe.ioprio & BUNDLE))
+	/* io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(), before the
+	   msghdr: no bundle, no addr2, and a send no file_index */
+	if (!ret && ((r->sqe.ioprio & BUNDLE) || r->sqe.addr2 ||
+		     (r->opcode != IORING_OP_RECVMSG && r->sqe.file_index)))
 		ret = -EINVAL;
 
 	if (ret)

@@ -5484,6 +5484,44 @@ static void net_recv_bundle_limit(struct cx *c)
 	net_end(c, cl, sv, 25);
 }
 
+/*
+ * Fields io_sendmsg_prep() and io_recvmsg_prep() refuse (-EINVAL, before
+ * the msghdr is read): sendmsg's addr2 and file_index, recvmsg's addr2.
+ */
+static void net_msg_reserved(struct cx *c)
+{
+	struct msghdr mh;
+	struct iovec v = { cbuf(c), 4 };
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &v;
+	mh.msg_iovlen = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 1, 0);
+	q->fd = cl;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->addr2 = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 2, 0);
+	q->fd = cl;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->file_index = 1;
+	q = sqe(c, IORING_OP_RECVMSG, 3, 0);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->addr2 = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 4, 0);
+	q->fd = cl;
+	q->addr2 = 1;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5749,5 +5787,6 @@ const struct c_case conform_cases[] = {
 	C(net_recvmsg_mshot),
 	C(net_recv_mshot_limit),
 	C(net_recv_bundle_limit),
+	C(net_msg_reserved),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

@@ -73,6 +73,8 @@ static const struct {
 	{ "net_recv_nonempty_fin", "epoll", "SOCK_NONEMPTY after a FIN or a 0-byte receive" },
 	/* backends/epoll.c: accept4() does not tell whether more connections wait */
 	{ "net_accept_nonempty", "epoll", "SOCK_NONEMPTY on an accept that left more queued" },
+	/* backends/epoll.c ep_prep() does not check sendmsg's and recvmsg's unused fields */
+	{ "net_msg_reserved", "epoll", "sendmsg addr2/file_index, recvmsg addr2 taken" },
 	{ NULL, NULL, NULL },
 };
 

@@ -44,6 +44,11 @@ _Static_assert(IORING_OP_SENDMSG_ZC == 48, "liburing opcode numbering");
 #define ARING_ASYNC_CANCEL_USERDATA (1U << 4)
 #define ARING_ASYNC_CANCEL_OP       (1U << 5)
 
+/* sqe->ioprio of send and recv: a bundle of provided buffers (Linux 6.10) */
+#define ARING_RECVSEND_BUNDLE (1U << 4)
+/* sqe->ioprio of send and send_zc: sqe->addr is an iovec array (Linux 6.17) */
+#define ARING_SEND_VECTORIZED (1U << 5)
+
 /* Provided buffer rings: io_uring_buf_reg.flags (the `pad` of liburing 2.3's
  * header), and the CQE flag of a buffer an incremental ring keeps using. */
 #define ARING_IOU_PBUF_RING_MMAP 1U

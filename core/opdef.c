@@ -264,7 +264,8 @@ const struct aring__opdef aring__opdefs[ARING_OP_LAST] = {
 	[IORING_OP_MADVISE]         = OP("madvise", SIM | OFF | KEEP,
 					 .since = "5.6", .test = "test_limits", .epoll = 1),
 	[IORING_OP_SEND]            = OP("send", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
-					 .errors = err_send,
+					 .errors = err_send, .ms_field = ARING__MS_IOPRIO,
+					 .ms_mask = ARING_RECVSEND_BUNDLE, /* a CQE per bundle */
 					 .since = "5.6", .test = "test_net", .epoll = 1),
 	[IORING_OP_RECV]            = OP("recv", RW | NET | BLK | FILE_ | PRIO | BSEL | SIM,
 					 .errors = err_recv, .ms_field = ARING__MS_IOPRIO,

@@ -1244,9 +1244,7 @@ enum sim_exec aring__sim_bufsel(struct sim *s, struct sim_req *r, uint32_t len, 
 		r->cflags |= aring__soft_put_kbuf(s->ring, &r->sr, r->res);
 	else
 		aring__soft_kbuf_recycle(s->ring, &r->sr);
-	/* kernel io_recv_finish(): msg_inq > 0 */
-	if (net && r->res > 0 && f->type == SIM_F_SOCK && sim_rx_ready(f->sock))
-		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
+	/* (a receive's IORING_CQE_F_SOCK_NONEMPTY: sim/net.c recv_sock()) */
 	if (r->multishot && r->res > 0) {
 		r->polled = true;
 		return SIM_MORE;

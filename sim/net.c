@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -680,6 +681,10 @@ enum sim_exec aring__sim_op_accept(struct sim *s, struct sim_req *r)
 	k->acceptq_head = (k->acceptq_head + 1) % k->acceptq_cap;
 	k->acceptq_len--;
 	aring__sim_wake(s, &k->wq); /* room in the backlog for waiting connects */
+	/* kernel io_accept(): inet_csk_accept() says whether more are queued
+	   (arg->is_empty), whatever the result is then */
+	if (k->acceptq_len)
+		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
 	c->listener = NULL;
 	c->file = f;
 	f->sock = c;
@@ -968,13 +973,28 @@ enum sim_exec aring__sim_sock_send(struct sim *s, struct sim_req *r, struct sim_
 }
 
 #define SEND_IOPRIO (IORING_RECVSEND_POLL_FIRST)
+#define BUNDLE ARING_RECVSEND_BUNDLE
+#define SEND_VEC ARING_SEND_VECTORIZED
+
+/*
+ * kernel io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(): the
+ * ioprio flags each takes: a bundle is a send's or a recv's; every send
+ * takes IORING_SEND_VECTORIZED (only send and send_zc use it).
+ */
+static int sendrecv_ioprio(const struct sim_req *r, bool zc)
+{
+	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
+	bool bundle = r->opcode == IORING_OP_SEND || r->opcode == IORING_OP_RECV;
+
+	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
+			      (recv ? IORING_RECV_MULTISHOT : SEND_VEC) | (bundle ? BUNDLE : 0)))
+		return -EINVAL;
+	return 0;
+}
 
 static int check_sendrecv(struct sim_req *r, bool zc)
 {
-	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
-
-	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
-			      (recv ? IORING_RECV_MULTISHOT : 0)))
+	if (sendrecv_ioprio(r, zc))
 		return -EINVAL;
 	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
 		return -EFAULT; /* no registered buffers */
@@ -989,21 +1009,311 @@ static int check_sendrecv(struct sim_req *r, bool zc)
  */
 int aring__sim_prep_recv(struct sim *s, struct sim_req *r)
 {
+	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
+
 	(void)s;
-	if ((r->sqe.ioprio & IORING_RECV_MULTISHOT) &&
-	    (r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG)) {
+	if ((r->sqe.ioprio & IORING_RECV_MULTISHOT) && recv) {
 		if (!(r->sqe.flags & IOSQE_BUFFER_SELECT))
 			return -EINVAL;
 		if (r->sqe.msg_flags & MSG_WAITALL)
 			return -EINVAL;
 	}
+	/* sqe->optlen (file_index's union, Linux 6.17) is a multishot recv's byte limit only */
+	if (recv && r->sqe.file_index &&
+	    (r->opcode != IORING_OP_RECV || !(r->sqe.ioprio & IORING_RECV_MULTISHOT)))
+		return -EINVAL;
 	return 0;
+}
+
+/*
+ * kernel io_recv_finish(): a multishot recv's byte limit (sqe->optlen,
+ * IORING_RECV_MSHOT_LIM; kept in r->sqe.file_index) goes down by what a
+ * CQE reports (a bundle's running total, as the kernel counts it); once it
+ * is reached, that CQE is the last.
+ */
+static void mshot_limit(struct sim_req *r, int32_t res)
+{
+	uint32_t lim = r->sqe.file_index;
+
+	if (!r->multishot || !lim || res <= 0)
+		return;
+	lim -= (uint32_t)res < lim ? (uint32_t)res : lim;
+	r->sqe.file_index = lim;
+	if (!lim)
+		r->multishot = false;
+}
+
+/*
+ * A receive of IORING_OP_RECV / RECVMSG: aring__sim_sock_recv(), and the
+ * CQE's IORING_CQE_F_SOCK_NONEMPTY. kernel io_recv_finish() sets it when
+ * msg_inq > 0; io_recv()/io_recvmsg() ask for it (msg_get_inq) and
+ * tcp_recvmsg() fills it when it returns >= 0 (an error leaves -1) with
+ * tcp_inq_hint(): the bytes received and not read (an urgent byte not yet
+ * skipped counts; bytes in flight between nodes do not), or 1 once the
+ * peer's FIN came (SOCK_DONE). So a receive of 0 bytes, MSG_PEEK, MSG_OOB
+ * and the read at EOF after a FIN all report it; a read at EOF after our
+ * own SHUT_RD or a reset does not. Checked on Linux 6.18
+ * (tests/conform_cases.c net_recv_*).
+ */
+static enum sim_exec recv_sock(struct sim *s, struct sim_req *r, const struct sim_iov *v,
+			       uint64_t n, unsigned flags)
+{
+	enum sim_exec e = aring__sim_sock_recv(s, r, r->file, v, n, flags);
+	const struct sim_sock *k = r->file->sock;
+
+	if (e == SIM_DONE && r->res >= 0 && (sim_rx_ready(k) || (k->fin && !k->rx_flight)))
+		r->cflags |= IORING_CQE_F_SOCK_NONEMPTY;
+	return e;
+}
+
+/* A send's own buffer: sqe->addr and len, or an iovec array with IORING_SEND_VECTORIZED. */
+static int send_import(const struct sim_req *r, struct sim_iov *v)
+{
+	if (r->sqe.ioprio & SEND_VEC)
+		return aring__sim_iov_import(v, (const struct iovec *)(uintptr_t)r->sqe.addr, r->sqe.len);
+	return aring__sim_iov_ubuf(v, r->sqe.addr, r->sqe.len);
+}
+
+/*
+ * kernel io_send_setup() at prep: IORING_SEND_VECTORIZED imports the iovec
+ * array (io_net_import_vec(): -EFAULT, -EINVAL), not with a provided
+ * buffer, and not with a registered one (-EINVAL).
+ */
+static int prep_send(struct sim *s, struct sim_req *r)
+{
+	bool zc = r->opcode == IORING_OP_SEND_ZC;
+	struct sim_iov v;
+
+	(void)s;
+	if (!(r->sqe.ioprio & SEND_VEC) || sendrecv_ioprio(r, zc) ||
+	    (r->sqe.flags & IOSQE_BUFFER_SELECT))
+		return 0;
+	if (zc && (r->sqe.ioprio & IORING_RECVSEND_FIXED_BUF))
+		return -EINVAL;
+	return send_import(r, &v);
 }
 
 static enum sim_exec recv_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
 			       uint64_t n, void *arg)
 {
-	return aring__sim_sock_recv(s, r, r->file, v, n, *(unsigned *)arg);
+	enum sim_exec e = recv_sock(s, r, v, n, *(unsigned *)arg);
+
+	if (e == SIM_DONE)
+		mshot_limit(r, r->res);
+	return e;
+}
+
+/*
+ * kernel io_send() from a provided buffer (IOSQE_BUFFER_SELECT, Linux
+ * 6.10): the buffer is picked at the first issue
+ * (aring__soft_send_buffer_select(); sqe->addr and sqe->len hold it from
+ * then on, as the kernel's sr->buf and sr->len do) and kept while the send
+ * waits for room (a ring's is committed already; a legacy one the kernel
+ * puts back when it arms poll and picks again from the head: the same one
+ * unless another request took it meanwhile). The CQE names it whatever
+ * the result, an error too (io_send_finish() -> io_put_kbuf()).
+ */
+static enum sim_exec send_bufsel(struct sim *s, struct sim_req *r, unsigned flags)
+{
+	struct sim_iov v;
+	uint64_t addr;
+	uint32_t len = r->sqe.len;
+	enum sim_exec e = SIM_DONE;
+	int ret;
+
+	if (!r->sr.kbuf) {
+		ret = aring__soft_send_buffer_select(s->ring, &r->sr, &addr, &len);
+		if (ret) {
+			r->res = ret;
+			return SIM_DONE;
+		}
+		r->sqe.addr = addr;
+		r->sqe.len = len;
+	}
+	ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
+	if (ret)
+		r->res = ret;
+	else
+		e = aring__sim_sock_send(s, r, r->file, &v,
+					 aring__sim_fault_limit(s, r, v.one.iov_len), flags);
+	if (e != SIM_DONE)
+		return e;
+	r->cflags |= aring__soft_put_kbuf(s->ring, &r->sr, r->res);
+	if ((flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < r->sqe.len)
+		r->fail = true;
+	return SIM_DONE;
+}
+
+/* kernel io_bundle_nbufs(): how many of the n buffers len bytes used. */
+static unsigned bundle_nbufs(const struct iovec *iov, unsigned n, int32_t len)
+{
+	unsigned k = 0;
+
+	if (len <= 0)
+		return 0;
+	if (n == 1)
+		return 1;
+	while (k < n && len > 0) {
+		size_t seg = iov[k++].iov_len;
+
+		len -= seg < (size_t)len ? (int32_t)seg : len;
+	}
+	return k;
+}
+
+/* r's array for a bundle's buffers (SOFT_PEEK_MAX: off the task's stack), freed with r. */
+static struct iovec *bvec_of(struct sim_req *r)
+{
+	if (!r->bvec)
+		r->bvec = malloc(SOFT_PEEK_MAX * sizeof(*r->bvec));
+	return r->bvec;
+}
+
+/* tcp_inq_hint() (see recv_sock()): the bytes queued, and the FIN's sequence number. */
+static uint32_t sock_inq(const struct sim_sock *k)
+{
+	return sim_rx_ready(k) + (k->fin && !k->rx_flight);
+}
+
+/*
+ * A receive bundle (IORING_RECVSEND_BUNDLE into a buffer ring, Linux 6.10;
+ * 6.18's io_recv(), io_recv_buf_select(), io_recv_finish()). The first
+ * receive maps one buffer (sqe->len 0) or as many as sqe->len needs
+ * (aring__soft_buffers_peek()); if it filled them, more than one byte is
+ * queued, and the peek neither took the last entry nor cut one, a second
+ * receive maps what is queued and adds to the first: one CQE, res the
+ * total, the first buffer's bid, SOCK_NONEMPTY as the last receive left it.
+ * The buffers used are taken (io_put_kbufs()); nothing moved, they stay.
+ * Multishot posts a bundle per CQE (F_MORE) until 0 bytes, an error or
+ * -ENOBUFS, or its byte limit (mshot_limit()), which also caps each peek.
+ * Not modelled: MSG_WAITALL (the kernel commits what came and goes on
+ * later; the sim completes with what came, as without it).
+ */
+static enum sim_exec recv_bundle(struct sim *s, struct sim_req *r, unsigned flags)
+{
+	struct iovec *iov = bvec_of(r);
+	uint32_t max_len = r->sqe.len, first = 0;
+	int32_t total = 0;
+	unsigned pass;
+
+	if (!iov) {
+		r->res = -ENOMEM;
+		return SIM_DONE;
+	}
+	if (r->polled && !(aring__sim_poll_mask(r->file) & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+		aring__sim_wait(s, r, aring__sim_file_waitq(r->file));
+		return SIM_BLOCK;
+	}
+	for (pass = 0;; pass++) {
+		uint32_t lim = r->multishot ? r->sqe.file_index : 0;
+		unsigned pf, nb;
+		int n = aring__soft_buffers_peek(s->ring, &r->sr,
+						 lim && (!max_len || lim < max_len) ? lim : max_len,
+						 false, iov, &pf);
+		struct sim_iov v = { .iov = iov };
+		enum sim_exec e;
+
+		if (n < 0) {
+			/* the second peek failed: the first's bytes, and the link fails */
+			r->res = pass ? total : n;
+			r->fail = pass;
+			break;
+		}
+		v.nr = (unsigned)n;
+		for (nb = 0; nb < v.nr; nb++)
+			v.len += iov[nb].iov_len;
+		r->done_bytes = 0;
+		r->cflags &= ~IORING_CQE_F_SOCK_NONEMPTY;
+		e = recv_sock(s, r, &v, aring__sim_fault_limit(s, r, v.len), flags & ~MSG_WAITALL);
+		if (e != SIM_DONE) {
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+			r->polled = true;
+			return e;
+		}
+		if (r->res <= 0) {
+			aring__soft_kbuf_recycle(s->ring, &r->sr);
+			if (pass) {
+				r->fail = r->res < 0;
+				r->res = total;
+			}
+			break;
+		}
+		nb = bundle_nbufs(iov, v.nr, r->res);
+		if (!pass)
+			first = aring__soft_put_kbufs(s->ring, &r->sr, r->res, nb);
+		else
+			(void)aring__soft_put_kbufs(s->ring, &r->sr, r->res, nb);
+		total += r->res;
+		mshot_limit(r, total);
+		if (pass || (pf & (SOFT_PEEK_EMPTY | SOFT_PEEK_PARTIAL)) || (uint64_t)r->res < v.len ||
+		    sock_inq(r->file->sock) <= 1 || (lim && !r->multishot)) {
+			r->res = total;
+			break;
+		}
+		max_len = sock_inq(r->file->sock);
+	}
+	r->cflags |= first;
+	if (r->multishot && r->res > 0) {
+		r->polled = true;
+		return SIM_MORE;
+	}
+	return SIM_DONE;
+}
+
+/*
+ * A send bundle (IORING_RECVSEND_BUNDLE, Linux 6.10; 6.18's io_send(),
+ * io_send_select_buffer(), io_send_finish()): as many ring buffers as
+ * sqe->len needs (all there are, 256 at most, for 0) are taken at once and
+ * sent as one, waiting for room (MSG_WAITALL); the CQE names the first. If
+ * the send never waited and entries are left, it posts with F_MORE and
+ * goes on with the rest (sqe->len 0 from then on). Without
+ * IOSQE_BUFFER_SELECT the kernel does the same on the request's own
+ * buffer: the bytes with F_MORE, then a send of nothing, 0.
+ */
+static enum sim_exec send_bundle(struct sim *s, struct sim_req *r, struct sim_iov *v,
+				 unsigned flags)
+{
+	bool bsel = r->sqe.flags & IOSQE_BUFFER_SELECT;
+	enum sim_exec e;
+	int32_t res;
+
+	if (bsel && !r->bnr) {
+		struct iovec *iov = bvec_of(r);
+		unsigned pf, k;
+		int n = iov ? aring__soft_buffers_peek(s->ring, &r->sr,
+						       r->sqe.len ? r->sqe.len : INT32_MAX, true, iov, &pf)
+			    : -ENOMEM;
+
+		if (n < 0) {
+			r->res = n;
+			return SIM_DONE;
+		}
+		r->bnr = (uint16_t)n;
+		r->bflags = (uint8_t)pf;
+		for (r->sqe.len = 0, k = 0; k < r->bnr; k++)
+			r->sqe.len += (uint32_t)iov[k].iov_len;
+	}
+	if (bsel)
+		*v = (struct sim_iov){ .iov = r->bvec, .nr = r->bnr, .len = r->sqe.len };
+	e = aring__sim_sock_send(s, r, r->file, v, aring__sim_fault_limit(s, r, v->len),
+				 flags | MSG_WAITALL);
+	if (e != SIM_DONE) {
+		r->polled = true;
+		return e;
+	}
+	res = r->res;
+	if (bsel) {
+		r->cflags |= aring__soft_put_kbufs(s->ring, &r->sr, res,
+						   bundle_nbufs(r->bvec, r->bnr, res));
+		r->bnr = 0;
+	}
+	if (res >= 0 && (uint64_t)res < v->len)
+		r->fail = true;
+	if (res <= 0 || r->polled || (bsel && (r->bflags & SOFT_PEEK_EMPTY)))
+		return SIM_DONE;
+	r->done_bytes = 0;
+	r->sqe.len = 0;
+	return SIM_MORE;
 }
 
 /* kernel io_uring/net.c io_send(), io_recv(), io_send_zc() */
@@ -1012,7 +1322,7 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	bool zc = r->opcode == IORING_OP_SEND_ZC;
 	bool send = r->opcode != IORING_OP_RECV;
 	unsigned flags = r->sqe.msg_flags;
-	struct sim_iov v;
+	struct sim_iov v = { 0 };
 	uint64_t n;
 	enum sim_exec e;
 	int ret = check_sendrecv(r, zc);
@@ -1020,19 +1330,27 @@ enum sim_exec aring__sim_op_sendrecv(struct sim *s, struct sim_req *r)
 	/* a provided buffer (io_recv_buf_select()); sqe->len caps each receive */
 	if (!ret && !send && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
 		r->multishot = r->sqe.ioprio & IORING_RECV_MULTISHOT;
+		if (r->sqe.ioprio & BUNDLE)
+			return recv_bundle(s, r, flags);
 		return aring__sim_bufsel(s, r, r->sqe.len, false, recv_xfer, &flags);
 	}
-	if (!ret)
-		ret = aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
+	if (!ret && send && (r->sqe.flags & IOSQE_BUFFER_SELECT) && !(r->sqe.ioprio & BUNDLE))
+		return send_bufsel(s, r, flags);
+	if (!ret && !(send && (r->sqe.flags & IOSQE_BUFFER_SELECT)))
+		ret = send ? send_import(r, &v) : aring__sim_iov_ubuf(&v, r->sqe.addr, r->sqe.len);
 	if (ret) {
 		r->res = ret;
 		return SIM_DONE;
 	}
+	/* (a recv bundle without provided buffers is a plain recv: io_recv_finish()
+	   tries again only into the buffer it filled, and gets nothing) */
+	if (send && (r->sqe.ioprio & BUNDLE))
+		return send_bundle(s, r, &v, flags);
 	n = aring__sim_fault_limit(s, r, aring__sim_iov_len(&v));
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
-		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+		 : recv_sock(s, r, &v, n, flags);
 	/* kernel io_uring/net.c: MSG_WAITALL short of its length fails the link. */
-	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.one.iov_len)
+	if (e == SIM_DONE && (flags & MSG_WAITALL) && r->res >= 0 && (uint64_t)r->res < v.len)
 		r->fail = true;
 	if (e == SIM_DONE && zc)
 		return SIM_DONE_NOTIF;
@@ -1062,6 +1380,12 @@ int aring__sim_prep_msg(struct sim *s, struct sim_req *r)
 	struct sim_iov v;
 	int ret = aring__sim_prep_recv(s, r);
 
+	/* io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep(), before the
+	   msghdr: no bundle, no addr2, and a send no file_index */
+	if (!ret && ((r->sqe.ioprio & BUNDLE) || r->sqe.addr2 ||
+		     (r->opcode != IORING_OP_RECVMSG && r->sqe.file_index)))
+		ret = -EINVAL;
+
 	if (ret)
 		return ret;
 	if (r->opcode == IORING_OP_RECVMSG && (r->sqe.flags & IOSQE_BUFFER_SELECT)) {
@@ -1088,7 +1412,8 @@ struct recvmsg_arg {
  * the buffer begins with struct io_uring_recvmsg_out, then msg_namelen
  * bytes for the name and msg_controllen for control data, then the
  * payload; the result is the header's size plus the payload's, so the CQE
- * at EOF carries a buffer too (payloadlen 0). A stream socket has no
+ * at EOF carries a buffer too (payloadlen 0), and is the last (checked on
+ * 6.18: net_recvmsg_mshot in tests/conform_cases.c). A stream socket has no
  * address or control data to give (namelen, controllen, flags 0).
  */
 static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct sim_iov *v,
@@ -1101,7 +1426,7 @@ static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct
 	enum sim_exec e;
 
 	if (!r->multishot) {
-		e = aring__sim_sock_recv(s, r, r->file, v, n, a->flags);
+		e = recv_sock(s, r, v, n, a->flags);
 		if (e == SIM_DONE && r->res >= 0) {
 			if (a->msg->msg_name)
 				a->msg->msg_namelen = 0;
@@ -1116,9 +1441,13 @@ static enum sim_exec recvmsg_xfer(struct sim *s, struct sim_req *r, const struct
 		return SIM_DONE;
 	}
 	aring__sim_iov_ubuf(&pv, (uint64_t)(uintptr_t)v->one.iov_base + hdr, v->one.iov_len - hdr);
-	e = aring__sim_sock_recv(s, r, r->file, &pv, n > hdr ? n - hdr : 0, a->flags);
+	e = recv_sock(s, r, &pv, n > hdr ? n - hdr : 0, a->flags);
 	if (e != SIM_DONE || r->res < 0)
 		return e;
+	/* io_recvmsg_multishot(): a read of nothing (EOF) finishes the request,
+	   its header-only CQE the last (no F_MORE; io_recv_finish()) */
+	if (!r->res)
+		r->multishot = false;
 	memset(&out, 0, sizeof(out));
 	out.payloadlen = (uint32_t)r->res;
 	if (aring__sim_iov_copy_in(v, 0, &out, sizeof(out))) {
@@ -1188,7 +1517,7 @@ enum sim_exec aring__sim_op_msg(struct sim *s, struct sim_req *r)
 	want = aring__sim_iov_len(&v);
 	n = aring__sim_fault_limit(s, r, want);
 	e = send ? aring__sim_sock_send(s, r, r->file, &v, n, flags)
-		 : aring__sim_sock_recv(s, r, r->file, &v, n, flags);
+		 : recv_sock(s, r, &v, n, flags);
 	if (e == SIM_DONE && !send && r->res >= 0) {
 		/* net/socket.c ____sys_recvmsg(): TCP has no address, flags or cmsgs to give */
 		if (msg->msg_name)
@@ -1236,7 +1565,7 @@ enum sim_exec aring__sim_op_shutdown(struct sim *s, struct sim_req *r)
 	if ((how == SHUT_WR || how == SHUT_RDWR) && !k->wr_shut) {
 		k->wr_shut = true;
 		if (k->peer)
-			k->peer->rd_eof = true; /* FIN */
+			k->peer->rd_eof = k->peer->fin = true; /* FIN */
 	}
 	conn_wake(s, k);
 	r->res = 0;
@@ -1283,7 +1612,7 @@ static void sock_release(struct sim *s, struct sim_sock *k)
 		if (k->rx_len) {
 			reset_peer(s, p); /* unread data: RST (kernel tcp_close()) */
 		} else {
-			p->rd_eof = true; /* FIN */
+			p->rd_eof = p->fin = true; /* FIN */
 			if (!p->wr_shut)
 				p->peer_gone = true;
 			aring__sim_wake(s, &p->wq);
@@ -1341,11 +1670,11 @@ const struct sim_opdef aring__sim_net_ops[ARING_OP_LAST] = {
 	[IORING_OP_RECVMSG]         = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
 	[IORING_OP_ACCEPT]          = { .exec = aring__sim_op_accept },
 	[IORING_OP_CONNECT]         = { .exec = aring__sim_op_connect },
-	[IORING_OP_SEND]            = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SEND]            = { .prep = prep_send, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_RECV]            = { .prep = aring__sim_prep_recv, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_SHUTDOWN]        = { .exec = aring__sim_op_shutdown },
 	[IORING_OP_SOCKET]          = { .exec = aring__sim_op_socket },
-	[IORING_OP_SEND_ZC]         = { .exec = aring__sim_op_sendrecv },
+	[IORING_OP_SEND_ZC]         = { .prep = prep_send, .exec = aring__sim_op_sendrecv },
 	[IORING_OP_SENDMSG_ZC]      = { .prep = aring__sim_prep_msg, .exec = aring__sim_op_msg },
 	[ARING_OP_BIND]             = { .exec = aring__sim_op_bind },
 	[ARING_OP_LISTEN]           = { .exec = aring__sim_op_listen },

@@ -74,6 +74,12 @@ static void detach(struct sim *s, struct sim_req *r)
 		r->file2 = NULL;
 	}
 	r->sr.file = NULL;
+	/* a provided buffer a send kept while it waited (sim/net.c send_bufsel()):
+	   cancelled or dropped, it goes back (the kernel would name it in the CQE) */
+	if (r->sr.kbuf)
+		aring__soft_kbuf_recycle(s->ring, &r->sr);
+	free(r->bvec);
+	r->bvec = NULL;
 	r->state = SIM_REQ_FREE;
 }
 
@@ -185,11 +191,16 @@ static int sim_prep(void *ex, struct aring__soft_req *sr)
 		return -EOPNOTSUPP;
 	if (!aring__sim_has_op(sr->opcode))
 		return -EOPNOTSUPP;
-	/* provided buffers (backends/soft/kbuf.c) for reads and receives; a
-	   send from a provided buffer (Linux 6.10) is not modelled */
-	if ((sr->sqe.flags & IOSQE_BUFFER_SELECT) &&
-	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_SENDMSG))
+	/* the epoll backend sends from no provided buffer and takes no bundle
+	   nor IORING_SEND_VECTORIZED (backends/epoll.c ep_prep()) */
+	if (s->as_epoll && (sr->sqe.flags & IOSQE_BUFFER_SELECT) && sr->opcode == IORING_OP_SEND)
 		return -EOPNOTSUPP;
+	if (s->as_epoll &&
+	    (sr->opcode == IORING_OP_SEND || sr->opcode == IORING_OP_RECV ||
+	     sr->opcode == IORING_OP_SEND_ZC || sr->opcode == IORING_OP_SENDMSG ||
+	     sr->opcode == IORING_OP_SENDMSG_ZC || sr->opcode == IORING_OP_RECVMSG) &&
+	    (sr->sqe.ioprio & (ARING_RECVSEND_BUNDLE | ARING_SEND_VECTORIZED)))
+		return -EINVAL;
 	def = &aring__sim_opdefs[sr->opcode];
 	return def->prep ? def->prep(s, r) : 0;
 }

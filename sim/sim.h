@@ -273,6 +273,8 @@ struct sim_sock {
 	uint16_t port;
 	struct sim_sock *peer;         /* connected peer, NULL once it is gone */
 	bool rd_eof;                   /* peer sent FIN (or we shut down reading) */
+	bool fin;                      /* the peer's FIN was sent (kernel SOCK_DONE once
+	                                  rx_flight is 0); stays set */
 	bool wr_shut;                  /* we shut down writing (or were reset) */
 	bool peer_gone;                /* peer closed: our next send resets us */
 	int err;                       /* pending sk_err (positive errno), 0 = none */
@@ -387,6 +389,9 @@ struct sim_req {
 	uint64_t done_bytes;          /* progress of a blocking write / MSG_WAITALL */
 	uint64_t short_limit;         /* injected: move at most this many bytes (0 = none) */
 	uint32_t poll_events;
+	struct iovec *bvec;           /* a bundle's buffers (sim/net.c; freed with r) */
+	uint16_t bnr;                 /* a send bundle holds bnr of them (0: none) */
+	uint8_t bflags;               /* their SOFT_PEEK_* */
 };
 
 #define SIM_NO_HEAP UINT32_MAX

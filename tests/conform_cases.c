@@ -18,10 +18,14 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "backends/soft/soft.h"
 #include "core/backend.h"
 #include "tests/conform.h"
+#include "sim/sim.h"
 
 #define LINK IOSQE_IO_LINK
 #define HARD IOSQE_IO_HARDLINK
@@ -5050,6 +5054,821 @@ static void linkfail_breaks(struct cx *c)
 	}
 }
 
+/* ---------------------------------------------------------------- sockets */
+
+/*
+ * Close sockets through the ring (fd -1: none) at the end of a case: a
+ * kernel ring's fds left open stay taken until the kernel freed the ring
+ * (cx_close()), and a later case may count on the lowest free numbers.
+ */
+static void tcp_close(struct cx *c, int a, int b)
+{
+	if ((a >= 0 && setup_run(c, closeop(c, 0, 0, a)) < 0) ||
+	    (b >= 0 && setup_run(c, closeop(c, 0, 0, b)) < 0))
+		c_bail(c, "close failed");
+}
+
+/*
+ * TCP on 127.0.0.1 (kernel io_uring/net.c with net/ipv4/tcp.c), through the
+ * ring: a connected pair, the listener closed. The port is the ephemeral one
+ * bind gave (getsockname(2) on real fds, the sim's own on the sim).
+ */
+static int tcp_socket(struct cx *c)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SOCKET, 0, 0);
+	int fd;
+
+	q->fd = AF_INET;
+	q->off = SOCK_STREAM;
+	fd = setup_run(c, q);
+	if (fd < 0)
+		c_bail(c, "socket: %d", fd);
+	keep_fd(c, fd);
+	return fd;
+}
+
+/* A listener on 127.0.0.1 and an ephemeral port (*a: its address). */
+static int tcp_listen(struct cx *c, struct sockaddr_in *a)
+{
+	socklen_t alen = sizeof(*a);
+	struct io_uring_sqe *q;
+	int lfd = tcp_socket(c), ret;
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	q = sqe(c, ARING_OP_BIND, 0, 0);
+	q->fd = lfd;
+	q->addr = (uint64_t)(uintptr_t)a;
+	q->addr2 = sizeof(*a);
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "bind: %d", ret);
+	q = sqe(c, ARING_OP_LISTEN, 0, 0);
+	q->fd = lfd;
+	q->len = 4;
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "listen: %d", ret);
+	ret = c->bd->real_fds ? (getsockname(lfd, (struct sockaddr *)a, &alen) ? -errno : 0)
+			      : aring__sim_getsockname(sim_of(c->be), lfd, (struct sockaddr *)a,
+						       &alen, false);
+	if (ret < 0)
+		c_bail(c, "getsockname: %d", ret);
+	return lfd;
+}
+
+/* A socket connected to *a (the connection waits in the listener's queue). */
+static int tcp_connect(struct cx *c, const struct sockaddr_in *a)
+{
+	struct io_uring_sqe *q;
+	int fd = tcp_socket(c), ret;
+
+	q = sqe(c, IORING_OP_CONNECT, 0, 0);
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)a;
+	q->off = sizeof(*a);
+	if ((ret = setup_run(c, q)) < 0)
+		c_bail(c, "connect: %d", ret);
+	return fd;
+}
+
+static void tcp_pair(struct cx *c, int *cli, int *srv)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *q;
+	int lfd = tcp_listen(c, &a);
+
+	*cli = tcp_connect(c, &a);
+	q = sqe(c, IORING_OP_ACCEPT, 0, 0);
+	q->fd = lfd;
+	*srv = setup_run(c, q);
+	if (*srv < 0)
+		c_bail(c, "accept: %d", *srv);
+	keep_fd(c, *srv);
+	tcp_close(c, lfd, -1);
+}
+
+/* IORING_OP_SEND or RECV of len bytes at buf. */
+static struct io_uring_sqe *sr(struct cx *c, unsigned op, uint64_t ud, unsigned flags, int fd,
+			       const void *buf, unsigned len, unsigned msg_flags)
+{
+	struct io_uring_sqe *q = sqe(c, op, ud, flags);
+
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)buf;
+	q->len = len;
+	q->msg_flags = msg_flags;
+	return q;
+}
+#define snd(c, ud, fl, fd, buf, len, mf) sr(c, IORING_OP_SEND, ud, fl, fd, buf, len, mf)
+#define rcv(c, ud, fl, fd, buf, len, mf) sr(c, IORING_OP_RECV, ud, fl, fd, buf, len, mf)
+
+static struct io_uring_sqe *rcvmsg(struct cx *c, uint64_t ud, unsigned flags, int fd,
+				   struct msghdr *m, struct iovec *v, unsigned nv, unsigned msg_flags)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_RECVMSG, ud, flags);
+
+	memset(m, 0, sizeof(*m));
+	m->msg_iov = v;
+	m->msg_iovlen = nv;
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)m;
+	q->len = 1;
+	q->msg_flags = msg_flags;
+	return q;
+}
+
+static struct io_uring_sqe *shut(struct cx *c, uint64_t ud, int fd, int how)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_SHUTDOWN, ud, 0);
+
+	q->fd = fd;
+	q->len = (unsigned)how;
+	return q;
+}
+
+/* Wait until fd is readable (the peer's bytes have arrived). */
+static void readable(struct cx *c, int fd)
+{
+	struct io_uring_sqe *q = sqe(c, IORING_OP_POLL_ADD, 0, 0);
+	int ret;
+
+	q->fd = fd;
+	q->poll32_events = POLLIN;
+	if ((ret = setup_run(c, q)) < 0 || !(ret & POLLIN))
+		c_bail(c, "poll: %d", ret);
+}
+
+/* A fresh buffer ring for a case that selects buffers (false: the backend selects none). */
+static bool net_ring(struct cx *c, struct io_uring_buf_ring *br, unsigned entries, unsigned bgid,
+		     unsigned flags)
+{
+	if (!selects_buffers(c))
+		return false;
+	memset(br, 0, 4096);
+	if (reg_ring(c, br, entries, bgid, flags) != 0)
+		c_bail(c, "registering a buffer ring failed");
+	return true;
+}
+
+/* The end of such a case: its sockets closed, its ring unregistered. */
+static void net_end(struct cx *c, int cl, int sv, unsigned bgid)
+{
+	tcp_close(c, cl, sv);
+	if (unreg_ring(c, bgid) != 0)
+		c_bail(c, "unregister failed");
+}
+
+#define NONEMPTY IORING_CQE_F_SOCK_NONEMPTY
+
+/*
+ * io_recv_finish(): IORING_CQE_F_SOCK_NONEMPTY when msg_inq > 0 after the
+ * receive: tcp_recvmsg() fills msg_inq (tcp_inq_hint(): the bytes still
+ * queued) when it returns >= 0; an error (-EAGAIN) leaves it -1. MSG_PEEK
+ * leaves the bytes queued; recvmsg reports it as recv does.
+ */
+static void net_recv_sock_nonempty(struct cx *c)
+{
+	char *b = cbuf(c);
+	struct msghdr mh, *m = &mh;
+	struct iovec iv, *v = &iv;
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	rcv(c, 1, 0, sv, b, 4, MSG_DONTWAIT);                 /* nothing: -EAGAIN */
+	snd(c, 2, 0, cl, "0123456789", 10, 0);
+	ex(c, 1, -EAGAIN, 0);
+	ex(c, 2, 10, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 4, 0);
+	rcv(c, 4, 0, sv, b, 2, MSG_PEEK);
+	ex(c, 3, 4, NONEMPTY);
+	ex(c, 4, 2, NONEMPTY);
+	run(c);
+	v->iov_base = b;
+	v->iov_len = 3;
+	rcvmsg(c, 5, 0, sv, m, v, 1, 0);
+	ex(c, 5, 3, NONEMPTY);
+	run(c);
+	rcvmsg(c, 6, 0, sv, m, v, 1, 0);                      /* the last 3: empty now */
+	ex(c, 6, 3, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * tcp_inq_hint() is 1 once the peer's FIN came (SOCK_DONE) and nothing is
+ * left, so the last bytes and the read at EOF carry IORING_CQE_F_SOCK_NONEMPTY;
+ * a receive of 0 bytes reports the bytes queued. (The epoll backend learns
+ * the queue with FIONREAD after a receive that filled its buffer only.)
+ */
+static void net_recv_nonempty_fin(struct cx *c)
+{
+	char *b = cbuf(c);
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, 0, cl, "abc", 3, 0);
+	shut(c, 2, cl, SHUT_WR);
+	ex(c, 1, 3, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 0, 0);
+	rcv(c, 4, 0, sv, b, 1, 0);
+	rcv(c, 5, 0, sv, b, 4, 0);                            /* the last bytes, after a FIN */
+	rcv(c, 6, 0, sv, b, 4, 0);                            /* EOF */
+	ex(c, 3, 0, NONEMPTY);
+	ex(c, 4, 1, NONEMPTY);
+	ex(c, 5, 2, NONEMPTY);
+	ex(c, 6, 0, NONEMPTY);
+	run(c);
+	shut(c, 7, cl, SHUT_RD);                              /* our own shutdown: no FIN */
+	ex(c, 7, 0, 0);
+	run(c);
+	rcv(c, 8, 0, cl, b, 4, 0);
+	ex(c, 8, 0, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * For a multishot receive: a pair whose server side holds "0123456789" and
+ * the FIN, and 4 legacy buffers of len bytes in group bgid (ud 1-3 used).
+ * False on a backend that selects no buffers.
+ */
+static bool fin_after_10(struct cx *c, int *cl, int *sv, unsigned len, unsigned bgid)
+{
+	if (!selects_buffers(c))
+		return false;
+	tcp_pair(c, cl, sv);
+	provide(c, 1, kbuf_mem, len, 4, bgid, 0);
+	snd(c, 2, 0, *cl, "0123456789", 10, 0);
+	shut(c, 3, *cl, SHUT_WR);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 10, 0);
+	ex(c, 3, 0, 0);
+	run(c);
+	readable(c, *sv);
+	return true;
+}
+
+/*
+ * A multishot recv into provided buffers (io_recv(), io_recv_finish()):
+ * every CQE says whether bytes are left; after the FIN the last ones and
+ * the final CQE (0, the buffer given back) say so too.
+ */
+static void net_recv_mshot_nonempty(struct cx *c)
+{
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!fin_after_10(c, &cl, &sv, 4, 20))
+		return;
+	q = rcv(c, 4, BSEL, sv, NULL, 0, 0);
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 20;
+	ex(c, 4, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 4, 4, FBUF | FMORE | NONEMPTY | BID(1));
+	ex(c, 4, 2, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 4, 0, NONEMPTY);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * IORING_OP_SEND from a provided buffer (Linux 6.10; io_send(),
+ * io_send_select_buffer(), kbuf.c io_buffers_select()).
+ */
+static void net_send_bufsel(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!net_ring(c, br, 4, 21, 0))
+		return;
+	memcpy(kbuf_mem, "helloworld!", 11);
+	io_uring_buf_ring_add(br, kbuf_mem, 5, 7, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 5, 6, 8, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	snd(c, 2, BSEL, cl, NULL, 3, 0)->buf_group = 21;
+	snd(c, 3, BSEL, cl, NULL, 0, 0)->buf_group = 21;     /* empty */
+	snd(c, 4, BSEL, cl, NULL, 0, 0)->buf_group = 23;     /* no such group */
+	ex(c, 1, 5, FBUF | BID(7));
+	ex(c, 2, 3, FBUF | BID(8));
+	ex(c, 3, -ENOBUFS, 0);
+	ex(c, 4, -ENOENT, 0);
+	run(c);
+	if (br->bufs[1].len != 6)
+		c_bail(c, "the ring entry's len changed: %u", br->bufs[1].len);
+	readable(c, sv);
+	rcv(c, 5, 0, sv, b, 16, 0);
+	ex(c, 5, 8, 0);
+	run(c);
+	provide(c, 6, kbuf_mem, 4, 2, 22, 0);
+	snd(c, 7, BSEL, cl, NULL, 2, 0)->buf_group = 22;
+	q = sqe(c, IORING_OP_SENDMSG, 8, BSEL);
+	q->fd = cl;
+	q->buf_group = 22;
+	shut(c, 9, cl, SHUT_WR);
+	ex(c, 6, 0, 0);
+	ex(c, 7, 4, FBUF | BID(0));
+	ex(c, 8, -EOPNOTSUPP, 0);
+	ex(c, 9, 0, 0);
+	run(c);
+	snd(c, 10, BSEL, cl, NULL, 0, 0)->buf_group = 22;
+	snd(c, 11, BSEL, cl, NULL, 0, 0)->buf_group = 22;
+	ex(c, 10, -EPIPE, FBUF | BID(1));
+	ex(c, 11, -ENOBUFS, 0);
+	run(c);
+	io_uring_buf_ring_add(br, kbuf_mem, 5, 9, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	snd(c, 12, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	snd(c, 13, BSEL, cl, NULL, 0, 0)->buf_group = 21;
+	ex(c, 12, -EPIPE, FBUF | BID(9));
+	ex(c, 13, -ENOBUFS, 0);
+	run(c);
+	net_end(c, cl, sv, 21);
+}
+
+/* An incremental ring (IOU_PBUF_RING_INC): a send takes what sqe->len asks of the entry. */
+static void net_send_bufsel_inc(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
+	int cl, sv;
+
+	if (!net_ring(c, br, 4, 24, ARING_IOU_PBUF_RING_INC))
+		return;
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	tcp_pair(c, &cl, &sv);
+	snd(c, 1, BSEL, cl, NULL, 3, 0)->buf_group = 24;
+	snd(c, 2, BSEL, cl, NULL, 0, 0)->buf_group = 24;
+	snd(c, 3, BSEL, cl, NULL, 0, 0)->buf_group = 24;
+	ex(c, 1, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(3));
+	ex(c, 2, 5, FBUF | BID(3));
+	ex(c, 3, -ENOBUFS, 0);
+	run(c);
+	net_end(c, cl, sv, 24);
+}
+
+#define BUNDLE ARING_RECVSEND_BUNDLE
+
+static void ring_bufs(struct io_uring_buf_ring *br, unsigned n, unsigned len, unsigned bid0)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		io_uring_buf_ring_add(br, kbuf_mem + 16 * i, len, (unsigned short)(bid0 + i),
+				      io_uring_buf_ring_mask(8), (int)i);
+	io_uring_buf_ring_advance(br, (int)n);
+}
+
+/*
+ * For a receive bundle: group 25 a ring of nbufs 4-byte buffers (bids 0..),
+ * a pair whose server side holds "0123456789" (ud 1 used). False on a
+ * backend that selects no buffers.
+ */
+static bool ring_ten(struct cx *c, struct io_uring_buf_ring *br, unsigned nbufs, int *cl, int *sv)
+{
+	if (!net_ring(c, br, 8, 25, 0))
+		return false;
+	tcp_pair(c, cl, sv);
+	ring_bufs(br, nbufs, 4, 0);
+	snd(c, 1, 0, *cl, "0123456789", 10, 0);
+	ex(c, 1, 10, 0);
+	run(c);
+	readable(c, *sv);
+	return true;
+}
+
+static struct io_uring_sqe *bundle(struct io_uring_sqe *q, unsigned bgid)
+{
+	q->ioprio |= BUNDLE;
+	q->buf_group = (uint16_t)bgid;
+	return q;
+}
+
+/*
+ * A receive bundle (io_recv(), io_recv_buf_select(), io_recv_finish()):
+ * the first receive maps one buffer (sqe->len 0) or what sqe->len needs,
+ * a longer last entry left out (partial map); a receive that filled what
+ * it mapped with more than a byte queued goes on once with what is queued;
+ * one CQE for the total, the first bid. No group: -ENOENT (io_buffers_peek()).
+ */
+static void net_recv_bundle(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	int cl, sv;
+
+	if (!ring_ten(c, br, 6, &cl, &sv))
+		return;
+	bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 25);         /* 4, then 4 (4 > 6 - 4: left out) */
+	ex(c, 2, 8, FBUF | NONEMPTY | BID(0));
+	run(c);
+	snd(c, 3, 0, cl, "abcdefghij", 10, 0);
+	ex(c, 3, 10, 0);
+	run(c);
+	bundle(rcv(c, 4, BSEL, sv, NULL, 6, 0), 25);         /* 4 (then 4 > 2: left out) */
+	ex(c, 4, 4, FBUF | NONEMPTY | BID(2));
+	run(c);
+	bundle(rcv(c, 5, BSEL, sv, NULL, 0, 0), 25);         /* 4, then the 4 queued */
+	ex(c, 5, 8, FBUF | BID(3));
+	run(c);
+	snd(c, 6, 0, cl, "xy", 2, 0);
+	ex(c, 6, 2, 0);
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 7, BSEL, sv, NULL, 0, 0), 25);         /* the last entry */
+	bundle(rcv(c, 8, BSEL, sv, NULL, 0, 0), 25);
+	bundle(rcv(c, 9, BSEL, sv, NULL, 0, 0), 26);
+	ex(c, 7, 2, FBUF | BID(5));
+	ex(c, 8, -ENOBUFS, 0);
+	ex(c, 9, -ENOENT, 0);
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
+/* A multishot receive bundle: a bundle per CQE; after the FIN, 0 ends it. */
+static void net_recv_bundle_mshot(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	int cl, sv;
+
+	if (!net_ring(c, br, 8, 25, 0))
+		return;
+	tcp_pair(c, &cl, &sv);
+	ring_bufs(br, 5, 4, 0);
+	snd(c, 1, 0, cl, "0123456789", 10, 0);
+	shut(c, 2, cl, SHUT_WR);
+	ex(c, 1, 10, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 3, BSEL, sv, NULL, 0, 0), 25)->ioprio |= IORING_RECV_MULTISHOT;
+	ex(c, 3, 8, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 3, 2, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 3, 0, NONEMPTY);
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
+/*
+ * io_sendmsg_prep(), io_recvmsg_prep(): a bundle is a send's or a recv's
+ * (-EINVAL before the msghdr is read). A recv bundle without provided
+ * buffers is a plain recv; a send bundle without them posts its bytes with
+ * F_MORE and goes on with nothing to send: 0 (io_send_finish()).
+ */
+static void net_bundle_checks(struct cx *c)
+{
+	char *b = cbuf(c);
+	struct msghdr mh, *m = &mh;
+	struct iovec iv, *v = &iv;
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;  /* epoll: -EINVAL for a bundle (backends/epoll.c) */
+	tcp_pair(c, &cl, &sv);
+	rcv(c, 1, 0, sv, b, 4, MSG_DONTWAIT)->ioprio = BUNDLE;
+	v->iov_base = b;
+	v->iov_len = 3;
+	rcvmsg(c, 2, 0, sv, m, v, 1, 0)->ioprio = BUNDLE;
+	q = sqe(c, IORING_OP_SENDMSG, 3, 0);
+	q->fd = cl;
+	q->ioprio = BUNDLE;
+	ex(c, 1, -EAGAIN, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+	snd(c, 4, 0, cl, "xyz", 3, 0)->ioprio = BUNDLE;
+	ex(c, 4, 3, FMORE);
+	ex(c, 4, 0, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 5, 0, sv, b, 16, 0)->ioprio = BUNDLE;
+	ex(c, 5, 3, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * A send bundle (io_send_select_buffer(), io_send_finish()): the buffers
+ * sqe->len needs (a longer last one left out) are taken and sent at once;
+ * entries left, it posts with F_MORE and goes on with all the rest.
+ */
+static void net_send_bundle(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	char *b = cbuf(c);
+	int cl, sv;
+
+	if (!net_ring(c, br, 8, 25, 0))
+		return;
+	memcpy(kbuf_mem, "abcdefghij", 10);
+	io_uring_buf_ring_add(br, kbuf_mem, 3, 10, io_uring_buf_ring_mask(8), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 3, 2, 11, io_uring_buf_ring_mask(8), 1);
+	io_uring_buf_ring_add(br, kbuf_mem + 5, 1, 12, io_uring_buf_ring_mask(8), 2);
+	io_uring_buf_ring_add(br, kbuf_mem + 6, 4, 13, io_uring_buf_ring_mask(8), 3);
+	io_uring_buf_ring_advance(br, 4);
+	tcp_pair(c, &cl, &sv);
+	bundle(snd(c, 1, BSEL, cl, NULL, 4, 0), 25);
+	ex(c, 1, 3, FBUF | FMORE | BID(10));
+	ex(c, 1, 7, FBUF | BID(11));
+	run(c);
+	bundle(snd(c, 2, BSEL, cl, NULL, 0, 0), 25);
+	ex(c, 2, -ENOBUFS, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 3, 0, sv, b, 16, MSG_WAITALL)->len = 10;
+	ex(c, 3, 10, 0);
+	run(c);
+	if (memcmp(b, "abcdefghij", 10) != 0)
+		c_bail(c, "the bundle sent other bytes");
+	net_end(c, cl, sv, 25);
+}
+
+/*
+ * Bundles over legacy provided buffers: a send's takes one whole buffer at
+ * a time (io_provided_buffers_select() with out_len 0: sqe->len does not
+ * cap it) and goes on while the list has more; a receive's second pass
+ * takes the next buffer (io_buffers_peek()), the CQE names the first.
+ */
+static void net_bundle_legacy(struct cx *c)
+{
+	int cl, sv;
+
+	if (!selects_buffers(c))
+		return;
+	tcp_pair(c, &cl, &sv);
+	memcpy(kbuf_mem, "abcdefghijkl", 12);
+	provide(c, 1, kbuf_mem, 4, 3, 27, 0);
+	provide(c, 2, kbuf_mem + 64, 4, 3, 28, 5);
+	ex(c, 1, 0, 0);
+	ex(c, 2, 0, 0);
+	run(c);
+	bundle(snd(c, 3, BSEL, cl, NULL, 2, 0), 27);
+	ex(c, 3, 4, FBUF | FMORE | BID(0));
+	ex(c, 3, 4, FBUF | FMORE | BID(1));
+	ex(c, 3, 4, FBUF | BID(2));
+	run(c);
+	readable(c, sv);
+	bundle(rcv(c, 4, BSEL, sv, NULL, 0, 0), 28);
+	ex(c, 4, 8, FBUF | NONEMPTY | BID(5));
+	run(c);
+	bundle(rcv(c, 5, BSEL, sv, NULL, 0, 0), 28);
+	ex(c, 5, 4, FBUF | BID(7));
+	run(c);
+	if (memcmp(kbuf_mem + 64, "abcdefghijkl", 12) != 0)
+		c_bail(c, "the bundles moved other bytes");
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * Bundles over an incremental ring (IOU_PBUF_RING_INC): an entry longer
+ * than what is left is cut, never left out, and the entry moves on by
+ * what was used (io_kbuf_inc_commit()); a receive's CQE carries its first
+ * pass's flags (io_recv_finish()), a send's says BUF_MORE while its last
+ * entry has room.
+ */
+static void net_bundle_inc(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[1];
+	int cl, sv;
+
+	if (!net_ring(c, br, 4, 29, ARING_IOU_PBUF_RING_INC))
+		return;
+	memcpy(kbuf_mem, "0123456789abcdef", 16);
+	io_uring_buf_ring_add(br, kbuf_mem, 8, 1, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 8, 8, 2, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	tcp_pair(c, &cl, &sv);
+	bundle(snd(c, 1, BSEL, cl, NULL, 10, 0), 29);
+	ex(c, 1, 10, FBUF | FMORE | ARING_CQE_F_BUF_MORE | BID(1));
+	ex(c, 1, 6, FBUF | BID(2));
+	run(c);
+	io_uring_buf_ring_add(br, kbuf_mem + 64, 8, 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_add(br, kbuf_mem + 72, 8, 4, io_uring_buf_ring_mask(4), 1);
+	io_uring_buf_ring_advance(br, 2);
+	readable(c, sv);
+	bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 29);         /* 8, then 8 of 8 (all 16) */
+	ex(c, 2, 16, FBUF | BID(3));
+	run(c);
+	snd(c, 3, 0, cl, "xyz", 3, 0);
+	ex(c, 3, 3, 0);
+	run(c);
+	readable(c, sv);
+	io_uring_buf_ring_add(br, kbuf_mem + 80, 8, 5, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	bundle(rcv(c, 4, BSEL, sv, NULL, 0, 0), 29);
+	ex(c, 4, 3, FBUF | ARING_CQE_F_BUF_MORE | BID(5));
+	run(c);
+	if (memcmp(kbuf_mem + 64, "0123456789abcdefxyz", 19) != 0)
+		c_bail(c, "the bundles moved other bytes");
+	net_end(c, cl, sv, 29);
+}
+
+/*
+ * io_accept(): IORING_CQE_F_SOCK_NONEMPTY when the accept left more
+ * connections queued (inet_csk_accept()'s arg->is_empty after it took one).
+ * Direct descriptors, so the results are known.
+ */
+static void net_accept_nonempty(struct cx *c)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *q;
+	int lfd, c1, c2;
+
+	files_sparse(c, 4);
+	lfd = tcp_listen(c, &a);
+	c1 = tcp_connect(c, &a);
+	c2 = tcp_connect(c, &a);
+	q = sqe(c, IORING_OP_ACCEPT, 1, 0);
+	q->fd = lfd;
+	q->file_index = 1;
+	ex(c, 1, 0, NONEMPTY);
+	run(c);
+	q = sqe(c, IORING_OP_ACCEPT, 2, 0);
+	q->fd = lfd;
+	q->file_index = 2;
+	ex(c, 2, 0, 0);
+	run(c);
+	tcp_close(c, c1, c2);
+	tcp_close(c, lfd, -1);
+}
+
+#define SEND_VEC ARING_SEND_VECTORIZED
+
+/*
+ * IORING_SEND_VECTORIZED (io_send_setup(), io_send_zc_prep()): sqe->addr is
+ * an iovec array of sqe->len entries, imported at prep (-EFAULT, -EINVAL
+ * past UIO_MAXIOV); sendmsg takes the flag and ignores it; recv refuses it.
+ */
+static void net_send_vectorized(struct cx *c)
+{
+	struct iovec v[2] = { { (void *)"ab", 2 }, { (void *)"cde", 3 } };
+	struct msghdr mh;
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!strcmp(c->bd->name, "epoll"))
+		return;  /* -EINVAL: backends/epoll.c takes no IORING_SEND_VECTORIZED */
+	tcp_pair(c, &cl, &sv);
+	q = snd(c, 1, 0, cl, v, 2, 0);
+	q->ioprio = SEND_VEC;
+	q = snd(c, 2, 0, cl, NULL, 1, 0);
+	q->ioprio = SEND_VEC;
+	q = snd(c, 3, 0, cl, v, 1025, 0);
+	q->ioprio = SEND_VEC;
+	rcv(c, 4, 0, sv, b, 4, MSG_DONTWAIT)->ioprio = SEND_VEC;
+	ex(c, 1, 5, 0);
+	ex(c, 2, -EFAULT, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	run(c);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = v;
+	mh.msg_iovlen = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 5, 0);
+	q->fd = cl;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->ioprio = SEND_VEC;
+	ex(c, 5, 2, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 6, 0, sv, b, 16, MSG_WAITALL)->len = 7;
+	ex(c, 6, 7, 0);
+	run(c);
+	if (memcmp(b, "abcdeab", 7) != 0)
+		c_bail(c, "the vectorized send sent other bytes");
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * A multishot recvmsg (io_recvmsg_multishot()): each buffer starts with a
+ * struct io_uring_recvmsg_out (16 bytes, no name or control here), res
+ * counts it; the read at EOF ends the request with a last header-only CQE
+ * (its buffer kept), SOCK_NONEMPTY after the FIN.
+ */
+static void net_recvmsg_mshot(struct cx *c)
+{
+	struct msghdr mh;
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!fin_after_10(c, &cl, &sv, 20, 30))
+		return;
+	memset(&mh, 0, sizeof(mh));
+	q = sqe(c, IORING_OP_RECVMSG, 4, BSEL);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->len = 1;
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 30;
+	ex(c, 4, 20, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 4, 20, FBUF | FMORE | NONEMPTY | BID(1));
+	ex(c, 4, 18, FBUF | FMORE | NONEMPTY | BID(2));
+	ex(c, 4, 16, FBUF | NONEMPTY | BID(3));
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/*
+ * sqe->optlen (the union of file_index) on a receive (io_recvmsg_prep(),
+ * Linux 6.17): a multishot recv's byte limit (IORING_RECV_MSHOT_LIM): it
+ * ends after the CQE that reaches it; any other receive refuses it.
+ */
+static void net_recv_mshot_limit(struct cx *c)
+{
+	struct msghdr mh;
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!fin_after_10(c, &cl, &sv, 4, 31))
+		return;
+	rcv(c, 4, 0, sv, b, 4, 0)->file_index = 6;
+	memset(&mh, 0, sizeof(mh));
+	q = sqe(c, IORING_OP_RECVMSG, 5, BSEL);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 31;
+	q->file_index = 6;
+	ex(c, 4, -EINVAL, 0);
+	ex(c, 5, -EINVAL, 0);
+	run(c);
+	q = rcv(c, 6, BSEL, sv, NULL, 0, 0);
+	q->ioprio = IORING_RECV_MULTISHOT;
+	q->buf_group = 31;
+	q->file_index = 6;
+	ex(c, 6, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 6, 4, FBUF | NONEMPTY | BID(1));
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
+/* The limit caps a multishot bundle's peeks too (io_recv_buf_select()). */
+static void net_recv_bundle_limit(struct cx *c)
+{
+	struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)kbuf_ring[0];
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!ring_ten(c, br, 5, &cl, &sv))
+		return;
+	q = bundle(rcv(c, 2, BSEL, sv, NULL, 0, 0), 25);
+	q->ioprio |= IORING_RECV_MULTISHOT;
+	q->file_index = 6;
+	ex(c, 2, 4, FBUF | FMORE | NONEMPTY | BID(0));
+	ex(c, 2, 2, FBUF | NONEMPTY | BID(1));
+	run(c);
+	net_end(c, cl, sv, 25);
+}
+
+/*
+ * Fields io_sendmsg_prep() and io_recvmsg_prep() refuse (-EINVAL, before
+ * the msghdr is read): sendmsg's addr2 and file_index, recvmsg's addr2.
+ */
+static void net_msg_reserved(struct cx *c)
+{
+	struct msghdr mh;
+	struct iovec v = { cbuf(c), 4 };
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	tcp_pair(c, &cl, &sv);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &v;
+	mh.msg_iovlen = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 1, 0);
+	q->fd = cl;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->addr2 = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 2, 0);
+	q->fd = cl;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->file_index = 1;
+	q = sqe(c, IORING_OP_RECVMSG, 3, 0);
+	q->fd = sv;
+	q->addr = (uint64_t)(uintptr_t)&mh;
+	q->addr2 = 1;
+	q = sqe(c, IORING_OP_SENDMSG, 4, 0);
+	q->fd = cl;
+	q->addr2 = 1;
+	ex(c, 1, -EINVAL, 0);
+	ex(c, 2, -EINVAL, 0);
+	ex(c, 3, -EINVAL, 0);
+	ex(c, 4, -EINVAL, 0);
+	run(c);
+	tcp_close(c, cl, sv);
+}
+
 const struct c_case conform_cases[] = {
 	C(link_nops),
 	C(link_fail_cancels_rest),
@@ -5307,5 +6126,22 @@ const struct c_case conform_cases[] = {
 	C(linkfail_shutdown),
 	C(linkfail_prep_errors),
 	C(linkfail_breaks),
+	C(net_recv_sock_nonempty),
+	C(net_recv_nonempty_fin),
+	C(net_recv_mshot_nonempty),
+	C(net_accept_nonempty),
+	C(net_send_bufsel),
+	C(net_send_bufsel_inc),
+	C(net_recv_bundle),
+	C(net_recv_bundle_mshot),
+	C(net_bundle_checks),
+	C(net_send_bundle),
+	C(net_bundle_legacy),
+	C(net_bundle_inc),
+	C(net_send_vectorized),
+	C(net_recvmsg_mshot),
+	C(net_recv_mshot_limit),
+	C(net_recv_bundle_limit),
+	C(net_msg_reserved),
 };
 const unsigned conform_ncases = sizeof(conform_cases) / sizeof(conform_cases[0]);

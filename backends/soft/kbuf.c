@@ -29,6 +29,7 @@
 
 #define KBUF_BUCKETS 64u
 #define MAX_BIDS_PER_BGID (1u << 16)  /* kernel kbuf.h */
+#define PEEK_MAXIOV 1024u             /* UIO_MAXIOV; SOFT_PEEK_MAX is PEEK_MAX_IMPORT */
 
 /* kernel struct io_buffer: one legacy buffer. */
 struct soft_buf {
@@ -315,34 +316,35 @@ static struct io_uring_buf *head_buf(struct soft_bl *bl)
  * kernel io_kbuf_commit(): the transfer used len bytes of the head buffer.
  * False if an incremental buffer still has room (IORING_CQE_F_BUF_MORE).
  */
-static bool ring_commit(struct soft_bl *bl, int len)
+static bool ring_commit(struct soft_bl *bl, int len, unsigned nbufs)
 {
-	struct io_uring_buf *buf;
-	uint32_t buf_len, this_len;
-
 	if (len < 0)
 		return true;
 	if (!bl->inc) {
-		bl->rhead++;
+		bl->rhead = (uint16_t)(bl->rhead + nbufs);
 		return true;
 	}
 	/*
-	 * kernel io_kbuf_inc_commit(): the entry's addr and len move past what
-	 * was used; the head moves once it is used up. A transfer of 0 bytes
-	 * leaves it as it was, with IORING_CQE_F_BUF_MORE (checked on 6.18: a
-	 * read at a pipe's EOF).
+	 * kernel io_kbuf_inc_commit(): each entry's addr and len move past what
+	 * was used; the head moves past the ones used up. A transfer of 0
+	 * bytes leaves the head entry as it was, with IORING_CQE_F_BUF_MORE
+	 * (checked on 6.18: a read at a pipe's EOF).
 	 */
-	buf = head_buf(bl);
-	buf_len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
-	this_len = (uint32_t)len < buf_len ? (uint32_t)len : buf_len;
-	buf_len -= this_len;
-	if (buf_len || !this_len) {
-		buf->addr += this_len;
-		buf->len = buf_len;
-		return false;
-	}
-	buf->len = 0;
-	bl->rhead++;
+	do {
+		struct io_uring_buf *buf = head_buf(bl);
+		uint32_t buf_len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+		uint32_t this_len = (uint32_t)len < buf_len ? (uint32_t)len : buf_len;
+
+		buf_len -= this_len;
+		if (buf_len || !this_len) {
+			buf->addr += this_len;
+			buf->len = buf_len;
+			return false;
+		}
+		buf->len = 0;
+		bl->rhead++;
+		len -= (int)this_len;
+	} while (len);
 	return true;
 }
 
@@ -377,7 +379,7 @@ int aring__soft_buffer_select(struct aring__soft *s, struct aring__soft_req *r, 
 		 */
 		r->kbuf_commit = can_poll;
 		if (!can_poll)
-			r->kbuf_more = !ring_commit(bl, (int)*len);
+			r->kbuf_more = !ring_commit(bl, (int)*len, 1);
 		return 0;
 	}
 	/* kernel io_provided_buffer_select(): the list's first buffer */
@@ -399,6 +401,29 @@ int aring__soft_buffer_select(struct aring__soft *s, struct aring__soft_req *r, 
 		r->kbuf_list = b;
 	}
 	return 0;
+}
+
+/*
+ * kernel io_buffers_select() as io_send_select_buffer() calls it (one
+ * iovec, max_len = sqe->len or INT_MAX): no group is -ENOENT; a ring
+ * (io_ring_buffers_peek()) refuses an empty head entry and commits the
+ * buffer at once (the send keeps it while it waits for room); a legacy
+ * buffer (io_provided_buffers_select() with out_len 0) is taken whole.
+ * Checked on Linux 6.18 (tests/conform_cases.c net_send_bufsel).
+ */
+int aring__soft_send_buffer_select(struct aring__soft *s, struct aring__soft_req *r,
+				   uint64_t *addr, uint32_t *len)
+{
+	struct soft_bl *bl = bl_get(s, r->sqe.buf_group);
+
+	if (!bl)
+		return -ENOENT;
+	if (!bl->ring)
+		*len = 0;
+	else if (__atomic_load_n(&bl->br->tail, __ATOMIC_ACQUIRE) != bl->rhead &&
+		 !__atomic_load_n(&head_buf(bl)->len, __ATOMIC_RELAXED))
+		return -ENOBUFS;
+	return aring__soft_buffer_select(s, r, false, addr, len);
 }
 
 void aring__soft_kbuf_recycle(struct aring__soft *s, struct aring__soft_req *r)
@@ -424,7 +449,100 @@ void aring__soft_kbuf_recycle(struct aring__soft *s, struct aring__soft_req *r)
 	r->kbuf_list = NULL;
 }
 
+/*
+ * kernel io_buffers_peek() (a receive bundle) and, select, io_buffers_select()
+ * (a send bundle: the buffers are taken at once, a legacy one whole, max_len
+ * or not): io_ring_buffers_peek() maps
+ * up to as many ring entries as max_len needs (256 at most; 0: just the
+ * head entry, of any length), an entry longer than what is left cut to it
+ * (a later one of a plain ring is left out instead: SOFT_PEEK_PARTIAL);
+ * SOFT_PEEK_EMPTY when it took every entry there was (REQ_F_BL_EMPTY). A
+ * legacy list gives its first buffer (io_provided_buffers_select(), capped
+ * by max_len unless 0). The bid is the first buffer's.
+ */
+int aring__soft_buffers_peek(struct aring__soft *s, struct aring__soft_req *r, uint32_t max_len,
+			     bool select, struct iovec *iov, unsigned *flags)
+{
+	struct soft_bl *bl = bl_get(s, r->sqe.buf_group);
+	uint16_t tail, head;
+	unsigned nr, n = 0;
+	uint32_t out = 0;
+
+	assert(!r->kbuf);
+	*flags = 0;
+	if (!bl)
+		return -ENOENT;
+	if (!bl->ring) {
+		uint64_t addr;
+		uint32_t len = select ? 0 : max_len;
+		int ret = aring__soft_buffer_select(s, r, false, &addr, &len);
+
+		if (ret)
+			return ret;
+		iov[0].iov_base = (void *)(uintptr_t)addr;
+		iov[0].iov_len = len;
+		if (!bl->head)
+			*flags |= SOFT_PEEK_EMPTY;
+		return 1;
+	}
+	tail = __atomic_load_n(&bl->br->tail, __ATOMIC_ACQUIRE);
+	head = bl->rhead;
+	nr = (uint16_t)(tail - head) < PEEK_MAXIOV ? (uint16_t)(tail - head) : PEEK_MAXIOV;
+	if (!nr)
+		return -ENOBUFS;
+	if (max_len) {
+		uint32_t len = __atomic_load_n(&head_buf(bl)->len, __ATOMIC_RELAXED);
+		uint64_t needed;
+
+		if (!len)
+			return -ENOBUFS;
+		needed = ((uint64_t)max_len + len - 1) / len;
+		if (needed > SOFT_PEEK_MAX)
+			needed = SOFT_PEEK_MAX;
+		if (nr > needed)
+			nr = (unsigned)needed;
+	} else {
+		nr = 1;               /* no array for a speculative peek */
+		max_len = INT32_MAX;
+	}
+	r->bid = __atomic_load_n(&head_buf(bl)->bid, __ATOMIC_RELAXED);
+	do {
+		struct io_uring_buf *buf = &bl->br->bufs[head & bl->mask];
+		uint32_t len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+
+		if (len > max_len) {
+			len = max_len;
+			if (!bl->inc) {
+				*flags |= SOFT_PEEK_PARTIAL;
+				if (n)
+					break;
+			}
+		}
+		iov[n].iov_base = (void *)(uintptr_t)__atomic_load_n(&buf->addr, __ATOMIC_RELAXED);
+		iov[n++].iov_len = len;
+		out += len;
+		max_len -= len;
+		if (!max_len)
+			break;
+		head++;
+	} while (--nr);
+	if (head == tail)
+		*flags |= SOFT_PEEK_EMPTY;
+	r->kbuf = SOFT_KBUF_RING;
+	r->kbuf_list = bl;
+	r->kbuf_commit = !select;
+	if (select)
+		r->kbuf_more = !ring_commit(bl, (int)out, n);
+	return (int)n;
+}
+
 uint32_t aring__soft_put_kbuf(struct aring__soft *s, struct aring__soft_req *r, int len)
+{
+	return aring__soft_put_kbufs(s, r, len, 1);
+}
+
+uint32_t aring__soft_put_kbufs(struct aring__soft *s, struct aring__soft_req *r, int len,
+			       unsigned nbufs)
 {
 	uint32_t cflags;
 
@@ -436,7 +554,7 @@ uint32_t aring__soft_put_kbuf(struct aring__soft *s, struct aring__soft_req *r, 
 	if (r->kbuf == SOFT_KBUF_LEGACY) {
 		free(r->kbuf_list); /* io_kbuf_drop_legacy() */
 	} else if (r->kbuf_commit) {
-		if (!ring_commit(r->kbuf_list, len))
+		if (!ring_commit(r->kbuf_list, len, nbufs))
 			cflags |= ARING_CQE_F_BUF_MORE;
 	} else if (r->kbuf_more) {
 		cflags |= ARING_CQE_F_BUF_MORE;

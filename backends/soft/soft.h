@@ -319,7 +319,29 @@ unsigned aring__soft_cancel_all(struct aring__soft *ring);
  */
 int aring__soft_buffer_select(struct aring__soft *ring, struct aring__soft_req *req, bool can_poll,
 			      uint64_t *addr, uint32_t *len);
+/*
+ * A send's buffer (kernel io_send_select_buffer() -> io_buffers_select(),
+ * one buffer): -ENOENT without the group, -ENOBUFS without a buffer (or a
+ * ring's head entry of length 0); a ring's buffer is capped by *len (0: no
+ * cap) and taken at once; a legacy one is whole (*len ignored).
+ */
+int aring__soft_send_buffer_select(struct aring__soft *ring, struct aring__soft_req *req,
+				   uint64_t *addr, uint32_t *len);
 uint32_t aring__soft_put_kbuf(struct aring__soft *ring, struct aring__soft_req *req, int len);
+/*
+ * Bundles (IORING_RECVSEND_BUNDLE, Linux 6.10): aring__soft_buffers_peek()
+ * maps up to SOFT_PEEK_MAX buffers into iov (kbuf.c says how; select: a
+ * send's, taken at once), returns how many or -ENOENT / -ENOBUFS, and sets
+ * SOFT_PEEK_* in *flags; aring__soft_put_kbufs() is aring__soft_put_kbuf()
+ * for nbufs of them.
+ */
+#define SOFT_PEEK_MAX 256u
+#define SOFT_PEEK_PARTIAL 1u  /* an entry longer than what was left was cut or left out */
+#define SOFT_PEEK_EMPTY   2u  /* every entry there was is mapped (REQ_F_BL_EMPTY) */
+int aring__soft_buffers_peek(struct aring__soft *ring, struct aring__soft_req *req, uint32_t max_len,
+			     bool select, struct iovec *iov, unsigned *flags);
+uint32_t aring__soft_put_kbufs(struct aring__soft *ring, struct aring__soft_req *req, int len,
+			       unsigned nbufs);
 void aring__soft_kbuf_recycle(struct aring__soft *ring, struct aring__soft_req *req);
 /*
  * IORING_REGISTER_PBUF_RING / IORING_UNREGISTER_PBUF_RING on a soft ring's

@@ -384,7 +384,8 @@ static void finish_flags(struct ep *e, struct ep_req *r, int32_t res, bool fail,
 		 * (the data was copied: the buffer is free at once).
 		 */
 		aring__soft_complete(e->ring, &r->sr, res, cflags | IORING_CQE_F_MORE);
-		res = 0;
+		res = (r->sr.sqe.ioprio & ARING_SEND_ZC_REPORT_USAGE)
+			      ? (int32_t)ARING_NOTIF_USAGE_ZC_COPIED : 0; /* io_notif_tw_complete() */
 		cflags = IORING_CQE_F_NOTIF;
 	}
 	aring__soft_complete(e->ring, &r->sr, res, cflags);
@@ -1323,7 +1324,9 @@ static int ep_prep(void *ex, struct aring__soft_req *sr)
 	case IORING_OP_SENDMSG:
 	case IORING_OP_RECVMSG:
 		/* kernel io_sendmsg_prep(), io_recvmsg_prep(), io_send_zc_prep() */
-		if (q->ioprio & ~RECVSEND_FLAGS)
+		if (q->ioprio & ~(RECVSEND_FLAGS | ((q->opcode == IORING_OP_SEND_ZC ||
+						     q->opcode == IORING_OP_SENDMSG_ZC)
+							    ? ARING_SEND_ZC_REPORT_USAGE : 0)))
 			return -EINVAL;
 		if (q->ioprio & IORING_RECVSEND_FIXED_BUF)
 			return -EFAULT; /* no registered buffers */

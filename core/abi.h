@@ -48,6 +48,10 @@ _Static_assert(IORING_OP_SENDMSG_ZC == 48, "liburing opcode numbering");
 #define ARING_RECVSEND_BUNDLE (1U << 4)
 /* sqe->ioprio of send and send_zc: sqe->addr is an iovec array (Linux 6.17) */
 #define ARING_SEND_VECTORIZED (1U << 5)
+/* sqe->ioprio of send_zc and sendmsg_zc: the notification's res says whether
+ * the data was copied (Linux 6.2: IORING_SEND_ZC_REPORT_USAGE) */
+#define ARING_SEND_ZC_REPORT_USAGE (1U << 3)
+#define ARING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 
 /* Provided buffer rings: io_uring_buf_reg.flags (the `pad` of liburing 2.3's
  * header), and the CQE flag of a buffer an incremental ring keeps using. */

@@ -986,7 +986,8 @@ static int sendrecv_ioprio(const struct sim_req *r, bool zc)
 	bool recv = r->opcode == IORING_OP_RECV || r->opcode == IORING_OP_RECVMSG;
 	bool bundle = r->opcode == IORING_OP_SEND || r->opcode == IORING_OP_RECV;
 
-	if (r->sqe.ioprio & ~(SEND_IOPRIO | (zc ? IORING_RECVSEND_FIXED_BUF : 0) |
+	if (r->sqe.ioprio & ~(SEND_IOPRIO |
+			      (zc ? IORING_RECVSEND_FIXED_BUF | ARING_SEND_ZC_REPORT_USAGE : 0) |
 			      (recv ? IORING_RECV_MULTISHOT : SEND_VEC) | (bundle ? BUNDLE : 0)))
 		return -EINVAL;
 	return 0;

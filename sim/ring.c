@@ -124,9 +124,15 @@ void aring__sim_exec(struct sim *s, struct sim_req *r)
 			aring__sim_heap_push(s, r, s->now_ns);
 		break;
 	case SIM_DONE_NOTIF:
-		/* send_zc: the result with F_MORE, then the buffer's notification. */
+		/* send_zc: the result with F_MORE, then the buffer's notification;
+		 * with REPORT_USAGE its res says the data was copied, as on
+		 * loopback (kernel io_uring/notif.c io_notif_tw_complete(): no
+		 * zerocopy took place, so ZC_COPIED) */
 		aring__soft_complete(s->ring, &r->sr, r->res, IORING_CQE_F_MORE);
-		aring__sim_complete(s, r, 0, IORING_CQE_F_NOTIF);
+		aring__sim_complete(s, r,
+				    (r->sqe.ioprio & ARING_SEND_ZC_REPORT_USAGE)
+					    ? (int32_t)ARING_NOTIF_USAGE_ZC_COPIED : 0,
+				    IORING_CQE_F_NOTIF);
 		break;
 	}
 }

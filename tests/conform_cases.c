@@ -5750,6 +5750,41 @@ static void net_send_vectorized(struct cx *c)
 }
 
 /*
+ * IORING_SEND_ZC_REPORT_USAGE (io_send_zc_prep()): the notification's res is
+ * IORING_NOTIF_USAGE_ZC_COPIED over loopback (the data was copied:
+ * notif.c io_notif_tw_complete()), and that negative res fails nothing (the
+ * notification is a request of its own): a NOP linked to the send runs. A
+ * plain send takes no such flag (io_sendmsg_prep(): -EINVAL).
+ */
+static void net_send_zc_report_usage(struct cx *c)
+{
+	char *b = cbuf(c);
+	struct io_uring_sqe *q;
+	int cl, sv;
+
+	if (!c_has(c, IORING_OP_SEND_ZC))
+		return;
+	tcp_pair(c, &cl, &sv);
+	q = sr(c, IORING_OP_SEND_ZC, 1, LINK, cl, "abc", 3, 0);
+	q->ioprio = ARING_SEND_ZC_REPORT_USAGE;
+	sqe(c, IORING_OP_NOP, 2, 0);
+	ex(c, 1, 3, IORING_CQE_F_MORE);
+	ex(c, 1, (int32_t)ARING_NOTIF_USAGE_ZC_COPIED, IORING_CQE_F_NOTIF);
+	ex_set(c, 2, 0, 0);
+	run(c);
+	snd(c, 3, 0, cl, "d", 1, 0)->ioprio = ARING_SEND_ZC_REPORT_USAGE;
+	ex(c, 3, -EINVAL, 0);
+	run(c);
+	readable(c, sv);
+	rcv(c, 4, 0, sv, b, 16, 0);
+	ex(c, 4, 3, 0);
+	run(c);
+	if (memcmp(b, "abc", 3) != 0)
+		c_bail(c, "the zerocopy send sent other bytes");
+	tcp_close(c, cl, sv);
+}
+
+/*
  * A multishot recvmsg (io_recvmsg_multishot()): each buffer starts with a
  * struct io_uring_recvmsg_out (16 bytes, no name or control here), res
  * counts it; the read at EOF ends the request with a last header-only CQE
@@ -6139,6 +6174,7 @@ const struct c_case conform_cases[] = {
 	C(net_bundle_legacy),
 	C(net_bundle_inc),
 	C(net_send_vectorized),
+	C(net_send_zc_report_usage),
 	C(net_recvmsg_mshot),
 	C(net_recv_mshot_limit),
 	C(net_recv_bundle_limit),

@@ -178,7 +178,10 @@ void aring__soft_complete(struct aring__soft *s, struct aring__soft_req *r, int3
 	 * ...; core/opdef.c): for those the executor says when the core fails
 	 * them (aring__soft_req_set_fail()).
 	 */
-	if (res < 0 && !(aring__opdefs[r->opcode].flags & ARING__OPF_KEEPLINK))
+	/* a zerocopy send's notification is the kernel's separate notif
+	 * request: its res (ZC_COPIED is negative) fails nothing */
+	if (res < 0 && !(aring__opdefs[r->opcode].flags & ARING__OPF_KEEPLINK) &&
+	    !(cflags & IORING_CQE_F_NOTIF))
 		aring__soft_set_fail(r);
 	if (cflags & IORING_CQE_F_MORE) {
 		/* kernel io_req_post_cqe(): a multishot CQE is posted at once,

@@ -171,6 +171,30 @@ static inline int bench_nop_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
+/* A task reading n random blocks of 4 KiB below file_bytes of fd (xorshift64 from seed). */
+#define BENCH_BLOCK 4096u
+struct bench_reader {
+	int fd;
+	uint64_t n, seed, file_bytes;
+};
+
+static inline int bench_reader_task(aring_loop *loop, void *arg)
+{
+	struct bench_reader *r = arg;
+	char buf[BENCH_BLOCK];
+	uint64_t i, x = r->seed;
+
+	for (i = 0; i < r->n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (aring_read(loop, r->fd, buf, BENCH_BLOCK,
+			       (x % (r->file_bytes / BENCH_BLOCK)) * BENCH_BLOCK, NULL) != (int)BENCH_BLOCK)
+			bench_die("read", EIO);
+	}
+	return 0;
+}
+
 /* aring_run(loop), then free it; returns the seconds aring_run took. */
 static inline double bench_run_free(aring_loop *loop)
 {

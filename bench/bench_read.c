@@ -18,36 +18,12 @@
 
 #define ROUNDS 5
 #define TASKS 32
-#define BLOCK 4096u
 #define FILE_BYTES (64u << 20)
-
-struct reader {
-	int fd;
-	uint64_t n, seed;
-};
-
-static int reader_task(aring_loop *loop, void *arg)
-{
-	struct reader *r = arg;
-	char buf[BLOCK];
-	uint64_t i, x = r->seed;
-
-	for (i = 0; i < r->n; i++) {
-		/* xorshift64: a block anywhere in the file */
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		if (aring_read(loop, r->fd, buf, BLOCK, (x % (FILE_BYTES / BLOCK)) * BLOCK, NULL) !=
-		    (int)BLOCK)
-			bench_die("read", EIO);
-	}
-	return 0;
-}
 
 static double reads_per_s(enum aring_backend b, int fd, uint64_t n)
 {
 	struct aring_loop_opts o = { .backend = b };
-	static struct reader r[TASKS];
+	static struct bench_reader r[TASKS];
 	aring_loop *loop;
 	unsigned i;
 	int ret;
@@ -56,8 +32,9 @@ static double reads_per_s(enum aring_backend b, int fd, uint64_t n)
 	if (ret < 0)
 		bench_die("aring_loop_new", ret);
 	for (i = 0; i < TASKS; i++) {
-		r[i] = (struct reader){ .fd = fd, .n = n, .seed = 0x9e3779b97f4a7c15ull * (i + 1) };
-		aring_spawn(loop, reader_task, &r[i], NULL);
+		r[i] = (struct bench_reader){ .fd = fd, .n = n, .seed = 0x9e3779b97f4a7c15ull * (i + 1),
+					  .file_bytes = FILE_BYTES };
+		aring_spawn(loop, bench_reader_task, &r[i], NULL);
 	}
 	return (double)TASKS * (double)n / bench_run_free(loop);
 }

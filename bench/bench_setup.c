@@ -33,7 +33,6 @@
 
 #define ROUNDS 3
 #define TASKS 32
-#define BLOCK 4096u
 #define FILE_BYTES (64u << 20)
 #define CONNS 50
 #define MSG 64
@@ -93,38 +92,17 @@ static double nop_cpu_ns(unsigned flags, uint64_t n)
 
 /* ---------------------------------------------------------------- read */
 
-struct reader {
-	int fd;
-	uint64_t n, seed;
-};
-
-static int reader_task(aring_loop *loop, void *arg)
-{
-	struct reader *r = arg;
-	char buf[BLOCK];
-	uint64_t i, x = r->seed;
-
-	for (i = 0; i < r->n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		if (aring_read(loop, r->fd, buf, BLOCK, (x % (FILE_BYTES / BLOCK)) * BLOCK, NULL) !=
-		    (int)BLOCK)
-			bench_die("read", EIO);
-	}
-	return 0;
-}
-
 static double read_cpu_ns(unsigned flags, int fd, uint64_t n)
 {
 	aring_loop *loop = loop_with(flags);
-	struct reader r[TASKS];
+	struct bench_reader r[TASKS];
 	uint64_t c0;
 	unsigned i;
 
 	for (i = 0; i < TASKS; i++) {
-		r[i] = (struct reader){ .fd = fd, .n = n, .seed = 0x9e3779b97f4a7c15ull * (i + 1) };
-		aring_spawn(loop, reader_task, &r[i], NULL);
+		r[i] = (struct bench_reader){ .fd = fd, .n = n, .seed = 0x9e3779b97f4a7c15ull * (i + 1),
+					  .file_bytes = FILE_BYTES };
+		aring_spawn(loop, bench_reader_task, &r[i], NULL);
 	}
 	c0 = bench_cpu_ns();
 	if (aring_run(loop) < 0)

@@ -12,6 +12,7 @@
 #ifndef ARING_BENCH_H
 #define ARING_BENCH_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,6 +170,33 @@ static inline int bench_nop_task(aring_loop *loop, void *arg)
 		if (aring_nop(loop, NULL) != 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * An unlinked file of bytes (a multiple of 1 MiB) under $TMPDIR (else
+ * /var/tmp), written and read once so that it sits in the page cache; its fd.
+ */
+static inline int bench_cached_file(uint64_t bytes, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512], *buf = malloc(1u << 20);
+	uint64_t off;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/aring-%s-XXXXXX", tmp && *tmp ? tmp : "/var/tmp", name);
+	fd = mkstemp(path);
+	if (fd < 0 || !buf)
+		bench_die("mkstemp", fd < 0 ? errno : ENOMEM);
+	unlink(path);
+	memset(buf, 'b', 1u << 20);
+	for (off = 0; off < bytes; off += 1u << 20)
+		if (pwrite(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
+			bench_die("pwrite", errno);
+	for (off = 0; off < bytes; off += 1u << 20)
+		if (pread(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
+			bench_die("pread", errno);
+	free(buf);
+	return fd;
 }
 
 /* A task reading n random blocks of 4 KiB below file_bytes of fd (xorshift64 from seed). */

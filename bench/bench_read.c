@@ -2,8 +2,9 @@
 /*
  * Random 4 KiB reads from a page-cached file, 32 tasks, on the epoll
  * backend against the uring backend (the same program, the backend chosen
- * in aring_loop_opts). The file (64 MiB under /tmp, unlinked) is read once
- * first so that every read hits the page cache. Rounds alternate the two
+ * in aring_loop_opts). The file (64 MiB under $TMPDIR or /var/tmp,
+ * unlinked) is read once first so that every read hits the page cache.
+ * Rounds alternate the two
  * backends; the median of the per-round ratios (epoll / uring reads per
  * second) is reported.
  */
@@ -41,26 +42,11 @@ static double reads_per_s(enum aring_backend b, int fd, uint64_t n)
 
 int main(void)
 {
-	char path[] = "/tmp/aring-bench-read-XXXXXX", *buf;
 	double ratio[ROUNDS], ep[ROUNDS], ur[ROUNDS];
-	uint64_t n = (uint64_t)(20000 * bench_scale()), off;
+	uint64_t n = (uint64_t)(20000 * bench_scale());
 	unsigned k;
-	int fd = mkstemp(path);
+	int fd = bench_cached_file(FILE_BYTES, "bench-read");
 
-	if (fd < 0)
-		bench_die("mkstemp", errno);
-	unlink(path);
-	buf = malloc(1u << 20);
-	if (!buf)
-		bench_die("malloc", ENOMEM);
-	memset(buf, 'r', 1u << 20);
-	for (off = 0; off < FILE_BYTES; off += 1u << 20)
-		if (pwrite(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pwrite", errno);
-	for (off = 0; off < FILE_BYTES; off += 1u << 20)
-		if (pread(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pread", errno);
-	free(buf);
 	for (k = 0; k < ROUNDS; k++) {
 		ur[k] = reads_per_s(ARING_BACKEND_URING, fd, n);
 		ep[k] = reads_per_s(ARING_BACKEND_EPOLL, fd, n);

@@ -230,25 +230,7 @@ static double echo_cpu_ns(unsigned flags, uint64_t trips)
 
 static int make_file(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[512], *buf = malloc(1u << 20);
-	uint64_t off;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/aring-bench-setup-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
-	fd = mkstemp(path);
-	if (fd < 0 || !buf)
-		bench_die("mkstemp", fd < 0 ? errno : ENOMEM);
-	unlink(path);
-	memset(buf, 's', 1u << 20);
-	for (off = 0; off < FILE_BYTES; off += 1u << 20)
-		if (pwrite(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pwrite", errno);
-	for (off = 0; off < FILE_BYTES; off += 1u << 20)
-		if (pread(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pread", errno);
-	free(buf);
-	return fd;
+	return bench_cached_file(FILE_BYTES, "bench-setup");
 }
 
 int main(void)

@@ -172,22 +172,14 @@ static inline int bench_nop_task(aring_loop *loop, void *arg)
 	return 0;
 }
 
-/*
- * An unlinked file of bytes (a multiple of 1 MiB) under $TMPDIR (else
- * /var/tmp), written and read once so that it sits in the page cache; its fd.
- */
-static inline int bench_cached_file(uint64_t bytes, const char *name)
+/* Write bytes (a multiple of 1 MiB) to fd and read them back: in the page cache. */
+static inline void bench_fill_cached(int fd, uint64_t bytes)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[512], *buf = malloc(1u << 20);
+	char *buf = malloc(1u << 20);
 	uint64_t off;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/aring-%s-XXXXXX", tmp && *tmp ? tmp : "/var/tmp", name);
-	fd = mkstemp(path);
-	if (fd < 0 || !buf)
-		bench_die("mkstemp", fd < 0 ? errno : ENOMEM);
-	unlink(path);
+	if (!buf)
+		bench_die("malloc", ENOMEM);
 	memset(buf, 'b', 1u << 20);
 	for (off = 0; off < bytes; off += 1u << 20)
 		if (pwrite(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
@@ -196,6 +188,21 @@ static inline int bench_cached_file(uint64_t bytes, const char *name)
 		if (pread(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
 			bench_die("pread", errno);
 	free(buf);
+}
+
+/* An unlinked, page-cached file of bytes under $TMPDIR (else /var/tmp); its fd. */
+static inline int bench_cached_file(uint64_t bytes, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/aring-%s-XXXXXX", tmp && *tmp ? tmp : "/var/tmp", name);
+	fd = mkstemp(path);
+	if (fd < 0)
+		bench_die("mkstemp", errno);
+	unlink(path);
+	bench_fill_cached(fd, bytes);
 	return fd;
 }
 

@@ -252,8 +252,6 @@ int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL; /* qd32, qd128 or sqpoll: that row only */
 	const char *tmp = getenv("TMPDIR");
-	uint64_t off;
-	char *buf;
 	int fd;
 
 	if (system("command -v fio >/dev/null 2>&1") != 0) {
@@ -267,19 +265,9 @@ int main(int argc, char **argv)
 	atexit(remove_file);
 	snprintf(path, sizeof(path), "%s/file", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	buf = malloc(1u << 20);
-	if (fd < 0 || !buf)
-		bench_die("open", fd < 0 ? errno : ENOMEM);
-	for (off = 0; off < FILE_BYTES; off += 1u << 20) {
-		memset(buf, (int)(off >> 20), 1u << 20);
-		if (pwrite(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pwrite", errno);
-	}
-	/* Into the page cache (it is, after the writes; read it to be sure). */
-	for (off = 0; off < FILE_BYTES; off += 1u << 20)
-		if (pread(fd, buf, 1u << 20, (off_t)off) != 1 << 20)
-			bench_die("pread", errno);
-	free(buf);
+	if (fd < 0)
+		bench_die("open", errno);
+	bench_fill_cached(fd, FILE_BYTES);
 	close(fd);
 
 	if (!only || !strcmp(only, "qd32"))

@@ -81,31 +81,6 @@ static pid_t start_server(const char *server, int port, const char *mcount_so, i
 	return pid;
 }
 
-static int connect_retry(int port, pid_t server)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	uint64_t deadline = bench_now_ns() + 5000000000ull;
-
-	for (;;) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, status;
-
-		if (fd < 0)
-			bench_die("socket", errno);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			fcntl(fd, F_SETFL, O_NONBLOCK);
-			return fd;
-		}
-		close(fd);
-		if (bench_now_ns() > deadline || waitpid(server, &status, WNOHANG) == server) {
-			fprintf(stderr, "echo_bench: server on port %d did not come up\n", port);
-			exit(1);
-		}
-		usleep(2000);
-	}
-}
-
 static void send_msg(struct conn *c, unsigned size)
 {
 	unsigned off = 0;
@@ -154,7 +129,7 @@ static void run_one(const char *server, const char *mcount_so, unsigned size, do
 	for (i = 0; i < CONNS; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &conns[i] };
 
-		conns[i].fd = connect_retry(port, pid);
+		conns[i].fd = bench_connect_retry(port, pid, 5000000000ull, "echo_bench");
 		memset(conns[i].buf, 'a' + i % 26, sizeof(conns[i].buf));
 		epoll_ctl(epfd, EPOLL_CTL_ADD, conns[i].fd, &ev);
 	}

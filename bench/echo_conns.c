@@ -103,31 +103,6 @@ static pid_t start_server(const char *server, const char *flag, int port)
 	return pid;
 }
 
-static int connect_retry(int port, pid_t server)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	uint64_t deadline = bench_now_ns() + 10000000000ull;
-
-	for (;;) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, status;
-
-		if (fd < 0)
-			bench_die("socket", errno);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			fcntl(fd, F_SETFL, O_NONBLOCK);
-			return fd;
-		}
-		close(fd);
-		if (bench_now_ns() > deadline || waitpid(server, &status, WNOHANG) == server) {
-			fprintf(stderr, "echo_conns: server on port %d did not come up\n", port);
-			exit(1);
-		}
-		usleep(2000);
-	}
-}
-
 static void send_msg(struct conn *c)
 {
 	static const char msg[MSG] = "0123456789abcdef0123456789abcdef0123456789abcdef012345678\n";
@@ -217,7 +192,7 @@ static void run_one(const char *server, const char *flag, unsigned nconns, doubl
 	for (i = 0; i < nconns; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &conns[i] };
 
-		conns[i].fd = connect_retry(port, pid);
+		conns[i].fd = bench_connect_retry(port, pid, 10000000000ull, "echo_conns");
 		epoll_ctl(epfd, EPOLL_CTL_ADD, conns[i].fd, &ev);
 		if (i == 0) {
 			drive(epfd, conns, 1, 1, 0);

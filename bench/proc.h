@@ -8,11 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -55,6 +58,36 @@ static inline uint64_t bench_proc_cpu_ns(pid_t pid)
 		ns = 0;
 	fclose(f);
 	return ns;
+}
+
+/*
+ * Connect to 127.0.0.1:port (TCP_NODELAY, nonblocking), retrying every 2 ms
+ * while the server process starts; exits naming who when the server died
+ * or timeout_ns passed.
+ */
+static inline int bench_connect_retry(int port, pid_t server, uint64_t timeout_ns, const char *who)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint64_t deadline = bench_now_ns() + timeout_ns;
+
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, status;
+
+		if (fd < 0)
+			bench_die("socket", errno);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+			return fd;
+		}
+		close(fd);
+		if (bench_now_ns() > deadline || waitpid(server, &status, WNOHANG) == server) {
+			fprintf(stderr, "%s: server on port %d did not come up\n", who, port);
+			exit(1);
+		}
+		usleep(2000);
+	}
 }
 
 #endif

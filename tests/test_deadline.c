@@ -375,7 +375,7 @@ static void test_chain(void)
 struct cancel_race {
 	uint64_t id;
 	int op_res, cancel_res;
-	uint64_t delay_ns;
+	uint64_t delay_ns, timeout_ns;
 };
 
 static int cancel_reader(aring_loop *loop, void *arg)
@@ -383,7 +383,7 @@ static int cancel_reader(aring_loop *loop, void *arg)
 	struct cancel_race *c = arg;
 	int fds[2];
 	char buf[4];
-	struct aring_opt o = { .timeout_ns = 10 * MS, .id = &c->id };
+	struct aring_opt o = { .timeout_ns = c->timeout_ns, .id = &c->id };
 
 	CU_ASSERT_EQUAL_FATAL(aring_pipe(loop, fds, 0, NULL), 0);
 	c->op_res = aring_read(loop, fds[0], buf, sizeof(buf), 0, &o);
@@ -399,12 +399,15 @@ static int cancel_reader(aring_loop *loop, void *arg)
  */
 static int cancel_race_task(aring_loop *loop, void *arg)
 {
-	static const uint64_t delays[] = { 5 * MS, 10 * MS, 10 * MS + 1, 20 * MS };
+	/* the deadline: 10 ms on the sim's exact clock; 100 ms on a real
+	 * backend, so that a cancel 5 ms in comes first on a loaded machine */
+	const uint64_t T = th_is_sim() ? 10 * MS : 100 * MS;
+	const uint64_t delays[] = { 5 * MS, T, T + 1, 2 * T };
 	unsigned i;
 
 	(void)arg;
 	for (i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
-		struct cancel_race c = { .delay_ns = delays[i] };
+		struct cancel_race c = { .delay_ns = delays[i], .timeout_ns = T };
 		aring_task *t;
 
 		CU_ASSERT_EQUAL_FATAL(aring_spawn(loop, cancel_reader, &c, &t), 0);
@@ -417,11 +420,11 @@ static int cancel_race_task(aring_loop *loop, void *arg)
 			CU_ASSERT(c.cancel_res == -ENOENT || c.cancel_res == -EALREADY);
 			CU_ASSERT_EQUAL(c.op_res, -ETIME);
 		}
-		if (delays[i] < 10 * MS)
+		if (delays[i] < T)
 			CU_ASSERT_EQUAL(c.cancel_res, 0);
 		/* Its deadline's CQE comes first; on the real backends, where
-		 * 1 ns is no order, only 10 ms later is. */
-		if (delays[i] > 10 * MS && (th_is_sim() || delays[i] >= 20 * MS))
+		 * 1 ns is no order, only a whole deadline later is. */
+		if (delays[i] > T && (th_is_sim() || delays[i] >= 2 * T))
 			CU_ASSERT_NOT_EQUAL(c.cancel_res, 0);
 	}
 	return 0;

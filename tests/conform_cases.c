@@ -5750,6 +5750,58 @@ static void net_send_vectorized(struct cx *c)
 }
 
 /*
+ * listen on a listener (net/ipv4/af_inet.c inet_listen(): only the backlog
+ * changes) keeps the connections it holds, oldest first: one accepted, three
+ * queued behind it, then a larger backlog; each accepted socket holds the
+ * byte its client sent. (The sim sizes its accept queue to the backlog and
+ * grows it here, from the queue's head.)
+ */
+static void net_relisten_keeps_queue(struct cx *c)
+{
+	static const char bytes[] = "abcd";
+	struct sockaddr_in a;
+	struct io_uring_sqe *q;
+	int lfd = tcp_listen(c, &a), cl[4], sv[4], i;
+	char *b = cbuf(c);
+
+	for (i = 0; i < 4; i++) {
+		cl[i] = tcp_connect(c, &a);
+		if (setup_run(c, snd(c, 0, 0, cl[i], bytes + i, 1, 0)) != 1)
+			c_bail(c, "send %d failed", i);
+		if (i == 0) {
+			q = sqe(c, IORING_OP_ACCEPT, 0, 0);
+			q->fd = lfd;
+			if ((sv[0] = setup_run(c, q)) < 0)
+				c_bail(c, "accept: %d", sv[0]);
+			keep_fd(c, sv[0]);
+		}
+	}
+	q = sqe(c, ARING_OP_LISTEN, 1, 0);
+	q->fd = lfd;
+	q->len = 64;
+	ex(c, 1, 0, 0);
+	run(c);
+	for (i = 1; i < 4; i++) {
+		q = sqe(c, IORING_OP_ACCEPT, 0, 0);
+		q->fd = lfd;
+		if ((sv[i] = setup_run(c, q)) < 0)
+			c_bail(c, "accept %d: %d", i, sv[i]);
+		keep_fd(c, sv[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		readable(c, sv[i]);
+		rcv(c, 10 + (unsigned)i, 0, sv[i], b + i, 1, 0);
+		ex(c, 10 + (unsigned)i, 1, 0);
+		run(c);
+	}
+	if (memcmp(b, bytes, 4) != 0)
+		c_bail(c, "the connections came out of order: %.4s", b);
+	for (i = 0; i < 4; i++)
+		tcp_close(c, cl[i], sv[i]);
+	tcp_close(c, lfd, -1);
+}
+
+/*
  * IORING_SEND_ZC_REPORT_USAGE (io_send_zc_prep()): the notification's res is
  * IORING_NOTIF_USAGE_ZC_COPIED over loopback (the data was copied:
  * notif.c io_notif_tw_complete()), and that negative res fails nothing (the
@@ -6175,6 +6227,7 @@ const struct c_case conform_cases[] = {
 	C(net_bundle_inc),
 	C(net_send_vectorized),
 	C(net_send_zc_report_usage),
+	C(net_relisten_keeps_queue),
 	C(net_recvmsg_mshot),
 	C(net_recv_mshot_limit),
 	C(net_recv_bundle_limit),
